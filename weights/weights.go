@@ -83,6 +83,9 @@ func Compute(uids []int64, scores []float64, p Params) (Emitted, error) {
 		return Emitted{}, err
 	}
 	em, err := Emit(pr.UIDs, pr.Weights)
+	if err != nil && len(pr.Weights) == 0 {
+		return Emitted{}, fmt.Errorf("emit: %w (n is 0, or every positive score was filtered out, as +Inf scores are)", err)
+	}
 	if err != nil {
 		return Emitted{}, fmt.Errorf("emit: %w", err)
 	}
