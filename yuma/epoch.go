@@ -1,0 +1,472 @@
+package yuma
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
+
+// Epoch runs one epoch of subtensor's sparse epoch_mechanism on in and
+// returns what the chain would store. It never panics on malformed rows:
+// out-of-range uids are dropped as the chain drops them when it reads storage.
+func Epoch(in *Input) (*Output, error) {
+	n := len(in.Neurons)
+	if n > math.MaxUint16 {
+		return nil, fmt.Errorf("epoch with %d neurons: %w", n, ErrTooManyNeurons)
+	}
+	p := in.Params
+	block := in.Block
+	nrn := in.Neurons
+
+	// Activity.
+	active := make([]bool, n)
+	for i := range nrn {
+		active[i] = !(satAdd(nrn[i].LastUpdate, p.ActivityCutoff) < block)
+	}
+
+	// Stake: alpha + tao * tao_weight in I64F64, threshold, normalise, floor to I32F32.
+	taoWeight := fixed.TaoWeight(p.TaoWeight).ToI64F64()
+	total := make([]fixed.I64F64, n)
+	filtered := make([]fixed.I64F64, n)
+	for i := range nrn {
+		t := fixed.I64F64FromU64(nrn[i].AlphaStake).Add(fixed.I64F64FromU64(nrn[i].TaoStake).Mul(taoWeight))
+		total[i] = t
+		if (in.HasOwner && int(in.OwnerUID) == i) || t.ToU64() >= p.StakeThreshold {
+			filtered[i] = t
+		}
+	}
+	normalize64(filtered)
+	stake := make([]fx, n)
+	for i := range filtered {
+		stake[i] = filtered[i].ToI32F32()
+	}
+
+	// Validator permits: previous permits mask this epoch; new ones are top-k.
+	owner := -1
+	if in.HasOwner && int(in.OwnerUID) < n {
+		owner = int(in.OwnerUID)
+	}
+	forbid := make([]bool, n)
+	for i := range nrn {
+		forbid[i] = !(nrn[i].ValidatorPermit || i == owner)
+	}
+	newPermit := topKNonzero(stake, int(p.MaxAllowedValidators))
+	if owner >= 0 {
+		newPermit[owner] = true
+	}
+
+	// Active stake.
+	activeStake := slices.Clone(stake)
+	for i := range activeStake {
+		if !active[i] || forbid[i] {
+			activeStake[i] = 0
+		}
+	}
+	normalize(activeStake)
+
+	// Weights: read (uid < n), permit mask, diagonal, outdated, commit-reveal, normalise.
+	weights := make(sparse, n)
+	for i := range nrn {
+		if forbid[i] {
+			continue
+		}
+		row := make([]entry, 0, len(nrn[i].Weights))
+		for _, c := range nrn[i].Weights {
+			j := int(c.UID)
+			if j >= n {
+				continue
+			}
+			if j == i && !(i == owner) {
+				continue
+			}
+			if nrn[i].LastUpdate <= nrn[j].BlockAtRegistration {
+				continue
+			}
+			if in.CommitReveal && nrn[i].CommitBlock < nrn[j].BlockAtRegistration {
+				continue
+			}
+			row = append(row, entry{col: c.UID, val: fixed.FromU16(c.Value)})
+		}
+		weights[i] = row
+	}
+	rowNormalize(weights)
+
+	// Consensus: stake-weighted median per column with kappa.
+	kappa := fixed.U16Proportion(p.Kappa)
+	consensus := weightedMedianCols(activeStake, weights, n, kappa)
+
+	// Clip, validator trust, incentive.
+	clipped := colClip(weights, consensus)
+	vtrust := rowSum(clipped)
+	incentive := matmul(clipped, activeStake, n)
+	normalize(incentive)
+
+	// Bonds.
+	penalty := fixed.U16Proportion(p.BondsPenalty)
+	wb := interpolate(weights, clipped, n, penalty)
+	lastTempo := satSub(block, uint64(p.Tempo))
+	if in.LastStepBlock != 0 {
+		lastTempo = satAdd(in.LastStepBlock, 1)
+	}
+	var dividends []fx
+	var ema sparse
+	if p.Yuma3On {
+		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) })
+		ema = computeBondsYuma3(&p, wb, bonds, consensus, n)
+		norm := cloneSparse(ema)
+		colNormalize(norm, n)
+		tbv := make([]fx, n)
+		for i, row := range norm {
+			var s fx
+			for _, e := range row {
+				if int(e.col) < len(incentive) {
+					if v := e.val.Mul(incentive[e.col]); v != 0 {
+						s = s.Add(v)
+					}
+				}
+			}
+			tbv[i] = s
+		}
+		dividends = make([]fx, n)
+		for i := range dividends {
+			if v, ok := tbv[i].CheckedMul(activeStake[i]); ok {
+				dividends[i] = v
+			}
+		}
+		normalize(dividends)
+	} else {
+		bonds := readBonds(nrn, lastTempo, fixed.FromU16)
+		colNormalize(bonds, n)
+		delta := make(sparse, n)
+		for i, row := range wb {
+			d := make([]entry, len(row))
+			for k, e := range row {
+				d[k] = entry{col: e.col, val: e.val.Mul(activeStake[i])}
+			}
+			delta[i] = d
+		}
+		colNormalize(delta, n)
+		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n)
+		colNormalize(ema, n)
+		dividends = make([]fx, n)
+		for i, row := range ema {
+			var acc fx
+			for _, e := range row {
+				acc = acc.Add(getFx(incentive, int(e.col)).Mul(e.val))
+			}
+			dividends[i] = acc
+		}
+		normalize(dividends)
+		colMaxUpscale(ema, n)
+	}
+
+	// Emission split.
+	combined := make([]fx, n)
+	for i := range combined {
+		combined[i] = incentive[i].Add(dividends[i])
+	}
+	emissionSum := sum(combined)
+	serverNorm := slices.Clone(incentive)
+	validatorNorm := slices.Clone(dividends)
+	combinedNorm := slices.Clone(combined)
+	normalizeBy(serverNorm, emissionSum)
+	normalizeBy(validatorNorm, emissionSum)
+	normalize(combinedNorm)
+	if emissionSum == 0 {
+		src := activeStake
+		if sum(activeStake) == 0 {
+			src = stake
+		}
+		validatorNorm = slices.Clone(src)
+		combinedNorm = slices.Clone(src)
+	}
+
+	out := &Output{
+		Active:            active,
+		ValidatorPermit:   newPermit,
+		Consensus:         toU16(consensus),
+		Incentive:         toU16(incentive),
+		Dividends:         toU16(dividends),
+		ValidatorTrust:    toU16(vtrust),
+		StakeWeight:       toU16(stake),
+		Emission:          toRao(combinedNorm, in.RaoEmission),
+		ServerEmission:    toRao(serverNorm, in.RaoEmission),
+		ValidatorEmission: toRao(validatorNorm, in.RaoEmission),
+		Stake:             make([]uint64, n),
+		Bonds:             make([][]Cell, n),
+		Fixed: FixedTerms{
+			Stake: stake, ActiveStake: activeStake, Consensus: consensus,
+			Incentive: incentive, Dividends: dividends, ValidatorTrust: vtrust,
+		},
+	}
+	for i := range total {
+		out.Stake[i] = total[i].ToU64()
+		row := []Cell{}
+		if newPermit[i] {
+			row = make([]Cell, len(ema[i]))
+			for k, e := range ema[i] {
+				row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+			}
+		}
+		out.Bonds[i] = row
+	}
+	return out, nil
+}
+
+// fixedAlpha is 1 - BondsMovingAverage/1e6 (the I64F64 quotient floored to I32F32).
+func fixedAlpha(bma uint64) fx {
+	q := fixed.I64F64FromU64(bma).SafeDiv(fixed.I64F64FromU64(1_000_000))
+	return fixed.One.Sub(q.ToI32F32())
+}
+
+// readBonds reads stored bonds (rows and columns < n), converting each value
+// with conv, and drops columns whose uid registered at or after lastTempo.
+func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx) sparse {
+	n := len(nrn)
+	b := make(sparse, n)
+	for i := range nrn {
+		row := make([]entry, 0, len(nrn[i].Bonds))
+		for _, c := range nrn[i].Bonds {
+			if int(c.UID) >= n || lastTempo <= nrn[c.UID].BlockAtRegistration {
+				continue
+			}
+			row = append(row, entry{col: c.UID, val: conv(c.Value)})
+		}
+		b[i] = row
+	}
+	return b
+}
+
+func cloneSparse(m sparse) sparse {
+	out := make(sparse, len(m))
+	for i, r := range m {
+		out[i] = slices.Clone(r)
+	}
+	return out
+}
+
+// weightedMedianCols is weighted_median_col_sparse over n columns.
+func weightedMedianCols(stake []fx, w sparse, n int, majority fx) []fx {
+	useStake := make([]fx, 0, len(stake))
+	for _, s := range stake {
+		if s > 0 {
+			useStake = append(useStake, s)
+		}
+	}
+	normalize(useStake)
+	stakeSum := sum(useStake)
+	minority := stakeSum.Sub(majority)
+	m := len(useStake)
+	part := make([]int, m)
+	for k := range part {
+		part[k] = k
+	}
+
+	// Transpose the rows of positive-stake validators into per-column lists,
+	// keeping row order so that a repeated column keeps its last value.
+	count := make([]int, n+1)
+	k := 0
+	for i := 0; i < len(stake) && i < len(w); i++ {
+		if stake[i] > 0 {
+			for _, e := range w[i] {
+				if int(e.col) < n {
+					count[int(e.col)+1]++
+				}
+			}
+		}
+	}
+	for c := 1; c <= n; c++ {
+		count[c] += count[c-1]
+	}
+	type cell struct {
+		k   int
+		val fx
+	}
+	cells := make([]cell, count[n])
+	pos := slices.Clone(count[:n])
+	for i := 0; i < len(stake) && i < len(w); i++ {
+		if stake[i] > 0 {
+			for _, e := range w[i] {
+				if int(e.col) < n {
+					cells[pos[e.col]] = cell{k, e.val}
+					pos[e.col]++
+				}
+			}
+			k++
+		}
+	}
+
+	median := make([]fx, n)
+	score := make([]fx, m)
+	var scratch medianScratch
+	for c := 0; c < n; c++ {
+		col := cells[count[c]:count[c+1]]
+		if len(col) == 0 {
+			continue // every score is 0, so the median is 0
+		}
+		for _, x := range col {
+			score[x.k] = x.val
+		}
+		median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
+		for _, x := range col {
+			score[x.k] = 0
+		}
+	}
+	return median
+}
+
+// colClip is col_clip_sparse: entries above their column consensus are
+// clipped to it, and dropped when the consensus is not positive.
+func colClip(w sparse, c []fx) sparse {
+	out := make(sparse, len(w))
+	for i, row := range w {
+		r := make([]entry, 0, len(row))
+		for _, e := range row {
+			th := getFx(c, int(e.col))
+			if th < e.val {
+				if th > 0 {
+					r = append(r, entry{e.col, th})
+				}
+			} else {
+				r = append(r, e)
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// matmul is matmul_sparse: out_j = sum_i v_i * m_ij.
+func matmul(m sparse, v []fx, n int) []fx {
+	out := make([]fx, n)
+	for i, row := range m {
+		s := getFx(v, i)
+		for _, e := range row {
+			if int(e.col) < n {
+				out[e.col] = out[e.col].Add(s.Mul(e.val))
+			}
+		}
+	}
+	return out
+}
+
+// interpolate is interpolate_sparse: a + ratio*(b - a) per cell, positives kept.
+func interpolate(a, b sparse, n int, ratio fx) sparse {
+	if ratio == 0 {
+		return a
+	}
+	if ratio == fixed.One {
+		return b
+	}
+	out := make(sparse, len(a))
+	r1, r2 := make([]fx, n), make([]fx, n)
+	touched := make([]bool, n)
+	cols := make([]uint16, 0, 64)
+	for i := range a {
+		cols = cols[:0]
+		for _, e := range a[i] {
+			if int(e.col) < n {
+				r1[e.col] = e.val
+				if !touched[e.col] {
+					touched[e.col] = true
+					cols = append(cols, e.col)
+				}
+			}
+		}
+		for _, e := range b[i] {
+			if int(e.col) < n {
+				r2[e.col] = e.val
+				if !touched[e.col] {
+					touched[e.col] = true
+					cols = append(cols, e.col)
+				}
+			}
+		}
+		slices.Sort(cols)
+		row := make([]entry, 0, len(cols))
+		for _, j := range cols {
+			v := r1[j].Add(ratio.Mul(r2[j].Sub(r1[j])))
+			if v > 0 {
+				row = append(row, entry{j, v})
+			}
+			r1[j], r2[j], touched[j] = 0, 0, false
+		}
+		out[i] = row
+	}
+	return out
+}
+
+// matEMA is mat_ema_sparse: per row alpha*new + (1-alpha)*old, accumulated
+// densely over n columns, positives kept in column order.
+func matEMA(newM, oldM sparse, alpha fx, n int) sparse {
+	oneMinus := fixed.One.Sub(alpha)
+	out := make(sparse, len(newM))
+	acc := make([]fx, n)
+	touched := make([]bool, n)
+	cols := make([]uint16, 0, 64)
+	for i := range newM {
+		cols = cols[:0]
+		mark := func(j uint16) {
+			if !touched[j] {
+				touched[j] = true
+				cols = append(cols, j)
+			}
+		}
+		for _, e := range newM[i] {
+			if int(e.col) < n {
+				acc[e.col] = acc[e.col].Add(alpha.Mul(e.val))
+				mark(e.col)
+			}
+		}
+		if i < len(oldM) {
+			for _, e := range oldM[i] {
+				if int(e.col) < n {
+					acc[e.col] = acc[e.col].Add(oneMinus.Mul(e.val))
+					mark(e.col)
+				}
+			}
+		}
+		slices.Sort(cols)
+		row := make([]entry, 0, len(cols))
+		for _, j := range cols {
+			if acc[j] > 0 {
+				row = append(row, entry{j, acc[j]})
+			}
+			acc[j], touched[j] = 0, false
+		}
+		out[i] = row
+	}
+	return out
+}
+
+func toU16(v []fx) []uint16 {
+	out := make([]uint16, len(v))
+	for i, x := range v {
+		out[i] = fixed.ProportionToU16(x)
+	}
+	return out
+}
+
+func toRao(v []fx, rao uint64) []uint64 {
+	out := make([]uint64, len(v))
+	for i, x := range v {
+		out[i] = fixed.RaoOf(x, rao)
+	}
+	return out
+}
+
+func satAdd(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxUint64
+}
+
+func satSub(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}

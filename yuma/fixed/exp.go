@@ -1,0 +1,86 @@
+package fixed
+
+// I9F23 is a signed fixed-point number with 9 integer and 23 fractional bits.
+// The chain only uses it for the constants inside substrate-fixed's exp.
+type I9F23 int32
+
+// EI9F23 is Euler's number as substrate-fixed stores it: the 126-bit
+// constant shifted right by 103 bits, i.e. truncated to 23 fractional bits.
+const EI9F23 I9F23 = 22802600
+
+// ToI32F32 widens an I9F23 exactly.
+func (x I9F23) ToI32F32() I32F32 { return I32F32(int64(x) << (32 - 23)) }
+
+// ErrOverflow-style failures are reported with ok == false, as substrate-fixed
+// returns Err(()).
+
+// Exp is substrate_fixed::transcendental::exp for I32F32: exp(0) = 1,
+// exp(1) = the I9F23 constant E; otherwise 1 + x + sum of 30 further Taylor
+// terms of |x| (each term multiplied with floor and divided by i with
+// truncation), inverted with a truncating division when x < 0. ok is false
+// when any checked step overflows.
+func Exp(x I32F32) (I32F32, bool) {
+	if x == 0 {
+		return One, true
+	}
+	if x == One {
+		return EI9F23.ToI32F32(), true
+	}
+	neg := x < 0
+	if neg {
+		if x == MinI32F32 {
+			return 0, false
+		}
+		x = -x
+	}
+	result, ok := x.CheckedAdd(One)
+	if !ok {
+		return 0, false
+	}
+	term := x
+	for i := int64(2); i < FracBits32; i++ {
+		if term, ok = term.CheckedMul(x); !ok {
+			return 0, false
+		}
+		if term, ok = term.CheckedDiv(FromInt(i)); !ok {
+			return 0, false
+		}
+		if result, ok = result.CheckedAdd(term); !ok {
+			return 0, false
+		}
+	}
+	if neg {
+		if result, ok = One.CheckedDiv(result); !ok {
+			return 0, false
+		}
+	}
+	return result, true
+}
+
+// ExpSafe is the chain's exp_safe: x is clamped to [-20, 20] before Exp, and
+// a failed Exp gives 0 for x <= 0 and MaxI32F32 otherwise.
+func ExpSafe(x I32F32) I32F32 {
+	lo, hi := FromInt(-20), FromInt(20)
+	if x < lo {
+		x = lo
+	} else if hi < x {
+		x = hi
+	}
+	r, ok := Exp(x)
+	if !ok {
+		if x <= 0 {
+			return 0
+		}
+		return MaxI32F32
+	}
+	return r
+}
+
+// SigmoidSafe is the chain's sigmoid_safe: 1 / (1 + exp_safe(-rho*(x-kappa)))
+// with saturating steps and a safe (zero on failure) final division.
+func SigmoidSafe(x, rho, kappa I32F32) I32F32 {
+	offset := x.Sub(kappa)
+	negRho := rho.Mul(One.Neg())
+	e := ExpSafe(negRho.Mul(offset))
+	return One.SafeDiv(e.Add(One))
+}

@@ -1,0 +1,234 @@
+package yuma
+
+import (
+	"slices"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
+
+type (
+	fx = fixed.I32F32
+	// entry is one cell of a sparse row: a column uid and its value.
+	entry struct {
+		col uint16
+		val fx
+	}
+	sparse [][]entry
+)
+
+// sum adds a vector with saturation.
+func sum(x []fx) fx {
+	var s fx
+	for _, v := range x {
+		s = s.Add(v)
+	}
+	return s
+}
+
+// normalize divides x by its sum in place (inplace_normalize); no-op on a zero sum.
+func normalize(x []fx) {
+	normalizeBy(x, sum(x))
+}
+
+// normalizeBy divides x by s in place (inplace_normalize_using_sum).
+func normalizeBy(x []fx, s fx) {
+	if s == 0 {
+		return
+	}
+	for i := range x {
+		x[i] = x[i].SafeDiv(s)
+	}
+}
+
+// normalize64 is inplace_normalize_64.
+func normalize64(x []fixed.I64F64) {
+	var s fixed.I64F64
+	for _, v := range x {
+		s = s.Add(v)
+	}
+	if s.IsZero() {
+		return
+	}
+	for i := range x {
+		x[i] = x[i].SafeDiv(s)
+	}
+}
+
+// topKNonzero is is_topk_nonzero: true where the value is non-zero and among
+// the k largest; ties lose in uid order (stable ascending sort).
+func topKNonzero(v []fx, k int) []bool {
+	n := len(v)
+	out := make([]bool, n)
+	for i, x := range v {
+		out[i] = x != 0
+	}
+	if n < k {
+		return out
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case v[a] < v[b]:
+			return -1
+		case v[a] > v[b]:
+			return 1
+		}
+		return 0
+	})
+	for _, i := range idx[:n-k] {
+		out[i] = false
+	}
+	return out
+}
+
+// rowNormalize is inplace_row_normalize_sparse.
+func rowNormalize(m sparse) {
+	for _, row := range m {
+		var s fx
+		for _, e := range row {
+			s = s.Add(e.val)
+		}
+		if s > 0 {
+			for k := range row {
+				row[k].val = row[k].val.SafeDiv(s)
+			}
+		}
+	}
+}
+
+// rowSum is row_sum_sparse.
+func rowSum(m sparse) []fx {
+	out := make([]fx, len(m))
+	for i, row := range m {
+		var s fx
+		for _, e := range row {
+			s = s.Add(e.val)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// colNormalize is inplace_col_normalize_sparse over n columns.
+func colNormalize(m sparse, n int) {
+	colSum := make([]fx, n)
+	for _, row := range m {
+		for _, e := range row {
+			if int(e.col) < n {
+				colSum[e.col] = colSum[e.col].Add(e.val)
+			}
+		}
+	}
+	for _, row := range m {
+		for k, e := range row {
+			if int(e.col) < n && colSum[e.col] != 0 {
+				row[k].val = e.val.SafeDiv(colSum[e.col])
+			}
+		}
+	}
+}
+
+// colMaxUpscale is inplace_col_max_upscale_sparse over n columns.
+func colMaxUpscale(m sparse, n int) {
+	colMax := make([]fx, n)
+	for _, row := range m {
+		for _, e := range row {
+			if int(e.col) < n && colMax[e.col] < e.val {
+				colMax[e.col] = e.val
+			}
+		}
+	}
+	for _, row := range m {
+		for k, e := range row {
+			if int(e.col) < n && colMax[e.col] != 0 {
+				row[k].val = e.val.SafeDiv(colMax[e.col])
+			}
+		}
+	}
+}
+
+// filterRows keeps the entries of every row for which keep(i, e) is true,
+// reusing the row storage.
+func filterRows(m sparse, keep func(i int, e entry) bool) {
+	for i, row := range m {
+		out := row[:0]
+		for _, e := range row {
+			if keep(i, e) {
+				out = append(out, e)
+			}
+		}
+		m[i] = out
+	}
+}
+
+// medianScratch holds the three index buffers weightedMedian rotates
+// through, so that a whole column sweep allocates nothing.
+type medianScratch struct{ a, b, c []int }
+
+func (s *medianScratch) grow(n int) {
+	if cap(s.a) < n {
+		s.a, s.b, s.c = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
+	}
+}
+
+// weightedMedian is the chain's weighted_median: a deterministic quickselect
+// with the middle element of the current partition as pivot; elements equal
+// to the pivot go to neither side and partitions keep their input order.
+func weightedMedian(stake, score []fx, part []int, minority, lo, hi fx, s *medianScratch) fx {
+	if len(stake) != len(score) {
+		return 0
+	}
+	s.grow(len(part))
+	limit := len(part)
+	cur := append(s.a[:0], part...)
+	lower, upper := s.b[:0], s.c[:0]
+	for iter := 0; ; {
+		n := len(cur)
+		if n == 0 {
+			return 0
+		}
+		if n == 1 {
+			return getFx(score, cur[0])
+		}
+		pivot := getFx(score, cur[n/2])
+		var loStake, hiStake fx
+		lower, upper = lower[:0], upper[:0]
+		for _, idx := range cur {
+			v := getFx(score, idx)
+			if v == pivot {
+				continue
+			}
+			if v < pivot {
+				loStake = loStake.Add(getFx(stake, idx))
+				lower = append(lower, idx)
+			} else {
+				hiStake = hiStake.Add(getFx(stake, idx))
+				upper = append(upper, idx)
+			}
+		}
+		switch {
+		case minority < lo.Add(loStake) && len(lower) > 0:
+			hi = lo.Add(loStake)
+			cur, lower = lower, cur
+		case hi.Sub(hiStake) <= minority && len(upper) > 0:
+			lo = hi.Sub(hiStake)
+			cur, upper = upper, cur
+		default:
+			return pivot
+		}
+		iter++
+		if iter > limit {
+			return 0
+		}
+	}
+}
+
+func getFx(v []fx, i int) fx {
+	if i >= 0 && i < len(v) {
+		return v[i]
+	}
+	return 0
+}

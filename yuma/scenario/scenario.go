@@ -1,0 +1,228 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/subnetd/subnetd/chain/devnet"
+)
+
+// Format is the format identifier this package reads.
+const Format = "subnetd-yuma-scenario/1"
+
+// ErrInvalid is wrapped by every error about a malformed scenario file.
+var ErrInvalid = errors.New("invalid scenario")
+
+// Scenario is one parsed scenario file.
+type Scenario struct {
+	// Format is the format identifier (optional; must be Format when present).
+	Format string `json:"format"`
+	// Name names the scenario.
+	Name string `json:"name"`
+	// Netuid is the subnet the scenario runs on.
+	Netuid uint16 `json:"netuid"`
+	// Hyperparameters are the subnet's initial settings.
+	Hyperparameters Hyperparameters `json:"hyperparameters"`
+	// Genesis is the chain state the scenario starts from.
+	Genesis Genesis `json:"genesis"`
+	// Steps are applied in order.
+	Steps []Step `json:"steps"`
+	// Expected lists what the original test asserts.
+	Expected []Expectation `json:"expected"`
+}
+
+// Hyperparameters is a (possibly partial) set of raw chain hyperparameters;
+// a nil field is left unchanged.
+type Hyperparameters struct {
+	Tempo                     *uint16 `json:"tempo"`
+	Kappa                     *uint16 `json:"kappa"`
+	BondsMovingAverage        *uint64 `json:"bonds_moving_average"`
+	BondsPenalty              *uint16 `json:"bonds_penalty"`
+	ActivityCutoffFactorMilli *uint32 `json:"activity_cutoff_factor_milli"`
+	ActivityCutoff            *uint64 `json:"activity_cutoff"`
+	LiquidAlphaOn             *bool   `json:"liquid_alpha_on"`
+	AlphaLow                  *uint16 `json:"alpha_low"`
+	AlphaHigh                 *uint16 `json:"alpha_high"`
+	AlphaSigmoidSteepness     *int16  `json:"alpha_sigmoid_steepness"`
+	Yuma3On                   *bool   `json:"yuma3_on"`
+	MaxAllowedValidators      *uint16 `json:"max_allowed_validators"`
+	MaxAllowedUids            *uint16 `json:"max_allowed_uids"`
+	MinAllowedWeights         *uint16 `json:"min_allowed_weights"`
+	MaxWeightsLimit           *uint16 `json:"max_weights_limit"`
+	WeightsSetRateLimit       *uint64 `json:"weights_set_rate_limit"`
+	WeightsVersionKey         *uint64 `json:"weights_version_key"`
+	StakeThreshold            *uint64 `json:"stake_threshold"`
+	TaoWeight                 *uint64 `json:"tao_weight"`
+	CommitRevealEnabled       *bool   `json:"commit_reveal_enabled"`
+	BondsResetOn              *bool   `json:"bonds_reset_on"`
+}
+
+// Genesis is the initial chain state.
+type Genesis struct {
+	// Block is the chain's block when the scenario starts.
+	Block uint64 `json:"block"`
+	// OwnerUID is the uid holding SubnetOwnerHotkey (nil: no owner).
+	OwnerUID *uint16 `json:"owner_uid"`
+	// Neurons are uids 0..n-1 in order.
+	Neurons []GenesisNeuron `json:"neurons"`
+}
+
+// GenesisNeuron is one neuron present at genesis.
+type GenesisNeuron struct {
+	UID        uint16 `json:"uid"`
+	Hotkey     string `json:"hotkey"`
+	AlphaStake uint64 `json:"alpha_stake"`
+	TaoStake   uint64 `json:"tao_stake"`
+	Registered uint64 `json:"registered"`
+}
+
+// Step is one scenario step; its parts run in field order.
+type Step struct {
+	Block           *uint64          `json:"block"`
+	Hyperparameters *Hyperparameters `json:"hyperparameters"`
+	Register        []Registration   `json:"register"`
+	Stake           []StakeSet       `json:"stake"`
+	SetWeights      []WeightsCall    `json:"set_weights"`
+	ResetBonds      []uint16         `json:"reset_bonds"`
+	Epoch           bool             `json:"epoch"`
+	RaoEmission     *uint64          `json:"rao_emission"`
+}
+
+// Registration registers a hotkey, appended or replacing a uid.
+type Registration struct {
+	Hotkey     string  `json:"hotkey"`
+	AlphaStake uint64  `json:"alpha_stake"`
+	TaoStake   uint64  `json:"tao_stake"`
+	ReplaceUID *uint16 `json:"replace_uid"`
+}
+
+// StakeSet sets the stake of the hotkey at a uid.
+type StakeSet struct {
+	UID        uint16 `json:"uid"`
+	AlphaStake uint64 `json:"alpha_stake"`
+	TaoStake   uint64 `json:"tao_stake"`
+}
+
+// WeightsCall is a signed set_weights from the hotkey at UID.
+type WeightsCall struct {
+	UID        uint16   `json:"uid"`
+	Dests      []uint16 `json:"dests"`
+	Weights    []uint16 `json:"weights"`
+	VersionKey uint64   `json:"version_key"`
+}
+
+// Expectation is one assertion of the original test.
+type Expectation struct {
+	Step      int               `json:"step"`
+	Field     string            `json:"field"`
+	UIDs      []uint16          `json:"uids"`
+	Entries   [][2]uint16       `json:"entries"`
+	Values    []json.RawMessage `json:"values"`
+	Compare   string            `json:"compare"`
+	Tolerance json.Number       `json:"tolerance"`
+}
+
+// Load parses and validates a scenario.
+func Load(r io.Reader) (*Scenario, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	for _, k := range []string{"name", "netuid", "hyperparameters", "genesis", "steps", "expected"} {
+		if _, ok := keys[k]; !ok {
+			return nil, fmt.Errorf("%w: missing key %q", ErrInvalid, k)
+		}
+	}
+	var sc Scenario
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&sc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if sc.Format != "" && sc.Format != Format {
+		return nil, fmt.Errorf("%w: format %q, want %q", ErrInvalid, sc.Format, Format)
+	}
+	if sc.Hyperparameters.ActivityCutoff != nil && sc.Hyperparameters.ActivityCutoffFactorMilli != nil {
+		return nil, fmt.Errorf("%w: give activity_cutoff or activity_cutoff_factor_milli, not both", ErrInvalid)
+	}
+	for i, nr := range sc.Genesis.Neurons {
+		if int(nr.UID) != i {
+			return nil, fmt.Errorf("%w: genesis neuron %d has uid %d (uids must be 0..n-1 in order)", ErrInvalid, i, nr.UID)
+		}
+	}
+	if o := sc.Genesis.OwnerUID; o != nil && int(*o) >= len(sc.Genesis.Neurons) {
+		return nil, fmt.Errorf("%w: owner_uid %d is not a genesis uid", ErrInvalid, *o)
+	}
+	prev := sc.Genesis.Block
+	for i, st := range sc.Steps {
+		if st.Block == nil {
+			return nil, fmt.Errorf("%w: step %d has no block", ErrInvalid, i)
+		}
+		if *st.Block < prev {
+			return nil, fmt.Errorf("%w: step %d block %d is before block %d", ErrInvalid, i, *st.Block, prev)
+		}
+		prev = *st.Block
+		if st.Epoch && st.RaoEmission == nil {
+			return nil, fmt.Errorf("%w: epoch step %d has no rao_emission", ErrInvalid, i)
+		}
+		if h := st.Hyperparameters; h != nil && h.ActivityCutoff != nil && h.ActivityCutoffFactorMilli != nil {
+			return nil, fmt.Errorf("%w: step %d gives activity_cutoff and activity_cutoff_factor_milli", ErrInvalid, i)
+		}
+	}
+	return &sc, nil
+}
+
+// apply overwrites the fields h sets.
+func (h *Hyperparameters) apply(hp *devnet.Hyperparameters) {
+	set16 := func(dst *uint16, v *uint16) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set64 := func(dst *uint64, v *uint64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setB := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set16(&hp.Tempo, h.Tempo)
+	set16(&hp.Kappa, h.Kappa)
+	set64(&hp.BondsMovingAverage, h.BondsMovingAverage)
+	set16(&hp.BondsPenalty, h.BondsPenalty)
+	if h.ActivityCutoffFactorMilli != nil {
+		hp.ActivityCutoffFactorMilli = *h.ActivityCutoffFactorMilli
+		hp.ActivityCutoffOverride = false
+	}
+	if h.ActivityCutoff != nil {
+		hp.ActivityCutoff = *h.ActivityCutoff
+		hp.ActivityCutoffOverride = true
+	}
+	setB(&hp.LiquidAlphaOn, h.LiquidAlphaOn)
+	set16(&hp.AlphaLow, h.AlphaLow)
+	set16(&hp.AlphaHigh, h.AlphaHigh)
+	if h.AlphaSigmoidSteepness != nil {
+		hp.AlphaSigmoidSteepness = *h.AlphaSigmoidSteepness
+	}
+	setB(&hp.Yuma3On, h.Yuma3On)
+	set16(&hp.MaxAllowedValidators, h.MaxAllowedValidators)
+	set16(&hp.MaxAllowedUids, h.MaxAllowedUids)
+	set16(&hp.MinAllowedWeights, h.MinAllowedWeights)
+	set16(&hp.MaxWeightsLimit, h.MaxWeightsLimit)
+	set64(&hp.WeightsSetRateLimit, h.WeightsSetRateLimit)
+	set64(&hp.WeightsVersionKey, h.WeightsVersionKey)
+	set64(&hp.StakeThreshold, h.StakeThreshold)
+	set64(&hp.TaoWeight, h.TaoWeight)
+	setB(&hp.CommitRevealEnabled, h.CommitRevealEnabled)
+	setB(&hp.BondsResetOn, h.BondsResetOn)
+}

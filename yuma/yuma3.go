@@ -1,0 +1,125 @@
+package yuma
+
+import (
+	"slices"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
+
+// computeBondsYuma3 is compute_bonds_sparse: liquid alpha when it is on and
+// some consensus is non-zero, otherwise the fixed-alpha EMA.
+func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int) sparse {
+	liquid := false
+	if p.LiquidAlphaOn {
+		for _, c := range consensus {
+			if c != 0 {
+				liquid = true
+				break
+			}
+		}
+	}
+	if !liquid {
+		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n)
+	}
+	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
+	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
+	return matEMAAlpha(w, b, consensus, low, high, steep)
+}
+
+// matEMAAlpha fuses compute_liquid_alpha_values_sparse and
+// mat_ema_alpha_sparse. The chain builds a dense n×n alpha matrix, but
+// mat_ema_alpha_sparse only reads alphas at columns present in the old bond
+// row or the new weight row, so only those are computed. The weight and bond
+// looked up for column j follow the chain's forward walk over each stored row
+// (which assumes ascending columns); visiting the needed columns in ascending
+// order leaves that walk in exactly the state the full sweep would.
+func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx) sparse {
+	cols := len(consensus)
+	if len(w) != len(b) {
+		return w
+	}
+	out := make(sparse, len(w))
+	alpha := make([]fx, cols)
+	decayed := make([]fx, cols)
+	need := make([]bool, cols)
+	q := make([]uint16, 0, 64)
+	for i := range w {
+		wRow, bRow := w[i], b[i]
+		q = q[:0]
+		for _, r := range [2][]entry{bRow, wRow} {
+			for _, e := range r {
+				if int(e.col) < cols && !need[e.col] {
+					need[e.col] = true
+					q = append(q, e.col)
+				}
+			}
+		}
+		slices.Sort(q)
+		wi, bi := 0, 0
+		for _, j := range q {
+			var wv, bv fx
+			for wi < len(wRow) {
+				if c := wRow[wi].col; c < j {
+					wi++
+					continue
+				} else if c == j {
+					wv = wRow[wi].val
+				}
+				break
+			}
+			for bi < len(bRow) {
+				if c := bRow[bi].col; c < j {
+					bi++
+					continue
+				} else if c == j {
+					bv = bRow[bi].val
+				}
+				break
+			}
+			alpha[j] = alphaSigmoid(consensus[j], wv, bv, low, high, steep)
+		}
+		for _, e := range bRow {
+			if int(e.col) < cols {
+				decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
+			}
+		}
+		row := make([]entry, 0, len(wRow))
+		for _, e := range wRow {
+			if int(e.col) >= cols {
+				continue
+			}
+			inc := alpha[e.col].Mul(e.val).Max(0)
+			v := decayed[e.col].Add(inc).Min(fixed.One)
+			if v > 0 {
+				row = append(row, entry{e.col, v})
+			}
+		}
+		for _, j := range q {
+			alpha[j], decayed[j], need[j] = 0, 0, false
+		}
+		out[i] = row
+	}
+	return out
+}
+
+var (
+	half       = fixed.One / 2
+	minusHundr = fixed.FromInt(-100)
+)
+
+// alphaSigmoid is the chain's alpha_sigmoid for one (validator, miner) pair.
+func alphaSigmoid(consensus, weight, bond, low, high, steep fx) fx {
+	diffBuy := clamp(weight.Sub(consensus), 0, fixed.One)
+	diffSell := clamp(bond.Sub(weight), 0, fixed.One)
+	d := diffSell
+	if weight >= bond {
+		d = diffBuy
+	}
+	x := steep.SaturatingDiv(minusHundr).Mul(d.Sub(half))
+	s := fixed.One.SaturatingDiv(fixed.One.Add(fixed.ExpSafe(x)))
+	a := low.Add(s.Mul(high.Sub(low)))
+	return clamp(a, low, high)
+}
+
+// clamp is clamp_value: min with high first, then max with low.
+func clamp(v, low, high fx) fx { return v.Min(high).Max(low) }
