@@ -89,15 +89,10 @@ func RoundAt(t time.Time) uint64 {
 }
 
 // RoundTime returns when quicknet publishes round (round 0 maps to genesis).
-// Rounds too large for a time.Time give the largest unix time representable.
+// Rounds past 2^40 (about 100,000 years away) are clamped to 2^40.
 func RoundTime(round uint64) time.Time {
-	if round == 0 {
-		round = 1
-	}
-	const maxRound = (math.MaxInt64 - QuicknetGenesisTime) / QuicknetPeriodSeconds
-	if round-1 > maxRound {
-		return time.Unix(QuicknetGenesisTime+maxRound*QuicknetPeriodSeconds, 0).UTC()
-	}
+	const maxRound = 1 << 40
+	round = min(max(round, 1), maxRound)
 	return time.Unix(QuicknetGenesisTime+int64(round-1)*QuicknetPeriodSeconds, 0).UTC()
 }
 
