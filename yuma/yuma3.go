@@ -34,7 +34,14 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int) sparse {
 // (which assumes ascending columns); visiting the needed columns in ascending
 // order leaves that walk in exactly the state the full sweep would.
 func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx) sparse {
-	cols := len(consensus)
+	return matEMAAlphaFn(w, b, len(consensus), func(j uint16, wv, bv fx) fx {
+		return alphaSigmoid(consensus[j], wv, bv, low, high, steep)
+	})
+}
+
+// matEMAAlphaFn is the EMA of matEMAAlpha with the alpha of column j (given
+// the walked weight and bond) supplied by alphaOf, over cols columns.
+func matEMAAlphaFn(w, b sparse, cols int, alphaOf func(j uint16, wv, bv fx) fx) sparse {
 	if len(w) != len(b) {
 		return w
 	}
@@ -76,7 +83,7 @@ func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx) sparse {
 				}
 				break
 			}
-			alpha[j] = alphaSigmoid(consensus[j], wv, bv, low, high, steep)
+			alpha[j] = alphaOf(j, wv, bv)
 		}
 		for _, e := range bRow {
 			if int(e.col) < cols {
