@@ -1,0 +1,61 @@
+package runtime
+
+import (
+	"errors"
+	"strings"
+)
+
+// Errors callers branch on with errors.Is. Every error the runtime returns names the scorer and
+// says what was wrong in one line.
+var (
+	// ErrInvalidModule: the module was refused before compiling (see ScreenError for each cause).
+	ErrInvalidModule = errors.New("invalid scorer module")
+	// ErrModuleTooLarge: the module is bigger than Limits.MaxModuleBytes.
+	ErrModuleTooLarge = errors.New("module too large")
+	// ErrMalformed: the bytes are not a well-formed WebAssembly module.
+	ErrMalformed = errors.New("malformed module")
+	// ErrForbiddenImport: the module imports something the host does not serve.
+	ErrForbiddenImport = errors.New("forbidden import")
+	// ErrMissingExport: a required export is absent.
+	ErrMissingExport = errors.New("missing export")
+	// ErrExportType: an export has the wrong kind or signature.
+	ErrExportType = errors.New("export has the wrong type")
+	// ErrThreads: the module uses shared memory (threads), not allowed in ABI v1.
+	ErrThreads = errors.New("threads not allowed")
+	// ErrSIMD: the module uses SIMD (v128), not allowed in ABI v1.
+	ErrSIMD = errors.New("SIMD not allowed")
+	// ErrMemoryTooLarge: the module declares more memory than Limits.MemoryPages.
+	ErrMemoryTooLarge = errors.New("declared memory too large")
+
+	// ErrTimeout: a call ran past its execution bound and was stopped.
+	ErrTimeout = errors.New("execution bound exceeded")
+	// ErrTrap: the guest trapped (unreachable, out-of-bounds access, stack overflow, out of memory...).
+	ErrTrap = errors.New("scorer trapped")
+	// ErrInputTooLarge: the message for the scorer is bigger than Limits.MaxInputBytes.
+	ErrInputTooLarge = errors.New("input message too large")
+	// ErrBadOutput: the scorer's output is out of bounds, too large, or not a valid message.
+	ErrBadOutput = errors.New("invalid scorer output")
+	// ErrNoChallenge: the scorer does not export subnetd_challenge.
+	ErrNoChallenge = errors.New("scorer has no challenge function")
+	// ErrClosed: the Runtime or Scorer was closed.
+	ErrClosed = errors.New("closed")
+)
+
+// ScreenError lists every reason a module was refused before compiling. errors.Is matches
+// ErrInvalidModule and each cause's sentinel (ErrForbiddenImport, ErrSIMD, ...).
+type ScreenError struct {
+	// Problems holds one error per cause, each wrapping its sentinel.
+	Problems []error
+}
+
+// Error implements error: the causes on one line.
+func (e *ScreenError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Error()
+	}
+	return ErrInvalidModule.Error() + ": " + strings.Join(parts, "; ")
+}
+
+// Unwrap returns ErrInvalidModule and every cause.
+func (e *ScreenError) Unwrap() []error { return append([]error{ErrInvalidModule}, e.Problems...) }

@@ -1,0 +1,53 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/subnetd/subnetd/plugins"
+)
+
+// wasmDir holds the scorers the tests build once: the two examples and the hostile test scorer.
+var wasmDir string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("SUBNETD_TEST_CHILD") != "" {
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "subnetd-runtime-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	wasmDir = dir
+	for name, src := range map[string]string{
+		"latency": "../examples/scorers/latency",
+		"quality": "../examples/scorers/quality",
+		"hostile": "testdata/hostile",
+	} {
+		if _, err := plugins.Build(context.Background(), src, plugins.TargetWasm, filepath.Join(dir, name+".wasm")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// wasmFile returns the bytes of a scorer built by TestMain.
+func wasmFile(t testing.TB, name string) []byte {
+	t.Helper()
+	dir := wasmDir
+	if dir == "" {
+		dir = os.Getenv("SUBNETD_TEST_WASM_DIR")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name+".wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,313 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/subnetd/subnetd/hostfns"
+)
+
+// Config configures a Runtime.
+type Config struct {
+	// Engine selects the engine; empty means EngineWazero.
+	Engine Engine
+	// Limits bound every scorer this Runtime loads; zero fields take DefaultLimits.
+	Limits Limits
+	// CacheDir, when set, keeps compiled code on disk so a restart or a second process skips
+	// the cold compile. Empty means in-memory caching only.
+	CacheDir string
+}
+
+// Runtime loads and runs scorers under one Config. It is safe for concurrent use; each call
+// gets its own instance. Close it to release compiled code.
+type Runtime struct {
+	limits Limits
+	eng    engine
+
+	mu       sync.Mutex
+	compiled map[string]*cacheEntry // by module sha256
+	closed   bool
+}
+
+type cacheEntry struct {
+	cm   compiledModule
+	refs int
+}
+
+// New returns a Runtime for cfg.
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	limits := cfg.Limits.withDefaults()
+	if err := limits.validate(); err != nil {
+		return nil, err
+	}
+	var (
+		eng engine
+		err error
+	)
+	switch cfg.Engine {
+	case "", EngineWazero:
+		eng, err = newWazero(ctx, limits, cfg.CacheDir)
+	default:
+		return nil, fmt.Errorf("engine %q is not in this build (have: %s)", cfg.Engine, EngineWazero)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start engine %s: %w", cfg.Engine, err)
+	}
+	return &Runtime{limits: limits, eng: eng, compiled: map[string]*cacheEntry{}}, nil
+}
+
+// Limits returns the limits (defaults filled in) every scorer of this Runtime runs with.
+func (r *Runtime) Limits() Limits { return r.limits }
+
+// Engine returns the engine's name.
+func (r *Runtime) Engine() Engine { return r.eng.name() }
+
+// EngineVersion returns the engine's version, as recorded with every round.
+func (r *Runtime) EngineVersion() string { return r.eng.version() }
+
+// Close releases the engine and all compiled scorers; Scorers loaded from r stop working.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.compiled = nil
+	return r.eng.close(ctx)
+}
+
+// Load screens wasm, compiles it (or takes it from the cache) and returns a Scorer. name is
+// only used in errors and logs.
+func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, error) {
+	info, err := Screen(wasm, r.limits)
+	if err != nil {
+		return nil, fmt.Errorf("load scorer %s: %w", name, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, fmt.Errorf("load scorer %s: runtime %w", name, ErrClosed)
+	}
+	e, ok := r.compiled[info.SHA256]
+	if !ok {
+		cm, err := r.eng.compile(ctx, wasm)
+		if err != nil {
+			return nil, fmt.Errorf("load scorer %s: compile: %w", name, classifyCompile(err))
+		}
+		e = &cacheEntry{cm: cm}
+		r.compiled[info.SHA256] = e
+	}
+	e.refs++
+	return &Scorer{name: name, info: info, rt: r, entry: e}, nil
+}
+
+// classifyCompile maps engine validation errors on SIMD or atomics to the ABI's sentinels.
+func classifyCompile(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "simd") || strings.Contains(msg, "SIMD") || strings.Contains(msg, "v128"):
+		return fmt.Errorf("%w: %s", ErrSIMD, firstLine(msg))
+	case strings.Contains(msg, "threads") || strings.Contains(msg, "atomic"):
+		return fmt.Errorf("%w: %s", ErrThreads, firstLine(msg))
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidModule, firstLine(msg))
+}
+
+// Scorer is a loaded scorer module. Every call runs in a fresh instance, so calls are
+// independent and may run concurrently.
+type Scorer struct {
+	name  string
+	info  ModuleInfo
+	rt    *Runtime
+	entry *cacheEntry
+
+	closeOnce sync.Once
+}
+
+// Name returns the name the scorer was loaded under.
+func (s *Scorer) Name() string { return s.name }
+
+// Info returns what screening learned (sha256, size, optional exports, imports).
+func (s *Scorer) Info() ModuleInfo { return s.info }
+
+// Close releases this Scorer's hold on the compiled module; the last one frees it.
+func (s *Scorer) Close(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		r := s.rt
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		s.entry.refs--
+		if s.entry.refs == 0 && !r.closed {
+			delete(r.compiled, s.info.SHA256)
+			err = s.entry.cm.close(ctx)
+		}
+	})
+	return err
+}
+
+// Result is the outcome of one call.
+type Result struct {
+	// Output is the exact message the scorer returned.
+	Output []byte
+	// Scores is the validated Scores (Score calls only).
+	Scores Scores
+	// Logs are the lines the scorer logged (capped by Limits.Log).
+	Logs []hostfns.LogLine
+	// LogsDropped counts lines past the cap.
+	LogsDropped int
+	// Instantiate is the time spent creating the instance (start function and _initialize included).
+	Instantiate time.Duration
+	// Call is the time spent in the export, copying in and out included.
+	Call time.Duration
+}
+
+// Score runs subnetd_score on the Round message round, whose meta (uids, seed, block time)
+// the caller knows from Round.Encode or ParseRoundMeta, and validates the Scores.
+// On error the Result still carries the scorer's logs when there are any.
+func (s *Scorer) Score(ctx context.Context, round []byte, meta RoundMeta) (*Result, error) {
+	res, err := s.run(ctx, exportScore, round, meta)
+	if err != nil {
+		return res, fmt.Errorf("scorer %s: score: %w", s.name, err)
+	}
+	sc, err := ValidateScores(res.Output, meta.UIDs, s.rt.limits.MaxStateBytes)
+	if err != nil {
+		return res, fmt.Errorf("scorer %s: %w", s.name, err)
+	}
+	res.Scores = sc
+	return res, nil
+}
+
+// Challenge runs subnetd_challenge on a ChallengeRequest message and returns the Challenge
+// message it produced (checked to be a JSON object with a synapse name).
+func (s *Scorer) Challenge(ctx context.Context, req []byte, meta RoundMeta) (*Result, error) {
+	if !s.info.HasChallenge {
+		return nil, fmt.Errorf("scorer %s: %w", s.name, ErrNoChallenge)
+	}
+	res, err := s.run(ctx, exportChallenge, req, meta)
+	if err != nil {
+		return res, fmt.Errorf("scorer %s: challenge: %w", s.name, err)
+	}
+	if err := validateChallenge(res.Output); err != nil {
+		return res, fmt.Errorf("scorer %s: %w", s.name, err)
+	}
+	return res, nil
+}
+
+// run is the ABI: instantiate, _initialize, alloc, copy in, call, copy out, all under one
+// execution bound.
+func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundMeta) (res *Result, err error) {
+	lim := s.rt.limits
+	if len(msg) > lim.MaxInputBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, len(msg), lim.MaxInputBytes)
+	}
+	env := hostfns.NewEnv(meta.BlockTimeMs*int64(time.Millisecond), meta.Seed, hostfns.NewLogBuffer(lim.Log))
+	res = &Result{}
+	defer func() {
+		res.Logs, res.LogsDropped = env.Log.Lines(), env.Log.Dropped()
+		if err != nil {
+			err = describe(err, lim, res.Logs)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+
+	t0 := time.Now()
+	inst, err := s.entry.cm.instantiate(ctx, env)
+	if err != nil {
+		return res, fmt.Errorf("instantiate: %w", err)
+	}
+	defer inst.close(context.WithoutCancel(ctx))
+	if s.info.HasInitialize {
+		if _, err := inst.call(ctx, exportInitialize); err != nil {
+			return res, fmt.Errorf("_initialize: %w", err)
+		}
+	}
+	t1 := time.Now()
+	res.Instantiate = t1.Sub(t0)
+
+	r, err := inst.call(ctx, exportAlloc, uint64(len(msg)))
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", exportAlloc, err)
+	}
+	ptr := uint32(r[0])
+	if !inst.memory().Write(ptr, msg) {
+		return res, fmt.Errorf("%w: %s returned %d, and %d bytes there are outside guest memory", ErrBadOutput, exportAlloc, ptr, len(msg))
+	}
+	r, err = inst.call(ctx, export, uint64(ptr), uint64(len(msg)))
+	if err != nil {
+		return res, err
+	}
+	outPtr, outLen := uint32(r[0]>>32), uint32(r[0])
+	if int64(outLen) > int64(lim.MaxOutputBytes) {
+		return res, fmt.Errorf("%w: output is %d bytes, limit %d", ErrBadOutput, outLen, lim.MaxOutputBytes)
+	}
+	out, ok := inst.memory().Read(outPtr, outLen)
+	if !ok {
+		return res, fmt.Errorf("%w: output [%d, +%d) is outside guest memory", ErrBadOutput, outPtr, outLen)
+	}
+	res.Output = append([]byte(nil), out...)
+	res.Call = time.Since(t1)
+	return res, nil
+}
+
+// describe turns an engine error into the runtime's one-line errors: timeouts, aborts, exits and
+// traps get their sentinel, a trap gets the scorer's own last words when it printed any.
+func describe(err error, lim Limits, logs []hostfns.LogLine) error {
+	var exit *sys.ExitError
+	var abort *hostfns.AbortError
+	var pexit *hostfns.ExitError
+	switch {
+	case errors.As(err, &abort), errors.As(err, &pexit):
+		return err
+	case errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled):
+		if exit.ExitCode() == sys.ExitCodeContextCanceled {
+			return fmt.Errorf("%w: call canceled", ErrTimeout)
+		}
+		return fmt.Errorf("%w: stopped after %s", ErrTimeout, lim.Timeout)
+	case errors.Is(err, ErrBadOutput), errors.Is(err, ErrInputTooLarge):
+		return err
+	}
+	msg := firstLine(err.Error())
+	if words := lastWords(logs); words != "" {
+		msg += " (scorer said: " + words + ")"
+	}
+	return fmt.Errorf("%w: %s", ErrTrap, msg)
+}
+
+// lastWords picks the line a crashing guest runtime prints about why (Go prints "fatal error:"
+// or "panic:"), else the last stderr line.
+func lastWords(logs []hostfns.LogLine) string {
+	last := ""
+	for _, l := range logs {
+		if l.Source != "stderr" {
+			continue
+		}
+		if strings.HasPrefix(l.Text, "fatal error:") || strings.HasPrefix(l.Text, "panic:") || strings.HasPrefix(l.Text, "runtime:") {
+			return truncate(l.Text, 200)
+		}
+		last = l.Text
+	}
+	return truncate(last, 200)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

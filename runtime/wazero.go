@@ -1,0 +1,180 @@
+package runtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/subnetd/subnetd/hostfns"
+)
+
+// envKey carries the calling instance's *hostfns.Env in the context wazero hands to host functions.
+type envKey struct{}
+
+// wazeroFeatures is ABI v1's feature set: the 2.0 core features without SIMD. (wazero ties bulk
+// memory to reference types, so reference types stay on.)
+var wazeroFeatures = api.CoreFeaturesV2.SetEnabled(api.CoreFeatureSIMD, false)
+
+type wazeroEngine struct {
+	rt    wazero.Runtime
+	cache wazero.CompilationCache
+	ver   string
+}
+
+// newWazero builds the wazero runtime for limits, with the host modules instantiated once.
+// cacheDir, when set, holds compiled code on disk under a directory keyed by wazero's version
+// and the config, so a changed config never reads another config's code.
+func newWazero(ctx context.Context, limits Limits, cacheDir string) (*wazeroEngine, error) {
+	e := &wazeroEngine{ver: moduleVersion("github.com/tetratelabs/wazero")}
+	cfg := wazero.NewRuntimeConfigCompiler().
+		WithCoreFeatures(wazeroFeatures).
+		WithMemoryLimitPages(limits.MemoryPages).
+		WithCloseOnContextDone(true)
+	if cacheDir != "" {
+		key := sha256.Sum256(fmt.Appendf(nil, "features=%d pages=%d ensure-termination=true", wazeroFeatures, limits.MemoryPages))
+		dir := filepath.Join(cacheDir, "wazero-"+e.ver, hex.EncodeToString(key[:8]))
+		c, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("compilation cache %s: %w", dir, err)
+		}
+		e.cache = c
+		cfg = cfg.WithCompilationCache(c)
+	}
+	e.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	if err := e.instantiateHost(ctx); err != nil {
+		_ = e.close(ctx)
+		return nil, err
+	}
+	return e, nil
+}
+
+// instantiateHost registers every hostfns function under its module name. Each function finds
+// its instance's Env in the call context.
+func (e *wazeroEngine) instantiateHost(ctx context.Context) error {
+	builders := map[string]wazero.HostModuleBuilder{}
+	var order []string
+	for _, f := range hostfns.Funcs() {
+		b, ok := builders[f.Module]
+		if !ok {
+			b = e.rt.NewHostModuleBuilder(f.Module)
+			builders[f.Module] = b
+			order = append(order, f.Module)
+		}
+		call := f.Call
+		name := f.Module + "." + f.Name
+		fn := api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			env, _ := ctx.Value(envKey{}).(*hostfns.Env)
+			if env == nil {
+				panic(fmt.Errorf("host function %s called outside a scorer call", name))
+			}
+			if err := call(env, mod.Memory(), stack); err != nil {
+				panic(err) // wazero turns this into the guest call's error, unwrappable
+			}
+		})
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, apiTypes(f.Params), apiTypes(f.Results)).Export(f.Name)
+	}
+	for _, m := range order {
+		if _, err := builders[m].Instantiate(ctx); err != nil {
+			return fmt.Errorf("instantiate host module %s: %w", m, err)
+		}
+	}
+	return nil
+}
+
+func apiTypes(ts []hostfns.ValType) []api.ValueType {
+	out := make([]api.ValueType, len(ts))
+	for i, t := range ts {
+		out[i] = api.ValueType(t)
+	}
+	return out
+}
+
+func (e *wazeroEngine) name() Engine    { return EngineWazero }
+func (e *wazeroEngine) version() string { return e.ver }
+
+func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule, error) {
+	cm, err := e.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, err
+	}
+	return &wazeroCompiled{rt: e.rt, cm: cm}, nil
+}
+
+func (e *wazeroEngine) close(ctx context.Context) error {
+	err := e.rt.Close(ctx)
+	if e.cache != nil {
+		_ = e.cache.Close(ctx)
+	}
+	return err
+}
+
+type wazeroCompiled struct {
+	rt wazero.Runtime
+	cm wazero.CompiledModule
+}
+
+func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (instance, error) {
+	ctx = context.WithValue(ctx, envKey{}, env)
+	// Anonymous instances (empty name) may coexist; no start functions: _initialize is run by
+	// the caller under the same bound. The WASI view (clock, random, stdio) is hostfns', not
+	// wazero's, so nothing here is configured.
+	mod, err := c.rt.InstantiateModule(ctx, c.cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return nil, err
+	}
+	return &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}}, nil
+}
+
+func (c *wazeroCompiled) close(ctx context.Context) error { return c.cm.Close(ctx) }
+
+type wazeroInstance struct {
+	mod   api.Module
+	env   *hostfns.Env
+	fns   map[string]api.Function
+	stack [2]uint64
+}
+
+func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64) ([]uint64, error) {
+	fn, ok := i.fns[name]
+	if !ok {
+		fn = i.mod.ExportedFunction(name)
+		if fn == nil {
+			return nil, fmt.Errorf("export %q not found", name)
+		}
+		i.fns[name] = fn
+	}
+	stack := i.stack[:max(len(params), len(fn.Definition().ResultTypes()))]
+	copy(stack, params)
+	if err := fn.CallWithStack(context.WithValue(ctx, envKey{}, i.env), stack); err != nil {
+		return nil, err
+	}
+	return stack[:len(fn.Definition().ResultTypes())], nil
+}
+
+func (i *wazeroInstance) memory() hostfns.Memory { return i.mod.Memory() }
+
+func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }
+
+// moduleVersion returns the version of a dependency as built into this binary ("unknown" when
+// the binary carries no build information).
+func moduleVersion(path string) string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, d := range bi.Deps {
+		if d.Path == path {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return "unknown"
+}
