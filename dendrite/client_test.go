@@ -115,7 +115,7 @@ func maliciousMiners(t *testing.T) map[string]Target {
 				time.Sleep(50 * time.Millisecond)
 			}
 		}),
-		"silent": rawMiner(t, func(c net.Conn) { io.Copy(io.Discard, c) }),
+		"silent":  rawMiner(t, func(c net.Conn) { io.Copy(io.Discard, c) }),
 		"garbage": rawMiner(t, func(c net.Conn) { io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\n") }),
 	}
 }
