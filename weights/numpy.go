@@ -113,23 +113,19 @@ func npMax[T float](a []T) T {
 
 // npSort is np.sort: ascending, NaNs last (Go's slices.Sort would put them first).
 func npSort[T float](a []T) []T {
-	out := slices.Clone(a)
-	slices.SortFunc(out, func(x, y T) int {
-		xn, yn := x != x, y != y
-		switch {
-		case xn && yn:
-			return 0
-		case xn:
-			return 1
-		case yn:
-			return -1
-		case x < y:
-			return -1
-		case x > y:
-			return 1
+	out := make([]T, 0, len(a))
+	nans := 0
+	for _, v := range a {
+		if v != v {
+			nans++
+			continue
 		}
-		return 0
-	})
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	for range nans {
+		out = append(out, T(math.NaN()))
+	}
 	return out
 }
 
@@ -140,7 +136,6 @@ func npSort[T float](a []T) []T {
 // a must be non-empty and q already checked to lie in [0, 1].
 func npQuantileLinear(a []float32, q float64) float32 {
 	n := len(a)
-	sorted := npSort(a)
 	q32 := toFloat32(q)
 	virt := float32(n-1) * q32
 	prevF := float32(math.Floor(float64(virt)))
@@ -151,13 +146,24 @@ func npQuantileLinear(a []float32, q float64) float32 {
 	// gamma = virtual - previous index, computed in float64 (the index array is intp) and cast
 	// back to float32 by _get_gamma.
 	gamma := toFloat32(float64(virt) - float64(prev))
-	at := func(i int) float32 {
-		if i < 0 {
-			return sorted[n+i]
+	var lo, hi float32
+	if (prev == 0 && next == 1 || n == 1) && !slices.ContainsFunc(a, func(v float32) bool { return v != v }) {
+		// q = 0, the SDK's default: the two smallest values are enough (one pass, no sort).
+		lo, hi = smallestTwo(a)
+	} else {
+		sorted := npSort(a)
+		at := func(i int) float32 {
+			if i < 0 {
+				return sorted[n+i]
+			}
+			return sorted[i]
 		}
-		return sorted[i]
+		lo, hi = at(prev), at(next)
+		// After numpy's partition a NaN would sit last and make the result NaN.
+		if last := sorted[n-1]; last != last {
+			return last
+		}
 	}
-	lo, hi := at(prev), at(next)
 	diff := hi - lo
 	var res float32
 	if gamma >= 0.5 {
@@ -165,11 +171,25 @@ func npQuantileLinear(a []float32, q float64) float32 {
 	} else {
 		res = lo + float32(diff*gamma)
 	}
-	// After numpy's partition a NaN would sit last and make the result NaN.
-	if last := sorted[n-1]; last != last {
-		return last
-	}
 	return res
+}
+
+// smallestTwo returns the smallest and the second smallest of a NaN-free, non-empty slice
+// (the same value twice for a single element): sorted[0] and sorted[min(1, n-1)].
+func smallestTwo(a []float32) (float32, float32) {
+	lo, hi := a[0], float32(math.Inf(1))
+	if len(a) == 1 {
+		return lo, lo
+	}
+	for _, v := range a[1:] {
+		switch {
+		case v < lo:
+			lo, hi = v, lo
+		case v < hi:
+			hi = v
+		}
+	}
+	return lo, hi
 }
 
 // toFloat32 is numpy's float64 → float32 cast (astype, or assignment into a float32 array):

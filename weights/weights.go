@@ -105,7 +105,7 @@ func Compute(uids []int64, scores []float64, p Params) (Emitted, error) {
 //     quantile applied, capped by normalizeMaxWeight in float32.
 func Process(uids []int64, scores []float64, p Params) (Processed, error) {
 	w := make([]float32, len(scores))
-	var pos []int // positions of the entries > 0
+	pos := make([]int, 0, len(scores)) // positions of the entries > 0
 	for i, s := range scores {
 		w[i] = toFloat32(s)
 		if w[i] > 0 {
