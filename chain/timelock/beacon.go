@@ -115,10 +115,10 @@ func roundPoint(round uint64) (bls12381.G1Affine, error) {
 	return q, nil
 }
 
-// ParseSignature decodes a compressed G1 round signature (48 bytes) and checks
+// parseSignature decodes a compressed G1 round signature (48 bytes) and checks
 // that it is a point of the prime-order subgroup. It does not check which round
-// the signature is for; see VerifySignature.
-func ParseSignature(sig []byte) (bls12381.G1Affine, error) {
+// the signature is for; see VerifySignature. Errors wrap ErrInvalidSignature.
+func parseSignature(sig []byte) (bls12381.G1Affine, error) {
 	p, err := parseG1(sig)
 	if err != nil {
 		return bls12381.G1Affine{}, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
@@ -130,7 +130,7 @@ func ParseSignature(sig []byte) (bls12381.G1Affine, error) {
 // e(sig, G2) == e(H(sha256(round)), pk). The error wraps ErrInvalidSignature
 // when it is not.
 func (b *Beacon) VerifySignature(round uint64, sig []byte) error {
-	s, err := ParseSignature(sig)
+	s, err := parseSignature(sig)
 	if err != nil {
 		return err
 	}

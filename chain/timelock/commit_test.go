@@ -80,4 +80,14 @@ func TestBuildCommit_Errors(t *testing.T) {
 	if _, err := BuildCommit(seeded(1), req); !errors.Is(err, ErrCommitTooLarge) {
 		t.Errorf("1178 uids: %v", err)
 	}
+	// Legacy has no hotkey: 2*(2+2n) + 8 + 244 <= 5000 → n = 1186, exactly 5000 bytes.
+	ones := slices.Repeat([]uint16{1}, 1187)
+	req.Format, req.Uids, req.Weights = FormatLegacy, many[:1186], ones[:1186]
+	if ct, err := BuildCommit(seeded(1), req); err != nil || len(ct) != MaxCommitSize {
+		t.Errorf("legacy 1186 uids: %d bytes, %v", len(ct), err)
+	}
+	req.Uids, req.Weights = many[:1187], ones
+	if _, err := BuildCommit(seeded(1), req); !errors.Is(err, ErrCommitTooLarge) {
+		t.Errorf("legacy 1187 uids: %v", err)
+	}
 }

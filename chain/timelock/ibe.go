@@ -87,7 +87,7 @@ func (b *Beacon) encrypt(rand io.Reader, round uint64, plaintext []byte) (*Ciphe
 // a ciphertext that does not open (another round, tampered), ErrDecryptionFailed.
 // It never panics, whatever the input.
 func (b *Beacon) Decrypt(round uint64, sig, ciphertext []byte) ([]byte, error) {
-	s, err := ParseSignature(sig)
+	s, err := parseSignature(sig)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (b *Beacon) Decrypt(round uint64, sig, ciphertext []byte) ([]byte, error) {
 // (its drand pallet verified the pulse when storing it). A wrong signature
 // still fails, through the IBE consistency check U == H3(sigma, key)·G2.
 func DecryptWithSignature(sig, ciphertext []byte) ([]byte, error) {
-	s, err := ParseSignature(sig)
+	s, err := parseSignature(sig)
 	if err != nil {
 		return nil, err
 	}
