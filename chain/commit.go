@@ -1,0 +1,74 @@
+package chain
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/crypto/blake2b"
+)
+
+// MaxSubnets is subtensor's GLOBAL_MAX_SUBNET_COUNT, the stride of the netuid storage index.
+const MaxSubnets = 4096
+
+// NetuidIndex is the storage index of a subnet's mechanism: mecid*4096 + netuid (netuid itself for
+// mechanism 0). Weights, LastUpdate and commits are keyed by it.
+func NetuidIndex(netuid uint16, mecid uint8) uint16 {
+	return uint16(uint32(mecid)*MaxSubnets + uint32(netuid))
+}
+
+// CommitHash is the commit-reveal v2 hash, bit-exact with subtensor's get_commit_hash and the SDK's
+// generate_weight_hash: BlakeTwo256 over the SCALE encoding of
+// (hotkey, netuid_index, uids, values, salt, version_key).
+func CommitHash(hotkey [32]byte, netuidIndex uint16, uids, values, salt []uint16, versionKey uint64) [32]byte {
+	b := make([]byte, 0, 32+2+3*(5+2*len(uids))+8)
+	b = append(b, hotkey[:]...)
+	b = binary.LittleEndian.AppendUint16(b, netuidIndex)
+	b = appendU16Vec(b, uids)
+	b = appendU16Vec(b, values)
+	b = appendU16Vec(b, salt)
+	b = binary.LittleEndian.AppendUint64(b, versionKey)
+	return blake2b.Sum256(b)
+}
+
+func appendU16Vec(b []byte, v []uint16) []byte {
+	b = AppendCompact(b, uint64(len(v)))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint16(b, x)
+	}
+	return b
+}
+
+// AppendCompact appends the SCALE compact encoding of n.
+func AppendCompact(b []byte, n uint64) []byte {
+	switch {
+	case n < 1<<6:
+		return append(b, byte(n<<2))
+	case n < 1<<14:
+		return binary.LittleEndian.AppendUint16(b, uint16(n<<2|1))
+	case n < 1<<30:
+		return binary.LittleEndian.AppendUint32(b, uint32(n<<2|2))
+	}
+	var tmp [8]byte
+	binary.LittleEndian.PutUint64(tmp[:], n)
+	l := 8
+	for l > 4 && tmp[l-1] == 0 {
+		l--
+	}
+	b = append(b, byte((l-4)<<2|3))
+	return append(b, tmp[:l]...)
+}
+
+// EpochIndex is subtensor's get_epoch_index for hash commits: (block + netuid + 1) / (tempo + 1).
+func EpochIndex(netuid uint16, tempo uint16, block uint64) uint64 {
+	return (block + uint64(netuid) + 1) / (uint64(tempo) + 1)
+}
+
+// RevealWindow is subtensor's get_reveal_blocks: the inclusive block range in which a hash commit made
+// at commitBlock can be revealed (the whole epoch commit_epoch + revealPeriod).
+func RevealWindow(netuid uint16, tempo uint16, revealPeriod uint64, commitBlock uint64) (first, last uint64) {
+	epoch := EpochIndex(netuid, tempo, commitBlock) + revealPeriod
+	first = epoch*(uint64(tempo)+1) - (uint64(netuid) + 1)
+	if epoch*(uint64(tempo)+1) < uint64(netuid)+1 {
+		first = 0
+	}
+	return first, first + uint64(tempo)
+}

@@ -1,0 +1,414 @@
+package subtensor
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/blake2b"
+
+	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/chain/subtensor/internal/rpc"
+)
+
+// dropGrace is how long a transaction may be absent from both the pool and the chain, with no new
+// block, before it is reported dropped.
+const dropGrace = 20 * time.Second
+
+// submit signs call with s, sends it once, and waits (until ctx ends) for it to land in a block. It
+// never resends: when the outcome is unknown it returns ErrTxPending with the hash, for TxStatus.
+func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (chain.TxResult, error) {
+	rec, err := c.send(ctx, s, rm, call, headN, headHash, isCommit)
+	if err != nil || rec.result.State != chain.TxPending {
+		return rec.result, err
+	}
+	return c.wait(ctx, rec)
+}
+
+// send signs and sends under sendMu, so that two goroutines never get the same nonce.
+func (c *Client) send(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (*txRecord, error) {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	acct := s.PublicKey()
+	nonce, err := c.nextNonce(ctx, acct)
+	if err != nil {
+		return &txRecord{}, err
+	}
+	era, birth := MortalEra(c.opts.EraPeriod, headN)
+	birthHash := headHash
+	if birth != headN {
+		if birthHash, err = c.blockHash(ctx, birth); err != nil {
+			return &txRecord{}, err
+		}
+	}
+	period := uint64(1) << (era[0]&0x0f + 1)
+	xt, hash, err := rm.signedExtrinsic(call, txParams{
+		specVersion: rm.specVersion, txVersion: rm.txVersion, genesis: c.genesis,
+		era: era, eraBirth: birthHash, nonce: nonce,
+	}, s)
+	if err != nil {
+		return &txRecord{}, err
+	}
+	rec := &txRecord{result: chain.TxResult{Hash: hash, State: chain.TxPending, Nonce: nonce}, account: acct,
+		from: headN + 1, eraEnd: birth + period - 1, isCommit: isCommit}
+	c.logf("chain: submit %s nonce %d from %s", hexOf(hash[:]), nonce, chain.AccountID(acct))
+	var got string
+	err = c.rpc.Call(ctx, &got, "author_submitExtrinsic", hexOf(xt))
+	if err != nil {
+		var re *rpc.Error
+		if errors.As(err, &re) {
+			// The node refused it: nothing was queued, the nonce is free again.
+			c.forgetNonce(acct)
+			rec.result.State = chain.TxDropped
+			rec.result.Err = decodeSubmitError(re, isCommit)
+			c.remember(rec)
+			return rec, rec.result.Err
+		}
+		// Unknown whether the node got it: let the node's pool-aware nonce decide next time.
+		c.forgetNonce(acct)
+		c.remember(rec)
+		return rec, fmt.Errorf("%w: submit %s: %v", chain.ErrTxPending, hexOf(hash[:]), err)
+	}
+	c.mu.Lock()
+	c.nonces[acct] = nonce + 1
+	c.mu.Unlock()
+	c.remember(rec)
+	return rec, nil
+}
+
+func (c *Client) remember(rec *txRecord) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.txs[rec.result.Hash] = rec
+	if len(c.txs) > 4096 { // forget the oldest settled ones
+		for h, r := range c.txs {
+			if r.result.State != chain.TxPending {
+				delete(c.txs, h)
+			}
+			if len(c.txs) <= 2048 {
+				break
+			}
+		}
+	}
+}
+
+func (c *Client) forgetNonce(acct [32]byte) {
+	c.mu.Lock()
+	delete(c.nonces, acct)
+	c.mu.Unlock()
+}
+
+// nextNonce is the larger of the node's pool-aware next index and the one this client handed out last.
+func (c *Client) nextNonce(ctx context.Context, acct [32]byte) (uint64, error) {
+	var n uint64
+	if err := c.call(ctx, &n, "system_accountNextIndex", chain.AccountID(acct).String()); err != nil {
+		return 0, fmt.Errorf("account nonce: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if local, ok := c.nonces[acct]; ok && local > n {
+		n = local
+	}
+	return n, nil
+}
+
+// wait polls new blocks for the transaction until it lands, its era ends, the node drops it, or ctx ends.
+func (c *Client) wait(ctx context.Context, rec *txRecord) (chain.TxResult, error) {
+	for {
+		done, err := c.check(ctx, rec)
+		if done {
+			return rec.result, err
+		}
+		if err != nil && ctx.Err() == nil {
+			c.logf("chain: watching %s: %v", hexOf(rec.result.Hash[:]), err)
+		}
+		t := time.NewTimer(c.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return rec.result, fmt.Errorf("%w: %s not in a block yet (ask TxStatus; do not resend)", chain.ErrTxPending, hexOf(rec.result.Hash[:]))
+		case <-t.C:
+		}
+	}
+}
+
+// check scans blocks from rec.from to the head for the transaction. It reports done when the
+// transaction was found, expired, or vanished from the node's pool without landing.
+func (c *Client) check(ctx context.Context, rec *txRecord) (bool, error) {
+	var pending []string
+	pendErr := c.call(ctx, &pending, "author_pendingExtrinsics")
+	inPool := false
+	for _, p := range pending {
+		if b, err := hex.DecodeString(strings.TrimPrefix(p, "0x")); err == nil && blake2b.Sum256(b) == rec.result.Hash {
+			inPool = true
+			break
+		}
+	}
+	headN, _, err := c.head(ctx)
+	if err != nil {
+		return false, err
+	}
+	for n := rec.from; n <= headN; n++ {
+		bh, err := c.blockHash(ctx, n)
+		if err != nil {
+			return false, err
+		}
+		idx, err := c.findInBlock(ctx, bh, rec.result.Hash)
+		if err != nil {
+			return false, err
+		}
+		if idx >= 0 {
+			return true, c.settle(ctx, rec, n, bh, idx)
+		}
+		rec.from = n + 1
+	}
+	if headN > rec.eraEnd {
+		rec.result.State = chain.TxDropped
+		rec.result.Err = fmt.Errorf("%w: era ended at block %d without inclusion", chain.ErrTxDropped, rec.eraEnd)
+		return true, rec.result.Err
+	}
+	if pendErr != nil || inPool {
+		rec.missingAt = 0
+		return false, nil
+	}
+	// Gone from the pool and in no block up to a head read after the pool. The transaction may be in
+	// a block that is being built or imported right now, so conclude "dropped" only once a later head
+	// still lacks it, or after dropGrace without any new head.
+	now := time.Now()
+	switch {
+	case rec.missingAt == 0:
+		rec.missingAt, rec.missingSince = headN, now
+	case headN > rec.missingAt || now.Sub(rec.missingSince) > dropGrace:
+		rec.result.State = chain.TxDropped
+		rec.result.Err = fmt.Errorf("%w: the node dropped it from its pool (invalid when applied)", chain.ErrTxDropped)
+		c.forgetNonce(rec.account)
+		return true, rec.result.Err
+	}
+	return false, nil
+}
+
+// findInBlock returns the index of the extrinsic with the given hash in block bh, or -1.
+func (c *Client) findInBlock(ctx context.Context, bh [32]byte, hash [32]byte) (int, error) {
+	var blk struct {
+		Block struct {
+			Extrinsics []string `json:"extrinsics"`
+		} `json:"block"`
+	}
+	if err := c.call(ctx, &blk, "chain_getBlock", hexOf(bh[:])); err != nil {
+		return -1, err
+	}
+	for i, x := range blk.Block.Extrinsics {
+		b, err := hex.DecodeString(strings.TrimPrefix(x, "0x"))
+		if err == nil && blake2b.Sum256(b) == hash {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+// settle reads the events of the transaction's block and fills in the outcome.
+func (c *Client) settle(ctx context.Context, rec *txRecord, n uint64, bh [32]byte, idx int) error {
+	rec.result.State = chain.TxInBlock
+	rec.result.Block = n
+	rec.result.BlockHash = bh
+	rm, err := c.meta(ctx, bh)
+	if err != nil {
+		return err
+	}
+	evs, err := c.events(ctx, rm, bh)
+	if err != nil {
+		return fmt.Errorf("events of block %d: %w", n, err)
+	}
+	rec.result.Events = nil
+	for _, e := range evs {
+		if e.extrinsic != idx {
+			continue
+		}
+		rec.result.Events = append(rec.result.Events, e.pallet+"."+e.name)
+		if e.pallet == "System" && e.name == "ExtrinsicFailed" {
+			rec.result.Err = rm.dispatchError(e.fields)
+		}
+		if e.pallet == "Sudo" && e.name == "Sudid" && rec.result.Err == nil {
+			// Sudo reports its inner call's failure in the event, not as ExtrinsicFailed.
+			if r, ok := first(e.fields); ok {
+				if v, ok := r.(*variant); ok && v.name == "Err" {
+					inner, _ := first(v.fields)
+					rec.result.Err = rm.dispatchError(&composite{names: []string{"dispatch_error"}, values: []any{inner}})
+				}
+			}
+		}
+	}
+	return rec.result.Err
+}
+
+func first(c *composite) (any, bool) {
+	if c == nil || len(c.values) == 0 {
+		return nil, false
+	}
+	return c.values[0], true
+}
+
+type event struct {
+	extrinsic int // -1 when not applied by an extrinsic
+	pallet    string
+	name      string
+	fields    *composite
+}
+
+// events decodes System.Events at block bh with the metadata's types.
+func (c *Client) events(ctx context.Context, rm *runtimeMeta, bh [32]byte) ([]event, error) {
+	if rm.eventsType < 0 {
+		return nil, errors.New("runtime has no System.Events")
+	}
+	key, _, err := rm.storageKey("System", "Events")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.storageAt(ctx, bh, [][]byte{key})
+	if err != nil {
+		return nil, err
+	}
+	if raw[0] == nil {
+		return nil, nil
+	}
+	r := &reader{b: raw[0]}
+	v, err := rm.decodeType(r, rm.eventsType, 0)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := asSlice(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]event, 0, len(recs))
+	for _, rv := range recs {
+		rc, ok := rv.(*composite)
+		if !ok {
+			return nil, errors.New("event record is not a struct")
+		}
+		ev := event{extrinsic: -1}
+		if ph, ok := rc.field("phase"); ok {
+			if pv, ok := ph.(*variant); ok && pv.name == "ApplyExtrinsic" {
+				if x, ok := first(pv.fields); ok {
+					i, _ := asU64(x)
+					ev.extrinsic = int(i)
+				}
+			}
+		}
+		e, ok := rc.field("event")
+		pv, ok2 := e.(*variant)
+		if !ok || !ok2 {
+			return nil, errors.New("event record has no event")
+		}
+		ev.pallet = pv.name
+		if inner, ok := first(pv.fields); ok {
+			if iv, ok := inner.(*variant); ok {
+				ev.name, ev.fields = iv.name, iv.fields
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// dispatchError turns the fields of System.ExtrinsicFailed (or a DispatchError value) into a
+// *chain.DispatchError named from the metadata.
+func (rm *runtimeMeta) dispatchError(fields *composite) error {
+	v, ok := fields.field("dispatch_error")
+	if !ok {
+		v, _ = first(fields)
+	}
+	de, ok := v.(*variant)
+	if !ok {
+		return &chain.DispatchError{Name: "ExtrinsicFailed"}
+	}
+	if de.name != "Module" {
+		name := de.name
+		if inner, ok := first(de.fields); ok {
+			if iv, ok := inner.(*variant); ok {
+				name += "." + iv.name
+			}
+		}
+		return chain.NewDispatchError("", name)
+	}
+	me, _ := first(de.fields)
+	mc, ok := me.(*composite)
+	if !ok {
+		return chain.NewDispatchError("", "Module")
+	}
+	iv, _ := mc.field("index")
+	ev, _ := mc.field("error")
+	pi, _ := asU64(iv)
+	var ei uint8
+	switch x := ev.(type) {
+	case []byte:
+		if len(x) > 0 {
+			ei = x[0]
+		}
+	default:
+		e, _ := asU64(x)
+		ei = uint8(e)
+	}
+	p := rm.byIndex[uint8(pi)]
+	if p == nil {
+		return chain.NewDispatchError("", fmt.Sprintf("Module(%d).Error(%d)", pi, ei))
+	}
+	name, ok := p.errors[ei]
+	if !ok {
+		name = fmt.Sprintf("Error(%d)", ei)
+	}
+	return chain.NewDispatchError(p.name, name)
+}
+
+// decodeSubmitError turns the node's refusal of a transaction into an error callers can branch on.
+// Substrate answers 1010 "Invalid Transaction" (reason in data), 1011 "Unknown Transaction", 1012
+// "Transaction is temporarily banned", 1013 "already imported", 1014 "Priority is too low".
+func decodeSubmitError(e *rpc.Error, isCommit bool) error {
+	data := string(e.Data)
+	var s string
+	if json.Unmarshal(e.Data, &s) == nil {
+		data = s
+	}
+	low := strings.ToLower(e.Message + " " + data)
+	switch {
+	case e.Code == 1014 || strings.Contains(low, "priority is too low"):
+		return fmt.Errorf("%w: %s", chain.ErrPriorityTooLow, e.Error())
+	case strings.Contains(low, "bad signature") || strings.Contains(low, "badproof") || strings.Contains(low, "bad proof"):
+		return fmt.Errorf("%w: the node rejected the signature (check genesis, spec and transaction versions, and the key)", chain.ErrBadSignature)
+	case strings.Contains(low, "stale") || strings.Contains(low, "outdated"):
+		return fmt.Errorf("%w: %s", chain.ErrStaleNonce, e.Error())
+	}
+	if code, ok := customCode(data); ok {
+		return chain.CustomCodeError(code, isCommit)
+	}
+	return fmt.Errorf("%w: %s", chain.ErrInvalidTransaction, e.Error())
+}
+
+// customCode finds N in "Custom error: N" or {"invalid":{"custom":N}}-like data.
+func customCode(data string) (uint8, bool) {
+	low := strings.ToLower(data)
+	i := strings.Index(low, "custom")
+	if i < 0 {
+		return 0, false
+	}
+	rest := low[i+len("custom"):]
+	j := strings.IndexFunc(rest, func(r rune) bool { return r >= '0' && r <= '9' })
+	if j < 0 || j > 12 {
+		return 0, false
+	}
+	n := 0
+	for _, r := range rest[j:] {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+		if n > 255 {
+			return 0, false
+		}
+	}
+	return uint8(n), true
+}
