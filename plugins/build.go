@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/subnetd/subnetd/runtime"
 )
 
 // ErrNotAScorer is returned when a directory holds no buildable scorer source.
@@ -67,4 +69,17 @@ func Build(ctx context.Context, dir string, target Target, out string) (string, 
 		return "", fmt.Errorf("build %s: go %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
+}
+
+// ScreenFile screens the module at path against ABI v1 with the default limits.
+func ScreenFile(path string) (runtime.ModuleInfo, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return runtime.ModuleInfo{}, err
+	}
+	info, err := runtime.Screen(b, runtime.Limits{})
+	if err != nil {
+		return info, fmt.Errorf("%s: %w", path, err)
+	}
+	return info, nil
 }

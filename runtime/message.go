@@ -352,3 +352,45 @@ func validateChallenge(out []byte) error {
 	_, err := ParseChallenge(out)
 	return err
 }
+
+// EncodeChallengeRequest returns the ChallengeRequest message for r (docs/ABI.md): the Round's
+// fields without challenge, each miner with uid, hotkey and stake only, uids ascending.
+func (r Round) EncodeChallengeRequest() ([]byte, RoundMeta, error) {
+	type miner struct {
+		UID    uint16  `json:"uid"`
+		Hotkey string  `json:"hotkey"`
+		Stake  float64 `json:"stake"`
+	}
+	type request struct {
+		ABI         int       `json:"abi"`
+		Netuid      uint16    `json:"netuid"`
+		Block       uint64    `json:"block"`
+		BlockHash   string    `json:"block_hash"`
+		BlockTimeMs int64     `json:"block_time_ms"`
+		Seed        string    `json:"seed"`
+		Validator   Validator `json:"validator"`
+		Miners      []miner   `json:"miners"`
+		State       string    `json:"state"`
+	}
+	miners := slices.Clone(r.Miners)
+	slices.SortStableFunc(miners, func(a, b Miner) int { return int(a.UID) - int(b.UID) })
+	req := request{ABI: ABIVersion, Netuid: r.Netuid, Block: r.Block, BlockHash: r.BlockHash, BlockTimeMs: r.BlockTimeMs,
+		Seed: "0x" + hex.EncodeToString(r.Seed[:]), Validator: r.Validator, Miners: make([]miner, len(miners)),
+		State: encodeState(r.State)}
+	meta := RoundMeta{Block: r.Block, BlockTimeMs: r.BlockTimeMs, Seed: r.Seed, UIDs: make([]uint16, len(miners))}
+	for i, m := range miners {
+		if i > 0 && miners[i-1].UID == m.UID {
+			return nil, RoundMeta{}, fmt.Errorf("encode challenge request: uid %d listed twice", m.UID)
+		}
+		if !finite(m.Stake) {
+			return nil, RoundMeta{}, fmt.Errorf("encode challenge request: uid %d has a non-finite stake", m.UID)
+		}
+		req.Miners[i] = miner{UID: m.UID, Hotkey: m.Hotkey, Stake: m.Stake}
+		meta.UIDs[i] = m.UID
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, RoundMeta{}, fmt.Errorf("encode challenge request: %w", err)
+	}
+	return b, meta, nil
+}

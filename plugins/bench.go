@@ -1,0 +1,211 @@
+package plugins
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/subnetd/subnetd/runtime"
+)
+
+// BenchOptions configures Bench.
+type BenchOptions struct {
+	// Miners is the number of synthetic miners in the Round (default 4096).
+	Miners int
+	// MinTime is how long each side is measured at least (default 1s).
+	MinTime time.Duration
+	// Engine selects the Wasm engine (default wazero).
+	Engine runtime.Engine
+	// Limits are the runtime limits; zero fields take the defaults. The execution bound is on.
+	Limits runtime.Limits
+}
+
+// BenchReport is one JSON line of `subnetd plugin bench`.
+type BenchReport struct {
+	// Miners is the Round's size.
+	Miners int `json:"miners"`
+	// WasmNsPerCall is the mean time of one end-to-end scorer call through the runtime: fresh
+	// instance, _initialize, copy in, score, copy out, validation of the Scores.
+	WasmNsPerCall float64 `json:"wasm_ns_per_call"`
+	// NativeNsPerCall is the mean time of the same Score compiled natively, on the same bytes
+	// (decode Round, score, encode Scores).
+	NativeNsPerCall float64 `json:"native_ns_per_call"`
+	// Ratio is WasmNsPerCall / NativeNsPerCall.
+	Ratio float64 `json:"ratio"`
+	// InstantiateNs is the median time to create an instance (start function and _initialize).
+	InstantiateNs float64 `json:"instantiate_ns"`
+	// CompileColdMs is the time to screen and compile the module with an empty cache.
+	CompileColdMs float64 `json:"compile_cold_ms"`
+	// CompileCachedMs is the time to load it again in a new runtime from the on-disk cache.
+	CompileCachedMs float64 `json:"compile_cached_ms"`
+}
+
+// Bench builds the Go scorer in dir as Wasm and as native code, then runs both on the same Round
+// bytes for opts.Miners synthetic miners, measured in the same run. The native side runs in a
+// child process built from the same source (pdk.Main's "bench" command), because Go cannot
+// load the scorer's package into this process; both sides time only the scorer call.
+func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, error) {
+	if opts.Miners <= 0 {
+		opts.Miners = 4096
+	}
+	if opts.MinTime <= 0 {
+		opts.MinTime = time.Second
+	}
+	tmp, err := os.MkdirTemp("", "subnetd-bench")
+	if err != nil {
+		return BenchReport{}, err
+	}
+	defer os.RemoveAll(tmp)
+	wasmPath, err := Build(ctx, dir, TargetWasm, filepath.Join(tmp, "scorer.wasm"))
+	if err != nil {
+		return BenchReport{}, err
+	}
+	nativePath, err := Build(ctx, dir, TargetNative, filepath.Join(tmp, "scorer-native"))
+	if err != nil {
+		return BenchReport{}, err
+	}
+	wasm, err := os.ReadFile(wasmPath)
+	if err != nil {
+		return BenchReport{}, err
+	}
+	rep := BenchReport{Miners: opts.Miners}
+	cfg := runtime.Config{Engine: opts.Engine, Limits: opts.Limits, CacheDir: filepath.Join(tmp, "cache")}
+
+	// Cold compile, then a new runtime over the same disk cache.
+	scorer, rt, took, err := loadTimed(ctx, cfg, wasm)
+	if err != nil {
+		return BenchReport{}, err
+	}
+	rt.Close(ctx)
+	rep.CompileColdMs = ms(took)
+	scorer, rt, took, err = loadTimed(ctx, cfg, wasm)
+	if err != nil {
+		return BenchReport{}, err
+	}
+	defer rt.Close(ctx)
+	rep.CompileCachedMs = ms(took)
+
+	round, meta, err := SyntheticRound(ctx, scorer, opts.Miners)
+	if err != nil {
+		return BenchReport{}, err
+	}
+	roundPath := filepath.Join(tmp, "round.json")
+	if err := os.WriteFile(roundPath, round, 0o600); err != nil {
+		return BenchReport{}, err
+	}
+
+	// Wasm: warm up once, then time whole calls.
+	if _, err := scorer.Score(ctx, round, meta); err != nil {
+		return BenchReport{}, err
+	}
+	var inst []time.Duration
+	n := 0
+	start := time.Now()
+	for {
+		res, err := scorer.Score(ctx, round, meta)
+		if err != nil {
+			return BenchReport{}, err
+		}
+		inst = append(inst, res.Instantiate)
+		n++
+		if el := time.Since(start); el >= opts.MinTime && n >= 3 {
+			rep.WasmNsPerCall = float64(el.Nanoseconds()) / float64(n)
+			break
+		}
+	}
+	slices.Sort(inst)
+	rep.InstantiateNs = float64(inst[len(inst)/2].Nanoseconds())
+
+	// Native: the same source, the same bytes.
+	cmd := exec.CommandContext(ctx, nativePath, "bench", "--round", roundPath, "--min-time", opts.MinTime.String())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return BenchReport{}, fmt.Errorf("native bench: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var nat struct {
+		NsPerCall float64 `json:"ns_per_call"`
+	}
+	if err := json.Unmarshal(out, &nat); err != nil || nat.NsPerCall <= 0 {
+		return BenchReport{}, fmt.Errorf("native bench: unreadable result %q", out)
+	}
+	rep.NativeNsPerCall = nat.NsPerCall
+	rep.Ratio = math.Round(rep.WasmNsPerCall/rep.NativeNsPerCall*1000) / 1000
+	return rep, nil
+}
+
+func loadTimed(ctx context.Context, cfg runtime.Config, wasm []byte) (*runtime.Scorer, *runtime.Runtime, time.Duration, error) {
+	rt, err := runtime.New(ctx, cfg)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	t := time.Now()
+	s, err := rt.Load(ctx, "bench", wasm)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, nil, 0, err
+	}
+	return s, rt, time.Since(t), nil
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())) / 1000 }
+
+// SyntheticRound builds a deterministic Round of n miners for benchmarks: the scorer's own
+// challenge when it has one, and a mix of good, wrong, slow and failed answers.
+func SyntheticRound(ctx context.Context, s *runtime.Scorer, n int) ([]byte, runtime.RoundMeta, error) {
+	if n < 0 || n > math.MaxUint16+1 {
+		return nil, runtime.RoundMeta{}, fmt.Errorf("synthetic round: %d miners is not in 0..65536", n)
+	}
+	r := runtime.Round{Netuid: 1, Block: 4_521_000, BlockHash: "0x" + strings.Repeat("ab", 32), BlockTimeMs: 1_764_000_000_000,
+		Validator: runtime.Validator{UID: 0, Hotkey: "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"},
+		Miners:    make([]runtime.Miner, n)}
+	for i := range r.Seed {
+		r.Seed[i] = byte(i*7 + 1)
+	}
+	for i := range r.Miners {
+		r.Miners[i] = runtime.Miner{UID: uint16(i), Hotkey: fmt.Sprintf("5Miner%06d", i), Stake: float64(i%97) * 1.5}
+	}
+	answer := 0.0
+	if s.Info().HasChallenge {
+		req, meta, err := r.EncodeChallengeRequest()
+		if err != nil {
+			return nil, runtime.RoundMeta{}, err
+		}
+		res, err := s.Challenge(ctx, req, meta)
+		if err != nil {
+			return nil, runtime.RoundMeta{}, err
+		}
+		c, err := runtime.ParseChallenge(res.Output)
+		if err != nil {
+			return nil, runtime.RoundMeta{}, err
+		}
+		r.Challenge = c.Body
+		var body struct{ Numbers []float64 }
+		if json.Unmarshal(c.Body, &body) == nil {
+			for _, v := range body.Numbers {
+				answer += v
+			}
+		}
+	}
+	for i := range r.Miners {
+		m := &r.Miners[i]
+		m.Status, m.LatencyMs = 200, float64(50+(i*37)%900)
+		switch i % 8 {
+		case 6:
+			m.Status, m.LatencyMs = 408, 12000
+		case 7:
+			m.Status = 503
+		default:
+			m.Response = json.RawMessage(fmt.Sprintf(`{"answer":%g,"text":"miner %d answers round 4521000"}`, answer+float64(i%5)*0.5, i))
+		}
+	}
+	return r.Encode()
+}
