@@ -326,3 +326,27 @@ func TestArkSerializeGT_Identity(t *testing.T) {
 		t.Errorf("ark_ser(1) = %x…", enc[:8])
 	}
 }
+
+func TestDecrypt_IdentityPoints(t *testing.T) {
+	v := loadVectors(t)
+	c := v.Ciphertexts[0]
+	ct, sig := mustHex(t, c.Ciphertext), mustHex(t, c.Signature)
+	// U replaced by the point at infinity: parses (ark accepts it too) but
+	// can never pass the header check.
+	infU := bytes.Clone(ct)
+	infU[0] = 0xc0
+	clear(infU[1:96])
+	if _, err := DecryptWithSignature(sig, infU); !errors.Is(err, ErrDecryptionFailed) {
+		t.Errorf("U at infinity: %v", err)
+	}
+	// The signature at infinity: rejected by Decrypt, fails the header check
+	// in DecryptWithSignature.
+	infSig := make([]byte, SignatureSize)
+	infSig[0] = 0xc0
+	if _, err := Quicknet().Decrypt(c.Round, infSig, ct); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("signature at infinity, Decrypt: %v", err)
+	}
+	if _, err := DecryptWithSignature(infSig, ct); !errors.Is(err, ErrDecryptionFailed) {
+		t.Errorf("signature at infinity, DecryptWithSignature: %v", err)
+	}
+}
