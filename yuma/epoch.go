@@ -67,12 +67,13 @@ func Epoch(in *Input) (*Output, error) {
 	normalize(activeStake)
 
 	// Weights: read (uid < n), permit mask, diagonal, outdated, commit-reveal, normalise.
+	var ar arena
 	weights := make(sparse, n)
 	for i := range nrn {
 		if forbid[i] {
 			continue
 		}
-		row := make([]entry, 0, len(nrn[i].Weights))
+		row := ar.row(len(nrn[i].Weights))
 		for _, c := range nrn[i].Weights {
 			j := int(c.UID)
 			if j >= n {
@@ -141,9 +142,9 @@ func Epoch(in *Input) (*Output, error) {
 		colNormalize(bonds, n)
 		delta := make(sparse, n)
 		for i, row := range wb {
-			d := make([]entry, len(row))
-			for k, e := range row {
-				d[k] = entry{col: e.col, val: e.val.Mul(activeStake[i])}
+			d := ar.row(len(row))
+			for _, e := range row {
+				d = append(d, entry{col: e.col, val: e.val.Mul(activeStake[i])})
 			}
 			delta[i] = d
 		}
@@ -226,8 +227,9 @@ func fixedAlpha(bma uint64) fx {
 func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
+	var ar arena
 	for i := range nrn {
-		row := make([]entry, 0, len(nrn[i].Bonds))
+		row := ar.row(len(nrn[i].Bonds))
 		for _, c := range nrn[i].Bonds {
 			if int(c.UID) >= n || lastTempo <= nrn[c.UID].BlockAtRegistration {
 				continue
@@ -300,6 +302,9 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx) []fx {
 
 	median := make([]fx, n)
 	score := make([]fx, m)
+	// Normalised stakes are proportions and the partition is 0..m-1, so
+	// the fast path applies whenever the stake sum is itself at most 1.
+	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
 	var scratch medianScratch
 	for c := 0; c < n; c++ {
 		col := cells[count[c]:count[c+1]]
@@ -309,7 +314,11 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx) []fx {
 		for _, x := range col {
 			score[x.k] = x.val
 		}
-		median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
+		if fast {
+			median[c] = weightedMedianFast(useStake, score, part, minority, 0, stakeSum, &scratch)
+		} else {
+			median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
+		}
 		for _, x := range col {
 			score[x.k] = 0
 		}
@@ -321,8 +330,9 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx) []fx {
 // clipped to it, and dropped when the consensus is not positive.
 func colClip(w sparse, c []fx) sparse {
 	out := make(sparse, len(w))
+	var ar arena
 	for i, row := range w {
-		r := make([]entry, 0, len(row))
+		r := ar.row(len(row))
 		for _, e := range row {
 			th := getFx(c, int(e.col))
 			if th < e.val {
@@ -384,7 +394,7 @@ func interpolate(a, b sparse, n int, ratio fx) sparse {
 				}
 			}
 		}
-		slices.Sort(cols)
+		cols = sortTouched(cols, touched)
 		row := make([]entry, 0, len(cols))
 		for _, j := range cols {
 			v := r1[j].Add(ratio.Mul(r2[j].Sub(r1[j])))
@@ -403,6 +413,7 @@ func interpolate(a, b sparse, n int, ratio fx) sparse {
 func matEMA(newM, oldM sparse, alpha fx, n int) sparse {
 	oneMinus := fixed.One.Sub(alpha)
 	out := make(sparse, len(newM))
+	var ar arena
 	acc := make([]fx, n)
 	touched := make([]bool, n)
 	cols := make([]uint16, 0, 64)
@@ -428,8 +439,8 @@ func matEMA(newM, oldM sparse, alpha fx, n int) sparse {
 				}
 			}
 		}
-		slices.Sort(cols)
-		row := make([]entry, 0, len(cols))
+		cols = sortTouched(cols, touched)
+		row := ar.row(len(cols))
 		for _, j := range cols {
 			if acc[j] > 0 {
 				row = append(row, entry{j, acc[j]})

@@ -166,7 +166,10 @@ func filterRows(m sparse, keep func(i int, e entry) bool) {
 
 // medianScratch holds the three index buffers weightedMedian rotates
 // through, so that a whole column sweep allocates nothing.
-type medianScratch struct{ a, b, c []int }
+type medianScratch struct {
+	a, b, c    []int
+	pa, pb, pc []scoreStake
+}
 
 func (s *medianScratch) grow(n int) {
 	if cap(s.a) < n {
@@ -181,6 +184,94 @@ func weightedMedian(stake, score []fx, part []int, minority, lo, hi fx, s *media
 	if len(stake) != len(score) {
 		return 0
 	}
+	if !proportions(stake) || len(part) > 65535 || lo < 0 || lo > fixed.One || hi < 0 || hi > fixed.One {
+		return weightedMedianChecked(stake, score, part, minority, lo, hi, s)
+	}
+	for _, idx := range part {
+		if idx < 0 || idx >= len(score) {
+			return weightedMedianChecked(stake, score, part, minority, lo, hi, s)
+		}
+	}
+	return weightedMedianFast(stake, score, part, minority, lo, hi, s)
+}
+
+// proportions reports whether every value is in [0, 1].
+func proportions(v []fx) bool {
+	for _, x := range v {
+		if x < 0 || x > fixed.One {
+			return false
+		}
+	}
+	return true
+}
+
+// weightedMedianFast is weightedMedian for valid indices, stakes in [0, 1]
+// (at most 65535 of them) and lo, hi in [0, 1]. Stake sums then stay below
+// 2^16 and the chain's saturating adds can never saturate, so plain adds
+// give the same bits. Only the pivot's score is ever returned, so the
+// partitions carry (score, stake) pairs in the chain's index order rather
+// than indices, and are split without branches.
+func weightedMedianFast(stake, score []fx, part []int, minority, lo, hi fx, s *medianScratch) fx {
+	n := len(part)
+	if cap(s.pa) < n {
+		s.pa, s.pb, s.pc = make([]scoreStake, n), make([]scoreStake, n), make([]scoreStake, n)
+	}
+	cur, lower, upper := s.pa[:n], s.pb[:n], s.pc[:n]
+	for k, idx := range part {
+		cur[k] = scoreStake{score[idx], stake[idx]}
+	}
+	limit := n
+	for iter := 0; ; {
+		n := len(cur)
+		if n == 0 {
+			return 0
+		}
+		if n == 1 {
+			return cur[0].score
+		}
+		pivot := cur[n/2].score
+		var loStake, hiStake fx
+		nl, nu := 0, 0
+		lower, upper = lower[:n], upper[:n]
+		for _, e := range cur {
+			lower[nl] = e
+			upper[nu] = e
+			l, g := 0, 0
+			if e.score < pivot {
+				l = 1
+			}
+			if e.score > pivot {
+				g = 1
+			}
+			nl += l
+			nu += g
+			loStake += e.stake & -fx(l)
+			hiStake += e.stake & -fx(g)
+		}
+		switch {
+		case minority < lo+loStake && nl > 0:
+			hi = lo + loStake
+			cur, lower = lower[:nl], cur
+		case hi-hiStake <= minority && nu > 0:
+			lo = hi - hiStake
+			cur, upper = upper[:nu], cur
+		default:
+			return pivot
+		}
+		iter++
+		if iter > limit {
+			return 0
+		}
+	}
+}
+
+// scoreStake is one validator's score and stake inside weightedMedianFast.
+type scoreStake struct{ score, stake fx }
+
+// weightedMedianChecked is weightedMedian for arbitrary (possibly
+// out-of-range) partition indices and stakes, with the chain's saturating
+// arithmetic and missing values read as zero.
+func weightedMedianChecked(stake, score []fx, part []int, minority, lo, hi fx, s *medianScratch) fx {
 	s.grow(len(part))
 	limit := len(part)
 	cur := append(s.a[:0], part...)
@@ -231,4 +322,39 @@ func getFx(v []fx, i int) fx {
 		return v[i]
 	}
 	return 0
+}
+
+// arena hands out row slices carved from large blocks, so building a
+// sparse matrix costs a few allocations instead of one per row. Each row's
+// capacity is capped, so an append past it reallocates instead of
+// overwriting the next row.
+type arena struct{ buf []entry }
+
+func (a *arena) row(capacity int) []entry {
+	if capacity == 0 {
+		return nil
+	}
+	if len(a.buf) < capacity {
+		a.buf = make([]entry, max(capacity, 1<<14))
+	}
+	r := a.buf[:0:capacity]
+	a.buf = a.buf[capacity:]
+	return r
+}
+
+// sortTouched orders the distinct columns in cols ascending. touched[j] is
+// true exactly for the columns in cols. A dense row is rebuilt by scanning
+// touched (O(n)) rather than sorted (O(k log k)).
+func sortTouched(cols []uint16, touched []bool) []uint16 {
+	if len(cols) > len(touched)/16 {
+		cols = cols[:0]
+		for j, t := range touched {
+			if t {
+				cols = append(cols, uint16(j))
+			}
+		}
+		return cols
+	}
+	slices.Sort(cols)
+	return cols
 }

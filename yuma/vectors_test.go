@@ -75,7 +75,7 @@ func fxOf(t *testing.T, v any) fixed.I32F32 {
 func fxVec(t *testing.T, v any) []fixed.I32F32 {
 	t.Helper()
 	if s, ok := v.(string); ok && strings.HasPrefix(s, "normalize([") {
-		inner := s[len("normalize([") : strings.Index(s, "])")]
+		inner := s[len("normalize(["):strings.Index(s, "])")]
 		var out []fixed.I32F32
 		for _, p := range strings.Split(inner, ",") {
 			f, err := strconv.ParseFloat(strings.TrimSpace(p), 32)

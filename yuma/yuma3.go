@@ -1,8 +1,6 @@
 package yuma
 
 import (
-	"slices"
-
 	"github.com/subnetd/subnetd/yuma/fixed"
 )
 
@@ -61,7 +59,7 @@ func matEMAAlphaFn(w, b sparse, cols int, alphaOf func(j uint16, wv, bv fx) fx) 
 				}
 			}
 		}
-		slices.Sort(q)
+		q = sortTouched(q, need)
 		wi, bi := 0, 0
 		for _, j := range q {
 			var wv, bv fx

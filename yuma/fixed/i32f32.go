@@ -93,6 +93,15 @@ func mul128(a, b int64) (int64, uint64) {
 
 // CheckedMul returns floor(x*y) and false when the result does not fit.
 func (x I32F32) CheckedMul(y I32F32) (I32F32, bool) {
+	if x >= 0 && y >= 0 {
+		// Non-negative operands (every proportion in the epoch): the
+		// unsigned product shifted right is the floor.
+		hi, lo := bits.Mul64(uint64(x), uint64(y))
+		if hi>>31 != 0 {
+			return 0, false
+		}
+		return I32F32(hi<<32 | lo>>32), true
+	}
 	hi, lo := mul128(int64(x), int64(y))
 	// Arithmetic shift of the 128-bit product right by 32 (floor).
 	rlo := int64(uint64(hi)<<32 | lo>>32)
@@ -195,14 +204,18 @@ func (x I32F32) CheckedAdd(y I32F32) (I32F32, bool) {
 
 // Add is the saturating sum.
 func (x I32F32) Add(y I32F32) I32F32 {
-	r, ok := x.CheckedAdd(y)
-	if !ok {
-		if x < 0 {
-			return MinI32F32
-		}
-		return MaxI32F32
+	r := x + y
+	if (x^r)&(y^r) < 0 { // both operands' sign differs from the result's
+		return satBySign(x)
 	}
 	return r
+}
+
+func satBySign(x I32F32) I32F32 {
+	if x < 0 {
+		return MinI32F32
+	}
+	return MaxI32F32
 }
 
 // Sub is the saturating difference.

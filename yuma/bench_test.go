@@ -1,0 +1,83 @@
+package yuma
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// benchInput builds a subnet of n uids whose first v uids are permitted,
+// staked validators. Dense: every validator weights every other uid; sparse:
+// each weights 32 random uids. Bonds come from one warm-up epoch so the
+// benchmark measures a steady-state epoch.
+func benchInput(n, v int, dense, yuma3 bool) *Input {
+	r := rand.New(rand.NewPCG(uint64(n), uint64(v)))
+	p := DefaultParams()
+	p.Tempo = 360
+	p.MaxAllowedValidators = uint16(v)
+	p.Yuma3On = yuma3
+	p.LiquidAlphaOn = yuma3
+	p.BondsPenalty = 65535
+	in := &Input{Block: 10_000, RaoEmission: 1_000_000_000, Params: p, Neurons: make([]Neuron, n)}
+	for i := range in.Neurons {
+		nr := &in.Neurons[i]
+		nr.BlockAtRegistration = 1
+		nr.LastUpdate = 9_900
+		if i < v {
+			nr.AlphaStake = 1_000_000 + r.Uint64N(1_000_000_000)
+			nr.ValidatorPermit = true
+			if dense {
+				nr.Weights = make([]Cell, 0, n)
+				for j := 0; j < n; j++ {
+					if j != i {
+						nr.Weights = append(nr.Weights, Cell{uint16(j), uint16(r.IntN(65536))})
+					}
+				}
+			} else {
+				for k := 0; k < 32; k++ {
+					nr.Weights = append(nr.Weights, Cell{uint16(r.IntN(n)), uint16(1 + r.IntN(65535))})
+				}
+			}
+		}
+	}
+	out, err := Epoch(in)
+	if err != nil {
+		panic(err)
+	}
+	for i := range in.Neurons {
+		in.Neurons[i].Bonds = out.Bonds[i]
+	}
+	return in
+}
+
+// BenchmarkEpoch reports time per epoch and its ratio to the smallest case
+// (n=256, 64 validators, same density) measured in the same run.
+func BenchmarkEpoch(b *testing.B) {
+	for _, model := range []string{"yuma", "yuma3-liquid"} {
+		for _, density := range []string{"dense", "sparse"} {
+			var base float64
+			for _, sz := range []struct{ n, v int }{{256, 64}, {1024, 128}, {4096, 256}} {
+				name := fmt.Sprintf("%s/%s/n=%d/v=%d", model, density, sz.n, sz.v)
+				b.Run(name, func(b *testing.B) {
+					in := benchInput(sz.n, sz.v, density == "dense", model != "yuma")
+					b.ResetTimer()
+					start := time.Now()
+					for i := 0; i < b.N; i++ {
+						if _, err := Epoch(in); err != nil {
+							b.Fatal(err)
+						}
+					}
+					per := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+					b.ReportMetric(per/1e6, "ms/epoch")
+					if sz.n == 256 {
+						base = per
+					}
+					if base > 0 {
+						b.ReportMetric(per/base, "x-vs-256x64")
+					}
+				})
+			}
+		}
+	}
+}
