@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -183,7 +184,7 @@ func (a *Axon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	axonNonce := a.cfg.Now().UnixNano()
 	req := &AxonRequest{RemoteAddr: r.RemoteAddr}
-	body, aerr := a.handle(r, req)
+	body, aerr := a.handle(w, r, req)
 	status, msg := http.StatusOK, "Success"
 	if aerr != nil {
 		status, msg = aerr.status, aerr.msg
@@ -218,7 +219,7 @@ func (a *Axon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-func (a *Axon) handle(r *http.Request, req *AxonRequest) ([]byte, *axonError) {
+func (a *Axon) handle(w http.ResponseWriter, r *http.Request, req *AxonRequest) ([]byte, *axonError) {
 	// 1. Path → synapse.
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, refuse(http.StatusMethodNotAllowed, "method %s not allowed", r.Method)
@@ -285,10 +286,11 @@ func (a *Axon) handle(r *http.Request, req *AxonRequest) ([]byte, *axonError) {
 		defer a.gate.release()
 	}
 
-	// 6. Body: size, JSON, hash.
+	// 6. Body: size, JSON, hash. A read deadline stops a client that trickles its body.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(req.Timeout))
 	data, err := io.ReadAll(io.LimitReader(r.Body, a.cfg.MaxRequestBytes+1))
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, refuse(http.StatusRequestTimeout, "timed out reading the request body")
 		}
 		return nil, refuse(http.StatusBadRequest, "reading the request body: %v", err)

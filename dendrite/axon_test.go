@@ -1,6 +1,7 @@
 package dendrite
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -441,5 +442,47 @@ func TestGate_priority(t *testing.T) {
 	}
 	if err := <-errCh; err == nil || err.status != 408 {
 		t.Fatalf("deadline while waiting: %v", err)
+	}
+}
+
+// TestAxon_slowRequestBody: a client that trickles its body is cut off at the synapse timeout.
+func TestAxon_slowRequestBody(t *testing.T) {
+	_, target := echoAxon(t, AxonConfig{})
+	c := newClient(t, Options{})
+	// Capture a validly signed request, then replay its headers by hand with a stalled body.
+	var hdr http.Header
+	var body []byte
+	c.http.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		hdr = r.Header.Clone()
+		body, _ = io.ReadAll(r.Body)
+		return nil, errors.New("captured")
+	})
+	c.Query(context.Background(), target, Request{Synapse: "Echo", Body: json.RawMessage(`{"a":1}`), Timeout: 500 * time.Millisecond})
+	conn, err := net.Dial("tcp", net.JoinHostPort(target.IP, strconv.Itoa(target.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var raw bytes.Buffer
+	raw.WriteString("POST /Echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n")
+	for k, v := range hdr {
+		raw.WriteString(k + ": " + v[0] + "\r\n")
+	}
+	raw.WriteString("\r\n")
+	raw.Write(body[:len(body)-1]) // withhold the last byte
+	if _, err := conn.Write(raw.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer from the axon: %v", err)
+	}
+	if resp.StatusCode != 408 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Fatalf("the axon waited %v for a body with a 500ms timeout", el)
 	}
 }
