@@ -195,6 +195,9 @@ func (s *Scorer) Challenge(ctx context.Context, req []byte, meta RoundMeta) (*Re
 	if err != nil {
 		return res, fmt.Errorf("scorer %s: challenge: %w", s.name, err)
 	}
+	if len(res.Output) == 0 {
+		return res, fmt.Errorf("scorer %s: %w (its subnetd_challenge declined)", s.name, ErrNoChallenge)
+	}
 	if err := validateChallenge(res.Output); err != nil {
 		return res, fmt.Errorf("scorer %s: %w", s.name, err)
 	}
@@ -265,8 +268,13 @@ func describe(err error, lim Limits, logs []hostfns.LogLine) error {
 	var abort *hostfns.AbortError
 	var pexit *hostfns.ExitError
 	switch {
-	case errors.As(err, &abort), errors.As(err, &pexit):
-		return err
+	case errors.As(err, &abort):
+		return abort
+	case errors.As(err, &pexit):
+		if words := lastWords(logs); words != "" {
+			return fmt.Errorf("%w (scorer said: %s)", pexit, words)
+		}
+		return pexit
 	case errors.As(err, &exit) && (exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled):
 		if exit.ExitCode() == sys.ExitCodeContextCanceled {
 			return fmt.Errorf("%w: call canceled", ErrTimeout)

@@ -39,6 +39,9 @@ JSON goes to stdout where a command says so; human text goes to stderr.`,
 		newQueryCmd(),
 		newChainCmd(),
 		newTimelockCmd(),
+		newRunCmd(),
+		newDemoCmd(),
+		newReplayCmd(),
 	)
 	return root
 }

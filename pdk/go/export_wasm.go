@@ -30,6 +30,9 @@ func subnetdScore(ptr unsafe.Pointer, size int32) int64 {
 
 //go:wasmexport subnetd_challenge
 func subnetdChallenge(ptr unsafe.Pointer, size int32) int64 {
+	if registered.Challenge == nil {
+		return 0 // declined: the subnet's config gives the synapse and body
+	}
 	return finish(ChallengeJSON(registered, input(ptr, size)))
 }
 

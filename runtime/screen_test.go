@@ -1,0 +1,103 @@
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/subnetd/subnetd/runtime"
+)
+
+func TestScreen(t *testing.T) {
+	valid := rawScorer(`{"scores":[]}`, nil)
+	tests := []struct {
+		name string
+		wasm []byte
+		want error  // nil: accepted
+		msg  string // substring of the error
+	}{
+		{name: "hand-written scorer", wasm: valid},
+		{name: "not wasm", wasm: []byte("#!/bin/sh\necho hi\n"), want: runtime.ErrMalformed, msg: "magic"},
+		{name: "empty", wasm: nil, want: runtime.ErrMalformed},
+		{name: "truncated", wasm: valid[:len(valid)-7], want: runtime.ErrMalformed, msg: "cut short"},
+		{name: "wrong version", wasm: append([]byte("\x00asm\x02\x00\x00\x00"), valid[8:]...), want: runtime.ErrMalformed, msg: "version"},
+		{name: "50 MB module", wasm: append(bytes.Clone(valid), section(0, append(str("pad"), make([]byte, 50<<20)...))...), want: runtime.ErrModuleTooLarge, msg: "limit 16777216"},
+		{name: "forbidden import", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.importFunc("env", "socket", m.typ(nil, []byte{i32}))
+		}), want: runtime.ErrForbiddenImport, msg: "env.socket"},
+		{name: "wasi import with wrong signature", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.importFunc("wasi_snapshot_preview1", "fd_write", m.typ([]byte{i32}, []byte{i32}))
+		}), want: runtime.ErrForbiddenImport, msg: "fd_write imported as (i32) -> (i32)"},
+		{name: "unknown wasi function", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.importFunc("wasi_snapshot_preview1", "thread_spawn", m.typ([]byte{i32}, []byte{i32}))
+		}), want: runtime.ErrForbiddenImport, msg: "thread_spawn"},
+		{name: "memory import", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.imports = append(m.imports, append(append(str("env"), str("memory")...), 0x02, 0x00, 0x01))
+		}), want: runtime.ErrForbiddenImport, msg: "memory env.memory"},
+		{name: "missing score", wasm: rawScorer(`{}`, func(m *wmod) { m.exports = m.exports[:2] }), want: runtime.ErrMissingExport, msg: "subnetd_score"},
+		{name: "missing memory", wasm: rawScorer(`{}`, func(m *wmod) { m.exports = m.exports[1:] }), want: runtime.ErrMissingExport, msg: `"memory"`},
+		{name: "mistyped score", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.exports[2] = append(append(str("subnetd_score"), 0), uleb(0)...) // alloc's (i32)->(i32)
+		}), want: runtime.ErrExportType, msg: "subnetd_score"},
+		{name: "shared memory", wasm: rawScorer(`{}`, func(m *wmod) { m.memory = []byte{0x03, 0x01, 0x10} }), want: runtime.ErrThreads, msg: "shared"},
+		{name: "v128 in a signature", wasm: rawScorer(`{}`, func(m *wmod) { m.typ([]byte{v128}, nil) }), want: runtime.ErrSIMD, msg: "v128"},
+		{name: "huge initial memory", wasm: rawScorer(`{}`, func(m *wmod) { m.memory = []byte{0x00, 0xd0, 0x0f} }), want: runtime.ErrMemoryTooLarge, msg: "2000 initial pages, limit 1024"},
+		{name: "huge maximum memory", wasm: rawScorer(`{}`, func(m *wmod) { m.memory = []byte{0x01, 0x01, 0x80, 0x80, 0x04} }), want: runtime.ErrMemoryTooLarge, msg: "maximum of 65536"},
+		{name: "several causes at once", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.importFunc("env", "now", m.typ(nil, []byte{i64}))
+			m.exports = m.exports[:1]
+		}), want: runtime.ErrForbiddenImport, msg: "subnetd_alloc"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			info, err := runtime.Screen(tc.wasm, runtime.Limits{})
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("Screen: %v", err)
+				}
+				if info.SHA256 == "" || info.Size != len(tc.wasm) {
+					t.Fatalf("info = %+v", info)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) || !errors.Is(err, runtime.ErrInvalidModule) {
+				t.Fatalf("Screen error = %v, want %v", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q should name %q on one line", err, tc.msg)
+			}
+		})
+	}
+}
+
+func TestRuntime_Load_refusesSIMDInstructions(t *testing.T) {
+	// A v128.const inside a body passes the structural screen; the engine refuses it at compile.
+	wasm := rawScorer(`{"scores":[]}`, func(m *wmod) {
+		body := append([]byte{0xfd, 0x0c}, make([]byte, 16)...) // v128.const 0
+		body = append(body, 0x1a)                              // drop
+		m.fn(m.typ(nil, nil), body...)
+	})
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	_, err = rt.Load(ctx, "simd", wasm)
+	if !errors.Is(err, runtime.ErrSIMD) && !errors.Is(err, runtime.ErrInvalidModule) {
+		t.Fatalf("Load = %v, want a refusal", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "simd") {
+		t.Fatalf("error %v should name the scorer", err)
+	}
+}
+
+func FuzzScreen(f *testing.F) {
+	f.Add(rawScorer(`{"scores":[]}`, nil))
+	f.Add([]byte("\x00asm\x01\x00\x00\x00\x01\xff\xff\xff\xff\x0f"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = runtime.Screen(b, runtime.Limits{}) // must not panic
+	})
+}
