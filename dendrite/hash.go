@@ -97,20 +97,35 @@ func pyWrite(sb *strings.Builder, dec *json.Decoder, top bool) error {
 			}
 			sb.WriteByte(']')
 		case '{':
-			sb.WriteByte('{')
-			for i := 0; dec.More(); i++ {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
+			// A repeated key keeps its first position and its last value, as a Python dict does.
+			var keys, vals []string
+			pos := map[string]int{}
+			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
 					return fmt.Errorf("invalid JSON: %w", err)
 				}
-				sb.WriteString(pyRepr(kt.(string)))
-				sb.WriteString(": ")
-				if err := pyWrite(sb, dec, false); err != nil {
+				var vb strings.Builder
+				if err := pyWrite(&vb, dec, false); err != nil {
 					return err
 				}
+				k := kt.(string)
+				if i, ok := pos[k]; ok {
+					vals[i] = vb.String()
+					continue
+				}
+				pos[k] = len(keys)
+				keys = append(keys, k)
+				vals = append(vals, vb.String())
+			}
+			sb.WriteByte('{')
+			for i, k := range keys {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(pyRepr(k))
+				sb.WriteString(": ")
+				sb.WriteString(vals[i])
 			}
 			sb.WriteByte('}')
 		}
