@@ -50,10 +50,10 @@ type txRecord struct {
 	from     uint64 // first block that could include it
 	eraEnd   uint64 // last block that could include it
 	isCommit bool
+	xt       []byte // the signed extrinsic, to ask a node why it was dropped
 	// missingAt is the head at the first look that found it neither in the pool nor in a block (0: not
-	// missing), missingSince the time of that look.
-	missingAt    uint64
-	missingSince time.Time
+	// missing).
+	missingAt uint64
 }
 
 // Dial connects to a node and reads its genesis hash.

@@ -48,6 +48,9 @@ func TestClient_Errors(t *testing.T) {
 		}
 	})
 	t.Run("no validator permit", func(t *testing.T) {
+		// Miners earn stake and so permits over time; pin the permits so only uid 0 (Alice) has one.
+		setStorage(t, c, "ValidatorPermit", []byte{0x0c, 1, 0, 0}, u16Key(netuid))
+		setStorage(t, c, "MaxAllowedValidators", u16Key(1), u16Key(netuid))
 		_, err := c.SetWeights(ctx, bob, chain.WeightsCall{Netuid: netuid, UIDs: []uint16{0, 2}, Values: []uint16{65535, 1}})
 		if !errors.Is(err, chain.ErrNeuronNoValidatorPermit) {
 			t.Fatalf("err = %v, want NeuronNoValidatorPermit", err)
@@ -90,5 +93,23 @@ func sudo(t *testing.T, c *Client, s chain.Signer, call string, args ...any) {
 	res, err := c.Sudo(ctxT(t), s, "AdminUtils", call, args...)
 	if err != nil {
 		t.Fatalf("sudo %s: %v (%+v)", call, err, res)
+	}
+}
+
+// setStorage writes a raw SubtensorModule storage value through chopsticks' dev_setStorage.
+func setStorage(t *testing.T, c *Client, item string, value []byte, keys ...[]byte) {
+	t.Helper()
+	ctx := ctxT(t)
+	_, h, rm, err := c.at(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = h
+	k, _, err := rm.storageKey(pallet, item, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.rpc.Call(ctx, nil, "dev_setStorage", [][]string{{hexOf(k), hexOf(value)}}); err != nil {
+		t.Fatalf("dev_setStorage %s: %v", item, err)
 	}
 }

@@ -313,3 +313,24 @@ func (rm *runtimeMeta) isCompactUint(id int64) bool {
 	}
 	return false
 }
+
+// typeByPath finds a type by its full path (e.g. "sp_runtime", "DispatchError"); -1 when absent.
+func (rm *runtimeMeta) typeByPath(path ...string) int64 {
+	best := int64(-1)
+	for id, t := range rm.lookup {
+		if len(t.Path) != len(path) {
+			continue
+		}
+		match := true
+		for i := range path {
+			if string(t.Path[i]) != path[i] {
+				match = false
+				break
+			}
+		}
+		if match && (best < 0 || id < best) {
+			best = id
+		}
+	}
+	return best
+}

@@ -15,19 +15,29 @@ import (
 	"github.com/subnetd/subnetd/chain/subtensor/internal/rpc"
 )
 
-// dropGrace is how long a transaction may be absent from both the pool and the chain, with no new
-// block, before it is reported dropped.
-const dropGrace = 20 * time.Second
-
 // submit signs call with s, sends it once, and waits (until ctx ends) for it to land in a block. It
 // never resends: when the outcome is unknown it returns ErrTxPending with the hash, for TxStatus.
 func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (chain.TxResult, error) {
-	rec, err := c.send(ctx, s, rm, call, headN, headHash, isCommit)
-	if err != nil || rec.result.State != chain.TxPending {
-		return rec.result, err
+	for attempt := 1; ; attempt++ {
+		rec, err := c.send(ctx, s, rm, call, headN, headHash, isCommit)
+		res := rec.result
+		if err == nil && rec.result.State == chain.TxPending {
+			res, err = c.wait(ctx, rec)
+		}
+		// A full block is the one refusal worth a new try: the transaction was dropped without being
+		// included (so its nonce is free and the new one reuses it: at most one can ever land).
+		if !errors.Is(err, errBlockFull) || attempt == 3 {
+			return res, err
+		}
+		c.logf("chain: %s dropped (block full); sending again", hexOf(res.Hash[:]))
+		if headN, headHash, err = c.head(ctx); err != nil {
+			return res, err
+		}
 	}
-	return c.wait(ctx, rec)
 }
+
+// errBlockFull marks InvalidTransaction::ExhaustsResources.
+var errBlockFull = errors.New("block full (ExhaustsResources)")
 
 // send signs and sends under sendMu, so that two goroutines never get the same nonce.
 func (c *Client) send(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (*txRecord, error) {
@@ -53,7 +63,7 @@ func (c *Client) send(ctx context.Context, s chain.Signer, rm *runtimeMeta, call
 	if err != nil {
 		return &txRecord{}, err
 	}
-	rec := &txRecord{result: chain.TxResult{Hash: hash, State: chain.TxPending, Nonce: nonce}, account: acct,
+	rec := &txRecord{result: chain.TxResult{Hash: hash, State: chain.TxPending, Nonce: nonce}, account: acct, xt: xt,
 		from: headN + 1, eraEnd: birth + period - 1, isCommit: isCommit}
 	c.logf("chain: submit %s nonce %d from %s", hexOf(hash[:]), nonce, chain.AccountID(acct))
 	var got string
@@ -177,16 +187,19 @@ func (c *Client) check(ctx context.Context, rec *txRecord) (bool, error) {
 	}
 	// Gone from the pool and in no block up to a head read after the pool. The transaction may be in
 	// a block that is being built or imported right now, so conclude "dropped" only once a later head
-	// still lacks it, or after dropGrace without any new head.
-	now := time.Now()
-	switch {
-	case rec.missingAt == 0:
-		rec.missingAt, rec.missingSince = headN, now
-	case headN > rec.missingAt || now.Sub(rec.missingSince) > dropGrace:
-		rec.result.State = chain.TxDropped
-		rec.result.Err = fmt.Errorf("%w: the node dropped it from its pool (invalid when applied)", chain.ErrTxDropped)
-		c.forgetNonce(rec.account)
-		return true, rec.result.Err
+	// still lacks it (never on a timer: a slow block is not a dropped transaction).
+	if rec.missingAt == 0 {
+		rec.missingAt = headN
+		// A dry run at the head that finds the transaction invalid (other than a used nonce, which
+		// would mean it just landed) settles it at once: it cannot be in any block built on this head.
+		if why, sure := c.dryRunReason(ctx, rec); sure {
+			return true, c.dropped(rec, why)
+		}
+		return false, nil
+	}
+	if headN > rec.missingAt {
+		why, _ := c.dryRunReason(ctx, rec)
+		return true, c.dropped(rec, why)
 	}
 	return false, nil
 }
@@ -379,6 +392,8 @@ func decodeSubmitError(e *rpc.Error, isCommit bool) error {
 		return fmt.Errorf("%w: %s", chain.ErrPriorityTooLow, e.Error())
 	case strings.Contains(low, "bad signature") || strings.Contains(low, "badproof") || strings.Contains(low, "bad proof"):
 		return fmt.Errorf("%w: the node rejected the signature (check genesis, spec and transaction versions, and the key)", chain.ErrBadSignature)
+	case strings.Contains(low, "exhaustsresources") || strings.Contains(low, "exhausts resources"):
+		return fmt.Errorf("%w: %w", chain.ErrInvalidTransaction, errBlockFull)
 	case strings.Contains(low, "stale") || strings.Contains(low, "outdated"):
 		return fmt.Errorf("%w: %s", chain.ErrStaleNonce, e.Error())
 	}
@@ -411,4 +426,98 @@ func customCode(data string) (uint8, bool) {
 		}
 	}
 	return uint8(n), true
+}
+
+// dropped marks rec dropped with the reason why (or a generic one) and frees its nonce.
+func (c *Client) dropped(rec *txRecord, why error) error {
+	rec.result.State = chain.TxDropped
+	rec.result.Err = fmt.Errorf("%w: the node dropped it from its pool (invalid when applied)", chain.ErrTxDropped)
+	if why != nil {
+		rec.result.Err = why
+	}
+	c.forgetNonce(rec.account)
+	return rec.result.Err
+}
+
+// dryRunReason asks the node (system_dryRun, offered by chopsticks and by nodes with unsafe RPCs) why a
+// transaction missing from the pool is invalid. sure is true when the answer is a validity error other
+// than a used nonce: such a transaction cannot be included on top of the current head.
+func (c *Client) dryRunReason(ctx context.Context, rec *txRecord) (why error, sure bool) {
+	if len(rec.xt) == 0 {
+		return nil, false
+	}
+	_, h, err := c.head(ctx)
+	if err != nil {
+		return nil, false
+	}
+	var out string
+	if err := c.call(ctx, &out, "system_dryRun", hexOf(rec.xt), hexOf(h[:])); err != nil {
+		return nil, false
+	}
+	b, err := hex.DecodeString(strings.TrimPrefix(out, "0x"))
+	if err != nil || len(b) < 2 {
+		return nil, false
+	}
+	rm, err := c.meta(ctx, h)
+	if err != nil {
+		return nil, false
+	}
+	why = rm.applyResultError(b, rec.isCommit)
+	c.logf("chain: dry run of %s: %x (%v)", hexOf(rec.result.Hash[:]), b, why)
+	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce)
+}
+
+// applyResultError decodes an ApplyExtrinsicResult (Result<Result<(), DispatchError>,
+// TransactionValidityError>) into an error, or nil for success.
+func (rm *runtimeMeta) applyResultError(b []byte, isCommit bool) error {
+	if len(b) < 2 {
+		return nil
+	}
+	if b[0] == 0 { // Ok(DispatchOutcome)
+		if b[1] == 0 {
+			return nil
+		}
+		id := rm.typeByPath("sp_runtime", "DispatchError")
+		if id < 0 {
+			return nil
+		}
+		v, err := rm.decodeType(&reader{b: b[2:]}, id, 0)
+		if err != nil {
+			return nil
+		}
+		return rm.dispatchError(&composite{names: []string{"dispatch_error"}, values: []any{v}})
+	}
+	return validityError(b[1:], isCommit)
+}
+
+// validityError decodes sp_runtime's TransactionValidityError (Invalid(InvalidTransaction) or
+// Unknown(UnknownTransaction)); these enums are not always in the metadata, but they are stable.
+func validityError(b []byte, isCommit bool) error {
+	if len(b) < 2 {
+		return fmt.Errorf("%w: undecodable validity error", chain.ErrInvalidTransaction)
+	}
+	if b[0] == 1 {
+		return fmt.Errorf("%w: unknown transaction validity (code %d)", chain.ErrInvalidTransaction, b[1])
+	}
+	switch b[1] {
+	case 2:
+		return fmt.Errorf("%w: nonce from the future", chain.ErrInvalidTransaction)
+	case 3:
+		return fmt.Errorf("%w: the nonce was already used", chain.ErrStaleNonce)
+	case 4:
+		return fmt.Errorf("%w: the node rejected the signature", chain.ErrBadSignature)
+	case 5:
+		return fmt.Errorf("%w: the era's birth block is too old", chain.ErrInvalidTransaction)
+	case 6:
+		return fmt.Errorf("%w: %w", chain.ErrInvalidTransaction, errBlockFull)
+	case 7:
+		if len(b) >= 3 {
+			return chain.CustomCodeError(b[2], isCommit)
+		}
+	}
+	names := []string{"Call", "Payment", "Future", "Stale", "BadProof", "AncientBirthBlock", "ExhaustsResources", "Custom", "BadMandatory", "MandatoryValidation", "BadSigner"}
+	if int(b[1]) < len(names) {
+		return fmt.Errorf("%w: %s", chain.ErrInvalidTransaction, names[b[1]])
+	}
+	return fmt.Errorf("%w: invalid (code %d)", chain.ErrInvalidTransaction, b[1])
 }
