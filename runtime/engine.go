@@ -13,6 +13,9 @@ type Engine string
 const (
 	// EngineWazero is wazero's optimizing compiler (pure Go).
 	EngineWazero Engine = "wazero"
+	// EngineWasmtime is wasmtime (Cranelift) through wasmtime-go, a cgo binding. It is only in
+	// binaries built with -tags wasmtime; elsewhere New reports that it is missing.
+	EngineWasmtime Engine = "wasmtime"
 )
 
 // engine is the seam a second engine plugs into: compile once, then instantiate per call.
@@ -41,5 +44,8 @@ type instance interface {
 	call(ctx context.Context, name string, params ...uint64) ([]uint64, error)
 	// memory is the instance's exported linear memory.
 	memory() hostfns.Memory
+	// gas reads the metered module's gas counter (meter.GasExport); setGas writes it.
+	gas() (int64, error)
+	setGas(v int64) error
 	close(ctx context.Context) error
 }

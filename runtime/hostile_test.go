@@ -35,7 +35,7 @@ func testRound(t testing.TB, mode string) ([]byte, runtime.RoundMeta) {
 func newRuntime(t testing.TB, lim runtime.Limits) *runtime.Runtime {
 	t.Helper()
 	ctx := context.Background()
-	rt, err := runtime.New(ctx, runtime.Config{Limits: lim})
+	rt, err := runtime.New(ctx, runtime.Config{Limits: lim, CacheDir: cacheDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

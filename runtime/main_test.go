@@ -38,6 +38,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// cacheDir is the compilation cache the tests share, so each module compiles cold only once.
+func cacheDir() string {
+	dir := wasmDir
+	if dir == "" {
+		dir = os.Getenv("SUBNETD_TEST_WASM_DIR")
+	}
+	return filepath.Join(dir, "cache")
+}
+
 // wasmFile returns the bytes of a scorer built by TestMain.
 func wasmFile(t testing.TB, name string) []byte {
 	t.Helper()

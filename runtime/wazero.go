@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
 
 // envKey carries the calling instance's *hostfns.Env in the context wazero hands to host functions.
@@ -158,6 +159,31 @@ func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64
 }
 
 func (i *wazeroInstance) memory() hostfns.Memory { return i.mod.Memory() }
+
+func (i *wazeroInstance) gasGlobal() (api.MutableGlobal, error) {
+	g, ok := i.mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
+	if !ok {
+		return nil, fmt.Errorf("export %q is not a mutable global", meter.GasExport)
+	}
+	return g, nil
+}
+
+func (i *wazeroInstance) gas() (int64, error) {
+	g, err := i.gasGlobal()
+	if err != nil {
+		return 0, err
+	}
+	return int64(g.Get()), nil
+}
+
+func (i *wazeroInstance) setGas(v int64) error {
+	g, err := i.gasGlobal()
+	if err != nil {
+		return err
+	}
+	g.Set(uint64(v))
+	return nil
+}
 
 func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }
 

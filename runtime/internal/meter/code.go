@@ -1,0 +1,446 @@
+package meter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Opcodes the meter emits or treats specially.
+const (
+	opUnreachable = 0x00
+	opBlock       = 0x02
+	opLoop        = 0x03
+	opIf          = 0x04
+	opElse        = 0x05
+	opEnd         = 0x0b
+	opBr          = 0x0c
+	opBrIf        = 0x0d
+	opBrTable     = 0x0e
+	opReturn      = 0x0f
+	opLocalGet    = 0x20
+	opLocalTee    = 0x22
+	opGlobalGet   = 0x23
+	opGlobalSet   = 0x24
+	opI64Const    = 0x42
+	opI64LtS      = 0x53
+	opI64Sub      = 0x7d
+	opI64ShrU     = 0x88
+	opI64ExtendU  = 0xad
+	opPrefixFC    = 0xfc
+)
+
+// charge is a static charge inserted before the instruction at pos (an offset in the body).
+type charge struct {
+	pos   int
+	cost  int64
+	check bool
+}
+
+// instrumentCode rewrites every function body of a code section.
+func instrumentCode(m *module, sec []byte, gas uint32) ([]byte, int, error) {
+	r := &reader{b: sec}
+	n, err := r.u32()
+	if err != nil {
+		return nil, 0, err
+	}
+	if int(m.importedFuncs)+int(n) != len(m.funcTypes) {
+		return nil, 0, fmt.Errorf("%w: %d bodies for %d functions", ErrMalformed, n, len(m.funcTypes)-int(m.importedFuncs))
+	}
+	out := appendU32(make([]byte, 0, len(sec)+len(sec)/2), n)
+	points := 0
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return nil, 0, err
+		}
+		body, err := r.bytes(int(size))
+		if err != nil {
+			return nil, 0, err
+		}
+		params := m.typeParams[m.funcTypes[int(m.importedFuncs)+int(i)]]
+		nb, np, err := instrumentBody(body, params, gas)
+		if err != nil {
+			return nil, 0, fmt.Errorf("function %d: %w", int(m.importedFuncs)+int(i), err)
+		}
+		points += np
+		out = appendU32(out, uint32(len(nb)))
+		out = append(out, nb...)
+	}
+	if !r.done() {
+		return nil, 0, fmt.Errorf("%w: trailing bytes in the code section", ErrMalformed)
+	}
+	return out, points, nil
+}
+
+// instrumentBody meters one function body. Straight-line segments start at the function
+// entry, after loop (the back-edge target), after if, else and every end but the last (the
+// merge points), and after br, br_table, return and unreachable (whatever follows is only
+// reached through a later merge point). Each segment is charged its instruction count when it
+// is entered, so gas is charged for a whole segment even when a br_if or a trap leaves it early.
+// Function entries and loop headers also check the counter, which bounds every loop and every
+// recursion. Bulk instructions are charged their length before they run.
+func instrumentBody(body []byte, params uint32, gas uint32) ([]byte, int, error) {
+	r := &reader{b: body}
+	groups, err := r.u32()
+	if err != nil {
+		return nil, 0, err
+	}
+	groupsEnd := r.off
+	locals := uint64(params)
+	for g := uint32(0); g < groups; g++ {
+		c, err := r.u32()
+		if err != nil {
+			return nil, 0, err
+		}
+		if _, err := r.byte(); err != nil {
+			return nil, 0, err
+		}
+		locals += uint64(c)
+	}
+	if locals >= 50000 {
+		return nil, 0, fmt.Errorf("%w: %d locals", ErrUnsupported, locals)
+	}
+	codeStart := r.off
+	scratch := uint32(locals) // an i32 local appended for bulk charges
+
+	var (
+		charges []charge
+		bulk    []int // offsets of bulk instructions
+		cur     = charge{pos: codeStart, check: true}
+		depth   = 0
+		ended   = false
+	)
+	next := func(check bool) {
+		charges = append(charges, cur)
+		cur = charge{pos: r.off, check: check}
+	}
+	for !r.done() {
+		if ended {
+			return nil, 0, fmt.Errorf("%w: instructions after the final end", ErrMalformed)
+		}
+		at := r.off
+		op, sub, err := r.instr()
+		if err != nil {
+			return nil, 0, fmt.Errorf("at offset %d: %w", at, err)
+		}
+		cur.cost++
+		switch op {
+		case opBlock:
+			depth++
+		case opLoop:
+			depth++
+			next(true)
+		case opIf:
+			depth++
+			next(false)
+		case opElse:
+			next(false)
+		case opEnd:
+			if depth == 0 {
+				ended = true
+				continue
+			}
+			depth--
+			next(false)
+		case opBr, opBrTable, opReturn, opUnreachable:
+			next(false)
+		case opPrefixFC:
+			switch sub {
+			case 8, 10, 11, 12, 14, 17: // memory.init/copy/fill, table.init/copy/fill
+				bulk = append(bulk, at)
+			}
+		}
+	}
+	if !ended {
+		return nil, 0, fmt.Errorf("%w: body does not end", ErrMalformed)
+	}
+	charges = append(charges, cur)
+
+	out := make([]byte, 0, len(body)+len(charges)*12+16)
+	if len(bulk) > 0 {
+		out = appendU32(out, groups+1)
+		out = append(out, body[groupsEnd:codeStart]...)
+		out = append(out, 0x01, 0x7f) // one i32
+	} else {
+		out = append(out, body[:codeStart]...)
+	}
+	points := 0
+	last := codeStart
+	ci, bi := 0, 0
+	for ci < len(charges) || bi < len(bulk) {
+		// Charges and bulk instructions in body order; a charge at the same offset goes first.
+		if ci < len(charges) && (bi >= len(bulk) || charges[ci].pos <= bulk[bi]) {
+			c := charges[ci]
+			ci++
+			if c.cost == 0 && !c.check {
+				continue
+			}
+			out = append(out, body[last:c.pos]...)
+			last = c.pos
+			out = appendCharge(out, gas, c)
+			points++
+			continue
+		}
+		pos := bulk[bi]
+		bi++
+		out = append(out, body[last:pos]...)
+		last = pos
+		out = appendBulkCharge(out, gas, scratch)
+	}
+	out = append(out, body[last:]...)
+	return out, points, nil
+}
+
+// appendCharge emits: gas -= cost; and at checked points: if gas < 0 { unreachable }.
+func appendCharge(out []byte, gas uint32, c charge) []byte {
+	if c.cost > 0 {
+		out = append(out, opGlobalGet)
+		out = appendU32(out, gas)
+		out = append(out, opI64Const)
+		out = appendS64(out, c.cost)
+		out = append(out, opI64Sub, opGlobalSet)
+		out = appendU32(out, gas)
+	}
+	if c.check {
+		out = append(out, opGlobalGet)
+		out = appendU32(out, gas)
+		out = append(out, opI64Const, 0x00, opI64LtS, opIf, 0x40, opUnreachable, opEnd)
+	}
+	return out
+}
+
+// appendBulkCharge emits, with the length (an i32) on top of the stack and kept there:
+// gas -= length >> BulkShift.
+func appendBulkCharge(out []byte, gas, scratch uint32) []byte {
+	out = append(out, opLocalTee)
+	out = appendU32(out, scratch)
+	out = append(out, opGlobalGet)
+	out = appendU32(out, gas)
+	out = append(out, opLocalGet)
+	out = appendU32(out, scratch)
+	out = append(out, opI64ExtendU, opI64Const, BulkShift, opI64ShrU, opI64Sub, opGlobalSet)
+	return appendU32(out, gas)
+}
+
+// instr decodes one instruction and skips its immediates. sub is the 0xFC sub-opcode.
+// Anything outside the supported proposals is refused.
+func (r *reader) instr() (op byte, sub uint32, err error) {
+	op, err = r.byte()
+	if err != nil {
+		return 0, 0, err
+	}
+	switch {
+	case op == 0x00 || op == 0x01 || op == opElse || op == opEnd || op == opReturn:
+		// no immediates
+	case op == opBlock || op == opLoop || op == opIf:
+		err = r.blockType()
+	case op == opBr || op == opBrIf:
+		_, err = r.u32()
+	case op == opBrTable:
+		var n uint32
+		if n, err = r.u32(); err != nil {
+			return
+		}
+		for i := uint64(0); i <= uint64(n) && err == nil; i++ {
+			_, err = r.u32()
+		}
+	case op == 0x10: // call
+		_, err = r.u32()
+	case op == 0x11: // call_indirect type table
+		if _, err = r.u32(); err == nil {
+			_, err = r.u32()
+		}
+	case op == 0x1a || op == 0x1b: // drop, select
+	case op == 0x1c: // select with types
+		var n uint32
+		if n, err = r.u32(); err == nil {
+			_, err = r.bytes(int(n))
+		}
+	case op >= 0x20 && op <= 0x26: // local.*, global.*, table.get/set
+		_, err = r.u32()
+	case op >= 0x28 && op <= 0x3e: // loads and stores: align, offset
+		if _, err = r.u32(); err == nil {
+			_, err = r.u32()
+		}
+	case op == 0x3f || op == 0x40: // memory.size, memory.grow
+		err = r.zero()
+	case op == 0x41:
+		_, err = r.sleb(32)
+	case op == 0x42:
+		_, err = r.sleb(64)
+	case op == 0x43:
+		_, err = r.bytes(4)
+	case op == 0x44:
+		_, err = r.bytes(8)
+	case op >= 0x45 && op <= 0xc4: // numeric, sign extension
+	case op == 0xd0: // ref.null t
+		_, err = r.byte()
+	case op == 0xd1: // ref.is_null
+	case op == 0xd2: // ref.func
+		_, err = r.u32()
+	case op == opPrefixFC:
+		if sub, err = r.u32(); err != nil {
+			return
+		}
+		switch {
+		case sub <= 7: // saturating truncations
+		case sub == 8: // memory.init data mem
+			if _, err = r.u32(); err == nil {
+				err = r.zero()
+			}
+		case sub == 9: // data.drop
+			_, err = r.u32()
+		case sub == 10: // memory.copy mem mem
+			if err = r.zero(); err == nil {
+				err = r.zero()
+			}
+		case sub == 11: // memory.fill mem
+			err = r.zero()
+		case sub == 12 || sub == 14: // table.init elem table, table.copy table table
+			if _, err = r.u32(); err == nil {
+				_, err = r.u32()
+			}
+		case sub == 13 || (sub >= 15 && sub <= 17): // elem.drop, table.grow/size/fill
+			_, err = r.u32()
+		default:
+			err = fmt.Errorf("%w: instruction 0xfc %d", ErrUnsupported, sub)
+		}
+	case op == 0xfd:
+		err = fmt.Errorf("%w: SIMD instruction", ErrUnsupported)
+	case op == 0xfe:
+		err = fmt.Errorf("%w: atomic instruction", ErrUnsupported)
+	default:
+		err = fmt.Errorf("%w: opcode 0x%02x", ErrUnsupported, op)
+	}
+	return op, sub, err
+}
+
+// blockType skips a block type: 0x40, a value type, or a non-negative s33 type index.
+func (r *reader) blockType() error {
+	if r.off >= len(r.b) {
+		return errUnexpectedEnd
+	}
+	switch c := r.b[r.off]; c {
+	case 0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f:
+		r.off++
+		return nil
+	case 0x7b:
+		return fmt.Errorf("%w: v128 block type", ErrUnsupported)
+	}
+	v, err := r.sleb(33)
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("%w: block type %d", ErrUnsupported, v)
+	}
+	return nil
+}
+
+var errUnexpectedEnd = fmt.Errorf("%w: unexpected end", ErrMalformed)
+
+// reader decodes the binary format's primitives with bounds checks; it never panics.
+type reader struct {
+	b   []byte
+	off int
+}
+
+func (r *reader) done() bool { return r.off >= len(r.b) }
+
+func (r *reader) byte() (byte, error) {
+	if r.off >= len(r.b) {
+		return 0, errUnexpectedEnd
+	}
+	c := r.b[r.off]
+	r.off++
+	return c, nil
+}
+
+func (r *reader) zero() error {
+	c, err := r.byte()
+	if err != nil {
+		return err
+	}
+	if c != 0 {
+		return fmt.Errorf("%w: memory index %d (multi-memory)", ErrUnsupported, c)
+	}
+	return nil
+}
+
+func (r *reader) bytes(n int) ([]byte, error) {
+	if n < 0 || n > len(r.b)-r.off {
+		return nil, errUnexpectedEnd
+	}
+	b := r.b[r.off : r.off+n]
+	r.off += n
+	return b, nil
+}
+
+func (r *reader) u32() (uint32, error) {
+	var v uint64
+	for shift := uint(0); shift < 35; shift += 7 {
+		c, err := r.byte()
+		if err != nil {
+			return 0, err
+		}
+		v |= uint64(c&0x7f) << shift
+		if c&0x80 == 0 {
+			if v > 0xffffffff {
+				return 0, fmt.Errorf("%w: integer too large", ErrMalformed)
+			}
+			return uint32(v), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: integer too long", ErrMalformed)
+}
+
+// sleb reads a signed LEB128 of at most bits bits.
+func (r *reader) sleb(bits uint) (int64, error) {
+	var v int64
+	var shift uint
+	for {
+		c, err := r.byte()
+		if err != nil {
+			return 0, err
+		}
+		if shift >= bits {
+			return 0, errors.Join(ErrMalformed, errors.New("integer too long"))
+		}
+		if shift < 64 {
+			v |= int64(c&0x7f) << shift
+		}
+		shift += 7
+		if c&0x80 == 0 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, nil
+		}
+	}
+}
+
+func (r *reader) name() (string, error) {
+	n, err := r.u32()
+	if err != nil {
+		return "", err
+	}
+	b, err := r.bytes(int(n))
+	return string(b), err
+}
+
+func (r *reader) skipLimits() error {
+	flags, err := r.byte()
+	if err != nil {
+		return err
+	}
+	if flags > 0x03 {
+		return fmt.Errorf("%w: limits flags 0x%02x", ErrUnsupported, flags)
+	}
+	if _, err := r.u32(); err != nil {
+		return err
+	}
+	if flags&0x01 != 0 {
+		_, err = r.u32()
+	}
+	return err
+}
