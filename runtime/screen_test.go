@@ -76,7 +76,7 @@ func TestRuntime_Load_refusesSIMDInstructions(t *testing.T) {
 	// A v128.const inside a body passes the structural screen; the engine refuses it at compile.
 	wasm := rawScorer(`{"scores":[]}`, func(m *wmod) {
 		body := append([]byte{0xfd, 0x0c}, make([]byte, 16)...) // v128.const 0
-		body = append(body, 0x1a)                              // drop
+		body = append(body, 0x1a)                               // drop
 		m.fn(m.typ(nil, nil), body...)
 	})
 	ctx := context.Background()

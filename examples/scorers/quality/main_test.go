@@ -51,8 +51,8 @@ func TestScore(t *testing.T) {
 		fmt.Sprintf(`{"answer":%v}`, want),      // exact
 		fmt.Sprintf(`{"answer":%v}`, want*1.01), // 1% off
 		fmt.Sprintf(`{"answer":%v}`, want*1.5),  // way off
-		`{"answer":"many"}`,                      // not a number
-		``,                                       // timed out
+		`{"answer":"many"}`,                     // not a number
+		``,                                      // timed out
 	}
 	s, err := Score(sumRound(t, answers, nil))
 	if err != nil {
