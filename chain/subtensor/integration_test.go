@@ -113,3 +113,136 @@ func setStorage(t *testing.T, c *Client, item string, value []byte, keys ...[]by
 		t.Fatalf("dev_setStorage %s: %v", item, err)
 	}
 }
+
+func TestClient_Metagraph(t *testing.T) {
+	c, netuid := testChain(t)
+	ctx := ctxT(t)
+	mg, err := c.Metagraph(ctx, netuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mg.Neurons) != 3 || mg.Block == 0 {
+		t.Fatalf("metagraph has %d neurons at block %d, want 3 (Alice, Bob, Charlie)", len(mg.Neurons), mg.Block)
+	}
+	want := []string{"//Alice", "//Bob", "//Charlie"}
+	for uid, uri := range want {
+		n := mg.Neurons[uid]
+		if n.UID != uint16(uid) || n.Hotkey != chain.AccountID(devKey(t, uri).PublicKey()) {
+			t.Errorf("uid %d: hotkey %s, want %s", uid, n.Hotkey, uri)
+		}
+		if n.BlockAtRegistration == 0 || n.Axon.Serving() {
+			t.Errorf("uid %d: registered at %d, axon %+v", uid, n.BlockAtRegistration, n.Axon)
+		}
+	}
+	alice := mg.Neurons[0]
+	// setup_subnet.mjs registered the subnet with Alice as owner, coldkey and hotkey, and staked 1000 TAO.
+	if alice.Coldkey != alice.Hotkey || alice.Stake == 0 || !alice.ValidatorPermit || mg.OwnerHotkey == nil || *mg.OwnerHotkey != alice.Hotkey {
+		t.Errorf("Alice = %+v, owner %v", alice, mg.OwnerHotkey)
+	}
+	if mg.Neurons[1].Coldkey != mg.Neurons[1].Hotkey {
+		t.Errorf("Bob's coldkey %s, want his own key (burned_register signed by Bob)", mg.Neurons[1].Coldkey)
+	}
+	hp := mg.Hyperparams
+	if hp.Tempo != 10 || hp.CommitRevealEnabled || hp.WeightsRateLimit != 0 || hp.MechanismCount != 1 || hp.RevealPeriodEpochs == 0 {
+		t.Errorf("hyperparams = %+v, want tempo 10, commit-reveal off, rate limit 0 (setup_subnet.mjs)", hp)
+	}
+	hp2, err := c.Hyperparams(ctx, netuid)
+	if err != nil || hp2 != hp {
+		t.Errorf("Hyperparams = %+v, %v; want %+v", hp2, err, hp)
+	}
+	if _, err := c.Metagraph(ctx, 999); !errors.Is(err, chain.ErrSubNetworkDoesNotExist) {
+		t.Errorf("Metagraph(999) err = %v, want SubNetworkDoesNotExist", err)
+	}
+	if _, err := c.Bonds(ctx, netuid, 0); err != nil {
+		t.Errorf("Bonds: %v", err)
+	}
+}
+
+func TestClient_CommitReveal(t *testing.T) {
+	c, netuid := testChain(t)
+	ctx := ctxT(t)
+	alice := devKey(t, "//Alice")
+	sudo(t, c, alice, "sudo_set_commit_reveal_weights_enabled", uint64(netuid), true)
+	defer sudo(t, c, alice, "sudo_set_commit_reveal_weights_enabled", uint64(netuid), false)
+	// A short tempo keeps the reveal window a few blocks away.
+	sudo(t, c, alice, "sudo_set_tempo", uint64(netuid), uint64(3))
+	defer sudo(t, c, alice, "sudo_set_tempo", uint64(netuid), uint64(10))
+
+	w := chain.WeightsCall{Netuid: netuid, UIDs: []uint16{0, 1, 2}, Values: []uint16{65535, 12345, 3}}
+	if _, err := c.SetWeights(ctx, alice, w); !errors.Is(err, chain.ErrCommitRevealEnabled) {
+		t.Fatalf("SetWeights with commit-reveal on: err = %v, want CommitRevealEnabled", err)
+	}
+
+	// Commit in the first block of an epoch, so the next block is certainly too early for a reveal.
+	cur, err := c.CurrentBlock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := (4 - (cur+1+uint64(netuid)+1)%4) % 4; k > 0 {
+		newBlocks(t, c, int(k))
+	}
+	store, err := chain.OpenSaltStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &chain.HashCommitter{Chain: c, Store: store, Signer: alice}
+	res, p, err := hc.Commit(ctx, w)
+	if err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if !slices.Contains(res.Events, "SubtensorModule.WeightsCommitted") {
+		t.Fatalf("commit events %v", res.Events)
+	}
+	hash, _ := p.HashBytes()
+	pending, err := c.PendingCommits(ctx, netuid, 0, chain.AccountID(alice.PublicKey()))
+	if err != nil || len(pending) == 0 || pending[len(pending)-1].Hash != hash {
+		t.Fatalf("PendingCommits = %+v, %v; want the commit %x (the chain's hash equals CommitHash)", pending, err, hash)
+	}
+	wc := pending[len(pending)-1]
+	first, last := chain.RevealWindow(netuid, 3, 1, wc.CommitBlock)
+	if wc.FirstRevealBlock != first || wc.LastRevealBlock != last {
+		t.Errorf("chain window [%d,%d], RevealWindow gives [%d,%d]", wc.FirstRevealBlock, wc.LastRevealBlock, first, last)
+	}
+
+	// Too early: the runtime refuses.
+	if _, err := c.RevealWeights(ctx, alice, w, p.Salt); !errors.Is(err, chain.ErrRevealTooEarly) {
+		t.Fatalf("early reveal: err = %v, want RevealTooEarly", err)
+	}
+	outs, err := hc.RevealDue(ctx)
+	if err != nil || len(outs) != 1 || outs[0].Action != "waiting" {
+		t.Fatalf("RevealDue before the window = %+v, %v", outs, err)
+	}
+
+	// Move to the block before the window, then "restart": a new client and store on the same directory.
+	cur, err = c.CurrentBlock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wc.FirstRevealBlock > cur+1 {
+		newBlocks(t, c, int(wc.FirstRevealBlock-cur-1))
+	}
+	c2, _ := testChain(t)
+	store2, err := chain.OpenSaltStore(store.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc2 := &chain.HashCommitter{Chain: c2, Store: store2, Signer: alice}
+	outs, err = hc2.RevealDue(ctx)
+	if err != nil || len(outs) != 1 || outs[0].Action != "revealed" {
+		t.Fatalf("RevealDue in the window = %+v, %v", outs, err)
+	}
+	if !slices.Contains(outs[0].Result.Events, "SubtensorModule.WeightsRevealed") {
+		t.Errorf("reveal events %v", outs[0].Result.Events)
+	}
+	rows, err := c2.Weights(ctx, netuid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []chain.UIDValue{{UID: 0, Value: 65535}, {UID: 1, Value: 12345}, {UID: 2, Value: 3}}
+	if !slices.Equal(rows[0], want) {
+		t.Fatalf("weights after reveal = %v, want %v", rows[0], want)
+	}
+	if left, _ := store2.List(chain.AccountID(alice.PublicKey())); len(left) != 0 {
+		t.Errorf("salt files left after the reveal: %d", len(left))
+	}
+}

@@ -26,7 +26,7 @@ func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, ca
 		}
 		// A full block is the one refusal worth a new try: the transaction was dropped without being
 		// included (so its nonce is free and the new one reuses it: at most one can ever land).
-		if !errors.Is(err, errBlockFull) || attempt == 3 {
+		if !errors.Is(err, errBlockFull) || attempt == 5 {
 			return res, err
 		}
 		c.logf("chain: %s dropped (block full); sending again", hexOf(res.Hash[:]))
