@@ -3,7 +3,9 @@ package yuma
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/subnetd/subnetd/yuma/fixed"
 )
@@ -96,16 +98,25 @@ func Epoch(in *Input) (*Output, error) {
 
 	// Consensus: stake-weighted median per column with kappa.
 	kappa := fixed.U16Proportion(p.Kappa)
-	consensus := weightedMedianCols(activeStake, weights, n, kappa)
+	consensus := weightedMedianCols(activeStake, weights, n, kappa, min(runtime.GOMAXPROCS(0), 8))
 
-	// Clip, validator trust, incentive.
-	clipped := colClip(weights, consensus)
-	vtrust := rowSum(clipped)
-	incentive := matmul(clipped, activeStake, n)
+	// Clip, validator trust, incentive. The clipped matrix is only
+	// materialised when bonds need it: in place of W when the bonds penalty
+	// is 1 (W is not read again), as a copy when it is strictly between.
+	penalty := fixed.U16Proportion(p.BondsPenalty)
+	var clipped sparse
+	switch penalty {
+	case 0:
+	case fixed.One:
+		clipped = weights
+	default:
+		clipped = make(sparse, n)
+	}
+	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n)
+	incentive := ranks
 	normalize(incentive)
 
 	// Bonds.
-	penalty := fixed.U16Proportion(p.BondsPenalty)
 	wb := interpolate(weights, clipped, n, penalty)
 	lastTempo := satSub(block, uint64(p.Tempo))
 	if in.LastStepBlock != 0 {
@@ -140,13 +151,12 @@ func Epoch(in *Input) (*Output, error) {
 	} else {
 		bonds := readBonds(nrn, lastTempo, fixed.FromU16)
 		colNormalize(bonds, n)
-		delta := make(sparse, n)
-		for i, row := range wb {
-			d := ar.row(len(row))
-			for _, e := range row {
-				d = append(d, entry{col: e.col, val: e.val.Mul(activeStake[i])})
+		// ΔB = W_b ∘ S, computed in place: W_b is not read again.
+		delta := wb
+		for i, row := range delta {
+			for k := range row {
+				row[k].val = row[k].val.Mul(activeStake[i])
 			}
-			delta[i] = d
 		}
 		colNormalize(delta, n)
 		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n)
@@ -250,7 +260,7 @@ func cloneSparse(m sparse) sparse {
 }
 
 // weightedMedianCols is weighted_median_col_sparse over n columns.
-func weightedMedianCols(stake []fx, w sparse, n int, majority fx) []fx {
+func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) []fx {
 	useStake := make([]fx, 0, len(stake))
 	for _, s := range stake {
 		if s > 0 {
@@ -301,51 +311,93 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx) []fx {
 	}
 
 	median := make([]fx, n)
-	score := make([]fx, m)
 	// Normalised stakes are proportions and the partition is 0..m-1, so
 	// the fast path applies whenever the stake sum is itself at most 1.
 	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
-	var scratch medianScratch
-	for c := 0; c < n; c++ {
-		col := cells[count[c]:count[c+1]]
-		if len(col) == 0 {
-			continue // every score is 0, so the median is 0
-		}
-		for _, x := range col {
-			score[x.k] = x.val
-		}
-		if fast {
-			median[c] = weightedMedianFast(useStake, score, part, minority, 0, stakeSum, &scratch)
-		} else {
-			median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
-		}
-		for _, x := range col {
-			score[x.k] = 0
+	// Columns are independent, so large matrices are split into contiguous
+	// column ranges, one per worker; every column is computed exactly as
+	// it would be alone, so the result does not depend on the split.
+	sweep := func(from, to int) {
+		score := make([]fx, m)
+		var scratch medianScratch
+		for c := from; c < to; c++ {
+			col := cells[count[c]:count[c+1]]
+			if len(col) == 0 {
+				continue // every score is 0, so the median is 0
+			}
+			for _, x := range col {
+				score[x.k] = x.val
+			}
+			if fast {
+				median[c] = weightedMedianFast(useStake, score, part, minority, 0, stakeSum, &scratch)
+			} else {
+				median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
+			}
+			for _, x := range col {
+				score[x.k] = 0
+			}
 		}
 	}
+	if len(cells) < 1<<16 || workers < 2 {
+		sweep(0, n)
+		return median
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		from, to := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sweep(from, to)
+		}()
+	}
+	wg.Wait()
 	return median
 }
 
-// colClip is col_clip_sparse: entries above their column consensus are
-// clipped to it, and dropped when the consensus is not positive.
-func colClip(w sparse, c []fx) sparse {
-	out := make(sparse, len(w))
+// clipTrustRanks fuses col_clip_sparse (entries above their column
+// consensus are clipped to it, and dropped when the consensus is not
+// positive), row_sum_sparse of the clipped rows (validator trust) and
+// matmul_sparse of the clipped matrix with the active stake (ranks). When
+// out is non-nil the clipped rows are stored in it; out may be w itself.
+func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int) (trust, ranks []fx) {
+	trust = make([]fx, len(w))
+	ranks = make([]fx, n)
 	var ar arena
 	for i, row := range w {
-		r := ar.row(len(row))
-		for _, e := range row {
-			th := getFx(c, int(e.col))
-			if th < e.val {
-				if th > 0 {
-					r = append(r, entry{e.col, th})
-				}
+		var r []entry
+		if out != nil {
+			if &out[0] == &w[0] {
+				r = row[:0] // in place: writes never overtake reads
 			} else {
-				r = append(r, e)
+				r = ar.row(len(row))
 			}
 		}
-		out[i] = r
+		s := getFx(stake, i)
+		var t fx
+		for _, e := range row {
+			th := getFx(c, int(e.col))
+			v := e.val
+			if th < v {
+				if th <= 0 {
+					continue
+				}
+				v = th
+			}
+			t = t.Add(v)
+			if int(e.col) < n {
+				ranks[e.col] = ranks[e.col].Add(s.Mul(v))
+			}
+			if out != nil {
+				r = append(r, entry{e.col, v})
+			}
+		}
+		trust[i] = t
+		if out != nil {
+			out[i] = r
+		}
 	}
-	return out
+	return trust, ranks
 }
 
 // matmul is matmul_sparse: out_j = sum_i v_i * m_ij.

@@ -313,3 +313,28 @@ func fuzzInput(data []byte) *Input {
 	}
 	return in
 }
+
+// TestWeightedMedianCols_WorkersAgree checks that splitting the columns over
+// workers gives the single-worker result bit for bit.
+func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
+	in := benchInput(600, 160, true, false)
+	stake := make([]fixed.I32F32, len(in.Neurons))
+	w := make(sparse, len(in.Neurons))
+	for i, nr := range in.Neurons {
+		stake[i] = fixed.FromU64(nr.AlphaStake % 1000)
+		for _, c := range nr.Weights {
+			w[i] = append(w[i], entry{c.UID, fixed.FromU16(c.Value)})
+		}
+	}
+	normalize(stake)
+	rowNormalize(w)
+	one := weightedMedianCols(stake, w, 600, fixed.U16Proportion(32767), 1)
+	for _, workers := range []int{2, 3, 8} {
+		got := weightedMedianCols(stake, w, 600, fixed.U16Proportion(32767), workers)
+		for c := range one {
+			if got[c] != one[c] {
+				t.Fatalf("workers=%d column %d: %v != %v", workers, c, got[c], one[c])
+			}
+		}
+	}
+}

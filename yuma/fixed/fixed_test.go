@@ -32,6 +32,16 @@ func checkMulDiv(t *testing.T, a, b int64) {
 	if ok != wok || (ok && got.Bits() != want) {
 		t.Fatalf("CheckedMul(%d, %d) = %d,%v want %d,%v", a, b, got, ok, want, wok)
 	}
+	sat := want
+	if !wok {
+		sat = math.MaxInt64
+		if (a < 0) != (b < 0) {
+			sat = math.MinInt64
+		}
+	}
+	if m := x.Mul(y); m.Bits() != sat {
+		t.Fatalf("Mul(%d, %d) = %d, want %d", a, b, m, sat)
+	}
 	gd, ok := x.CheckedDiv(y)
 	wd, wok := refDiv(a, b)
 	if ok != wok || (ok && gd.Bits() != wd) {

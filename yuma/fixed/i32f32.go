@@ -114,6 +114,14 @@ func (x I32F32) CheckedMul(y I32F32) (I32F32, bool) {
 
 // Mul is the saturating product, rounded toward minus infinity.
 func (x I32F32) Mul(y I32F32) I32F32 {
+	if uint64(x|y) < 1<<32 {
+		// Both in [0, 1): the exact product fits in 64 bits (inlined fast path).
+		return I32F32(uint64(x) * uint64(y) >> 32)
+	}
+	return x.mulSlow(y)
+}
+
+func (x I32F32) mulSlow(y I32F32) I32F32 {
 	r, ok := x.CheckedMul(y)
 	if !ok {
 		if (x < 0) != (y < 0) {
