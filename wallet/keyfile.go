@@ -132,15 +132,27 @@ func LoadKeyfile(file string) (*Keypair, error) {
 	return kp, nil
 }
 
-// LoadPublicFile reads a key file for its public key only (coldkeypub.txt, or any keyfile).
+// LoadPublicFile reads a key file for its public key only: coldkeypub.txt (JSON, or the bare SS58
+// address or 0x-hex key older wallets wrote), or any keyfile.
 func LoadPublicFile(file string) (*PublicAccount, error) {
 	data, _, err := readKeyfile(file)
 	if err != nil {
 		return nil, err
 	}
+	if data[0] != '{' {
+		// Older wallets: a bare SS58 address or 0x-hex public key.
+		s := strings.Trim(string(data), `"`)
+		if pub, _, err := DecodeSS58(s); err == nil {
+			return &PublicAccount{PublicKey: pub, SS58: EncodeSS58(pub)}, nil
+		}
+		if b, err := decodeHex(s); err == nil && len(b) == 32 {
+			return &PublicAccount{PublicKey: [32]byte(b), SS58: EncodeSS58([32]byte(b))}, nil
+		}
+		return nil, fmt.Errorf("key file %s: %w: neither keyfile JSON, an SS58 address nor a 32-byte hex key", file, ErrKeyfileMalformed)
+	}
 	var kf keyfileJSON
 	if err := json.Unmarshal(data, &kf); err != nil {
-		return nil, fmt.Errorf("key file %s: %w: not JSON: %v", file, ErrKeyfileMalformed, err)
+		return nil, fmt.Errorf("key file %s: %w: not valid JSON (%s)", file, ErrKeyfileMalformed, jsonErrNoValue(err))
 	}
 	pub, err := kf.publicKey()
 	if err != nil {

@@ -184,3 +184,34 @@ func TestWriteKeyfile_softKey(t *testing.T) {
 		t.Fatal("wrote a key without a seed")
 	}
 }
+
+func TestLoadPublicFile(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, content string
+		wantErr       error
+	}{
+		{"json", `{"accountId":"` + alicePubHex + `","publicKey":"` + alicePubHex + `","ss58Address":"` + aliceSS58 + `"}`, nil},
+		{"bare ss58", aliceSS58 + "\n", nil},
+		{"bare hex", alicePubHex, nil},
+		{"full keyfile", `{"secretSeed":"` + aliceSeedHex + `","ss58Address":"` + aliceSS58 + `"}`, nil},
+		{"garbage", "hello", ErrKeyfileMalformed},
+		{"no key", `{"secretPhrase":"x"}`, ErrKeyfileMalformed},
+		{"disagreeing", `{"publicKey":"` + alicePubHex + `","ss58Address":"5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"}`, ErrKeyfileMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, dir, tt.name, tt.content, 0o644)
+			acct, err := LoadPublicFile(p)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || acct.SS58 != aliceSS58 {
+				t.Fatalf("LoadPublicFile = %+v, %v", acct, err)
+			}
+		})
+	}
+}
