@@ -68,7 +68,7 @@ func PyStr(value []byte) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(value))
 	dec.UseNumber()
 	var sb strings.Builder
-	if err := pyWrite(&sb, dec, true); err != nil {
+	if err := pyWrite(&sb, dec, true, 0); err != nil {
 		return "", err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -77,7 +77,13 @@ func PyStr(value []byte) (string, error) {
 	return sb.String(), nil
 }
 
-func pyWrite(sb *strings.Builder, dec *json.Decoder, top bool) error {
+// maxDepth bounds nesting as encoding/json does, so hostile input cannot exhaust the stack.
+const maxDepth = 10000
+
+func pyWrite(sb *strings.Builder, dec *json.Decoder, top bool, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("invalid JSON: nested deeper than %d", maxDepth)
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return fmt.Errorf("invalid JSON: %w", err)
@@ -91,7 +97,7 @@ func pyWrite(sb *strings.Builder, dec *json.Decoder, top bool) error {
 				if i > 0 {
 					sb.WriteString(", ")
 				}
-				if err := pyWrite(sb, dec, false); err != nil {
+				if err := pyWrite(sb, dec, false, depth+1); err != nil {
 					return err
 				}
 			}
@@ -106,7 +112,7 @@ func pyWrite(sb *strings.Builder, dec *json.Decoder, top bool) error {
 					return fmt.Errorf("invalid JSON: %w", err)
 				}
 				var vb strings.Builder
-				if err := pyWrite(&vb, dec, false); err != nil {
+				if err := pyWrite(&vb, dec, false, depth+1); err != nil {
 					return err
 				}
 				k := kt.(string)

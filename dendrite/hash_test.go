@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -126,4 +127,14 @@ func TestEmptyInputObj(t *testing.T) {
 
 func decodeB64(s string, dst []byte) (int, error) {
 	return base64.StdEncoding.Decode(dst, []byte(s))
+}
+
+func TestPyStr_deepNesting(t *testing.T) {
+	deep := strings.Repeat("[", 200000) + strings.Repeat("]", 200000)
+	if _, err := PyStr([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested deeper") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := BodyHash([]byte(`{"a":`+deep+`}`), []string{"a"}); err == nil {
+		t.Fatal("deeply nested body hashed")
+	}
 }
