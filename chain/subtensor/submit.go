@@ -463,7 +463,6 @@ func (c *Client) dryRunReason(ctx context.Context, rec *txRecord) (why error, su
 		return nil, false
 	}
 	why = rm.applyResultError(b, rec.isCommit)
-	c.logf("chain: dry run of %s: %x (%v)", hexOf(rec.result.Hash[:]), b, why)
 	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce)
 }
 

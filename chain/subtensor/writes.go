@@ -98,14 +98,25 @@ func (c *Client) CommitTimelocked(ctx context.Context, s chain.Signer, tc chain.
 	return c.submit(ctx, s, rm, call, n, h, true)
 }
 
-// HasTimelockedCommits reports whether the runtime at the best block has a timelocked commit call.
-func (c *Client) HasTimelockedCommits(ctx context.Context) (bool, error) {
+// TimelockedCall names the timelocked commit call CommitTimelocked would use for mechanism mecid on
+// the runtime at the best block ("commit_timelocked_mechanism_weights", "commit_timelocked_weights" or
+// the legacy "commit_crv3_weights", whose payload has no hotkey), or "" when the runtime has none.
+func (c *Client) TimelockedCall(ctx context.Context, mecid uint8) (string, error) {
 	_, _, rm, err := c.at(ctx)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return rm.hasCall(pallet, "commit_timelocked_mechanism_weights") || rm.hasCall(pallet, "commit_timelocked_weights") ||
-		rm.hasCall(pallet, "commit_crv3_weights"), nil
+	switch {
+	case rm.hasCall(pallet, "commit_timelocked_mechanism_weights") && (mecid > 0 || !rm.hasCall(pallet, "commit_timelocked_weights")):
+		return "commit_timelocked_mechanism_weights", nil
+	case mecid > 0:
+		return "", nil
+	case rm.hasCall(pallet, "commit_timelocked_weights"):
+		return "commit_timelocked_weights", nil
+	case rm.hasCall(pallet, "commit_crv3_weights"):
+		return "commit_crv3_weights", nil
+	}
+	return "", nil
 }
 
 // TxStatus reports what became of a transaction this client submitted: it looks once more at the
