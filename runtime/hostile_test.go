@@ -92,6 +92,7 @@ func TestScorer_Score_hostile(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), "scorer hostile") || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %q: want one line naming the scorer and %q", err, tc.msg)
 			}
+			t.Logf("%s: %v", tc.mode, err)
 			if el := time.Since(start); el > lim.Timeout+3*time.Second {
 				t.Fatalf("took %v, bound is %v", el, lim.Timeout)
 			}
@@ -220,5 +221,25 @@ func TestScorer_Score_inputTooLarge(t *testing.T) {
 	round, meta := testRound(t, "")
 	if _, err := s.Score(context.Background(), round, meta); !errors.Is(err, runtime.ErrInputTooLarge) {
 		t.Fatalf("error = %v, want ErrInputTooLarge", err)
+	}
+}
+
+// Unbounded recursion in plain Wasm (not Go's heap-allocated stacks) hits the engine's stack limit.
+func TestScorer_Score_stackOverflow(t *testing.T) {
+	rt := newRuntime(t, runtime.Limits{Timeout: 5 * time.Second})
+	wasm := rawScorer(`{"scores":[]}`, func(m *wmod) {
+		self := uint32(len(m.imports) + len(m.funcs))
+		m.fn(m.typ(nil, nil), 0x10, byte(self)) // f: call f
+		// Replace subnetd_score's body: call f, then return 0.
+		body := append([]byte{0}, 0x10, byte(self))
+		body = append(body, i64const(0)...)
+		body = append(body, 0x0b)
+		m.codes[1] = append(uleb(uint64(len(body))), body...)
+	})
+	s := load(t, rt, "deep", wasm)
+	round, meta := testRound(t, "")
+	_, err := s.Score(context.Background(), round, meta)
+	if !errors.Is(err, runtime.ErrTrap) || !strings.Contains(err.Error(), "stack") {
+		t.Fatalf("error = %v, want a stack-overflow trap", err)
 	}
 }
