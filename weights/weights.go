@@ -9,6 +9,10 @@ import (
 // U16Max is the chain's weight scale: an emitted weight of U16Max is the row's maximum.
 const U16Max = 65535
 
+// MaxNeurons is the most uids a subnet can have (uids are u16). Process refuses to build an
+// n-long vector for a larger n.
+const MaxNeurons = 1 << 16
+
 // The SDK raises in these situations; Process, Emit and Compute return an error wrapping one
 // of these sentinels instead. Errors that the SDK does not raise are marked.
 var (
@@ -113,10 +117,18 @@ func Process(uids []int64, scores []float64, p Params) (Processed, error) {
 		}
 	}
 	n := p.NumNeurons
+	// The two paths below return uids 0..n-1; beyond MaxNeurons they could not be emitted
+	// anyway (ErrUIDRange), so refuse before allocating n entries.
+	tooMany := func() error {
+		return fmt.Errorf("%w: n = %d exceeds the %d uids a subnet can have", ErrUIDRange, n, MaxNeurons)
+	}
 
 	if len(pos) == 0 || n < p.MinAllowedWeights {
 		if n < 0 {
 			return Processed{}, fmt.Errorf("%w: n = %d is negative", ErrInvalidParams, n)
+		}
+		if n > MaxNeurons {
+			return Processed{}, tooMany()
 		}
 		out := Processed{UIDs: arange(n), Weights: make([]float64, n)}
 		for i := range out.Weights {
@@ -126,6 +138,9 @@ func Process(uids []int64, scores []float64, p Params) (Processed, error) {
 	}
 
 	if len(pos) < p.MinAllowedWeights {
+		if n > MaxNeurons {
+			return Processed{}, tooMany()
+		}
 		filled := make([]float64, n)
 		for i := range filled {
 			filled[i] = 1e-5

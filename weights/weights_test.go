@@ -235,6 +235,8 @@ func TestProcess(t *testing.T) {
 		{"fewer_than_min_returns_arange", []int64{7, 3}, []float64{0, 1}, Params{NumNeurons: 4, MinAllowedWeights: 2, MaxWeightLimit: 1}, []int64{0, 1, 2, 3}, nil},
 		{"main_path_keeps_positive_in_order", []int64{7, 3, 5}, []float64{2, 0, 1}, Params{NumNeurons: 8, MaxWeightLimit: 1}, []int64{7, 5}, nil},
 		{"n_zero_fallback_is_empty", nil, nil, Params{NumNeurons: 0, MaxWeightLimit: 1}, []int64{}, nil},
+		{"huge_n_refused", nil, nil, Params{NumNeurons: 1 << 40, MaxWeightLimit: 1}, nil, ErrUIDRange},
+		{"huge_n_fill_refused", []int64{0}, []float64{1}, Params{NumNeurons: 1 << 40, MinAllowedWeights: 1 << 39, MaxWeightLimit: 1}, nil, ErrUIDRange},
 		{"negative_n", nil, nil, Params{NumNeurons: -1, MaxWeightLimit: 1}, nil, ErrInvalidParams},
 		{"position_beyond_n", []int64{0, 1, 2}, []float64{0, 0, 1}, Params{NumNeurons: 2, MinAllowedWeights: 2, MaxWeightLimit: 1}, nil, ErrIndex},
 		{"position_beyond_uids", []int64{0}, []float64{1, 1}, Params{NumNeurons: 2, MaxWeightLimit: 1}, nil, ErrIndex},
