@@ -17,6 +17,7 @@ type Mismatch struct {
 	Detail string
 }
 
+// String formats the mismatch for a report line.
 func (m Mismatch) String() string {
 	return fmt.Sprintf("step %d %s: %s", m.Step, m.Field, m.Detail)
 }

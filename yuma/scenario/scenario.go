@@ -37,27 +37,48 @@ type Scenario struct {
 // Hyperparameters is a (possibly partial) set of raw chain hyperparameters;
 // a nil field is left unchanged.
 type Hyperparameters struct {
-	Tempo                     *uint16 `json:"tempo"`
-	Kappa                     *uint16 `json:"kappa"`
-	BondsMovingAverage        *uint64 `json:"bonds_moving_average"`
-	BondsPenalty              *uint16 `json:"bonds_penalty"`
+	// Tempo is Tempo (blocks).
+	Tempo *uint16 `json:"tempo"`
+	// Kappa is Kappa (/65535).
+	Kappa *uint16 `json:"kappa"`
+	// BondsMovingAverage is BondsMovingAverage (/1e6).
+	BondsMovingAverage *uint64 `json:"bonds_moving_average"`
+	// BondsPenalty is BondsPenalty (/65535).
+	BondsPenalty *uint16 `json:"bonds_penalty"`
+	// ActivityCutoffFactorMilli is ActivityCutoffFactorMilli.
 	ActivityCutoffFactorMilli *uint32 `json:"activity_cutoff_factor_milli"`
-	ActivityCutoff            *uint64 `json:"activity_cutoff"`
-	LiquidAlphaOn             *bool   `json:"liquid_alpha_on"`
-	AlphaLow                  *uint16 `json:"alpha_low"`
-	AlphaHigh                 *uint16 `json:"alpha_high"`
-	AlphaSigmoidSteepness     *int16  `json:"alpha_sigmoid_steepness"`
-	Yuma3On                   *bool   `json:"yuma3_on"`
-	MaxAllowedValidators      *uint16 `json:"max_allowed_validators"`
-	MaxAllowedUids            *uint16 `json:"max_allowed_uids"`
-	MinAllowedWeights         *uint16 `json:"min_allowed_weights"`
-	MaxWeightsLimit           *uint16 `json:"max_weights_limit"`
-	WeightsSetRateLimit       *uint64 `json:"weights_set_rate_limit"`
-	WeightsVersionKey         *uint64 `json:"weights_version_key"`
-	StakeThreshold            *uint64 `json:"stake_threshold"`
-	TaoWeight                 *uint64 `json:"tao_weight"`
-	CommitRevealEnabled       *bool   `json:"commit_reveal_enabled"`
-	BondsResetOn              *bool   `json:"bonds_reset_on"`
+	// ActivityCutoff is a cutoff in blocks, used as is (alternative to the factor).
+	ActivityCutoff *uint64 `json:"activity_cutoff"`
+	// LiquidAlphaOn is LiquidAlphaOn.
+	LiquidAlphaOn *bool `json:"liquid_alpha_on"`
+	// AlphaLow is the low AlphaValues bound (/65535).
+	AlphaLow *uint16 `json:"alpha_low"`
+	// AlphaHigh is the high AlphaValues bound (/65535).
+	AlphaHigh *uint16 `json:"alpha_high"`
+	// AlphaSigmoidSteepness is AlphaSigmoidSteepness.
+	AlphaSigmoidSteepness *int16 `json:"alpha_sigmoid_steepness"`
+	// Yuma3On is Yuma3On.
+	Yuma3On *bool `json:"yuma3_on"`
+	// MaxAllowedValidators is MaxAllowedValidators.
+	MaxAllowedValidators *uint16 `json:"max_allowed_validators"`
+	// MaxAllowedUids is MaxAllowedUids.
+	MaxAllowedUids *uint16 `json:"max_allowed_uids"`
+	// MinAllowedWeights is MinAllowedWeights.
+	MinAllowedWeights *uint16 `json:"min_allowed_weights"`
+	// MaxWeightsLimit is MaxWeightsLimit.
+	MaxWeightsLimit *uint16 `json:"max_weights_limit"`
+	// WeightsSetRateLimit is WeightsSetRateLimit (blocks).
+	WeightsSetRateLimit *uint64 `json:"weights_set_rate_limit"`
+	// WeightsVersionKey is WeightsVersionKey.
+	WeightsVersionKey *uint64 `json:"weights_version_key"`
+	// StakeThreshold is StakeThreshold (rao).
+	StakeThreshold *uint64 `json:"stake_threshold"`
+	// TaoWeight is TaoWeight (/u64::MAX).
+	TaoWeight *uint64 `json:"tao_weight"`
+	// CommitRevealEnabled is CommitRevealWeightsEnabled.
+	CommitRevealEnabled *bool `json:"commit_reveal_enabled"`
+	// BondsResetOn is BondsResetOn.
+	BondsResetOn *bool `json:"bonds_reset_on"`
 }
 
 // Genesis is the initial chain state.
@@ -72,57 +93,88 @@ type Genesis struct {
 
 // GenesisNeuron is one neuron present at genesis.
 type GenesisNeuron struct {
-	UID        uint16 `json:"uid"`
-	Hotkey     string `json:"hotkey"`
+	// UID is the uid (0..n-1 in order).
+	UID uint16 `json:"uid"`
+	// Hotkey is any unique name.
+	Hotkey string `json:"hotkey"`
+	// AlphaStake is the alpha stake (rao).
 	AlphaStake uint64 `json:"alpha_stake"`
-	TaoStake   uint64 `json:"tao_stake"`
+	// TaoStake is the root TAO stake (rao).
+	TaoStake uint64 `json:"tao_stake"`
+	// Registered is BlockAtRegistration and LastUpdate.
 	Registered uint64 `json:"registered"`
 }
 
 // Step is one scenario step; its parts run in field order.
 type Step struct {
-	Block           *uint64          `json:"block"`
+	// Block is the block the chain moves to first (required).
+	Block *uint64 `json:"block"`
+	// Hyperparameters overwrites the given keys from now on.
 	Hyperparameters *Hyperparameters `json:"hyperparameters"`
-	Register        []Registration   `json:"register"`
-	Stake           []StakeSet       `json:"stake"`
-	SetWeights      []WeightsCall    `json:"set_weights"`
-	ResetBonds      []uint16         `json:"reset_bonds"`
-	Epoch           bool             `json:"epoch"`
-	RaoEmission     *uint64          `json:"rao_emission"`
+	// Register appends neurons or replaces uids.
+	Register []Registration `json:"register"`
+	// Stake sets uids' hotkey stakes.
+	Stake []StakeSet `json:"stake"`
+	// SetWeights are signed set_weights calls, in order.
+	SetWeights []WeightsCall `json:"set_weights"`
+	// ResetBonds lists uids whose bond column is reset (when bonds_reset_on).
+	ResetBonds []uint16 `json:"reset_bonds"`
+	// Epoch runs one epoch of the main mechanism at the end of the step.
+	Epoch bool `json:"epoch"`
+	// RaoEmission is the alpha (rao) the epoch splits (required with Epoch).
+	RaoEmission *uint64 `json:"rao_emission"`
 }
 
 // Registration registers a hotkey, appended or replacing a uid.
 type Registration struct {
-	Hotkey     string  `json:"hotkey"`
-	AlphaStake uint64  `json:"alpha_stake"`
-	TaoStake   uint64  `json:"tao_stake"`
+	// Hotkey is the new hotkey.
+	Hotkey string `json:"hotkey"`
+	// AlphaStake is the new hotkey's alpha stake (rao).
+	AlphaStake uint64 `json:"alpha_stake"`
+	// TaoStake is the new hotkey's root TAO stake (rao).
+	TaoStake uint64 `json:"tao_stake"`
+	// ReplaceUID, when set, re-registers that uid (replace_neuron) instead of appending.
 	ReplaceUID *uint16 `json:"replace_uid"`
 }
 
 // StakeSet sets the stake of the hotkey at a uid.
 type StakeSet struct {
-	UID        uint16 `json:"uid"`
+	// UID selects the hotkey registered there.
+	UID uint16 `json:"uid"`
+	// AlphaStake is the new alpha stake (rao).
 	AlphaStake uint64 `json:"alpha_stake"`
-	TaoStake   uint64 `json:"tao_stake"`
+	// TaoStake is the new root TAO stake (rao).
+	TaoStake uint64 `json:"tao_stake"`
 }
 
 // WeightsCall is a signed set_weights from the hotkey at UID.
 type WeightsCall struct {
-	UID        uint16   `json:"uid"`
-	Dests      []uint16 `json:"dests"`
-	Weights    []uint16 `json:"weights"`
-	VersionKey uint64   `json:"version_key"`
+	// UID selects the signing hotkey.
+	UID uint16 `json:"uid"`
+	// Dests are the destination uids.
+	Dests []uint16 `json:"dests"`
+	// Weights are the u16 values, one per destination.
+	Weights []uint16 `json:"weights"`
+	// VersionKey is the call's version key (default 0).
+	VersionKey uint64 `json:"version_key"`
 }
 
 // Expectation is one assertion of the original test.
 type Expectation struct {
-	Step      int               `json:"step"`
-	Field     string            `json:"field"`
-	UIDs      []uint16          `json:"uids"`
-	Entries   [][2]uint16       `json:"entries"`
-	Values    []json.RawMessage `json:"values"`
-	Compare   string            `json:"compare"`
-	Tolerance json.Number       `json:"tolerance"`
+	// Step is the 0-based index of an epoch step.
+	Step int `json:"step"`
+	// Field is a per-uid output field or "bonds".
+	Field string `json:"field"`
+	// UIDs address per-uid fields.
+	UIDs []uint16 `json:"uids"`
+	// Entries address bonds as [row uid, column uid].
+	Entries [][2]uint16 `json:"entries"`
+	// Values are the expected values, in order.
+	Values []json.RawMessage `json:"values"`
+	// Compare is "", "exact" or "u16_proportion".
+	Compare string `json:"compare"`
+	// Tolerance is the allowed absolute difference.
+	Tolerance json.Number `json:"tolerance"`
 }
 
 // Load parses and validates a scenario.

@@ -1,4 +1,3 @@
-// Package shareddata locates ../shared/testdata for the yuma tests.
 package shareddata
 
 import (
