@@ -16,7 +16,8 @@ func newPluginCmd() *cobra.Command {
 		Long: `plugin groups the commands a scorer author uses: build a scorer from source, and
 benchmark it against the same code compiled natively.`,
 	}
-	cmd.AddCommand(newPluginBuildCmd(), newPluginBenchCmd())
+	cmd.AddCommand(newPluginBuildCmd(), newPluginBenchCmd(),
+		newPluginNewCmd(), newPluginTestCmd(), newPluginPackCmd(), newPluginSignCmd(), newPluginVerifyCmd())
 	return cmd
 }
 
