@@ -366,7 +366,8 @@ func TestClient_wireFormat(t *testing.T) {
 	}()
 	c := newClient(t, Options{})
 	tg := Target{IP: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Hotkey: devKey(t, "//Bob").SS58()}
-	resp, _ := c.Query(context.Background(), tg, Request{Synapse: "Dummy", Body: json.RawMessage(`{"n":3,"x":"y"}`), Timeout: 2 * time.Second})
+	resp, _ := c.Query(context.Background(), tg, Request{Synapse: "Dummy", Body: json.RawMessage(`{"n":3,"m":{"k":1},"x":"y"}`),
+		Timeout: 2 * time.Second, InputObjFields: []string{"n", "x"}})
 	if resp.Status != 200 {
 		t.Fatalf("resp %+v", resp)
 	}
@@ -376,11 +377,14 @@ func TestClient_wireFormat(t *testing.T) {
 		"\r\nbt_header_dendrite_version: 10002000\r\n", "\r\nbt_header_axon_hotkey: " + tg.Hotkey + "\r\n",
 		"\r\ncomputed_body_hash: " + EmptyBodyHash + "\r\n", "\r\ntimeout: 2.0\r\n", "\r\nname: Dummy\r\n",
 		"\r\nbt_header_input_obj_n: MA==\r\n", "\r\nbt_header_input_obj_x: IiI=\r\n",
-		`{"name":"Dummy","timeout":2.0,`, `"computed_body_hash":"` + EmptyBodyHash + `","n":3,"x":"y"}`,
+		`{"name":"Dummy","timeout":2.0,`, `"computed_body_hash":"` + EmptyBodyHash + `","n":3,"m":{"k":1},"x":"y"}`,
 	} {
 		if !strings.Contains(req, want) {
 			t.Errorf("raw request lacks %q:\n%s", want, req)
 		}
+	}
+	if strings.Contains(req, "bt_header_input_obj_m") {
+		t.Errorf("input_obj header sent for a field outside InputObjFields:\n%s", req)
 	}
 }
 

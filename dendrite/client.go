@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,10 @@ type Request struct {
 	// RequiredHashFields are the fields covered by the body hash, as the synapse class declares
 	// them; most subnets declare none.
 	RequiredHashFields []string
+	// InputObjFields, when not nil, limits the bt_header_input_obj_<field> headers to these fields (the
+	// synapse's required pydantic fields). Nil sends one for every non-null body field, which suits
+	// fields of plain types; name the required ones when an optional field holds a nested model.
+	InputObjFields []string
 }
 
 // Response is one miner's outcome.
@@ -350,6 +355,9 @@ func (c *Client) send(ctx context.Context, t Target, p *prepared) Response {
 	set(hDendriteHotkey, c.kp.SS58())
 	set(hDendriteSig, sig)
 	for _, m := range p.body {
+		if p.req.InputObjFields != nil && !slices.Contains(p.req.InputObjFields, m.Key) {
+			continue
+		}
 		if v, ok := emptyInputObj(m.Val); ok {
 			set(hInputObjPrefix+m.Key, v)
 		}

@@ -76,7 +76,9 @@ func TestClient_Query_failures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.Status != tt.status || !strings.Contains(resp.Message, tt.message) || resp.Body != nil || resp.Err == nil {
+			// The slow miner's axon answers 408 itself at the same instant as the client gives up, so
+			// either side may report it; the others are client-side outcomes with an error.
+			if resp.Status != tt.status || !strings.Contains(resp.Message, tt.message) || resp.Body != nil || (resp.Err == nil && tt.name != "slow miner") {
 				t.Fatalf("got %d %q %v, want %d containing %q", resp.Status, resp.Message, resp.Err, tt.status, tt.message)
 			}
 		})
