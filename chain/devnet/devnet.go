@@ -173,8 +173,10 @@ func (c *Chain) StakeOf(netuid uint16, hotkey string) (Stake, error) {
 }
 
 // AppendNeuron is subtensor's append_neuron with an explicit registration
-// block (genesis import): the next uid, BlockAtRegistration = LastUpdate =
-// registeredAt, no permit, no weights, no bonds. It refuses a full subnet.
+// block (genesis import, test setups): the next uid, BlockAtRegistration =
+// LastUpdate = registeredAt, no permit, no weights, no bonds. Like
+// append_neuron it does not check MaxAllowedUids (Register does); it only
+// refuses past 65535 uids.
 func (c *Chain) AppendNeuron(netuid uint16, hotkey string, registeredAt uint64) (uint16, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -185,8 +187,8 @@ func (c *Chain) AppendNeuron(netuid uint16, hotkey string, registeredAt uint64) 
 	if _, ok := s.uids[hotkey]; ok {
 		return 0, fmt.Errorf("append %q to subnet %d: %w", hotkey, netuid, ErrHotKeyAlreadyRegisteredInSubNet)
 	}
-	if len(s.neurons) >= int(s.hp.MaxAllowedUids) || len(s.neurons) >= math.MaxUint16 {
-		return 0, fmt.Errorf("append %q to subnet %d: subnet full: %w", hotkey, netuid, ErrNoNeuronIdAvailable)
+	if len(s.neurons) >= math.MaxUint16 {
+		return 0, fmt.Errorf("append %q to subnet %d: 65535 uids: %w", hotkey, netuid, ErrNoNeuronIdAvailable)
 	}
 	return s.append(hotkey, registeredAt), nil
 }

@@ -250,7 +250,14 @@ func TestChain_Errors(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		c.AppendNeuron(1, fmt.Sprint(i), 0)
 	}
-	if _, err := c.AppendNeuron(1, "full", 0); !errors.Is(err, ErrNoNeuronIdAvailable) {
+	// The owner hotkey is never pruned, so a full subnet holding only the
+	// owner refuses a registration.
+	c2 := New(0)
+	hp := testHP()
+	hp.MaxAllowedUids = 1
+	c2.CreateSubnet(1, SubnetConfig{Hyperparameters: hp, OwnerHotkey: "owner"})
+	c2.AppendNeuron(1, "owner", 0)
+	if _, err := c2.Register(1, "late"); !errors.Is(err, ErrNoNeuronIdAvailable) {
 		t.Error(err)
 	}
 }
