@@ -31,6 +31,7 @@ func minerDelay(i int) time.Duration { return slowestDelay * time.Duration(i%8+1
 //     sides of the protocol share the machine's cores.
 func BenchmarkRound(b *testing.B) {
 	b.Run("stub-miners", func(b *testing.B) {
+		hotkey := devKey(b, "//Bob").SS58()
 		targets := make([]Target, benchMiners)
 		for i := range targets {
 			d := minerDelay(i)
@@ -39,7 +40,7 @@ func BenchmarkRound(b *testing.B) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Write([]byte(`{"numbers":[1,2,3],"answer":6}`))
 			})
-			targets[i] = serveBench(b, h)
+			targets[i] = serveBench(b, h, hotkey)
 			targets[i].UID = uint16(i)
 		}
 		runRound(b, targets)
@@ -66,7 +67,7 @@ func BenchmarkRound(b *testing.B) {
 	})
 }
 
-func serveBench(b *testing.B, h http.Handler) Target {
+func serveBench(b *testing.B, h http.Handler, hotkey string) Target {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -74,7 +75,7 @@ func serveBench(b *testing.B, h http.Handler) Target {
 	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	b.Cleanup(func() { srv.Close() })
-	return Target{IP: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Hotkey: devKey(b, "//Bob").SS58()}
+	return Target{IP: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Hotkey: hotkey}
 }
 
 func runRound(b *testing.B, targets []Target) {
