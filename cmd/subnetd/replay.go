@@ -1,18 +1,93 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/subnetd/subnetd/records"
+	"github.com/subnetd/subnetd/runtime"
 )
 
-// newReplayCmd is a placeholder until its package lands; its owner replaces this file.
+// errReplayMismatch makes replay exit non-zero without repeating the summary.
+var errReplayMismatch = errors.New("replay: not every round matched")
+
 func newReplayCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "replay",
-		Short: "not available in this build yet",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("replay: not available in this build yet")
+	var (
+		path     string
+		engine   string
+		cacheDir string
+		quiet    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "replay --records PATH [--engine wazero]",
+		Short: "Re-run recorded rounds bit for bit and report any difference",
+		Long: `replay re-runs every recorded round on the exact scorer module that scored it (stored by
+sha256 with the records), with the recorded limits and the exact recorded Round bytes, and
+compares what the scorer returns now with what it returned then: the Scores bytes (scores and
+state), the challenge it generated, and the hashes recorded with each round.
+
+PATH is a records database (records.db, written by "subnetd run" and "subnetd demo") or an
+export file (JSON lines, written by the same commands or by an operator for an auditor).
+
+stdout gets one JSON line per round:
+  {"id":1,"netuid":1,"block":40,"validator":"5F…","scorer":"quality","module_sha256":"…","verdict":"identical"}
+and a last summary line:
+  {"summary":{"rounds":N,"identical":N,"different":0,"failed":0,"all_match":true}}
+A "different" round lists how it differs (which uid's score, the state bytes, the challenge).
+The exit status is 0 only when every round matched.`,
+		Example: `  subnetd replay --records ./subnetd-demo/records.db
+  subnetd replay --records audit-export.jsonl --engine wazero`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if path == "" {
+				return errors.New("replay: --records PATH is required")
+			}
+			ctx := cmd.Context()
+			src, closer, err := records.OpenSource(ctx, path)
+			if err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			defer closer.Close()
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			sum, err := records.Replay(ctx, src, records.ReplayOptions{Engine: runtime.Engine(engine), CacheDir: cacheDir},
+				func(r records.ReplayResult) error {
+					if !quiet && !r.Match() {
+						fmt.Fprintf(cmd.ErrOrStderr(), "round %d (subnet %d, block %d): %s: %v\n", r.ID, r.Netuid, r.Block, r.Verdict, r.Differences)
+					}
+					return enc.Encode(r)
+				})
+			if err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			if err := enc.Encode(struct {
+				Summary records.ReplaySummary `json:"summary"`
+			}{sum}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "replayed %d rounds: %d identical, %d different, %d failed\n", sum.Rounds, sum.Identical, sum.Different, sum.Failed)
+			if !sum.AllMatch {
+				cmd.SilenceErrors = true
+				return errReplayMismatch
+			}
+			return nil
 		},
 	}
+	cmd.Flags().StringVar(&path, "records", "", "records database or export file (required)")
+	cmd.Flags().StringVar(&engine, "engine", string(runtime.EngineWazero), "Wasm engine to replay on: wazero (wasmtime needs a build with -tags wasmtime)")
+	cmd.Flags().StringVar(&cacheDir, "cache-dir", daemonCacheDir(), "where compiled scorers are cached on disk (empty: no disk cache)")
+	cmd.Flags().BoolVar(&quiet, "quiet", false, "do not explain differences on stderr")
+	return cmd
+}
+
+// daemonCacheDir is the default on-disk cache of compiled scorers for run, demo and replay.
+func daemonCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return d + string(os.PathSeparator) + "subnetd" + string(os.PathSeparator) + "compiled"
 }

@@ -1,0 +1,359 @@
+package validator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/blake2b"
+
+	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/chain/devnet"
+	"github.com/subnetd/subnetd/wallet"
+	"github.com/subnetd/subnetd/yuma"
+)
+
+// DevnetBlockMs is the block time the devnet adapter reports (12 s, as on Bittensor), so block
+// timestamps are a pure function of the block number.
+const DevnetBlockMs = 12_000
+
+// DevnetGenesisMs is the timestamp the devnet adapter gives block 0 (2025-01-01T00:00:00Z).
+const DevnetGenesisMs = 1_735_689_600_000
+
+// DevnetChain makes a chain/devnet state machine speak chain.Chain, so the validator runs on the
+// embedded chain exactly as on a real one. It adds what the state machine does not keep: axon
+// addresses (ServeAxon), deterministic block hashes and timestamps, signature checks on every
+// write, transaction hashes, nonces and statuses. Commit-reveal extrinsics are not modelled by
+// the devnet and answer chain.ErrNotAvailable.
+type DevnetChain struct {
+	dc *devnet.Chain
+
+	mu     sync.Mutex
+	axons  map[uint16]map[string]chain.Axon
+	nonces map[[32]byte]uint64
+	txs    map[[32]byte]chain.TxResult
+}
+
+// NewDevnetChain wraps dc.
+func NewDevnetChain(dc *devnet.Chain) *DevnetChain {
+	return &DevnetChain{dc: dc, axons: map[uint16]map[string]chain.Axon{},
+		nonces: map[[32]byte]uint64{}, txs: map[[32]byte]chain.TxResult{}}
+}
+
+// Devnet returns the wrapped state machine (for registration, stake and block production).
+func (d *DevnetChain) Devnet() *devnet.Chain { return d.dc }
+
+// ServeAxon records where hotkey serves on a subnet (the chain's serve_axon).
+func (d *DevnetChain) ServeAxon(netuid uint16, hotkey, ip string, port int) error {
+	if port <= 0 || port > math.MaxUint16 {
+		return fmt.Errorf("serve axon for %s on subnet %d: port %d out of range", hotkey, netuid, port)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.axons[netuid] == nil {
+		d.axons[netuid] = map[string]chain.Axon{}
+	}
+	ipType := uint8(4)
+	for _, c := range ip {
+		if c == ':' {
+			ipType = 6
+		}
+	}
+	d.axons[netuid][hotkey] = chain.Axon{Block: d.dc.Block(), Version: 1, IP: ip, Port: uint16(port), IPType: ipType, Protocol: 4}
+	return nil
+}
+
+// BlockHash returns the devnet's hash of a block: sha256("subnetd-devnet" || block as u64 LE).
+func BlockHash(block uint64) string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], block)
+	h := sha256.Sum256(append([]byte("subnetd-devnet"), b[:]...))
+	return "0x" + hex.EncodeToString(h[:])
+}
+
+// BlockTimeMs implements BlockTimer: DevnetGenesisMs + block × DevnetBlockMs.
+func (d *DevnetChain) BlockTimeMs(_ context.Context, block uint64) (int64, error) {
+	return DevnetGenesisMs + int64(block)*DevnetBlockMs, nil
+}
+
+// Advance moves the chain forward by n blocks and returns the epochs that ran.
+func (d *DevnetChain) Advance(n uint64) ([]devnet.EpochResult, error) {
+	return d.dc.AdvanceTo(d.dc.Block() + n)
+}
+
+// Produce advances one block every interval until ctx ends, calling onEpoch (when set) with
+// the epochs each block ran. It is the devnet's block production for demos and `subnetd run`.
+func (d *DevnetChain) Produce(ctx context.Context, interval time.Duration, onEpoch func([]devnet.EpochResult)) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			eps, err := d.Advance(1)
+			if err != nil {
+				return fmt.Errorf("devnet block production: %w", err)
+			}
+			if len(eps) > 0 && onEpoch != nil {
+				onEpoch(eps)
+			}
+		}
+	}
+}
+
+// CurrentBlock implements chain.Chain.
+func (d *DevnetChain) CurrentBlock(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return d.dc.Block(), nil
+}
+
+// Hyperparams implements chain.Chain.
+func (d *DevnetChain) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparams, error) {
+	if err := ctx.Err(); err != nil {
+		return chain.Hyperparams{}, err
+	}
+	hp, err := d.dc.Hyperparameters(netuid)
+	if err != nil {
+		return chain.Hyperparams{}, mapDevnetErr(err)
+	}
+	return chain.Hyperparams{
+		Tempo: hp.Tempo, WeightsVersionKey: hp.WeightsVersionKey, WeightsRateLimit: hp.WeightsSetRateLimit,
+		MinAllowedWeights: hp.MinAllowedWeights, MaxWeightsLimit: hp.MaxWeightsLimit,
+		CommitRevealEnabled: hp.CommitRevealEnabled, ImmunityPeriod: uint16(min(hp.ImmunityPeriod, math.MaxUint16)),
+		ActivityCutoff: uint16(min(hp.ActivityCutoffBlocks(), math.MaxUint16)), MaxValidators: hp.MaxAllowedValidators,
+		MaxUIDs: hp.MaxAllowedUids, MechanismCount: 1,
+	}, nil
+}
+
+// accountOf turns a devnet hotkey into an account id: the SS58 address it is, or (for the
+// free-form names Yuma scenarios use) the sha256 of the name.
+func accountOf(hotkey string) chain.AccountID {
+	if a, err := chain.ParseAccountID(hotkey); err == nil {
+		return a
+	}
+	return chain.AccountID(sha256.Sum256([]byte(hotkey)))
+}
+
+// Metagraph implements chain.Chain.
+func (d *DevnetChain) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph, error) {
+	hp, err := d.Hyperparams(ctx, netuid)
+	if err != nil {
+		return nil, err
+	}
+	block := d.dc.Block()
+	ns, err := d.dc.Neurons(netuid)
+	if err != nil {
+		return nil, mapDevnetErr(err)
+	}
+	d.mu.Lock()
+	axons := d.axons[netuid]
+	mg := &chain.Metagraph{Netuid: netuid, Block: block, BlockHash: BlockHash(block), Hyperparams: hp,
+		Neurons: make([]chain.Neuron, len(ns))}
+	for i, n := range ns {
+		ax, ok := axons[n.Hotkey]
+		if !ok {
+			ax = chain.Axon{IP: "0.0.0.0"}
+		}
+		mg.Neurons[i] = chain.Neuron{UID: n.UID, Hotkey: accountOf(n.Hotkey), Stake: n.Stake.Alpha,
+			ValidatorPermit: n.ValidatorPermit, LastUpdate: n.LastUpdate, BlockAtRegistration: n.BlockAtRegistration,
+			Active: n.Active, Axon: ax}
+	}
+	d.mu.Unlock()
+	return mg, nil
+}
+
+func cells(rows [][]yuma.Cell) [][]chain.UIDValue {
+	out := make([][]chain.UIDValue, len(rows))
+	for i, r := range rows {
+		out[i] = make([]chain.UIDValue, len(r))
+		for j, c := range r {
+			out[i][j] = chain.UIDValue{UID: c.UID, Value: c.Value}
+		}
+	}
+	return out
+}
+
+// Weights implements chain.Chain (mechanism 0 only).
+func (d *DevnetChain) Weights(ctx context.Context, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
+	ns, err := d.neurons(ctx, netuid, mecid)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]yuma.Cell, len(ns))
+	for i, n := range ns {
+		rows[i] = n.Weights
+	}
+	return cells(rows), nil
+}
+
+// Bonds implements chain.Chain (mechanism 0 only).
+func (d *DevnetChain) Bonds(ctx context.Context, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
+	ns, err := d.neurons(ctx, netuid, mecid)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]yuma.Cell, len(ns))
+	for i, n := range ns {
+		rows[i] = n.Bonds
+	}
+	return cells(rows), nil
+}
+
+func (d *DevnetChain) neurons(ctx context.Context, netuid uint16, mecid uint8) ([]devnet.NeuronInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if mecid != 0 {
+		return nil, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
+	}
+	ns, err := d.dc.Neurons(netuid)
+	if err != nil {
+		return nil, mapDevnetErr(err)
+	}
+	return ns, nil
+}
+
+// EpochInput implements EpochInputer: the exact input of the subnet's next epoch as the chain
+// state stands, for the Yuma preview.
+func (d *DevnetChain) EpochInput(ctx context.Context, netuid uint16, raoEmission uint64) (*yuma.Input, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	in, err := d.dc.EpochInput(netuid, raoEmission)
+	if err != nil {
+		return nil, mapDevnetErr(err)
+	}
+	return in, nil
+}
+
+// signed checks a write: the signer signs the call's payload with its nonce, the signature is
+// verified with the signer's public key, and the transaction hash is blake2-256 of payload and
+// signature.
+func (d *DevnetChain) signed(s chain.Signer, call string, body []byte) (hotkey string, res chain.TxResult, err error) {
+	pub := s.PublicKey()
+	d.mu.Lock()
+	nonce := d.nonces[pub]
+	d.nonces[pub] = nonce + 1
+	d.mu.Unlock()
+	msg := binary.LittleEndian.AppendUint64([]byte("subnetd-devnet/"+call+"/"), nonce)
+	msg = append(msg, body...)
+	sig, err := s.Sign(msg)
+	if err != nil {
+		return "", res, fmt.Errorf("devnet %s: sign: %w", call, err)
+	}
+	if !wallet.Verify(pub, msg, sig) {
+		return "", res, fmt.Errorf("devnet %s: %w", call, chain.ErrBadSignature)
+	}
+	res.Hash = blake2b.Sum256(append(msg, sig...))
+	res.Nonce = nonce
+	return wallet.EncodeSS58(pub), res, nil
+}
+
+func (d *DevnetChain) finish(res chain.TxResult, event string, err error) (chain.TxResult, error) {
+	res.State = chain.TxInBlock
+	res.Block = d.dc.Block()
+	if bh, e := hex.DecodeString(BlockHash(res.Block)[2:]); e == nil {
+		copy(res.BlockHash[:], bh)
+	}
+	if err != nil {
+		err = mapDevnetErr(err)
+		res.Err = err
+		res.Events = []string{"System.ExtrinsicFailed"}
+	} else {
+		res.Events = []string{event, "System.ExtrinsicSuccess"}
+	}
+	d.mu.Lock()
+	d.txs[res.Hash] = res
+	d.mu.Unlock()
+	return res, err
+}
+
+// SetWeights implements chain.Chain with the devnet's set_weights checks.
+func (d *DevnetChain) SetWeights(ctx context.Context, s chain.Signer, w chain.WeightsCall) (chain.TxResult, error) {
+	if err := ctx.Err(); err != nil {
+		return chain.TxResult{}, err
+	}
+	if err := w.Validate(); err != nil {
+		return chain.TxResult{State: chain.TxDropped}, err
+	}
+	if w.Mecid != 0 {
+		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
+	}
+	body := binary.LittleEndian.AppendUint16(nil, w.Netuid)
+	for i := range w.UIDs {
+		body = binary.LittleEndian.AppendUint16(body, w.UIDs[i])
+		body = binary.LittleEndian.AppendUint16(body, w.Values[i])
+	}
+	body = binary.LittleEndian.AppendUint64(body, w.VersionKey)
+	hotkey, res, err := d.signed(s, "set_weights", body)
+	if err != nil {
+		return chain.TxResult{State: chain.TxDropped}, err
+	}
+	return d.finish(res, "SubtensorModule.WeightsSet", d.dc.SetWeights(w.Netuid, hotkey, w.UIDs, w.Values, w.VersionKey))
+}
+
+// CommitWeights implements chain.Chain: the devnet does not model commit-reveal.
+func (d *DevnetChain) CommitWeights(context.Context, chain.Signer, uint16, uint8, [32]byte) (chain.TxResult, error) {
+	return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet commit_weights: %w", chain.ErrNotAvailable)
+}
+
+// RevealWeights implements chain.Chain: the devnet does not model commit-reveal.
+func (d *DevnetChain) RevealWeights(context.Context, chain.Signer, chain.WeightsCall, []uint16) (chain.TxResult, error) {
+	return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet reveal_weights: %w", chain.ErrNotAvailable)
+}
+
+// PendingCommits implements chain.Chain: the devnet keeps no commits.
+func (d *DevnetChain) PendingCommits(context.Context, uint16, uint8, chain.AccountID) ([]chain.WeightCommit, error) {
+	return nil, nil
+}
+
+// CommitTimelocked implements chain.Chain: the devnet does not model timelocked commits.
+func (d *DevnetChain) CommitTimelocked(context.Context, chain.Signer, chain.TimelockedCommit) (chain.TxResult, error) {
+	return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet commit_timelocked_weights: %w", chain.ErrNotAvailable)
+}
+
+// TxStatus implements chain.Chain.
+func (d *DevnetChain) TxStatus(_ context.Context, hash [32]byte) (chain.TxResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.txs[hash]; ok {
+		return r, nil
+	}
+	return chain.TxResult{Hash: hash, State: chain.TxUnknown}, nil
+}
+
+// devnetErrors are the devnet's pallet-named errors that chain has sentinels for.
+var devnetErrors = []error{
+	devnet.ErrCommitRevealEnabled, devnet.ErrWeightVecNotEqualSize, devnet.ErrUidsLengthExceedUidsInSubNet,
+	devnet.ErrHotKeyNotRegisteredInSubNet, devnet.ErrNotEnoughStakeToSetWeights, devnet.ErrIncorrectWeightVersionKey,
+	devnet.ErrSettingWeightsTooFast, devnet.ErrNeuronNoValidatorPermit, devnet.ErrDuplicateUids,
+	devnet.ErrUidVecContainInvalidOne, devnet.ErrWeightVecLengthIsLow, devnet.ErrMaxWeightExceeded,
+}
+
+// mapDevnetErr turns a devnet error into the *chain.DispatchError a real chain would give, so
+// callers branch with errors.Is against the chain sentinels on both implementations.
+func mapDevnetErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, e := range devnetErrors {
+		if errors.Is(err, e) {
+			return chain.NewDispatchError("SubtensorModule", e.Error())
+		}
+	}
+	if errors.Is(err, devnet.ErrSubnetNotExists) {
+		return chain.NewDispatchError("SubtensorModule", "SubNetworkDoesNotExist")
+	}
+	return err
+}
+
+var _ chain.Chain = (*DevnetChain)(nil)
