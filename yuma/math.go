@@ -35,9 +35,8 @@ func normalizeBy(x []fx, s fx) {
 	if s == 0 {
 		return
 	}
-	d := fixed.NewDivider(s)
 	for i := range x {
-		x[i] = d.Div(x[i])
+		x[i] = x[i].SafeDiv(s)
 	}
 }
 
@@ -93,9 +92,8 @@ func rowNormalize(m sparse) {
 			s = s.Add(e.val)
 		}
 		if s > 0 {
-			d := fixed.NewDivider(s)
 			for k := range row {
-				row[k].val = d.Div(row[k].val)
+				row[k].val = row[k].val.SafeDiv(s)
 			}
 		}
 	}
@@ -124,11 +122,10 @@ func colNormalize(m sparse, n int) {
 			}
 		}
 	}
-	div := dividers(colSum)
 	for _, row := range m {
 		for k, e := range row {
 			if int(e.col) < n && colSum[e.col] != 0 {
-				row[k].val = div[e.col].Div(e.val)
+				row[k].val = e.val.SafeDiv(colSum[e.col])
 			}
 		}
 	}
@@ -144,11 +141,10 @@ func colMaxUpscale(m sparse, n int) {
 			}
 		}
 	}
-	div := dividers(colMax)
 	for _, row := range m {
 		for k, e := range row {
 			if int(e.col) < n && colMax[e.col] != 0 {
-				row[k].val = div[e.col].Div(e.val)
+				row[k].val = e.val.SafeDiv(colMax[e.col])
 			}
 		}
 	}
@@ -361,15 +357,4 @@ func sortTouched(cols []uint16, touched []bool) []uint16 {
 	}
 	slices.Sort(cols)
 	return cols
-}
-
-// dividers prepares one reciprocal divider per column divisor.
-func dividers(v []fx) []fixed.Divider {
-	d := make([]fixed.Divider, len(v))
-	for j, x := range v {
-		if x != 0 {
-			d[j] = fixed.NewDivider(x)
-		}
-	}
-	return d
 }

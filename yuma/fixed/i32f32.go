@@ -167,6 +167,18 @@ func (x I32F32) CheckedDiv(y I32F32) (I32F32, bool) {
 // SafeDiv is the chain's safe_div: the truncating quotient, or zero on
 // division by zero or overflow.
 func (x I32F32) SafeDiv(y I32F32) I32F32 {
+	if uint64(x) < 1<<32 && y > 0 {
+		// x in [0, 1): (x << 32) fits in 64 bits, so one 64-bit division
+		// gives the truncated quotient (inlined fast path).
+		if q := uint64(x) << 32 / uint64(y); q <= 1<<63-1 {
+			return I32F32(q)
+		}
+		return 0
+	}
+	return x.safeDivSlow(y)
+}
+
+func (x I32F32) safeDivSlow(y I32F32) I32F32 {
 	r, ok := x.CheckedDiv(y)
 	if !ok {
 		return 0
