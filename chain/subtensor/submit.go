@@ -397,7 +397,7 @@ func decodeSubmitError(e *rpc.Error, isCommit bool) error {
 	case strings.Contains(low, "stale") || strings.Contains(low, "outdated"):
 		return fmt.Errorf("%w: %s", chain.ErrStaleNonce, e.Error())
 	}
-	if code, ok := customCode(data); ok {
+	if code, ok := customCode(e.Message + " " + data); ok {
 		return chain.CustomCodeError(code, isCommit)
 	}
 	return fmt.Errorf("%w: %s", chain.ErrInvalidTransaction, e.Error())
