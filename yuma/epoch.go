@@ -69,7 +69,8 @@ func Epoch(in *Input) (*Output, error) {
 	normalize(activeStake)
 
 	// Weights: read (uid < n), permit mask, diagonal, outdated, commit-reveal, normalise.
-	var ar arena
+	ar := &arena{}
+	defer ar.release()
 	weights := make(sparse, n)
 	for i := range nrn {
 		if forbid[i] {
@@ -112,12 +113,12 @@ func Epoch(in *Input) (*Output, error) {
 	default:
 		clipped = make(sparse, n)
 	}
-	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n)
+	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, ar)
 	incentive := ranks
 	normalize(incentive)
 
 	// Bonds.
-	wb := interpolate(weights, clipped, n, penalty)
+	wb := interpolate(weights, clipped, n, penalty, ar)
 	lastTempo := satSub(block, uint64(p.Tempo))
 	if in.LastStepBlock != 0 {
 		lastTempo = satAdd(in.LastStepBlock, 1)
@@ -125,9 +126,9 @@ func Epoch(in *Input) (*Output, error) {
 	var dividends []fx
 	var ema sparse
 	if p.Yuma3On {
-		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) })
-		ema = computeBondsYuma3(&p, wb, bonds, consensus, n)
-		norm := cloneSparse(ema)
+		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar)
+		ema = computeBondsYuma3(&p, wb, bonds, consensus, n, ar)
+		norm := cloneSparse(ema, ar)
 		colNormalize(norm, n)
 		tbv := make([]fx, n)
 		for i, row := range norm {
@@ -149,7 +150,7 @@ func Epoch(in *Input) (*Output, error) {
 		}
 		normalize(dividends)
 	} else {
-		bonds := readBonds(nrn, lastTempo, fixed.FromU16)
+		bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar)
 		colNormalize(bonds, n)
 		// ΔB = W_b ∘ S, computed in place: W_b is not read again.
 		delta := wb
@@ -159,7 +160,7 @@ func Epoch(in *Input) (*Output, error) {
 			}
 		}
 		colNormalize(delta, n)
-		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n)
+		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, ar)
 		colNormalize(ema, n)
 		dividends = make([]fx, n)
 		for i, row := range ema {
@@ -234,10 +235,9 @@ func fixedAlpha(bma uint64) fx {
 
 // readBonds reads stored bonds (rows and columns < n), converting each value
 // with conv, and drops columns whose uid registered at or after lastTempo.
-func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx) sparse {
+func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
-	var ar arena
 	for i := range nrn {
 		row := ar.row(len(nrn[i].Bonds))
 		for _, c := range nrn[i].Bonds {
@@ -251,10 +251,10 @@ func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx) sparse {
 	return b
 }
 
-func cloneSparse(m sparse) sparse {
+func cloneSparse(m sparse, ar *arena) sparse {
 	out := make(sparse, len(m))
 	for i, r := range m {
-		out[i] = slices.Clone(r)
+		out[i] = append(ar.row(len(r)), r...)
 	}
 	return out
 }
@@ -292,17 +292,16 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	for c := 1; c <= n; c++ {
 		count[c] += count[c-1]
 	}
-	type cell struct {
-		k   int
-		val fx
-	}
-	cells := make([]cell, count[n])
+	// cells[count[c]:count[c+1]] holds column c as (validator index k, score).
+	cellsBuf := getBig(count[n])
+	defer bigPool.Put(cellsBuf)
+	cells := (*cellsBuf)[:count[n]]
 	pos := slices.Clone(count[:n])
 	for i := 0; i < len(stake) && i < len(w); i++ {
 		if stake[i] > 0 {
 			for _, e := range w[i] {
 				if int(e.col) < n {
-					cells[pos[e.col]] = cell{k, e.val}
+					cells[pos[e.col]] = entry{uint16(k), e.val}
 					pos[e.col]++
 				}
 			}
@@ -326,7 +325,7 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 				continue // every score is 0, so the median is 0
 			}
 			for _, x := range col {
-				score[x.k] = x.val
+				score[x.col] = x.val
 			}
 			if fast {
 				median[c] = weightedMedianFast(useStake, score, part, minority, 0, stakeSum, &scratch)
@@ -334,7 +333,7 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 				median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
 			}
 			for _, x := range col {
-				score[x.k] = 0
+				score[x.col] = 0
 			}
 		}
 	}
@@ -360,10 +359,9 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 // positive), row_sum_sparse of the clipped rows (validator trust) and
 // matmul_sparse of the clipped matrix with the active stake (ranks). When
 // out is non-nil the clipped rows are stored in it; out may be w itself.
-func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int) (trust, ranks []fx) {
+func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, ar *arena) (trust, ranks []fx) {
 	trust = make([]fx, len(w))
 	ranks = make([]fx, n)
-	var ar arena
 	for i, row := range w {
 		var r []entry
 		if out != nil {
@@ -415,7 +413,7 @@ func matmul(m sparse, v []fx, n int) []fx {
 }
 
 // interpolate is interpolate_sparse: a + ratio*(b - a) per cell, positives kept.
-func interpolate(a, b sparse, n int, ratio fx) sparse {
+func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
 	if ratio == 0 {
 		return a
 	}
@@ -447,7 +445,7 @@ func interpolate(a, b sparse, n int, ratio fx) sparse {
 			}
 		}
 		cols = sortTouched(cols, touched)
-		row := make([]entry, 0, len(cols))
+		row := ar.row(len(cols))
 		for _, j := range cols {
 			v := r1[j].Add(ratio.Mul(r2[j].Sub(r1[j])))
 			if v > 0 {
@@ -462,10 +460,9 @@ func interpolate(a, b sparse, n int, ratio fx) sparse {
 
 // matEMA is mat_ema_sparse: per row alpha*new + (1-alpha)*old, accumulated
 // densely over n columns, positives kept in column order.
-func matEMA(newM, oldM sparse, alpha fx, n int) sparse {
+func matEMA(newM, oldM sparse, alpha fx, n int, ar *arena) sparse {
 	oneMinus := fixed.One.Sub(alpha)
 	out := make(sparse, len(newM))
-	var ar arena
 	acc := make([]fx, n)
 	touched := make([]bool, n)
 	cols := make([]uint16, 0, 64)

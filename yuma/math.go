@@ -2,6 +2,7 @@ package yuma
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/subnetd/subnetd/yuma/fixed"
 )
@@ -324,22 +325,62 @@ func getFx(v []fx, i int) fx {
 	return 0
 }
 
-// arena hands out row slices carved from large blocks, so building a
-// sparse matrix costs a few allocations instead of one per row. Each row's
-// capacity is capped, so an append past it reallocates instead of
-// overwriting the next row.
-type arena struct{ buf []entry }
+// arena hands out row slices carved from pooled blocks, so building a
+// sparse matrix costs a few pool hits instead of one allocation (and one
+// zeroing) per row. Each row's capacity is capped, so an append past it
+// reallocates instead of overwriting the next row. Everything an epoch
+// builds lives in one arena, released when the epoch returns; nothing in an
+// Output points into it. A nil arena allocates normally.
+type arena struct {
+	buf    []entry
+	blocks []*[]entry
+}
+
+const arenaBlock = 1 << 14 // entries per pooled block (256 KiB)
+
+// blockPool recycles arena blocks between epochs. Pooled memory is never
+// read before it is written, so reuse cannot change a result.
+var blockPool = sync.Pool{New: func() any {
+	b := make([]entry, arenaBlock)
+	return &b
+}}
+
+// bigPool recycles the large contiguous buffers of the column transpose.
+var bigPool sync.Pool
+
+// getBig returns a pooled buffer with room for n entries.
+func getBig(n int) *[]entry {
+	if bp, ok := bigPool.Get().(*[]entry); ok && cap(*bp) >= n {
+		return bp
+	}
+	b := make([]entry, n)
+	return &b
+}
 
 func (a *arena) row(capacity int) []entry {
 	if capacity == 0 {
 		return nil
 	}
+	if a == nil || capacity > arenaBlock {
+		return make([]entry, 0, capacity)
+	}
 	if len(a.buf) < capacity {
-		a.buf = make([]entry, max(capacity, 1<<14))
+		bp := blockPool.Get().(*[]entry)
+		a.blocks = append(a.blocks, bp)
+		a.buf = *bp
 	}
 	r := a.buf[:0:capacity]
 	a.buf = a.buf[capacity:]
 	return r
+}
+
+// release returns the arena's blocks to the pool; rows handed out before
+// must not be used afterwards.
+func (a *arena) release() {
+	for _, b := range a.blocks {
+		blockPool.Put(b)
+	}
+	a.blocks, a.buf = nil, nil
 }
 
 // sortTouched orders the distinct columns in cols ascending. touched[j] is

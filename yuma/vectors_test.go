@@ -229,7 +229,7 @@ func TestMatEMAAlpha_DenseVectors(t *testing.T) {
 	for i, c := range sec.Cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			a := fixed.FromFloat32(float32(*c.Alpha))
-			got := matEMAAlphaFn(denseAsSparse(f32s(c.New), 4), denseAsSparse(f32s(c.Old), 4), 3,
+			got := matEMAAlphaFn(denseAsSparse(f32s(c.New), 4), denseAsSparse(f32s(c.Old), 4), 3, nil,
 				func(uint16, fixed.I32F32, fixed.I32F32) fixed.I32F32 { return a })
 			compareDense(t, denseOf(got, 4, 3), f32s(c.Expected), eps)
 		})
@@ -248,7 +248,7 @@ func TestMatEMAAlpha_SparseVectors(t *testing.T) {
 			if i == len(sec.Cases)-1 {
 				eps = fixed.FromFloat64(1e-1)
 			}
-			got := matEMAAlphaFn(sparseOf(f32s(c.New), 4), sparseOf(f32s(c.Old), 4), 3,
+			got := matEMAAlphaFn(sparseOf(f32s(c.New), 4), sparseOf(f32s(c.Old), 4), 3, nil,
 				func(uint16, fixed.I32F32, fixed.I32F32) fixed.I32F32 { return a })
 			want := sparseOf(f32s(c.Expected), 4)
 			for r := range want {

@@ -6,7 +6,7 @@ import (
 
 // computeBondsYuma3 is compute_bonds_sparse: liquid alpha when it is on and
 // some consensus is non-zero, otherwise the fixed-alpha EMA.
-func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int) sparse {
+func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, ar *arena) sparse {
 	liquid := false
 	if p.LiquidAlphaOn {
 		for _, c := range consensus {
@@ -17,11 +17,11 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int) sparse {
 		}
 	}
 	if !liquid {
-		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n)
+		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, ar)
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
-	return matEMAAlpha(w, b, consensus, low, high, steep)
+	return matEMAAlpha(w, b, consensus, low, high, steep, ar)
 }
 
 // matEMAAlpha fuses compute_liquid_alpha_values_sparse and
@@ -31,15 +31,15 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int) sparse {
 // looked up for column j follow the chain's forward walk over each stored row
 // (which assumes ascending columns); visiting the needed columns in ascending
 // order leaves that walk in exactly the state the full sweep would.
-func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx) sparse {
-	return matEMAAlphaFn(w, b, len(consensus), func(j uint16, wv, bv fx) fx {
+func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, ar *arena) sparse {
+	return matEMAAlphaFn(w, b, len(consensus), ar, func(j uint16, wv, bv fx) fx {
 		return alphaSigmoid(consensus[j], wv, bv, low, high, steep)
 	})
 }
 
 // matEMAAlphaFn is the EMA of matEMAAlpha with the alpha of column j (given
 // the walked weight and bond) supplied by alphaOf, over cols columns.
-func matEMAAlphaFn(w, b sparse, cols int, alphaOf func(j uint16, wv, bv fx) fx) sparse {
+func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, bv fx) fx) sparse {
 	if len(w) != len(b) {
 		return w
 	}
@@ -88,7 +88,7 @@ func matEMAAlphaFn(w, b sparse, cols int, alphaOf func(j uint16, wv, bv fx) fx) 
 				decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
 			}
 		}
-		row := make([]entry, 0, len(wRow))
+		row := ar.row(len(wRow))
 		for _, e := range wRow {
 			if int(e.col) >= cols {
 				continue
