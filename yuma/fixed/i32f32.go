@@ -145,6 +145,28 @@ func (x I32F32) CheckedDiv(y I32F32) (I32F32, bool) {
 		}
 		return I32F32((a << 32) / b), true
 	}
+	if a >= 0 && b > 0 {
+		// floor(N / (y'·2^t)) = floor(floor(N / 2^t) / y'): strip the
+		// divisor's trailing zero bits from both sides; when the shifted
+		// numerator fits in 64 bits one 64-bit division is exact. This
+		// covers integer-valued divisors such as sums of u16 weights.
+		t := uint(bits.TrailingZeros64(uint64(b)))
+		yb := uint64(b) >> t
+		var nb uint64
+		switch {
+		case t >= 32:
+			nb = uint64(a) >> (t - 32)
+		case uint64(a) < 1<<(32+t):
+			nb = uint64(a) << (32 - t)
+		default:
+			goto wide
+		}
+		if q := nb / yb; q <= math.MaxInt64 {
+			return I32F32(q), true
+		}
+		return 0, false
+	}
+wide:
 	neg := (a < 0) != (b < 0)
 	ua, ub := absU(a), absU(b)
 	hi, lo := ua>>32, ua<<32
