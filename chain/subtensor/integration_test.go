@@ -3,7 +3,9 @@ package subtensor
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/subnetd/subnetd/chain"
 )
@@ -33,6 +35,22 @@ func TestClient_SetWeights(t *testing.T) {
 		t.Fatalf("TxStatus = %+v, %v", st, err)
 	}
 	t.Logf("set_weights %x in block %d: %s", res.Hash, res.Block, res.Outcome())
+
+	// The same over HTTP (chopsticks serves both on one port).
+	hc, err := Dial(ctx, "http"+strings.TrimPrefix(harnessWS, "ws"), Options{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Close()
+	w.Values = []uint16{65535, 1, 2}
+	if res, err := hc.SetWeights(ctx, alice, w); err != nil || res.State != chain.TxInBlock {
+		t.Fatalf("over http: %+v, %v", res, err)
+	}
+	rows, err = hc.Weights(ctx, netuid, 0)
+	want = []chain.UIDValue{{UID: 0, Value: 65535}, {UID: 1, Value: 1}, {UID: 2, Value: 2}}
+	if err != nil || !slices.Equal(rows[0], want) {
+		t.Fatalf("Weights row 0 over http = %v, %v; want %v", rows[0], err, want)
+	}
 }
 
 func TestClient_Errors(t *testing.T) {
