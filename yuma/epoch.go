@@ -276,6 +276,33 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 		part[k] = k
 	}
 
+	// Normalised stakes are proportions and the partition is 0..m-1, so
+	// the fast path applies whenever the stake sum is itself at most 1.
+	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
+	median1 := func(score []fx, scratch *medianScratch) fx {
+		if fast {
+			return weightedMedianFast(useStake, score, part, minority, 0, stakeSum, scratch)
+		}
+		return weightedMedian(useStake, score, part, minority, 0, stakeSum, scratch)
+	}
+
+	// The rows of positive-stake validators, in uid order: row k of the
+	// median's score vectors.
+	voters := make([][]entry, 0, m)
+	sorted, nnz := true, 0
+	for i := 0; i < len(stake) && i < len(w); i++ {
+		if stake[i] > 0 {
+			voters = append(voters, w[i])
+			nnz += len(w[i])
+			for k := 1; k < len(w[i]) && sorted; k++ {
+				sorted = w[i][k-1].col <= w[i][k].col
+			}
+		}
+	}
+	if sorted && len(voters) == m {
+		return medianColsBlocked(voters, n, m, nnz, workers, median1)
+	}
+
 	// Transpose the rows of positive-stake validators into per-column lists,
 	// keeping row order so that a repeated column keeps its last value.
 	count := make([]int, n+1)
@@ -310,9 +337,6 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	}
 
 	median := make([]fx, n)
-	// Normalised stakes are proportions and the partition is 0..m-1, so
-	// the fast path applies whenever the stake sum is itself at most 1.
-	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
 	// Columns are independent, so large matrices are split into contiguous
 	// column ranges, one per worker; every column is computed exactly as
 	// it would be alone, so the result does not depend on the split.
@@ -327,11 +351,7 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 			for _, x := range col {
 				score[x.col] = x.val
 			}
-			if fast {
-				median[c] = weightedMedianFast(useStake, score, part, minority, 0, stakeSum, &scratch)
-			} else {
-				median[c] = weightedMedian(useStake, score, part, minority, 0, stakeSum, &scratch)
-			}
+			median[c] = median1(score, &scratch)
 			for _, x := range col {
 				score[x.col] = 0
 			}
@@ -344,6 +364,65 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		from, to := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sweep(from, to)
+		}()
+	}
+	wg.Wait()
+	return median
+}
+
+// medianColsBlocked is the column sweep for voter rows whose columns are
+// in ascending order (what set_weights submissions usually are): columns
+// are taken in blocks, each block's scores are laid out densely (one
+// contiguous m-vector per column) by advancing a cursor along every row, and
+// each column's median is taken from its vector. It fills the same score
+// vectors as the transpose path (a repeated column keeps its last value,
+// columns >= n are ignored), so it returns the same medians.
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]fx, *medianScratch) fx) []fx {
+	const block = 64
+	median := make([]fx, n)
+	blocks := (n + block - 1) / block
+	sweep := func(fromBlock, toBlock int) {
+		buf := make([]fx, block*m)
+		cursor := make([]int, m)
+		var has [block]bool
+		var scratch medianScratch
+		start := uint16(min(fromBlock*block, n))
+		for k, row := range voters {
+			cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
+		}
+		for b := fromBlock; b < toBlock; b++ {
+			lo, hi := b*block, min((b+1)*block, n)
+			clear(buf[:(hi-lo)*m])
+			has = [block]bool{}
+			for k, row := range voters {
+				c := cursor[k]
+				for c < len(row) && int(row[c].col) < hi {
+					j := int(row[c].col) - lo
+					buf[j*m+k] = row[c].val
+					has[j] = true
+					c++
+				}
+				cursor[k] = c
+			}
+			for j := 0; j < hi-lo; j++ {
+				if has[j] { // otherwise every score is 0 and so is the median
+					median[lo+j] = median1(buf[j*m:(j+1)*m], &scratch)
+				}
+			}
+		}
+	}
+	if nnz < 1<<16 || workers < 2 || blocks < 2 {
+		sweep(0, blocks)
+		return median
+	}
+	workers = min(workers, blocks)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		from, to := blocks*w/workers, blocks*(w+1)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

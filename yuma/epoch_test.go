@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"slices"
 	"testing"
 
 	"github.com/subnetd/subnetd/yuma/fixed"
@@ -336,5 +337,27 @@ func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
 				t.Fatalf("workers=%d column %d: %v != %v", workers, c, got[c], one[c])
 			}
 		}
+	}
+	// Reversed rows (no repeated columns, so the same score vectors) take
+	// the transpose path instead of the blocked one: same medians.
+	rev := make(sparse, len(w))
+	nonzero := 0
+	for i, row := range w {
+		rev[i] = slices.Clone(row)
+		slices.Reverse(rev[i])
+	}
+	for _, workers := range []int{1, 2} {
+		got := weightedMedianCols(stake, rev, 600, fixed.U16Proportion(32767), workers)
+		for c := range one {
+			if got[c] != one[c] {
+				t.Fatalf("transpose path, workers=%d column %d: %v != %v", workers, c, got[c], one[c])
+			}
+			if got[c] != 0 {
+				nonzero++
+			}
+		}
+	}
+	if nonzero == 0 {
+		t.Fatal("all medians are zero; the comparison proves nothing")
 	}
 }
