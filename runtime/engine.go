@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"errors"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
 
 // Engine names a WebAssembly engine.
@@ -47,5 +49,58 @@ type instance interface {
 	// gas reads the metered module's gas counter (meter.GasExport); setGas writes it.
 	gas() (int64, error)
 	setGas(v int64) error
+	// stop makes the running call, if any, trap at its next check (loop header or function
+	// entry) and every later call trap at once. It is the only method safe to call from
+	// another goroutine while a call runs.
+	stop()
 	close(ctx context.Context) error
+}
+
+// engineOptions are the engine settings that are not limits.
+type engineOptions struct {
+	// interrupt turns on wazero's own context interruption (WithCloseOnContextDone). The
+	// backstop does not need it (the meter's stop flag does that job for a fraction of the
+	// cost); it stays for the benchmark that measures the difference.
+	interrupt bool
+	// noMeter skips the gas meter (benchmarks only: the baseline that metering is measured against).
+	noMeter bool
+}
+
+// errNotMetered is returned by an instance of a module the meter did not instrument.
+var errNotMetered = errors.New("module is not metered")
+
+// hostGas is what a host function call costs on top of the call instruction: a fixed
+// meter.HostCallGas plus the guest memory it read or wrote at the bulk rate. Every engine
+// charges it the same way, so host work is bounded by gas like guest work.
+func hostGas(bytes uint64) int64 { return meter.HostCallGas + int64(bytes>>meter.BulkShift) }
+
+// countingMemory counts the bytes a host function reads or writes.
+type countingMemory struct {
+	mem hostfns.Memory
+	n   uint64
+}
+
+func (m *countingMemory) Read(offset, n uint32) ([]byte, bool) {
+	m.n += uint64(n)
+	return m.mem.Read(offset, n)
+}
+
+func (m *countingMemory) Write(offset uint32, v []byte) bool {
+	m.n += uint64(len(v))
+	return m.mem.Write(offset, v)
+}
+
+func (m *countingMemory) ReadUint32Le(offset uint32) (uint32, bool) {
+	m.n += 4
+	return m.mem.ReadUint32Le(offset)
+}
+
+func (m *countingMemory) WriteUint32Le(offset, v uint32) bool {
+	m.n += 4
+	return m.mem.WriteUint32Le(offset, v)
+}
+
+func (m *countingMemory) WriteUint64Le(offset uint32, v uint64) bool {
+	m.n += 8
+	return m.mem.WriteUint64Le(offset, v)
 }

@@ -10,6 +10,6 @@ import (
 // wasmtimeBuilt reports whether this binary has the wasmtime engine.
 const wasmtimeBuilt = false
 
-func newWasmtime(context.Context, Limits, string) (engine, error) {
+func newWasmtime(context.Context, Limits, string, engineOptions) (engine, error) {
 	return nil, errors.New("this binary was built without wasmtime (rebuild with: go build -tags wasmtime; needs cgo)")
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -29,6 +30,10 @@ var (
 
 	// ErrTimeout: a call ran past its execution bound and was stopped.
 	ErrTimeout = errors.New("execution bound exceeded")
+	// ErrOutOfGas: a call used up its gas budget (Limits.Gas). Unlike ErrTimeout this is a
+	// reproducible outcome: every engine on every machine stops at the same instruction. The
+	// error is a *GasError carrying the figures.
+	ErrOutOfGas = errors.New("gas budget exhausted")
 	// ErrTrap: the guest trapped (unreachable, out-of-bounds access, stack overflow, out of memory...).
 	ErrTrap = errors.New("scorer trapped")
 	// ErrInputTooLarge: the message for the scorer is bigger than Limits.MaxInputBytes.
@@ -59,3 +64,21 @@ func (e *ScreenError) Error() string {
 
 // Unwrap returns ErrInvalidModule and every cause.
 func (e *ScreenError) Unwrap() []error { return append([]error{ErrInvalidModule}, e.Problems...) }
+
+// GasError reports a call that ran out of gas. errors.Is(err, ErrOutOfGas) matches it.
+type GasError struct {
+	// Used is the gas charged when the meter stopped the call. It can exceed Limit by at most
+	// the cost of the straight-line code between two checks (docs/METERING.md), and it is the
+	// same on every engine and machine.
+	Used uint64
+	// Limit is the budget the call ran with.
+	Limit uint64
+}
+
+// Error implements error.
+func (e *GasError) Error() string {
+	return fmt.Sprintf("%v: used %d gas, budget %d", ErrOutOfGas, e.Used, e.Limit)
+}
+
+// Unwrap makes errors.Is(err, ErrOutOfGas) true.
+func (e *GasError) Unwrap() error { return ErrOutOfGas }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
 
 // Config configures a Runtime.
@@ -29,6 +31,7 @@ type Config struct {
 type Runtime struct {
 	limits Limits
 	eng    engine
+	opts   engineOptions
 
 	mu       sync.Mutex
 	compiled map[string]*cacheEntry // by module sha256
@@ -36,12 +39,20 @@ type Runtime struct {
 }
 
 type cacheEntry struct {
-	cm   compiledModule
-	refs int
+	cm       compiledModule
+	hasStart bool // the metered module exports its start function as meter.StartExport
+	refs     int
 }
 
 // New returns a Runtime for cfg.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	return newRuntime(ctx, cfg, defaultEngineOptions)
+}
+
+// defaultEngineOptions keep the wall-clock backstop on (docs/METERING.md has the measurements).
+var defaultEngineOptions = engineOptions{interrupt: true}
+
+func newRuntime(ctx context.Context, cfg Config, o engineOptions) (*Runtime, error) {
 	limits := cfg.Limits.withDefaults()
 	if err := limits.validate(); err != nil {
 		return nil, err
@@ -52,14 +63,16 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	)
 	switch cfg.Engine {
 	case "", EngineWazero:
-		eng, err = newWazero(ctx, limits, cfg.CacheDir)
+		eng, err = newWazero(ctx, limits, cfg.CacheDir, o)
+	case EngineWasmtime:
+		eng, err = newWasmtime(ctx, limits, cfg.CacheDir, o)
 	default:
-		return nil, fmt.Errorf("engine %q is not in this build (have: %s)", cfg.Engine, EngineWazero)
+		return nil, fmt.Errorf("unknown engine %q (known: %s, %s)", cfg.Engine, EngineWazero, EngineWasmtime)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("start engine %s: %w", cfg.Engine, err)
 	}
-	return &Runtime{limits: limits, eng: eng, compiled: map[string]*cacheEntry{}}, nil
+	return &Runtime{limits: limits, eng: eng, opts: o, compiled: map[string]*cacheEntry{}}, nil
 }
 
 // Limits returns the limits (defaults filled in) every scorer of this Runtime runs with.
@@ -70,6 +83,10 @@ func (r *Runtime) Engine() Engine { return r.eng.name() }
 
 // EngineVersion returns the engine's version, as recorded with every round.
 func (r *Runtime) EngineVersion() string { return r.eng.version() }
+
+// MeterVersion names the gas cost model (docs/METERING.md), as recorded with every round: the
+// same module, input, limits and meter version give the same gas on every engine.
+func (r *Runtime) MeterVersion() string { return meter.Version }
 
 // Close releases the engine and all compiled scorers; Scorers loaded from r stop working.
 func (r *Runtime) Close(ctx context.Context) error {
@@ -83,8 +100,8 @@ func (r *Runtime) Close(ctx context.Context) error {
 	return r.eng.close(ctx)
 }
 
-// Load screens wasm, compiles it (or takes it from the cache) and returns a Scorer. name is
-// only used in errors and logs.
+// Load screens wasm, instruments it with the gas meter, compiles it (or takes it from the
+// cache) and returns a Scorer. name is only used in errors and logs.
 func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, error) {
 	info, err := Screen(wasm, r.limits)
 	if err != nil {
@@ -97,15 +114,36 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	}
 	e, ok := r.compiled[info.SHA256]
 	if !ok {
-		cm, err := r.eng.compile(ctx, wasm)
+		metered, minfo, err := meter.Instrument(wasm)
+		if err != nil {
+			return nil, fmt.Errorf("load scorer %s: meter: %w", name, classifyMeter(err))
+		}
+		if r.opts.noMeter {
+			metered, minfo = wasm, meter.Info{}
+		}
+		cm, err := r.eng.compile(ctx, metered)
 		if err != nil {
 			return nil, fmt.Errorf("load scorer %s: compile: %w", name, classifyCompile(err))
 		}
-		e = &cacheEntry{cm: cm}
+		e = &cacheEntry{cm: cm, hasStart: minfo.HasStart}
 		r.compiled[info.SHA256] = e
 	}
 	e.refs++
 	return &Scorer{name: name, info: info, rt: r, entry: e}, nil
+}
+
+// classifyMeter maps the meter's refusals to the ABI's sentinels.
+func classifyMeter(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "SIMD") || strings.Contains(msg, "v128"):
+		return fmt.Errorf("%w: %s", ErrSIMD, msg)
+	case strings.Contains(msg, "atomic"):
+		return fmt.Errorf("%w: %s", ErrThreads, msg)
+	case errors.Is(err, meter.ErrMalformed):
+		return fmt.Errorf("%w: %w: %s", ErrInvalidModule, ErrMalformed, msg)
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidModule, msg)
 }
 
 // classifyCompile maps engine validation errors on SIMD or atomics to the ABI's sentinels.
@@ -167,6 +205,10 @@ type Result struct {
 	Instantiate time.Duration
 	// Call is the time spent in the export, copying in and out included.
 	Call time.Duration
+	// GasUsed is the gas the call consumed (start function, _initialize, subnetd_alloc and the
+	// export), the same on every engine and machine. On ErrOutOfGas it is the figure the meter
+	// stopped at; after a trap, the gas up to the trap; 0 when the call never ran.
+	GasUsed uint64
 }
 
 // Score runs subnetd_score on the Round message round, whose meta (uids, seed, block time)
@@ -204,8 +246,8 @@ func (s *Scorer) Challenge(ctx context.Context, req []byte, meta RoundMeta) (*Re
 	return res, nil
 }
 
-// run is the ABI: instantiate, _initialize, alloc, copy in, call, copy out, all under one
-// execution bound.
+// run is the ABI: instantiate, set the gas budget, start function, _initialize, alloc, copy
+// in, call, copy out, all under one gas budget and one wall-clock backstop.
 func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundMeta) (res *Result, err error) {
 	lim := s.rt.limits
 	if len(msg) > lim.MaxInputBytes {
@@ -213,38 +255,76 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	}
 	env := hostfns.NewEnv(meta.BlockTimeMs*int64(time.Millisecond), meta.Seed, hostfns.NewLogBuffer(lim.Log))
 	res = &Result{}
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	var (
+		inst    instance
+		stopped atomic.Bool
+	)
 	defer func() {
 		res.Logs, res.LogsDropped = env.Log.Lines(), env.Log.Dropped()
+		if inst != nil {
+			// The counter decides first: a call whose counter went negative ran out of gas,
+			// whatever else happened after the last check (docs/METERING.md).
+			if left, gerr := inst.gas(); gerr == nil {
+				used := uint64(int64(lim.Gas) - left)
+				res.GasUsed = used
+				if left < 0 {
+					err = &GasError{Used: used, Limit: lim.Gas}
+				}
+			}
+		}
+		if err != nil && stopped.Load() && !errors.Is(err, ErrOutOfGas) {
+			err = stopError(ctx, lim)
+		}
 		if err != nil {
 			err = describe(err, lim, res.Logs)
 		}
 	}()
-	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
-	defer cancel()
+	if ctx.Err() != nil {
+		return res, stopError(ctx, lim)
+	}
 
 	t0 := time.Now()
-	inst, err := s.entry.cm.instantiate(ctx, env)
+	i, err := s.entry.cm.instantiate(ctx, env)
 	if err != nil {
 		return res, fmt.Errorf("instantiate: %w", err)
 	}
-	defer inst.close(context.WithoutCancel(ctx))
+	defer i.close(context.WithoutCancel(ctx))
+	// The wall-clock backstop: at the deadline (or when the caller cancels) the instance's stop
+	// flag goes up and the guest traps at its next check.
+	defer context.AfterFunc(ctx, func() {
+		stopped.Store(true)
+		i.stop()
+	})()
+	if !s.rt.opts.noMeter {
+		if err := i.setGas(int64(lim.Gas)); err != nil {
+			return res, fmt.Errorf("set gas: %w", err)
+		}
+		inst = i
+	}
+	if s.entry.hasStart {
+		if _, err := i.call(ctx, meter.StartExport); err != nil {
+			return res, fmt.Errorf("start function: %w", err)
+		}
+	}
 	if s.info.HasInitialize {
-		if _, err := inst.call(ctx, exportInitialize); err != nil {
+		if _, err := i.call(ctx, exportInitialize); err != nil {
 			return res, fmt.Errorf("_initialize: %w", err)
 		}
 	}
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)
 
-	r, err := inst.call(ctx, exportAlloc, uint64(len(msg)))
+	r, err := i.call(ctx, exportAlloc, uint64(len(msg)))
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", exportAlloc, err)
 	}
 	ptr := uint32(r[0])
-	if !inst.memory().Write(ptr, msg) {
+	if !i.memory().Write(ptr, msg) {
 		return res, fmt.Errorf("%w: %s returned %d, and %d bytes there are outside guest memory", ErrBadOutput, exportAlloc, ptr, len(msg))
 	}
-	r, err = inst.call(ctx, export, uint64(ptr), uint64(len(msg)))
+	r, err = i.call(ctx, export, uint64(ptr), uint64(len(msg)))
 	if err != nil {
 		return res, err
 	}
@@ -252,7 +332,7 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	if int64(outLen) > int64(lim.MaxOutputBytes) {
 		return res, fmt.Errorf("%w: output is %d bytes, limit %d", ErrBadOutput, outLen, lim.MaxOutputBytes)
 	}
-	out, ok := inst.memory().Read(outPtr, outLen)
+	out, ok := i.memory().Read(outPtr, outLen)
 	if !ok {
 		return res, fmt.Errorf("%w: output [%d, +%d) is outside guest memory", ErrBadOutput, outPtr, outLen)
 	}
@@ -261,13 +341,24 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	return res, nil
 }
 
+// stopError is the error of a call stopped by its wall-clock backstop or its caller.
+func stopError(ctx context.Context, lim Limits) error {
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return fmt.Errorf("%w: call canceled", ErrTimeout)
+	}
+	return fmt.Errorf("%w: stopped after %s", ErrTimeout, lim.Timeout)
+}
+
 // describe turns an engine error into the runtime's one-line errors: timeouts, aborts, exits and
 // traps get their sentinel, a trap gets the scorer's own last words when it printed any.
 func describe(err error, lim Limits, logs []hostfns.LogLine) error {
 	var exit *sys.ExitError
 	var abort *hostfns.AbortError
 	var pexit *hostfns.ExitError
+	var gas *GasError
 	switch {
+	case errors.As(err, &gas):
+		return gas
 	case errors.As(err, &abort):
 		return abort
 	case errors.As(err, &pexit):
@@ -280,7 +371,7 @@ func describe(err error, lim Limits, logs []hostfns.LogLine) error {
 			return fmt.Errorf("%w: call canceled", ErrTimeout)
 		}
 		return fmt.Errorf("%w: stopped after %s", ErrTimeout, lim.Timeout)
-	case errors.Is(err, ErrBadOutput), errors.Is(err, ErrInputTooLarge):
+	case errors.Is(err, ErrBadOutput), errors.Is(err, ErrInputTooLarge), errors.Is(err, ErrTimeout):
 		return err
 	}
 	msg := firstLine(err.Error())

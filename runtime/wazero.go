@@ -15,7 +15,7 @@ import (
 	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
 
-// envKey carries the calling instance's *hostfns.Env in the context wazero hands to host functions.
+// envKey carries the calling *wazeroInstance in the context wazero hands to host functions.
 type envKey struct{}
 
 // wazeroFeatures is ABI v1's feature set: the 2.0 core features without SIMD. (wazero ties bulk
@@ -31,14 +31,14 @@ type wazeroEngine struct {
 // newWazero builds the wazero runtime for limits, with the host modules instantiated once.
 // cacheDir, when set, holds compiled code on disk under a directory keyed by wazero's version
 // and the config, so a changed config never reads another config's code.
-func newWazero(ctx context.Context, limits Limits, cacheDir string) (*wazeroEngine, error) {
+func newWazero(ctx context.Context, limits Limits, cacheDir string, o engineOptions) (*wazeroEngine, error) {
 	e := &wazeroEngine{ver: moduleVersion("github.com/tetratelabs/wazero")}
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(wazeroFeatures).
 		WithMemoryLimitPages(limits.MemoryPages).
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(o.interrupt)
 	if cacheDir != "" {
-		key := sha256.Sum256(fmt.Appendf(nil, "features=%d pages=%d ensure-termination=true", wazeroFeatures, limits.MemoryPages))
+		key := sha256.Sum256(fmt.Appendf(nil, "features=%d pages=%d ensure-termination=%t", wazeroFeatures, limits.MemoryPages, o.interrupt))
 		dir := filepath.Join(cacheDir, "wazero-"+e.ver, hex.EncodeToString(key[:8]))
 		c, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
@@ -70,11 +70,16 @@ func (e *wazeroEngine) instantiateHost(ctx context.Context) error {
 		call := f.Call
 		name := f.Module + "." + f.Name
 		fn := api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-			env, _ := ctx.Value(envKey{}).(*hostfns.Env)
-			if env == nil {
+			inst, _ := ctx.Value(envKey{}).(*wazeroInstance)
+			if inst == nil {
 				panic(fmt.Errorf("host function %s called outside a scorer call", name))
 			}
-			if err := call(env, mod.Memory(), stack); err != nil {
+			mem := countingMemory{mem: mod.Memory()}
+			err := call(inst.env, &mem, stack)
+			if inst.gasG != nil {
+				inst.gasG.Set(uint64(int64(inst.gasG.Get()) - hostGas(mem.n)))
+			}
+			if err != nil {
 				panic(err) // wazero turns this into the guest call's error, unwrappable
 			}
 		})
@@ -129,7 +134,10 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (ins
 	if err != nil {
 		return nil, err
 	}
-	return &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}}, nil
+	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}}
+	i.gasG, _ = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
+	i.stopG, _ = mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
+	return i, nil
 }
 
 func (c *wazeroCompiled) close(ctx context.Context) error { return c.cm.Close(ctx) }
@@ -139,6 +147,8 @@ type wazeroInstance struct {
 	env   *hostfns.Env
 	fns   map[string]api.Function
 	stack [2]uint64
+	gasG  api.MutableGlobal // nil when the module is not metered
+	stopG api.MutableGlobal
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64) ([]uint64, error) {
@@ -152,7 +162,7 @@ func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64
 	}
 	stack := i.stack[:max(len(params), len(fn.Definition().ResultTypes()))]
 	copy(stack, params)
-	if err := fn.CallWithStack(context.WithValue(ctx, envKey{}, i.env), stack); err != nil {
+	if err := fn.CallWithStack(context.WithValue(ctx, envKey{}, i), stack); err != nil {
 		return nil, err
 	}
 	return stack[:len(fn.Definition().ResultTypes())], nil
@@ -160,29 +170,28 @@ func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64
 
 func (i *wazeroInstance) memory() hostfns.Memory { return i.mod.Memory() }
 
-func (i *wazeroInstance) gasGlobal() (api.MutableGlobal, error) {
-	g, ok := i.mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
-	if !ok {
-		return nil, fmt.Errorf("export %q is not a mutable global", meter.GasExport)
-	}
-	return g, nil
-}
-
 func (i *wazeroInstance) gas() (int64, error) {
-	g, err := i.gasGlobal()
-	if err != nil {
-		return 0, err
+	if i.gasG == nil {
+		return 0, errNotMetered
 	}
-	return int64(g.Get()), nil
+	return int64(i.gasG.Get()), nil
 }
 
 func (i *wazeroInstance) setGas(v int64) error {
-	g, err := i.gasGlobal()
-	if err != nil {
-		return err
+	if i.gasG == nil {
+		return errNotMetered
 	}
-	g.Set(uint64(v))
+	i.gasG.Set(uint64(v))
 	return nil
+}
+
+// stop raises the meter's stop flag. wazero keeps globals in plain memory that the compiled
+// code loads at every check, so a store from this goroutine is seen there; an aligned 8-byte
+// store cannot tear on the platforms wazero compiles for.
+func (i *wazeroInstance) stop() {
+	if i.stopG != nil {
+		i.stopG.Set(1)
+	}
 }
 
 func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }

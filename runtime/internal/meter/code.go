@@ -3,41 +3,60 @@ package meter
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Opcodes the meter emits or treats specially.
 const (
-	opUnreachable = 0x00
-	opBlock       = 0x02
-	opLoop        = 0x03
-	opIf          = 0x04
-	opElse        = 0x05
-	opEnd         = 0x0b
-	opBr          = 0x0c
-	opBrIf        = 0x0d
-	opBrTable     = 0x0e
-	opReturn      = 0x0f
-	opLocalGet    = 0x20
-	opLocalTee    = 0x22
-	opGlobalGet   = 0x23
-	opGlobalSet   = 0x24
-	opI64Const    = 0x42
-	opI64LtS      = 0x53
-	opI64Sub      = 0x7d
-	opI64ShrU     = 0x88
-	opI64ExtendU  = 0xad
-	opPrefixFC    = 0xfc
+	opUnreachable  = 0x00
+	opBlock        = 0x02
+	opLoop         = 0x03
+	opIf           = 0x04
+	opElse         = 0x05
+	opEnd          = 0x0b
+	opBr           = 0x0c
+	opBrIf         = 0x0d
+	opBrTable      = 0x0e
+	opReturn       = 0x0f
+	opCall         = 0x10
+	opCallIndirect = 0x11
+	opLocalGet     = 0x20
+	opLocalSet     = 0x21
+	opLocalTee     = 0x22
+	opGlobalGet    = 0x23
+	opGlobalSet    = 0x24
+	opI64Const     = 0x42
+	opI64LtS       = 0x53
+	opI64Sub       = 0x7d
+	opI64ShrU      = 0x88
+	opI64Shl       = 0x86
+	opI32Or        = 0x72
+	opMemoryGrow   = 0x40
+	opI64ExtendU   = 0xad
+	opPrefixFC     = 0xfc
 )
 
-// charge is a static charge inserted before the instruction at pos (an offset in the body).
-type charge struct {
+// An insertion is code inserted before the byte at pos; at one pos they go in prio order.
+type insertion struct {
 	pos   int
+	prio  int
+	kind  int
 	cost  int64
 	check bool
 }
 
+// Insertion kinds, with their priority at a shared position.
+const (
+	insLoad   = iota // local $g = global (function entry)
+	insReload        // after a call: local $g = global
+	insCharge        // $g -= cost (and check at entries and loop headers)
+	insBulk          // $g -= length >> BulkShift
+	insGrow          // $g -= pages << GrowShift
+	insSync          // before a call or an exit: global = $g
+)
+
 // instrumentCode rewrites every function body of a code section.
-func instrumentCode(m *module, sec []byte, gas uint32) ([]byte, int, error) {
+func instrumentCode(m *module, sec []byte, gas, stop uint32) ([]byte, int, error) {
 	r := &reader{b: sec}
 	n, err := r.u32()
 	if err != nil {
@@ -58,7 +77,7 @@ func instrumentCode(m *module, sec []byte, gas uint32) ([]byte, int, error) {
 			return nil, 0, err
 		}
 		params := m.typeParams[m.funcTypes[int(m.importedFuncs)+int(i)]]
-		nb, np, err := instrumentBody(body, params, gas)
+		nb, np, err := instrumentBody(body, params, gas, stop)
 		if err != nil {
 			return nil, 0, fmt.Errorf("function %d: %w", int(m.importedFuncs)+int(i), err)
 		}
@@ -72,14 +91,24 @@ func instrumentCode(m *module, sec []byte, gas uint32) ([]byte, int, error) {
 	return out, points, nil
 }
 
-// instrumentBody meters one function body. Straight-line segments start at the function
-// entry, after loop (the back-edge target), after if, else and every end but the last (the
-// merge points), and after br, br_table, return and unreachable (whatever follows is only
-// reached through a later merge point). Each segment is charged its instruction count when it
-// is entered, so gas is charged for a whole segment even when a br_if or a trap leaves it early.
-// Function entries and loop headers also check the counter, which bounds every loop and every
-// recursion. Bulk instructions are charged their length before they run.
-func instrumentBody(body []byte, params uint32, gas uint32) ([]byte, int, error) {
+// instrumentBody meters one function body.
+//
+// Straight-line segments start at the function entry, after loop (the back-edge target), after
+// if, else and every end but the last (the merge points), and after br, br_table, return and
+// unreachable (whatever follows is only reached through a later merge point). Each segment is
+// charged its instruction count when it is entered, so gas is charged for a whole segment even
+// when a br_if or a trap leaves it early. Function entries and loop headers also check the
+// counter, which bounds every loop and every recursion. Bulk instructions are charged their
+// length before they run.
+//
+// Checked points also test the stop flag (StopExport), which the host raises from another
+// goroutine to end a call at its wall-clock backstop.
+//
+// The counter lives in a local of each function ($g, which engines keep in a register) and is
+// written back to the global before every call and every exit (return, the final end, a branch
+// to the function's label) and read back after every call. A failing check writes it back
+// before trapping, so the host sees the negative figure.
+func instrumentBody(body []byte, params uint32, gas, stop uint32) ([]byte, int, error) {
 	r := &reader{b: body}
 	groups, err := r.u32()
 	if err != nil {
@@ -101,30 +130,31 @@ func instrumentBody(body []byte, params uint32, gas uint32) ([]byte, int, error)
 		return nil, 0, fmt.Errorf("%w: %d locals", ErrUnsupported, locals)
 	}
 	codeStart := r.off
-	scratch := uint32(locals) // an i32 local appended for bulk charges
+	g := uint32(locals)           // the i64 counter
+	scratch := uint32(locals) + 1 // an i32 for bulk lengths
 
 	var (
-		charges []charge
-		bulk    []int // offsets of bulk instructions
-		cur     = charge{pos: codeStart, check: true}
-		depth   = 0
-		ended   = false
+		ins   = []insertion{{pos: codeStart, kind: insLoad}}
+		cur   = insertion{pos: codeStart, kind: insCharge, check: true}
+		depth = uint32(0)
+		ended = false
+		bulk  = false
 	)
 	next := func(check bool) {
-		charges = append(charges, cur)
-		cur = charge{pos: r.off, check: check}
+		ins = append(ins, cur)
+		cur = insertion{pos: r.off, kind: insCharge, check: check}
 	}
 	for !r.done() {
 		if ended {
 			return nil, 0, fmt.Errorf("%w: instructions after the final end", ErrMalformed)
 		}
 		at := r.off
-		op, sub, err := r.instr()
+		in, err := r.instr()
 		if err != nil {
 			return nil, 0, fmt.Errorf("at offset %d: %w", at, err)
 		}
 		cur.cost++
-		switch op {
+		switch in.op {
 		case opBlock:
 			depth++
 		case opLoop:
@@ -137,112 +167,152 @@ func instrumentBody(body []byte, params uint32, gas uint32) ([]byte, int, error)
 			next(false)
 		case opEnd:
 			if depth == 0 {
+				ins = append(ins, insertion{pos: at, kind: insSync})
 				ended = true
 				continue
 			}
 			depth--
 			next(false)
-		case opBr, opBrTable, opReturn, opUnreachable:
+		case opReturn:
+			ins = append(ins, insertion{pos: at, kind: insSync})
 			next(false)
-		case opPrefixFC:
-			switch sub {
-			case 8, 10, 11, 12, 14, 17: // memory.init/copy/fill, table.init/copy/fill
-				bulk = append(bulk, at)
+		case opBr, opBrIf, opBrTable:
+			if in.maxLabel >= depth { // may leave the function
+				ins = append(ins, insertion{pos: at, kind: insSync})
 			}
+			if in.op != opBrIf {
+				next(false)
+			}
+		case opUnreachable:
+			next(false)
+		case opCall, opCallIndirect:
+			ins = append(ins, insertion{pos: at, kind: insSync}, insertion{pos: r.off, kind: insReload})
+		case opPrefixFC:
+			switch in.sub {
+			case 8, 10, 11, 12, 14, 15, 17: // memory.init/copy/fill, table.init/copy/grow/fill
+				ins = append(ins, insertion{pos: at, kind: insBulk})
+				bulk = true
+			}
+		case opMemoryGrow:
+			ins = append(ins, insertion{pos: at, kind: insGrow})
+			bulk = true
 		}
 	}
 	if !ended {
 		return nil, 0, fmt.Errorf("%w: body does not end", ErrMalformed)
 	}
-	charges = append(charges, cur)
-
-	out := make([]byte, 0, len(body)+len(charges)*12+16)
-	if len(bulk) > 0 {
-		out = appendU32(out, groups+1)
-		out = append(out, body[groupsEnd:codeStart]...)
-		out = append(out, 0x01, 0x7f) // one i32
-	} else {
-		out = append(out, body[:codeStart]...)
+	ins = append(ins, cur)
+	for k := range ins {
+		ins[k].prio = ins[k].kind
 	}
+	slices.SortStableFunc(ins, func(a, b insertion) int {
+		if a.pos != b.pos {
+			return a.pos - b.pos
+		}
+		return a.prio - b.prio
+	})
+
+	out := make([]byte, 0, len(body)+len(ins)*8+16)
+	extra := []byte{0x01, 0x7e} // $g: one i64
+	if bulk {
+		extra = append(extra, 0x01, 0x7f) // $scratch: one i32
+	}
+	out = appendU32(out, groups+uint32(len(extra)/2))
+	out = append(out, body[groupsEnd:codeStart]...)
+	out = append(out, extra...)
 	points := 0
 	last := codeStart
-	ci, bi := 0, 0
-	for ci < len(charges) || bi < len(bulk) {
-		// Charges and bulk instructions in body order; a charge at the same offset goes first.
-		if ci < len(charges) && (bi >= len(bulk) || charges[ci].pos <= bulk[bi]) {
-			c := charges[ci]
-			ci++
-			if c.cost == 0 && !c.check {
-				continue
-			}
-			out = append(out, body[last:c.pos]...)
-			last = c.pos
-			out = appendCharge(out, gas, c)
-			points++
+	for _, in := range ins {
+		if in.kind == insCharge && in.cost == 0 && !in.check {
 			continue
 		}
-		pos := bulk[bi]
-		bi++
-		out = append(out, body[last:pos]...)
-		last = pos
-		out = appendBulkCharge(out, gas, scratch)
+		out = append(out, body[last:in.pos]...)
+		last = in.pos
+		switch in.kind {
+		case insLoad, insReload:
+			out = appendOp(out, opGlobalGet, gas)
+			out = appendOp(out, opLocalSet, g)
+		case insSync:
+			out = appendOp(out, opLocalGet, g)
+			out = appendOp(out, opGlobalSet, gas)
+		case insCharge:
+			out = appendCharge(out, gas, stop, g, in)
+			points++
+		case insBulk, insGrow:
+			shift := []byte{opI64Const, BulkShift, opI64ShrU}
+			if in.kind == insGrow {
+				shift = []byte{opI64Const, GrowShift, opI64Shl}
+			}
+			out = appendOp(out, opLocalTee, scratch)
+			out = appendOp(out, opLocalGet, g)
+			out = appendOp(out, opLocalGet, scratch)
+			out = append(out, opI64ExtendU)
+			out = append(out, shift...)
+			out = append(out, opI64Sub)
+			out = appendOp(out, opLocalSet, g)
+		}
 	}
 	out = append(out, body[last:]...)
 	return out, points, nil
 }
 
-// appendCharge emits: gas -= cost; and at checked points: if gas < 0 { unreachable }.
-func appendCharge(out []byte, gas uint32, c charge) []byte {
+func appendOp(out []byte, op byte, idx uint32) []byte { return appendU32(append(out, op), idx) }
+
+// appendCharge emits $g -= cost, and at checked points:
+// if ($g < 0) | stop { global = $g; unreachable }.
+func appendCharge(out []byte, gas, stop, g uint32, c insertion) []byte {
 	if c.cost > 0 {
-		out = append(out, opGlobalGet)
-		out = appendU32(out, gas)
+		out = appendOp(out, opLocalGet, g)
 		out = append(out, opI64Const)
 		out = appendS64(out, c.cost)
-		out = append(out, opI64Sub, opGlobalSet)
-		out = appendU32(out, gas)
+		out = append(out, opI64Sub)
+		if !c.check {
+			return appendOp(out, opLocalSet, g)
+		}
+		out = appendOp(out, opLocalTee, g)
+	} else {
+		out = appendOp(out, opLocalGet, g)
 	}
-	if c.check {
-		out = append(out, opGlobalGet)
-		out = appendU32(out, gas)
-		out = append(out, opI64Const, 0x00, opI64LtS, opIf, 0x40, opUnreachable, opEnd)
-	}
-	return out
+	out = append(out, opI64Const, 0x00, opI64LtS)
+	out = appendOp(out, opGlobalGet, stop)
+	out = append(out, opI32Or, opIf, 0x40)
+	out = appendOp(out, opLocalGet, g)
+	out = appendOp(out, opGlobalSet, gas)
+	return append(out, opUnreachable, opEnd)
 }
 
-// appendBulkCharge emits, with the length (an i32) on top of the stack and kept there:
-// gas -= length >> BulkShift.
-func appendBulkCharge(out []byte, gas, scratch uint32) []byte {
-	out = append(out, opLocalTee)
-	out = appendU32(out, scratch)
-	out = append(out, opGlobalGet)
-	out = appendU32(out, gas)
-	out = append(out, opLocalGet)
-	out = appendU32(out, scratch)
-	out = append(out, opI64ExtendU, opI64Const, BulkShift, opI64ShrU, opI64Sub, opGlobalSet)
-	return appendU32(out, gas)
+// instruction is a decoded instruction: opcode, 0xFC sub-opcode, and the largest branch label.
+type instruction struct {
+	op       byte
+	sub      uint32
+	maxLabel uint32
 }
 
 // instr decodes one instruction and skips its immediates. sub is the 0xFC sub-opcode.
 // Anything outside the supported proposals is refused.
-func (r *reader) instr() (op byte, sub uint32, err error) {
-	op, err = r.byte()
+func (r *reader) instr() (in instruction, err error) {
+	op, err := r.byte()
 	if err != nil {
-		return 0, 0, err
+		return in, err
 	}
+	in.op = op
+	var sub uint32
 	switch {
 	case op == 0x00 || op == 0x01 || op == opElse || op == opEnd || op == opReturn:
 		// no immediates
 	case op == opBlock || op == opLoop || op == opIf:
 		err = r.blockType()
 	case op == opBr || op == opBrIf:
-		_, err = r.u32()
+		in.maxLabel, err = r.u32()
 	case op == opBrTable:
 		var n uint32
 		if n, err = r.u32(); err != nil {
-			return
+			return in, err
 		}
 		for i := uint64(0); i <= uint64(n) && err == nil; i++ {
-			_, err = r.u32()
+			var l uint32
+			l, err = r.u32()
+			in.maxLabel = max(in.maxLabel, l)
 		}
 	case op == 0x10: // call
 		_, err = r.u32()
@@ -280,8 +350,9 @@ func (r *reader) instr() (op byte, sub uint32, err error) {
 		_, err = r.u32()
 	case op == opPrefixFC:
 		if sub, err = r.u32(); err != nil {
-			return
+			return in, err
 		}
+		in.sub = sub
 		switch {
 		case sub <= 7: // saturating truncations
 		case sub == 8: // memory.init data mem
@@ -312,7 +383,7 @@ func (r *reader) instr() (op byte, sub uint32, err error) {
 	default:
 		err = fmt.Errorf("%w: opcode 0x%02x", ErrUnsupported, op)
 	}
-	return op, sub, err
+	return in, err
 }
 
 // blockType skips a block type: 0x40, a value type, or a non-negative s33 type index.

@@ -11,6 +11,10 @@ const (
 	// first call of an instance and reads it after every call; a negative value means the
 	// budget ran out.
 	GasExport = "subnetd_gas"
+	// StopExport is a mutable i32 global that every checked point tests: the host sets it to
+	// 1 (from any goroutine) to stop a running call at its wall-clock backstop. It is not part
+	// of the gas model: a stopped call is a timeout, not a reproducible outcome.
+	StopExport = "subnetd_stop"
 	// StartExport is the module's start function, when it had one. The start section is
 	// removed so that the host can set the budget first and then run it under that budget.
 	StartExport = "subnetd_start"
@@ -22,8 +26,17 @@ const Version = "meter-v1"
 
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
 // memory.fill, memory.init, table.copy, table.fill, table.init): one gas per 1<<BulkShift
-// bytes or elements, on top of the instruction's own gas.
+// bytes or elements, on top of the instruction's own gas. Host functions are charged at the
+// same rate for the guest memory they read or write (the runtime does that).
 const BulkShift = 6
+
+// HostCallGas is what a call to a host function costs on top of the call instruction and
+// the bytes it moves (charged by the runtime, which runs the host functions).
+const HostCallGas = 64
+
+// GrowShift sets the dynamic charge of memory.grow: 1<<GrowShift gas per page asked for
+// (a 64 KiB page at one gas per 64 bytes), whether or not the grow succeeds.
+const GrowShift = 10
 
 // ErrUnsupported is returned for a module using an instruction or section outside the
 // supported set (MVP, sign extension, saturating float-to-int, bulk memory, reference types,
@@ -46,36 +59,42 @@ type Info struct {
 // Instrument returns wasm with a gas counter: a new exported mutable i64 global (GasExport)
 // that every function decrements by the static cost of each straight-line segment when it
 // enters it (one gas per instruction), and that function entries and loop headers check:
-// a negative counter there executes `unreachable`. The start function, if any, is exported
-// as StartExport instead. The output is a pure function of the input bytes.
+// a negative counter there executes `unreachable`. Those checks also test a stop flag
+// (StopExport). The start function, if any, is exported as StartExport instead. The output
+// is a pure function of the input bytes.
 func Instrument(wasm []byte) ([]byte, Info, error) {
 	var info Info
 	m, err := parseModule(wasm)
 	if err != nil {
 		return nil, info, err
 	}
-	for _, name := range []string{GasExport, StartExport} {
+	for _, name := range []string{GasExport, StopExport, StartExport} {
 		if m.exportNames[name] {
 			return nil, info, fmt.Errorf("%w: the module already exports %q, a name the meter reserves", ErrUnsupported, name)
 		}
 	}
 	gas := m.importedGlobals + m.definedGlobals
+	stop := gas + 1
 	out := append([]byte(nil), wasm[:8]...)
 	wroteGlobals, wroteExports := false, false
 	emitGlobals := func() {
-		// count+1 definitions: the old ones, then (mut i64) (i64.const 0).
-		body := appendU32(nil, m.definedGlobals+1)
+		// The old definitions, then gas (mut i64) (i64.const 0) and stop (mut i32) (i32.const 0).
+		body := appendU32(nil, m.definedGlobals+2)
 		body = append(body, m.globalBody...)
 		body = append(body, 0x7e, 0x01, 0x42, 0x00, 0x0b)
+		body = append(body, 0x7f, 0x01, 0x41, 0x00, 0x0b)
 		out = appendSection(out, secGlobal, body)
 		wroteGlobals = true
 	}
 	emitExports := func() {
-		body := appendU32(nil, m.exportCount+1+boolU32(m.hasStart))
+		body := appendU32(nil, m.exportCount+2+boolU32(m.hasStart))
 		body = append(body, m.exportBody...)
 		body = appendName(body, GasExport)
 		body = append(body, 0x03)
 		body = appendU32(body, gas)
+		body = appendName(body, StopExport)
+		body = append(body, 0x03)
+		body = appendU32(body, stop)
 		if m.hasStart {
 			body = appendName(body, StartExport)
 			body = append(body, 0x00)
@@ -101,7 +120,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 		case secStart:
 			// dropped: exported as StartExport instead
 		case secCode:
-			body, n, err := instrumentCode(m, s.body, gas)
+			body, n, err := instrumentCode(m, s.body, gas, stop)
 			if err != nil {
 				return nil, info, err
 			}
