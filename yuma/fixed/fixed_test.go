@@ -129,6 +129,14 @@ func TestProportionToU16(t *testing.T) {
 			t.Errorf("ProportionToU16(%v) = %d, want %d", tt.in, got, tt.want)
 		}
 	}
+	// The fast path agrees with the literal saturating multiply.
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := 0; i < 100000; i++ {
+		x := FromBits(int64(r.Uint64N(1<<32 + 2)))
+		if got, want := ProportionToU16(x), x.Mul(U16Max).ToU16(); got != want {
+			t.Fatalf("ProportionToU16(%d) = %d, want %d", x, got, want)
+		}
+	}
 	// The u16 round trip loses at most one step, never gains.
 	for v := 0; v <= 65535; v += 7 {
 		if got := ProportionToU16(U16Proportion(uint16(v))); got != uint16(v) && got != uint16(v)-1 {

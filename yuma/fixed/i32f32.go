@@ -335,7 +335,13 @@ func (x I32F32) ToU64() uint64 {
 
 // ProportionToU16 is the chain's fixed_proportion_to_u16: floor(x * 65535),
 // saturating to [0, 65535].
-func ProportionToU16(x I32F32) uint16 { return x.Mul(U16Max).ToU16() }
+func ProportionToU16(x I32F32) uint16 {
+	if x >= 0 && x <= One {
+		// The exact product x·65535 fits in 64 bits; shifting floors it.
+		return uint16(uint64(x) * 65535 >> 32)
+	}
+	return x.Mul(U16Max).ToU16()
+}
 
 // U16Proportion is the chain's u16_proportion_to_fixed: v / 65535 truncated.
 func U16Proportion(v uint16) I32F32 { return FromU16(v).SafeDiv(U16Max) }
