@@ -32,8 +32,21 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, ar *arena)
 // (which assumes ascending columns); visiting the needed columns in ascending
 // order leaves that walk in exactly the state the full sweep would.
 func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, ar *arena) sparse {
+	// alpha depends on (consensus, weight, bond) only through the clamped
+	// difference d, and many pairs share d (0 whenever a validator is at or
+	// below consensus), so the sigmoid of each distinct d is computed once.
+	// The cache holds a pure function's values: it cannot change a result.
+	cache := make(map[fx]fx)
 	return matEMAAlphaFn(w, b, len(consensus), ar, func(j uint16, wv, bv fx) fx {
-		return alphaSigmoid(consensus[j], wv, bv, low, high, steep)
+		d := alphaDiff(consensus[j], wv, bv)
+		a, ok := cache[d]
+		if !ok {
+			a = alphaOfDiff(d, low, high, steep)
+			if len(cache) < 1<<16 {
+				cache[d] = a
+			}
+		}
+		return a
 	})
 }
 
@@ -112,14 +125,21 @@ var (
 	minusHundr = fixed.FromInt(-100)
 )
 
-// alphaSigmoid is the chain's alpha_sigmoid for one (validator, miner) pair.
-func alphaSigmoid(consensus, weight, bond, low, high, steep fx) fx {
-	diffBuy := clamp(weight.Sub(consensus), 0, fixed.One)
-	diffSell := clamp(bond.Sub(weight), 0, fixed.One)
-	d := diffSell
+// The chain's alpha_sigmoid(consensus, weight, bond, low, high, steepness)
+// is alphaOfDiff(alphaDiff(consensus, weight, bond), low, high, steepness).
+
+// alphaDiff is alpha_sigmoid's combined_diff: how far a validator buys
+// above consensus, or sells below its old bond, clamped to [0, 1].
+func alphaDiff(consensus, weight, bond fx) fx {
 	if weight >= bond {
-		d = diffBuy
+		return clamp(weight.Sub(consensus), 0, fixed.One)
 	}
+	return clamp(bond.Sub(weight), 0, fixed.One)
+}
+
+// alphaOfDiff is the rest of alpha_sigmoid: the sigmoid of combined_diff
+// scaled into [low, high].
+func alphaOfDiff(d, low, high, steep fx) fx {
 	x := steep.SaturatingDiv(minusHundr).Mul(d.Sub(half))
 	s := fixed.One.SaturatingDiv(fixed.One.Add(fixed.ExpSafe(x)))
 	a := low.Add(s.Mul(high.Sub(low)))
