@@ -49,6 +49,7 @@ func TestMain(m *testing.M) {
 func withCustomSection(wasm []byte, name string) []byte {
 	payload := binary.AppendUvarint(nil, uint64(len(name)))
 	payload = append(payload, name...)
+	payload = append(payload, "subnetd test data"...)
 	out := append([]byte{}, wasm...)
 	out = append(out, 0)
 	out = binary.AppendUvarint(out, uint64(len(payload)))
