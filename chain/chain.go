@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -135,7 +136,11 @@ type TxResult struct {
 // state.
 func (r TxResult) Outcome() string {
 	if r.Err != nil {
-		if de, ok := r.Err.(*DispatchError); ok {
+		var de *DispatchError
+		if errors.As(r.Err, &de) {
+			if de.Pallet == "" {
+				return de.Name
+			}
 			return de.Pallet + "." + de.Name
 		}
 		return r.Err.Error()

@@ -148,8 +148,9 @@ func (c *Client) TxStatus(ctx context.Context, hash [32]byte) (chain.TxResult, e
 	return cp.result, cp.result.Err
 }
 
-// Sudo wraps call in Sudo.sudo and submits it signed by s (the sudo key). It exists for test chains
-// and local tooling; a validator never needs it.
+// Sudo wraps palletName.callName(args...) in Sudo.sudo and submits it signed by s (the sudo key).
+// Arguments are uint64 for any integer (encoded as the metadata's type asks), bool, [32]byte, []byte
+// and []uint16. It exists for test chains and local tooling; a validator never needs it.
 func (c *Client) Sudo(ctx context.Context, s chain.Signer, palletName, callName string, args ...any) (chain.TxResult, error) {
 	n, h, rm, err := c.at(ctx)
 	if err != nil {
