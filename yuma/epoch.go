@@ -93,9 +93,9 @@ func Epoch(in *Input) (*Output, error) {
 			}
 			row = append(row, entry{col: c.UID, val: fixed.FromU16(c.Value)})
 		}
+		normalizeRow(row) // inplace_row_normalize_sparse, while the row is in cache
 		weights[i] = row
 	}
-	rowNormalize(weights)
 
 	// Consensus: stake-weighted median per column with kappa.
 	kappa := fixed.U16Proportion(p.Kappa)
@@ -125,8 +125,9 @@ func Epoch(in *Input) (*Output, error) {
 	}
 	var dividends []fx
 	var ema sparse
+	var upscale []fx // column maxima for original Yuma's max-upscaled storage
 	if p.Yuma3On {
-		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar)
+		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar, nil)
 		ema = computeBondsYuma3(&p, wb, bonds, consensus, n, ar)
 		norm := cloneSparse(ema, ar)
 		colNormalize(norm, n)
@@ -150,28 +151,46 @@ func Epoch(in *Input) (*Output, error) {
 		}
 		normalize(dividends)
 	} else {
-		bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar)
-		colNormalize(bonds, n)
+		// The chain's column normalisations are two passes each (column
+		// sums, then divisions); the sums are accumulated in the pass that
+		// produces each matrix, in the same row order.
+		bondSum := make([]fx, n)
+		bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar, bondSum)
+		divideCols(bonds, bondSum)
 		// ΔB = W_b ∘ S, computed in place: W_b is not read again.
-		delta := wb
+		delta, deltaSum := wb, make([]fx, n)
 		for i, row := range delta {
 			for k := range row {
-				row[k].val = row[k].val.Mul(activeStake[i])
+				v := row[k].val.Mul(activeStake[i])
+				row[k].val = v
+				if int(row[k].col) < n {
+					deltaSum[row[k].col] = deltaSum[row[k].col].Add(v)
+				}
 			}
 		}
-		colNormalize(delta, n)
-		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, ar)
-		colNormalize(ema, n)
+		divideCols(delta, deltaSum)
+		emaSum := make([]fx, n)
+		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, ar, emaSum)
+		// One pass: normalise the EMA columns, dividends d_i = Σ_j b_ij·I_j,
+		// and the column maxima for the max-upscaled storage.
 		dividends = make([]fx, n)
+		upscale = make([]fx, n)
 		for i, row := range ema {
 			var acc fx
-			for _, e := range row {
-				acc = acc.Add(getFx(incentive, int(e.col)).Mul(e.val))
+			for k, e := range row {
+				v := e.val
+				if emaSum[e.col] != 0 {
+					v = v.SafeDiv(emaSum[e.col])
+				}
+				row[k].val = v
+				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
+				if upscale[e.col] < v {
+					upscale[e.col] = v
+				}
 			}
 			dividends[i] = acc
 		}
 		normalize(dividends)
-		colMaxUpscale(ema, n)
 	}
 
 	// Emission split.
@@ -219,7 +238,11 @@ func Epoch(in *Input) (*Output, error) {
 		if newPermit[i] {
 			row = make([]Cell, len(ema[i]))
 			for k, e := range ema[i] {
-				row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+				v := e.val
+				if upscale != nil && upscale[e.col] != 0 {
+					v = v.SafeDiv(upscale[e.col]) // inplace_col_max_upscale_sparse
+				}
+				row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
 			}
 		}
 		out.Bonds[i] = row
@@ -235,7 +258,8 @@ func fixedAlpha(bma uint64) fx {
 
 // readBonds reads stored bonds (rows and columns < n), converting each value
 // with conv, and drops columns whose uid registered at or after lastTempo.
-func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena) sparse {
+// When colSum is non-nil the kept values are also added to their column's sum.
+func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena, colSum []fx) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
 	for i := range nrn {
@@ -244,7 +268,11 @@ func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena) 
 			if int(c.UID) >= n || lastTempo <= nrn[c.UID].BlockAtRegistration {
 				continue
 			}
-			row = append(row, entry{col: c.UID, val: conv(c.Value)})
+			v := conv(c.Value)
+			row = append(row, entry{col: c.UID, val: v})
+			if colSum != nil {
+				colSum[c.UID] = colSum[c.UID].Add(v)
+			}
 		}
 		b[i] = row
 	}
@@ -477,20 +505,6 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, ar *arena) (trus
 	return trust, ranks
 }
 
-// matmul is matmul_sparse: out_j = sum_i v_i * m_ij.
-func matmul(m sparse, v []fx, n int) []fx {
-	out := make([]fx, n)
-	for i, row := range m {
-		s := getFx(v, i)
-		for _, e := range row {
-			if int(e.col) < n {
-				out[e.col] = out[e.col].Add(s.Mul(e.val))
-			}
-		}
-	}
-	return out
-}
-
 // interpolate is interpolate_sparse: a + ratio*(b - a) per cell, positives kept.
 func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
 	if ratio == 0 {
@@ -539,7 +553,8 @@ func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
 
 // matEMA is mat_ema_sparse: per row alpha*new + (1-alpha)*old, accumulated
 // densely over n columns, positives kept in column order.
-func matEMA(newM, oldM sparse, alpha fx, n int, ar *arena) sparse {
+// When colSum is non-nil the emitted values are also added to their column's sum.
+func matEMA(newM, oldM sparse, alpha fx, n int, ar *arena, colSum []fx) sparse {
 	oneMinus := fixed.One.Sub(alpha)
 	out := make(sparse, len(newM))
 	acc := make([]fx, n)
@@ -572,6 +587,9 @@ func matEMA(newM, oldM sparse, alpha fx, n int, ar *arena) sparse {
 		for _, j := range cols {
 			if acc[j] > 0 {
 				row = append(row, entry{j, acc[j]})
+				if colSum != nil {
+					colSum[j] = colSum[j].Add(acc[j])
+				}
 			}
 			acc[j], touched[j] = 0, false
 		}

@@ -88,29 +88,21 @@ func topKNonzero(v []fx, k int) []bool {
 // rowNormalize is inplace_row_normalize_sparse.
 func rowNormalize(m sparse) {
 	for _, row := range m {
-		var s fx
-		for _, e := range row {
-			s = s.Add(e.val)
-		}
-		if s > 0 {
-			for k := range row {
-				row[k].val = row[k].val.SafeDiv(s)
-			}
-		}
+		normalizeRow(row)
 	}
 }
 
-// rowSum is row_sum_sparse.
-func rowSum(m sparse) []fx {
-	out := make([]fx, len(m))
-	for i, row := range m {
-		var s fx
-		for _, e := range row {
-			s = s.Add(e.val)
-		}
-		out[i] = s
+// normalizeRow divides one sparse row by its sum when the sum is positive.
+func normalizeRow(row []entry) {
+	var s fx
+	for _, e := range row {
+		s = s.Add(e.val)
 	}
-	return out
+	if s > 0 {
+		for k := range row {
+			row[k].val = row[k].val.SafeDiv(s)
+		}
+	}
 }
 
 // colNormalize is inplace_col_normalize_sparse over n columns.
@@ -132,20 +124,14 @@ func colNormalize(m sparse, n int) {
 	}
 }
 
-// colMaxUpscale is inplace_col_max_upscale_sparse over n columns.
-func colMaxUpscale(m sparse, n int) {
-	colMax := make([]fx, n)
-	for _, row := range m {
-		for _, e := range row {
-			if int(e.col) < n && colMax[e.col] < e.val {
-				colMax[e.col] = e.val
-			}
-		}
-	}
+// divideCols is the second pass of inplace_col_normalize_sparse: every
+// entry is divided by its column's sum where that sum is non-zero.
+func divideCols(m sparse, colSum []fx) {
+	n := len(colSum)
 	for _, row := range m {
 		for k, e := range row {
-			if int(e.col) < n && colMax[e.col] != 0 {
-				row[k].val = e.val.SafeDiv(colMax[e.col])
+			if int(e.col) < n && colSum[e.col] != 0 {
+				row[k].val = e.val.SafeDiv(colSum[e.col])
 			}
 		}
 	}

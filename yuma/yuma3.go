@@ -17,7 +17,7 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, ar *arena)
 		}
 	}
 	if !liquid {
-		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, ar)
+		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, ar, nil)
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
