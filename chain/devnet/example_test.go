@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/subnetd/subnetd/chain/devnet"
+	"github.com/subnetd/subnetd/yuma"
 )
 
 // A subnet with one validator and one miner: the validator earns a permit
@@ -26,4 +27,33 @@ func Example() {
 	out := res[0].Output
 	fmt.Println(res[0].Block, out.Incentive, out.Dividends, out.Emission)
 	// Output: 21 [0 65535] [65535 0] [5000000 5000000]
+}
+
+// A validator previews the next epoch with a different weights row before
+// submitting it: EpochInput copies the chain state, the copy is edited, and
+// yuma.Epoch computes what the chain would.
+func ExampleChain_EpochInput() {
+	c := devnet.New(1)
+	hp := devnet.DefaultHyperparameters()
+	hp.Tempo, hp.MinAllowedWeights, hp.WeightsSetRateLimit, hp.TaoWeight = 10, 1, 0, 0
+	_ = c.CreateSubnet(1, devnet.SubnetConfig{Hyperparameters: hp})
+	for _, hk := range []string{"big", "small", "miner-a", "miner-b"} {
+		_, _ = c.AppendNeuron(1, hk, 1)
+	}
+	_ = c.SetStake(1, "big", devnet.Stake{Alpha: 900})
+	_ = c.SetStake(1, "small", devnet.Stake{Alpha: 100})
+	_, _ = c.AdvanceTo(2)
+	_, _ = c.RunEpoch(1, 0) // permits
+	_ = c.SetWeights(1, "big", []uint16{2}, []uint16{1}, 0)
+	_ = c.SetWeights(1, "small", []uint16{2}, []uint16{1}, 0)
+
+	in, _ := c.EpochInput(1, 1_000_000)
+	now, _ := yuma.Epoch(in)
+	in.Neurons[1].Weights = []yuma.Cell{{UID: 3, Value: 65535}} // "small" backs miner-b instead
+	alt, _ := yuma.Epoch(in)
+	fmt.Println("agreeing:  trust", now.ValidatorTrust[1], "dividends", now.Dividends[1])
+	fmt.Println("dissenting: trust", alt.ValidatorTrust[1], "dividends", alt.Dividends[1])
+	// Output:
+	// agreeing:  trust 65535 dividends 6553
+	// dissenting: trust 0 dividends 0
 }
