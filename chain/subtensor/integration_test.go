@@ -1,6 +1,7 @@
 package subtensor
 
 import (
+	"crypto/rand"
 	"errors"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/chain/timelock"
 )
 
 func TestClient_SetWeights(t *testing.T) {
@@ -262,5 +264,21 @@ func TestClient_CommitReveal(t *testing.T) {
 	}
 	if left, _ := store2.List(chain.AccountID(alice.PublicKey())); len(left) != 0 {
 		t.Errorf("salt files left after the reveal: %d", len(left))
+	}
+
+	// The timelocked path: spec 300 has only commit_crv3_weights, which takes the legacy payload.
+	call, err := c.TimelockedCall(ctx, 0)
+	if err != nil || call != "commit_crv3_weights" {
+		t.Fatalf("TimelockedCall = %q, %v", call, err)
+	}
+	round := timelock.RoundAt(time.Now()) + 100
+	ct, err := timelock.BuildCommit(rand.Reader, timelock.CommitRequest{
+		Format: timelock.FormatLegacy, Uids: w.UIDs, Weights: w.Values, VersionKey: w.VersionKey, RevealRound: round})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = c.CommitTimelocked(ctx, alice, chain.TimelockedCommit{Netuid: netuid, Ciphertext: ct, RevealRound: round, Version: 4})
+	if err != nil || !slices.Contains(res.Events, "SubtensorModule.CRV3WeightsCommitted") {
+		t.Fatalf("CommitTimelocked = %+v, %v", res, err)
 	}
 }
