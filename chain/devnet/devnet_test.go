@@ -286,3 +286,41 @@ func TestChain_Concurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// FuzzChain_SetWeights: arbitrary calls never panic and a rejected call
+// leaves the stored row untouched.
+func FuzzChain_SetWeights(f *testing.F) {
+	f.Add([]byte{0, 2, 1, 255, 255, 0, 0})
+	f.Add([]byte{1, 3, 2, 2, 0, 1, 0, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := newNet(t, nil)
+		c.AdvanceTo(2)
+		epoch(c)
+		for len(data) >= 2 {
+			hk := fmt.Sprintf("hk%d", data[0]%4)
+			k := int(data[1] % 6)
+			data = data[2:]
+			uids, vals := make([]uint16, 0, k), make([]uint16, 0, k)
+			for i := 0; i < k && len(data) >= 2; i++ {
+				uids = append(uids, uint16(data[0]%6))
+				vals = append(vals, uint16(data[1])<<8|uint16(data[1]))
+				data = data[2:]
+			}
+			before, _ := c.Neurons(1)
+			err := c.SetWeights(1, hk, uids, vals, 0)
+			after, _ := c.Neurons(1)
+			if err != nil && fmt.Sprint(before) != fmt.Sprint(after) {
+				t.Fatalf("rejected call changed state: %v", err)
+			}
+			if err == nil {
+				uid, _ := c.UID(1, hk)
+				if len(after[uid].Weights) != len(uids) {
+					t.Fatalf("stored %d weights for %d uids", len(after[uid].Weights), len(uids))
+				}
+			}
+		}
+		if _, err := c.RunEpoch(1, 1_000); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,4 +102,22 @@ func TestScenario_CheckDetectsMismatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzLoad: arbitrary bytes never panic the loader, and whatever loads
+// runs (on small inputs) without panicking.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(tinyWith(`[{"block": 2, "epoch": true, "rao_emission": 1000}]`, "[]")))
+	f.Add([]byte(tinyWith(`[{"block": 2, "register": [{"hotkey": "z", "alpha_stake": 1, "tao_stake": 0, "replace_uid": 9}]}]`, "[]")))
+	f.Add([]byte(`{"name":"x","netuid":1,"hyperparameters":{},"genesis":{"block":0,"neurons":[]},"steps":[{"block":0,"epoch":true,"rao_emission":0}],"expected":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := Load(bytes.NewReader(data))
+		if err != nil || len(sc.Genesis.Neurons) > 64 || len(sc.Steps) > 64 {
+			return
+		}
+		lines, err := sc.Run(context.Background(), io.Discard)
+		if err == nil {
+			_ = sc.Check(lines)
+		}
+	})
 }
