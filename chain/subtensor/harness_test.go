@@ -130,7 +130,7 @@ type uriSigner struct {
 	pub [32]byte
 }
 
-func devKey(t *testing.T, uri string) *uriSigner {
+func devKey(t testing.TB, uri string) *uriSigner {
 	t.Helper()
 	kp, err := signature.KeyringPairFromSecret(uri, chain.SS58Prefix)
 	if err != nil {
