@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain/devnet"
-	"github.com/subnetd/subnetd/examples/miner"
 	"github.com/subnetd/subnetd/plugins"
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/runtime"
@@ -218,26 +217,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer db.Close()
 
-	// Chain and subnets.
-	const genesis = 1
-	dc := devnet.New(genesis)
-	ch := validator.NewDevnetChain(dc)
-	hp := devnet.DefaultHyperparameters()
-	hp.Tempo = cfg.Tempo
-	hp.MaxAllowedValidators = 8
-	hp.MaxAllowedUids = 64
-	hp.MinAllowedWeights = 1
-	hp.MaxWeightsLimit = 65535
-	hp.WeightsSetRateLimit = cfg.Interval
-	hp.ActivityCutoffOverride, hp.ActivityCutoff = true, 5000
-	for _, netuid := range []uint16{QualityNetuid, LatencyNetuid} {
-		if err := dc.CreateSubnet(netuid, devnet.SubnetConfig{Hyperparameters: hp, AutoEpoch: true,
-			EmissionPerBlock: 1_000_000_000, Distribute: true}); err != nil {
-			return nil, fmt.Errorf("demo subnet %d: %w", netuid, err)
-		}
-	}
-
-	// Validators: registered first (uids 0..), staked.
+	// Validators' keys, then the chain with every hotkey registered (validators first) and the
+	// miners serving on loopback.
 	type val struct {
 		spec ValidatorSpec
 		key  *wallet.Keypair
@@ -245,47 +226,24 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	vals := make([]*val, len(cfg.Validators))
 	cache := filepath.Join(cfg.Dir, "cache")
+	var dvs []DevnetValidator
 	for i, vs := range cfg.Validators {
 		kp, err := wallet.FromURI(vs.URI)
 		if err != nil {
 			return nil, fmt.Errorf("demo validator %s: %w", vs.Name, err)
 		}
 		vals[i] = &val{spec: vs, key: kp}
-		for _, netuid := range []uint16{QualityNetuid, LatencyNetuid} {
-			if _, err := dc.Register(netuid, kp.SS58()); err != nil {
-				return nil, fmt.Errorf("demo register %s: %w", vs.Name, err)
-			}
-			if err := dc.SetStake(netuid, kp.SS58(), devnet.Stake{Alpha: vs.StakeTAO * 1_000_000_000}); err != nil {
-				return nil, fmt.Errorf("demo stake %s: %w", vs.Name, err)
-			}
-		}
+		dvs = append(dvs, DevnetValidator{Hotkey: kp.SS58(), StakeTAO: vs.StakeTAO})
 	}
-
-	// Miners on loopback, registered and serving on both subnets.
 	mctx, stopMiners := context.WithCancel(context.Background())
 	defer stopMiners()
-	names := map[string]MinerSpec{}
-	for i, ms := range cfg.Miners {
-		kp, err := wallet.FromURI(fmt.Sprintf("//subnetd-demo-miner-%d", i))
-		if err != nil {
-			return nil, fmt.Errorf("demo miner %s: %w", ms.Name, err)
-		}
-		m, err := miner.Start(mctx, miner.Config{Keypair: kp, Quality: ms.Quality, Latency: ms.Latency, Dead: ms.Dead})
-		if err != nil {
-			return nil, fmt.Errorf("demo miner %s: %w", ms.Name, err)
-		}
-		defer m.Close()
-		ip, port := m.Addr()
-		names[kp.SS58()] = ms
-		for _, netuid := range []uint16{QualityNetuid, LatencyNetuid} {
-			if _, err := dc.Register(netuid, kp.SS58()); err != nil {
-				return nil, fmt.Errorf("demo register %s: %w", ms.Name, err)
-			}
-			if err := ch.ServeAxon(netuid, kp.SS58(), ip, port); err != nil {
-				return nil, err
-			}
-		}
+	net, err := StartDevnet(mctx, DevnetOptions{Netuids: []uint16{QualityNetuid, LatencyNetuid}, Tempo: cfg.Tempo,
+		RateLimit: cfg.Interval, Validators: dvs, Miners: cfg.Miners})
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
+	defer net.Close()
+	ch, dc, names, genesis := net.Chain, net.Chain.Devnet(), net.Names, net.Genesis
 	cfg.progress("devnet: 2 subnets (1: quality scorer, 2: latency scorer), %d miners on loopback, %d validators", len(cfg.Miners), len(cfg.Validators))
 
 	// Cumulative emission per subnet and uid, from every epoch.
@@ -303,13 +261,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 		}
 	}
-	// The first epoch hands out validator permits; start the validators after it.
-	first := uint64(cfg.Tempo) + 2
-	eps, err := dc.AdvanceTo(first)
-	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	_ = eps // the first epoch splits emission over nobody's weights; not counted
+	first := dc.Block() // StartDevnet ran the first epoch: the validators hold permits
 
 	for _, vl := range vals {
 		var subs []*validator.Subnet

@@ -1,0 +1,223 @@
+package validator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/subnetd/subnetd/plugins"
+	"github.com/subnetd/subnetd/runtime"
+)
+
+// ErrConfig: the daemon's configuration is invalid.
+var ErrConfig = errors.New("invalid config")
+
+// Config is subnetd.yaml, the daemon's configuration (docs/OPERATIONS.md describes every field).
+type Config struct {
+	// Chain says which chain to validate on.
+	Chain ChainConfig `yaml:"chain"`
+	// Wallet is the validator's hotkey.
+	Wallet WalletConfig `yaml:"wallet"`
+	// Records is the records database (default ./subnetd-data/records.db).
+	Records string `yaml:"records"`
+	// CacheDir keeps compiled scorers (default: the user cache dir).
+	CacheDir string `yaml:"cache_dir"`
+	// Listen is the HTTP address of /metrics, /healthz and /admin (empty: no HTTP server).
+	Listen string `yaml:"listen"`
+	// AdminTokenFile holds the bearer token of the admin endpoint (empty: admin endpoint off).
+	AdminTokenFile string `yaml:"admin_token_file"`
+	// Poll is how often each subnet loop reads the chain (default 2s).
+	Poll time.Duration `yaml:"poll"`
+	// Log configures structured logs.
+	Log LogConfig `yaml:"log"`
+	// Defaults apply to every subnet unless it overrides them.
+	Defaults SubnetDefaults `yaml:"defaults"`
+	// Subnets are the subnets to validate.
+	Subnets []SubnetEntry `yaml:"subnets"`
+
+	dir string // the config file's directory: relative paths are relative to it
+}
+
+// ChainConfig selects the chain.
+type ChainConfig struct {
+	// Endpoint is a subtensor node's WebSocket URL (ws://, wss://), or "devnet" for the embedded chain.
+	Endpoint string `yaml:"endpoint"`
+	// Devnet configures the embedded chain when Endpoint is "devnet".
+	Devnet DevnetConfig `yaml:"devnet"`
+}
+
+// DevnetConfig is the embedded chain of `chain: {endpoint: devnet}`: every configured subnet is
+// created, the validator is registered and staked, and example miners serve on loopback.
+type DevnetConfig struct {
+	// BlockTime is the block interval (default 1s).
+	BlockTime time.Duration `yaml:"block_time"`
+	// Tempo is every subnet's tempo (default 20).
+	Tempo uint16 `yaml:"tempo"`
+	// Miners lists example miner profiles: good, fair, bad, slow, dead (default 4 good, 2 bad, 1 slow, 1 dead).
+	Miners []string `yaml:"miners"`
+	// StakeTAO is the validator's stake (default 1000).
+	StakeTAO uint64 `yaml:"stake"`
+}
+
+// WalletConfig names the validator's hotkey the Bittensor way (PATH/NAME/hotkeys/HOTKEY), or a
+// development secret URI (//Alice) for the devnet.
+type WalletConfig struct {
+	Path   string `yaml:"path"`
+	Name   string `yaml:"name"`
+	Hotkey string `yaml:"hotkey"`
+	// URI is a substrate secret URI; for development chains only.
+	URI string `yaml:"uri"`
+}
+
+// LogConfig configures log/slog.
+type LogConfig struct {
+	// Level is debug, info, warn or error (default info).
+	Level string `yaml:"level"`
+	// Format is json or text (default text).
+	Format string `yaml:"format"`
+}
+
+// SubnetDefaults are the settings every subnet inherits.
+type SubnetDefaults struct {
+	Limits   runtime.Limits `yaml:"limits"`
+	Timeout  time.Duration  `yaml:"timeout"`
+	Interval uint64         `yaml:"interval"`
+	Engine   string         `yaml:"engine"`
+}
+
+// SubnetEntry is one subnet of the config.
+type SubnetEntry struct {
+	Netuid uint16 `yaml:"netuid"`
+	Mecid  uint8  `yaml:"mecid"`
+	// Scorer is a scorer package directory (manifest.json + module) or a .wasm file.
+	Scorer string `yaml:"scorer"`
+	// Watch is a directory watched for new package versions (hot reload); optional.
+	Watch string `yaml:"watch"`
+	// PublisherKeys are the pinned keys packages must be signed with ("ed25519:0x…",
+	// "sr25519:0x…" or "sr25519:SS58"); empty accepts unsigned packages.
+	PublisherKeys []string `yaml:"publisher_keys"`
+	// Synapse and Body are the challenge when the scorer has none.
+	Synapse string `yaml:"synapse"`
+	Body    any    `yaml:"body"`
+	// Timeout, Interval, VersionKey, Limits and Engine override the defaults.
+	Timeout    time.Duration   `yaml:"timeout"`
+	Interval   uint64          `yaml:"interval"`
+	VersionKey uint64          `yaml:"version_key"`
+	Limits     *runtime.Limits `yaml:"limits"`
+	Engine     string          `yaml:"engine"`
+	// QueryAll puts non-serving neurons in the Round too (status 503).
+	QueryAll bool `yaml:"query_all"`
+}
+
+// LoadConfig reads and checks a YAML config file. Unknown fields are errors.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := ParseConfig(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.dir = filepath.Dir(path)
+	return cfg, nil
+}
+
+// ParseConfig parses and checks YAML config bytes.
+func ParseConfig(b []byte) (*Config, error) {
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Validate checks the config and names the first problem.
+func (c *Config) Validate() error {
+	bad := func(format string, args ...any) error { return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...)) }
+	if c.Chain.Endpoint == "" {
+		return bad("chain.endpoint is required (a ws:// URL or \"devnet\")")
+	}
+	if c.Chain.Endpoint != "devnet" && !strings.HasPrefix(c.Chain.Endpoint, "ws://") && !strings.HasPrefix(c.Chain.Endpoint, "wss://") {
+		return bad("chain.endpoint %q is neither a ws:// or wss:// URL nor \"devnet\"", c.Chain.Endpoint)
+	}
+	if c.Wallet.URI == "" && (c.Wallet.Name == "" || c.Wallet.Hotkey == "") {
+		return bad("wallet needs name and hotkey (and path, default ~/.bittensor/wallets), or uri for a development chain")
+	}
+	if c.Wallet.URI != "" && c.Chain.Endpoint != "devnet" {
+		return bad("wallet.uri is for development chains only; use a wallet file on %s", c.Chain.Endpoint)
+	}
+	for _, m := range c.Chain.Devnet.Miners {
+		switch m {
+		case "good", "fair", "bad", "slow", "dead":
+		default:
+			return bad("chain.devnet.miners: unknown profile %q (good, fair, bad, slow, dead)", m)
+		}
+	}
+	if len(c.Subnets) == 0 {
+		return bad("no subnets")
+	}
+	seen := map[uint16]bool{}
+	for i, s := range c.Subnets {
+		if seen[s.Netuid] {
+			return bad("subnet %d listed twice", s.Netuid)
+		}
+		seen[s.Netuid] = true
+		if s.Scorer == "" {
+			return bad("subnets[%d] (netuid %d): scorer is required", i, s.Netuid)
+		}
+		for _, k := range s.PublisherKeys {
+			if _, err := plugins.ParsePublicKey(k); err != nil {
+				return bad("subnets[%d] (netuid %d): %v", i, s.Netuid, err)
+			}
+		}
+		if s.Body != nil {
+			if _, err := json.Marshal(s.Body); err != nil {
+				return bad("subnets[%d] (netuid %d): body: %v", i, s.Netuid, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Path resolves a path of the config relative to the config file's directory.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "~") || c.dir == "" {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// subnetConfig turns an entry into a SubnetConfig with the defaults applied.
+func (c *Config) subnetConfig(e SubnetEntry) SubnetConfig {
+	sc := SubnetConfig{Netuid: e.Netuid, Mecid: e.Mecid, Synapse: e.Synapse, Timeout: e.Timeout, Interval: e.Interval,
+		VersionKey: e.VersionKey, Limits: c.Defaults.Limits, Engine: runtime.Engine(e.Engine), QueryAll: e.QueryAll}
+	if e.Body != nil {
+		sc.Body, _ = json.Marshal(e.Body)
+	}
+	if sc.Timeout == 0 {
+		sc.Timeout = c.Defaults.Timeout
+	}
+	if sc.Interval == 0 {
+		sc.Interval = c.Defaults.Interval
+	}
+	if e.Limits != nil {
+		sc.Limits = *e.Limits
+	}
+	if sc.Engine == "" {
+		sc.Engine = runtime.Engine(c.Defaults.Engine)
+	}
+	return sc
+}
