@@ -127,7 +127,7 @@ func Epoch(in *Input) (*Output, error) {
 	var ema sparse
 	var upscale []fx // column maxima for original Yuma's max-upscaled storage
 	if p.Yuma3On {
-		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar, nil)
+		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar, nil, true)
 		ema = computeBondsYuma3(&p, wb, bonds, consensus, n, ar)
 		norm := cloneSparse(ema, ar)
 		colNormalize(norm, n)
@@ -155,7 +155,7 @@ func Epoch(in *Input) (*Output, error) {
 		// sums, then divisions); the sums are accumulated in the pass that
 		// produces each matrix, in the same row order.
 		bondSum := make([]fx, n)
-		bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar, bondSum)
+		bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar, bondSum, false)
 		divideCols(bonds, bondSum)
 		// ΔB = W_b ∘ S, computed in place: W_b is not read again.
 		delta, deltaSum := wb, make([]fx, n)
@@ -256,16 +256,27 @@ func fixedAlpha(bma uint64) fx {
 	return fixed.One.Sub(q.ToI32F32())
 }
 
-// readBonds reads stored bonds (rows and columns < n), converting each value
+// readBonds reads stored bonds (rows < n; see below for columns >= n), converting each value
 // with conv, and drops columns whose uid registered at or after lastTempo.
 // When colSum is non-nil the kept values are also added to their column's sum.
-func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena, colSum []fx) sparse {
+func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena, colSum []fx, keepOutOfRange bool) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
 	for i := range nrn {
 		row := ar.row(len(nrn[i].Bonds))
 		for _, c := range nrn[i].Bonds {
-			if int(c.UID) >= n || lastTempo <= nrn[c.UID].BlockAtRegistration {
+			if int(c.UID) >= n {
+				// The chain reads such an entry with registration block 0
+				// (dropped only when last_tempo is 0). Every later step
+				// ignores columns >= n except Yuma3's liquid-alpha walk,
+				// where the entry stops the walk over its row; keep it
+				// there and drop it elsewhere, which is equivalent.
+				if keepOutOfRange && lastTempo > 0 {
+					row = append(row, entry{col: c.UID, val: conv(c.Value)})
+				}
+				continue
+			}
+			if lastTempo <= nrn[c.UID].BlockAtRegistration {
 				continue
 			}
 			v := conv(c.Value)

@@ -361,3 +361,34 @@ func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
 		t.Fatal("all medians are zero; the comparison proves nothing")
 	}
 }
+
+// TestMatEMAAlphaFn_Walk pins the chain's forward walk over a stored row:
+// the bond looked up for column j is found only while earlier entries have
+// smaller columns, so an unsorted or out-of-range entry hides later ones.
+func TestMatEMAAlphaFn_Walk(t *testing.T) {
+	y := fixed.FromFloat64(0.25)
+	w := sparse{{{2, fixed.One}, {3, fixed.One}}}
+	tests := []struct {
+		name  string
+		bonds []entry
+		want  map[uint16]fixed.I32F32 // bond seen by alpha, per column
+	}{
+		{"sorted", []entry{{2, y}, {3, y}}, map[uint16]fixed.I32F32{2: y, 3: y}},
+		{"out-of-range entry first hides the rest", []entry{{9, y}, {2, y}, {3, y}}, map[uint16]fixed.I32F32{2: 0, 3: 0}},
+		{"descending: only the first is seen", []entry{{3, y}, {2, y}}, map[uint16]fixed.I32F32{2: 0, 3: y}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen := map[uint16]fixed.I32F32{}
+			matEMAAlphaFn(w, sparse{tt.bonds}, 4, nil, func(j uint16, wv, bv fixed.I32F32) fixed.I32F32 {
+				seen[j] = bv
+				return fixed.FromFloat64(0.1)
+			})
+			for j, want := range tt.want {
+				if seen[j] != want {
+					t.Errorf("column %d: bond %v, want %v", j, seen[j], want)
+				}
+			}
+		})
+	}
+}
