@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -199,6 +200,10 @@ func (c *Client) callWS(ctx context.Context, req request) (*response, error) {
 			c.dropLocked()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(dl) {
+				return nil, context.DeadlineExceeded // the read deadline is the context's
 			}
 			return nil, err
 		}
