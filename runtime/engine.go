@@ -46,21 +46,18 @@ type instance interface {
 	call(ctx context.Context, name string, params ...uint64) ([]uint64, error)
 	// memory is the instance's exported linear memory.
 	memory() hostfns.Memory
-	// gas reads the metered module's gas counter (meter.GasExport); setGas writes it.
+	// gas reads the metered module's gas counter (meter.GasExport); setGas writes it and
+	// puts the yield mark (meter.MarkExport) one meter.YieldInterval below.
 	gas() (int64, error)
 	setGas(v int64) error
-	// stop makes the running call, if any, trap at its next check (loop header or function
-	// entry) and every later call trap at once. It is the only method safe to call from
-	// another goroutine while a call runs.
-	stop()
 	close(ctx context.Context) error
 }
 
 // engineOptions are the engine settings that are not limits.
 type engineOptions struct {
 	// interrupt turns on wazero's own context interruption (WithCloseOnContextDone). The
-	// backstop does not need it (the meter's stop flag does that job for a fraction of the
-	// cost); it stays for the benchmark that measures the difference.
+	// backstop does not need it (the meter's yields do that job for a fraction of the cost);
+	// it stays for the benchmark that measures the difference.
 	interrupt bool
 	// noMeter skips the gas meter (benchmarks only: the baseline that metering is measured against).
 	noMeter bool
@@ -104,3 +101,16 @@ func (m *countingMemory) WriteUint64Le(offset uint32, v uint64) bool {
 	m.n += 8
 	return m.mem.WriteUint64Le(offset, v)
 }
+
+// yieldMark is the host side of the meter's yield import, the same on every engine: a call
+// that is out of gas or past its wall-clock backstop traps (true); otherwise the guest runs
+// on to the next mark, never below zero so that a negative counter always comes back here.
+func yieldMark(ctx context.Context, gas int64) (mark int64, trap bool) {
+	if gas < 0 || ctx.Err() != nil {
+		return 0, true
+	}
+	return firstMark(gas), false
+}
+
+// firstMark is the mark for a counter of gas.
+func firstMark(gas int64) int64 { return max(gas-meter.YieldInterval, 0) }

@@ -36,7 +36,7 @@ type Limits struct {
 }
 
 // DefaultGas is the default gas budget of one call (see Limits.Gas).
-const DefaultGas = 20_000_000_000
+const DefaultGas = 10_000_000_000
 
 // DefaultLimits returns the limits used where a config gives none: 16 MiB modules, 64 MiB
 // memory, 16 MiB input, 4 MiB output, 1 MiB state, DefaultGas gas and a 60 s backstop per

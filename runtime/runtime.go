@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
@@ -49,8 +48,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	return newRuntime(ctx, cfg, defaultEngineOptions)
 }
 
-// defaultEngineOptions keep the wall-clock backstop on (docs/METERING.md has the measurements).
-var defaultEngineOptions = engineOptions{interrupt: true}
+// defaultEngineOptions leave wazero's context interruption off: the meter bounds every call
+// and its yields serve the wall-clock backstop (docs/METERING.md has the measurements).
+var defaultEngineOptions = engineOptions{}
 
 func newRuntime(ctx context.Context, cfg Config, o engineOptions) (*Runtime, error) {
 	limits := cfg.Limits.withDefaults()
@@ -257,10 +257,7 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	res = &Result{}
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	var (
-		inst    instance
-		stopped atomic.Bool
-	)
+	var inst instance
 	defer func() {
 		res.Logs, res.LogsDropped = env.Log.Lines(), env.Log.Dropped()
 		if inst != nil {
@@ -274,7 +271,7 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 				}
 			}
 		}
-		if err != nil && stopped.Load() && !errors.Is(err, ErrOutOfGas) {
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ErrOutOfGas) {
 			err = stopError(ctx, lim)
 		}
 		if err != nil {
@@ -291,12 +288,8 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 		return res, fmt.Errorf("instantiate: %w", err)
 	}
 	defer i.close(context.WithoutCancel(ctx))
-	// The wall-clock backstop: at the deadline (or when the caller cancels) the instance's stop
-	// flag goes up and the guest traps at its next check.
-	defer context.AfterFunc(ctx, func() {
-		stopped.Store(true)
-		i.stop()
-	})()
+	// The wall-clock backstop: past the deadline (or once the caller cancels) the meter's next
+	// yield, at most meter.YieldInterval gas later, makes the guest trap.
 	if !s.rt.opts.noMeter {
 		if err := i.setGas(int64(lim.Gas)); err != nil {
 			return res, fmt.Errorf("set gas: %w", err)

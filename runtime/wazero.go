@@ -85,6 +85,29 @@ func (e *wazeroEngine) instantiateHost(ctx context.Context) error {
 		})
 		b.NewFunctionBuilder().WithGoModuleFunction(fn, apiTypes(f.Params), apiTypes(f.Results)).Export(f.Name)
 	}
+	// The meter's yield import, served beside the subnetd functions (screening keeps guests
+	// from importing it themselves: it is not a hostfns function).
+	yb, ok := builders[meter.YieldModule]
+	if !ok {
+		yb = e.rt.NewHostModuleBuilder(meter.YieldModule)
+		builders[meter.YieldModule] = yb
+		order = append(order, meter.YieldModule)
+	}
+	yield := api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+		inst, _ := ctx.Value(envKey{}).(*wazeroInstance)
+		if inst == nil || inst.gasG == nil {
+			stack[0] = 1
+			return
+		}
+		mark, trap := yieldMark(ctx, int64(inst.gasG.Get()))
+		if trap {
+			stack[0] = 1
+			return
+		}
+		inst.markG.Set(uint64(mark))
+		stack[0] = 0
+	})
+	yb.NewFunctionBuilder().WithGoModuleFunction(yield, nil, []api.ValueType{api.ValueTypeI32}).Export(meter.YieldName)
 	for _, m := range order {
 		if _, err := builders[m].Instantiate(ctx); err != nil {
 			return fmt.Errorf("instantiate host module %s: %w", m, err)
@@ -136,7 +159,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (ins
 	}
 	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}}
 	i.gasG, _ = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
-	i.stopG, _ = mod.ExportedGlobal(meter.StopExport).(api.MutableGlobal)
+	i.markG, _ = mod.ExportedGlobal(meter.MarkExport).(api.MutableGlobal)
 	return i, nil
 }
 
@@ -148,7 +171,7 @@ type wazeroInstance struct {
 	fns   map[string]api.Function
 	stack [2]uint64
 	gasG  api.MutableGlobal // nil when the module is not metered
-	stopG api.MutableGlobal
+	markG api.MutableGlobal
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64) ([]uint64, error) {
@@ -178,20 +201,12 @@ func (i *wazeroInstance) gas() (int64, error) {
 }
 
 func (i *wazeroInstance) setGas(v int64) error {
-	if i.gasG == nil {
+	if i.gasG == nil || i.markG == nil {
 		return errNotMetered
 	}
 	i.gasG.Set(uint64(v))
+	i.markG.Set(uint64(firstMark(v)))
 	return nil
-}
-
-// stop raises the meter's stop flag. wazero keeps globals in plain memory that the compiled
-// code loads at every check, so a store from this goroutine is seen there; an aligned 8-byte
-// store cannot tear on the platforms wazero compiles for.
-func (i *wazeroInstance) stop() {
-	if i.stopG != nil {
-		i.stopG.Set(1)
-	}
 }
 
 func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }

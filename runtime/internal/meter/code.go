@@ -30,10 +30,10 @@ const (
 	opI64Sub       = 0x7d
 	opI64ShrU      = 0x88
 	opI64Shl       = 0x86
-	opI32Or        = 0x72
 	opMemoryGrow   = 0x40
 	opI64ExtendU   = 0xad
 	opPrefixFC     = 0xfc
+	opRefFunc      = 0xd2
 )
 
 // An insertion is code inserted before the byte at pos; at one pos they go in prio order.
@@ -43,20 +43,23 @@ type insertion struct {
 	kind  int
 	cost  int64
 	check bool
+	end   int    // insReplace: the replaced bytes are body[pos:end]
+	repl  []byte // insReplace: what replaces them
 }
 
 // Insertion kinds, with their priority at a shared position.
 const (
-	insLoad   = iota // local $g = global (function entry)
-	insReload        // after a call: local $g = global
-	insCharge        // $g -= cost (and check at entries and loop headers)
-	insBulk          // $g -= length >> BulkShift
-	insGrow          // $g -= pages << GrowShift
-	insSync          // before a call or an exit: global = $g
+	insLoad    = iota // local $g = global (function entry)
+	insReload         // after a call: local $g = global
+	insCharge         // $g -= cost (and check at entries and loop headers)
+	insBulk           // $g -= length >> BulkShift
+	insGrow           // $g -= pages << GrowShift
+	insSync           // before a call or an exit: global = $g
+	insReplace        // a call or ref.func with its function renumbered
 )
 
 // instrumentCode rewrites every function body of a code section.
-func instrumentCode(m *module, sec []byte, gas, stop uint32) ([]byte, int, error) {
+func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 	r := &reader{b: sec}
 	n, err := r.u32()
 	if err != nil {
@@ -77,7 +80,7 @@ func instrumentCode(m *module, sec []byte, gas, stop uint32) ([]byte, int, error
 			return nil, 0, err
 		}
 		params := m.typeParams[m.funcTypes[int(m.importedFuncs)+int(i)]]
-		nb, np, err := instrumentBody(body, params, gas, stop)
+		nb, np, err := instrumentBody(body, params, x)
 		if err != nil {
 			return nil, 0, fmt.Errorf("function %d: %w", int(m.importedFuncs)+int(i), err)
 		}
@@ -95,20 +98,21 @@ func instrumentCode(m *module, sec []byte, gas, stop uint32) ([]byte, int, error
 //
 // Straight-line segments start at the function entry, after loop (the back-edge target), after
 // if, else and every end but the last (the merge points), and after br, br_table, return and
-// unreachable (whatever follows is only reached through a later merge point). Each segment is
-// charged its instruction count when it is entered, so gas is charged for a whole segment even
-// when a br_if or a trap leaves it early. Function entries and loop headers also check the
+// unreachable (whatever follows is only reached through a later merge point), and after br_if.
+// Each segment is charged its instructions' cost when it is entered, so a trap inside a
+// segment still pays for all of it. Function entries and loop headers also check the
 // counter, which bounds every loop and every recursion. Bulk instructions are charged their
 // length before they run.
 //
-// Checked points also test the stop flag (StopExport), which the host raises from another
-// goroutine to end a call at its wall-clock backstop.
+// A checked point whose counter is below the mark (MarkExport) writes the counter back and
+// calls the yield import; a non-zero answer traps.
 //
 // The counter lives in a local of each function ($g, which engines keep in a register) and is
 // written back to the global before every call and every exit (return, the final end, a branch
 // to the function's label) and read back after every call. A failing check writes it back
 // before trapping, so the host sees the negative figure.
-func instrumentBody(body []byte, params uint32, gas, stop uint32) ([]byte, int, error) {
+func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
+	gas := x.gas
 	r := &reader{b: body}
 	groups, err := r.u32()
 	if err != nil {
@@ -153,7 +157,7 @@ func instrumentBody(body []byte, params uint32, gas, stop uint32) ([]byte, int, 
 		if err != nil {
 			return nil, 0, fmt.Errorf("at offset %d: %w", at, err)
 		}
-		cur.cost++
+		cur.cost += cost(in.op)
 		switch in.op {
 		case opBlock:
 			depth++
@@ -180,13 +184,16 @@ func instrumentBody(body []byte, params uint32, gas, stop uint32) ([]byte, int, 
 			if in.maxLabel >= depth { // may leave the function
 				ins = append(ins, insertion{pos: at, kind: insSync})
 			}
-			if in.op != opBrIf {
-				next(false)
-			}
+			next(false)
 		case opUnreachable:
 			next(false)
 		case opCall, opCallIndirect:
 			ins = append(ins, insertion{pos: at, kind: insSync}, insertion{pos: r.off, kind: insReload})
+			if in.op == opCall {
+				ins = append(ins, insertion{pos: at, end: r.off, kind: insReplace, repl: appendOp(nil, opCall, x.fn(in.index))})
+			}
+		case opRefFunc:
+			ins = append(ins, insertion{pos: at, end: r.off, kind: insReplace, repl: appendOp(nil, opRefFunc, x.fn(in.index))})
 		case opPrefixFC:
 			switch in.sub {
 			case 8, 10, 11, 12, 14, 15, 17: // memory.init/copy/fill, table.init/copy/grow/fill
@@ -236,8 +243,11 @@ func instrumentBody(body []byte, params uint32, gas, stop uint32) ([]byte, int, 
 			out = appendOp(out, opLocalGet, g)
 			out = appendOp(out, opGlobalSet, gas)
 		case insCharge:
-			out = appendCharge(out, gas, stop, g, in)
+			out = appendCharge(out, x, g, in)
 			points++
+		case insReplace:
+			out = append(out, in.repl...)
+			last = in.end
 		case insBulk, insGrow:
 			shift := []byte{opI64Const, BulkShift, opI64ShrU}
 			if in.kind == insGrow {
@@ -259,8 +269,8 @@ func instrumentBody(body []byte, params uint32, gas, stop uint32) ([]byte, int, 
 func appendOp(out []byte, op byte, idx uint32) []byte { return appendU32(append(out, op), idx) }
 
 // appendCharge emits $g -= cost, and at checked points:
-// if ($g < 0) | stop { global = $g; unreachable }.
-func appendCharge(out []byte, gas, stop, g uint32, c insertion) []byte {
+// if $g < mark { gas = $g; if yield() { unreachable }; $g = gas }.
+func appendCharge(out []byte, x ids, g uint32, c insertion) []byte {
 	if c.cost > 0 {
 		out = appendOp(out, opLocalGet, g)
 		out = append(out, opI64Const)
@@ -273,12 +283,26 @@ func appendCharge(out []byte, gas, stop, g uint32, c insertion) []byte {
 	} else {
 		out = appendOp(out, opLocalGet, g)
 	}
-	out = append(out, opI64Const, 0x00, opI64LtS)
-	out = appendOp(out, opGlobalGet, stop)
-	out = append(out, opI32Or, opIf, 0x40)
+	out = appendOp(out, opGlobalGet, x.mark)
+	out = append(out, opI64LtS, opIf, 0x40)
 	out = appendOp(out, opLocalGet, g)
-	out = appendOp(out, opGlobalSet, gas)
-	return append(out, opUnreachable, opEnd)
+	out = appendOp(out, opGlobalSet, x.gas)
+	out = appendOp(out, opCall, x.yield)
+	out = append(out, opIf, 0x40, opUnreachable, opEnd)
+	out = appendOp(out, opGlobalGet, x.gas)
+	out = appendOp(out, opLocalSet, g)
+	return append(out, opEnd)
+}
+
+// cost is an instruction's static gas: one, except for the structure markers that compile to
+// no machine code (nop, block, loop, end). Every loop iteration still costs at least the
+// branch that repeats it, and every call at least the call.
+func cost(op byte) int64 {
+	switch op {
+	case 0x01, opBlock, opLoop, opEnd:
+		return 0
+	}
+	return 1
 }
 
 // instruction is a decoded instruction: opcode, 0xFC sub-opcode, and the largest branch label.
@@ -286,6 +310,7 @@ type instruction struct {
 	op       byte
 	sub      uint32
 	maxLabel uint32
+	index    uint32 // call, ref.func: the function
 }
 
 // instr decodes one instruction and skips its immediates. sub is the 0xFC sub-opcode.
@@ -314,8 +339,8 @@ func (r *reader) instr() (in instruction, err error) {
 			l, err = r.u32()
 			in.maxLabel = max(in.maxLabel, l)
 		}
-	case op == 0x10: // call
-		_, err = r.u32()
+	case op == opCall:
+		in.index, err = r.u32()
 	case op == 0x11: // call_indirect type table
 		if _, err = r.u32(); err == nil {
 			_, err = r.u32()
@@ -346,8 +371,8 @@ func (r *reader) instr() (in instruction, err error) {
 	case op == 0xd0: // ref.null t
 		_, err = r.byte()
 	case op == 0xd1: // ref.is_null
-	case op == 0xd2: // ref.func
-		_, err = r.u32()
+	case op == opRefFunc:
+		in.index, err = r.u32()
 	case op == opPrefixFC:
 		if sub, err = r.u32(); err != nil {
 			return in, err

@@ -5,29 +5,40 @@ import (
 	"fmt"
 )
 
-// Names the instrumented module exports for the host.
+// Names the instrumented module shares with the host.
 const (
 	// GasExport is the mutable i64 global holding the gas left. The host sets it before the
 	// first call of an instance and reads it after every call; a negative value means the
 	// budget ran out.
 	GasExport = "subnetd_gas"
-	// StopExport is a mutable i32 global that every checked point tests: the host sets it to
-	// 1 (from any goroutine) to stop a running call at its wall-clock backstop. It is not part
-	// of the gas model: a stopped call is a timeout, not a reproducible outcome.
-	StopExport = "subnetd_stop"
+	// MarkExport is the mutable i64 global at which the guest next calls YieldName: every
+	// checked point compares the counter with it. The host keeps it at or above zero, so a
+	// negative counter always reaches the host.
+	MarkExport = "subnetd_gas_mark"
 	// StartExport is the module's start function, when it had one. The start section is
 	// removed so that the host can set the budget first and then run it under that budget.
 	StartExport = "subnetd_start"
+	// YieldModule and YieldName name the host function the meter imports, of type () -> i32.
+	// The guest calls it when its counter falls below the mark, with the counter written to
+	// GasExport. The host returns 1 to make the guest trap at once (out of gas, or the call
+	// was stopped by its wall-clock backstop) or moves the mark and returns 0. These calls
+	// give the host control at least every YieldInterval gas, so a running call can be
+	// stopped and (on wazero) the Go scheduler gets a safe point. They cost no gas.
+	YieldModule = "subnetd"
+	YieldName   = "meter_yield"
 )
 
+// YieldInterval is the gas between two yields of a running guest.
+const YieldInterval = 1 << 24
+
 // Version names the cost model. Anything that changes how much gas a module is charged
-// (weights, charge points, bulk rates) must change it: it goes into round records and cache keys.
+// (weights, charge points, bulk rates) must change it: it goes into round records.
 const Version = "meter-v1"
 
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
-// memory.fill, memory.init, table.copy, table.fill, table.init): one gas per 1<<BulkShift
-// bytes or elements, on top of the instruction's own gas. Host functions are charged at the
-// same rate for the guest memory they read or write (the runtime does that).
+// memory.fill, memory.init, table.copy, table.fill, table.init, table.grow): one gas per
+// 1<<BulkShift bytes or elements, on top of the instruction's own gas. Host functions are
+// charged at the same rate for the guest memory they read or write (the runtime does that).
 const BulkShift = 6
 
 // HostCallGas is what a call to a host function costs on top of the call instruction and
@@ -58,94 +69,132 @@ type Info struct {
 
 // Instrument returns wasm with a gas counter: a new exported mutable i64 global (GasExport)
 // that every function decrements by the static cost of each straight-line segment when it
-// enters it (one gas per instruction), and that function entries and loop headers check:
-// a negative counter there executes `unreachable`. Those checks also test a stop flag
-// (StopExport). The start function, if any, is exported as StartExport instead. The output
-// is a pure function of the input bytes.
+// enters it (one gas per instruction), and that function entries and loop headers compare
+// with a second global (MarkExport), calling the imported YieldName below it. The start
+// function, if any, is exported as StartExport instead. Adding the import shifts every
+// defined function's index by one; calls, ref.func, exports, element segments, global
+// initialisers and the name section are renumbered. The output is a pure function of the
+// input bytes.
 func Instrument(wasm []byte) ([]byte, Info, error) {
 	var info Info
 	m, err := parseModule(wasm)
 	if err != nil {
 		return nil, info, err
 	}
-	for _, name := range []string{GasExport, StopExport, StartExport} {
+	for _, name := range []string{GasExport, MarkExport, StartExport} {
 		if m.exportNames[name] {
 			return nil, info, fmt.Errorf("%w: the module already exports %q, a name the meter reserves", ErrUnsupported, name)
 		}
 	}
-	gas := m.importedGlobals + m.definedGlobals
-	stop := gas + 1
-	out := append([]byte(nil), wasm[:8]...)
-	wroteGlobals, wroteExports := false, false
-	emitGlobals := func() {
-		// The old definitions, then gas (mut i64) (i64.const 0) and stop (mut i32) (i32.const 0).
-		body := appendU32(nil, m.definedGlobals+2)
-		body = append(body, m.globalBody...)
-		body = append(body, 0x7e, 0x01, 0x42, 0x00, 0x0b)
-		body = append(body, 0x7f, 0x01, 0x41, 0x00, 0x0b)
-		out = appendSection(out, secGlobal, body)
-		wroteGlobals = true
+	ids := ids{
+		yieldType: uint32(len(m.typeParams)),
+		yield:     m.importedFuncs,
+		gas:       m.importedGlobals + m.definedGlobals,
+		mark:      m.importedGlobals + m.definedGlobals + 1,
+		imported:  m.importedFuncs,
 	}
-	emitExports := func() {
-		body := appendU32(nil, m.exportCount+2+boolU32(m.hasStart))
-		body = append(body, m.exportBody...)
-		body = appendName(body, GasExport)
-		body = append(body, 0x03)
-		body = appendU32(body, gas)
-		body = appendName(body, StopExport)
-		body = append(body, 0x03)
-		body = appendU32(body, stop)
-		if m.hasStart {
-			body = appendName(body, StartExport)
-			body = append(body, 0x00)
-			body = appendU32(body, m.start)
+	out := append([]byte(nil), wasm[:8]...)
+	wrote := map[byte]bool{}
+	// emit writes the meter's version of section id (body is the original, nil if absent).
+	emit := func(id byte, body []byte) error {
+		wrote[id] = true
+		var nb []byte
+		var err error
+		switch id {
+		case secType:
+			nb = appendU32(nil, uint32(len(m.typeParams))+1)
+			nb = append(nb, m.typeBody...)
+			nb = append(nb, 0x60, 0x00, 0x01, 0x7f) // () -> i32
+		case secImport:
+			nb = appendU32(nil, m.importCount+1)
+			nb = append(nb, m.importBody...)
+			nb = appendName(nb, YieldModule)
+			nb = appendName(nb, YieldName)
+			nb = append(nb, 0x00)
+			nb = appendU32(nb, ids.yieldType)
+		case secGlobal:
+			nb, err = rewriteGlobals(body, ids)
+			nb = append(nb, 0x7e, 0x01, 0x42, 0x00, 0x0b) // gas: (mut i64) (i64.const 0)
+			nb = append(nb, 0x7e, 0x01, 0x42, 0x00, 0x0b) // mark: (mut i64) (i64.const 0)
+		case secExport:
+			nb, err = rewriteExports(body, ids, m.hasStart)
+			nb = appendName(nb, GasExport)
+			nb = append(nb, 0x03)
+			nb = appendU32(nb, ids.gas)
+			nb = appendName(nb, MarkExport)
+			nb = append(nb, 0x03)
+			nb = appendU32(nb, ids.mark)
+			if m.hasStart {
+				nb = appendName(nb, StartExport)
+				nb = append(nb, 0x00)
+				nb = appendU32(nb, ids.fn(m.start))
+			}
+		case secStart:
+			return nil // exported as StartExport instead
+		case secElement:
+			nb, err = rewriteElements(body, ids)
+		case secCode:
+			var n int
+			nb, n, err = instrumentCode(m, body, ids)
+			info.ChargePoints = n
+			info.Functions = len(m.funcTypes) - int(m.importedFuncs)
+		default:
+			nb = body
 		}
-		out = appendSection(out, secExport, body)
-		wroteExports = true
+		if err != nil {
+			return fmt.Errorf("section %d: %w", id, err)
+		}
+		out = appendSection(out, id, nb)
+		return nil
+	}
+	// Sections the meter adds when the module has none, in the required order.
+	added := []byte{secType, secImport, secGlobal, secExport}
+	flush := func(before int) error {
+		for _, id := range added {
+			if !wrote[id] && rank(id) < before {
+				if err := emit(id, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
 	for _, s := range m.sections {
 		if s.id != secCustom {
-			if !wroteGlobals && rank(s.id) > rank(secGlobal) {
-				emitGlobals()
-			}
-			if !wroteExports && rank(s.id) > rank(secExport) {
-				emitExports()
-			}
-		}
-		switch s.id {
-		case secGlobal:
-			emitGlobals()
-		case secExport:
-			emitExports()
-		case secStart:
-			// dropped: exported as StartExport instead
-		case secCode:
-			body, n, err := instrumentCode(m, s.body, gas, stop)
-			if err != nil {
+			if err := flush(rank(s.id)); err != nil {
 				return nil, info, err
 			}
-			info.ChargePoints = n
-			info.Functions = len(m.funcTypes) - int(m.importedFuncs)
-			out = appendSection(out, secCode, body)
-		default:
-			out = appendSection(out, s.id, s.body)
+			if err := emit(s.id, s.body); err != nil {
+				return nil, info, err
+			}
+			continue
 		}
+		if n, ok := customName(s.body); ok && n == "name" {
+			if nb, ok := rewriteNames(s.body, ids); ok {
+				out = appendSection(out, secCustom, nb)
+			} // a name section the meter cannot read is dropped: it is only for debugging
+			continue
+		}
+		out = appendSection(out, secCustom, s.body)
 	}
-	if !wroteGlobals {
-		emitGlobals()
-	}
-	if !wroteExports {
-		emitExports()
+	if err := flush(1 << 10); err != nil {
+		return nil, info, err
 	}
 	info.HasStart = m.hasStart
 	return out, info, nil
 }
 
-func boolU32(b bool) uint32 {
-	if b {
-		return 1
+// ids are the indices the meter allocates, and the renumbering of functions.
+type ids struct {
+	yieldType, yield, gas, mark, imported uint32
+}
+
+// fn renumbers a function index: defined functions move up by one for the added import.
+func (x ids) fn(f uint32) uint32 {
+	if f >= x.imported {
+		return f + 1
 	}
-	return 0
+	return f
 }
 
 // Section ids.
@@ -187,13 +236,13 @@ type section struct {
 type module struct {
 	sections        []section
 	typeParams      []uint32 // parameter count of each type
+	typeBody        []byte   // the type section after its count
+	importCount     uint32
+	importBody      []byte   // the import section after its count
 	funcTypes       []uint32 // type of every function, imported first
 	importedFuncs   uint32
 	importedGlobals uint32
 	definedGlobals  uint32
-	globalBody      []byte // the global section after its count
-	exportCount     uint32
-	exportBody      []byte // the export section after its count
 	exportNames     map[string]bool
 	hasStart        bool
 	start           uint32
@@ -239,7 +288,6 @@ func parseModule(wasm []byte) (*module, error) {
 			err = m.parseFunctions(sr)
 		case secGlobal:
 			m.definedGlobals, err = sr.u32()
-			m.globalBody = body[sr.off:]
 		case secExport:
 			err = m.parseExports(sr)
 		case secStart:
@@ -258,6 +306,7 @@ func (m *module) parseTypes(r *reader) error {
 	if err != nil {
 		return err
 	}
+	m.typeBody = r.b[r.off:]
 	for i := uint32(0); i < n; i++ {
 		form, err := r.byte()
 		if err != nil {
@@ -290,6 +339,8 @@ func (m *module) parseImports(r *reader) error {
 	if err != nil {
 		return err
 	}
+	m.importCount = n
+	m.importBody = r.b[r.off:]
 	for i := uint32(0); i < n; i++ {
 		if _, err := r.name(); err != nil {
 			return err
@@ -358,8 +409,6 @@ func (m *module) parseExports(r *reader) error {
 	if err != nil {
 		return err
 	}
-	m.exportCount = n
-	m.exportBody = r.b[r.off:]
 	for i := uint32(0); i < n; i++ {
 		name, err := r.name()
 		if err != nil {
@@ -372,6 +421,248 @@ func (m *module) parseExports(r *reader) error {
 			return err
 		}
 		m.exportNames[name] = true
+	}
+	return nil
+}
+
+// rewriteGlobals renumbers ref.func in the global initialisers and returns the section body
+// without its count, plus the new count; the caller appends the meter's two globals.
+func rewriteGlobals(body []byte, x ids) ([]byte, error) {
+	r := &reader{b: body}
+	var n uint32
+	if body != nil {
+		var err error
+		if n, err = r.u32(); err != nil {
+			return nil, err
+		}
+	}
+	out := appendU32(nil, n+2)
+	for i := uint32(0); i < n; i++ {
+		t, err := r.bytes(2) // valtype, mutability
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t...)
+		if out, err = r.constExpr(out, x); err != nil {
+			return nil, fmt.Errorf("global %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+// rewriteExports renumbers function exports; the caller appends the meter's exports.
+func rewriteExports(body []byte, x ids, hasStart bool) ([]byte, error) {
+	r := &reader{b: body}
+	var n uint32
+	if body != nil {
+		var err error
+		if n, err = r.u32(); err != nil {
+			return nil, err
+		}
+	}
+	out := appendU32(nil, n+2+boolU32(hasStart))
+	for i := uint32(0); i < n; i++ {
+		name, err := r.name()
+		if err != nil {
+			return nil, err
+		}
+		kind, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		idx, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		if kind == 0x00 {
+			idx = x.fn(idx)
+		}
+		out = appendName(out, name)
+		out = append(out, kind)
+		out = appendU32(out, idx)
+	}
+	return out, nil
+}
+
+// rewriteElements renumbers the functions of every element segment (all eight encodings).
+func rewriteElements(body []byte, x ids) ([]byte, error) {
+	r := &reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := appendU32(nil, n)
+	for i := uint32(0); i < n; i++ {
+		flags, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		if flags > 7 {
+			return nil, fmt.Errorf("%w: element segment %d flags %d", ErrUnsupported, i, flags)
+		}
+		out = appendU32(out, flags)
+		if flags&0x02 != 0 && flags&0x01 == 0 { // explicit table index
+			t, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			out = appendU32(out, t)
+		}
+		if flags&0x01 == 0 { // active: offset expression
+			if out, err = r.constExpr(out, x); err != nil {
+				return nil, err
+			}
+		}
+		if flags&0x03 != 0 { // elemkind or reftype
+			k, err := r.byte()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		cnt, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		out = appendU32(out, cnt)
+		for j := uint32(0); j < cnt; j++ {
+			if flags&0x04 != 0 {
+				if out, err = r.constExpr(out, x); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			f, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			out = appendU32(out, x.fn(f))
+		}
+	}
+	if !r.done() {
+		return nil, fmt.Errorf("%w: trailing bytes in the element section", ErrMalformed)
+	}
+	return out, nil
+}
+
+// constExpr copies a constant expression up to and including its end, renumbering ref.func.
+func (r *reader) constExpr(out []byte, x ids) ([]byte, error) {
+	for {
+		op, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, op)
+		start := r.off
+		switch op {
+		case 0x0b:
+			return out, nil
+		case 0x41:
+			_, err = r.sleb(32)
+		case 0x42:
+			_, err = r.sleb(64)
+		case 0x43:
+			_, err = r.bytes(4)
+		case 0x44:
+			_, err = r.bytes(8)
+		case 0x23:
+			_, err = r.u32()
+		case 0xd0:
+			_, err = r.byte()
+		case 0xd2:
+			var f uint32
+			if f, err = r.u32(); err == nil {
+				out = appendU32(out, x.fn(f))
+				continue
+			}
+		default:
+			return nil, fmt.Errorf("%w: opcode 0x%02x in a constant expression", ErrUnsupported, op)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.b[start:r.off]...)
+	}
+}
+
+// customName returns a custom section's name.
+func customName(body []byte) (string, bool) {
+	r := &reader{b: body}
+	n, err := r.name()
+	return n, err == nil
+}
+
+// rewriteNames renumbers the function and local name maps of a name section and drops the
+// subsections that name things by function index in other ways (labels).
+func rewriteNames(body []byte, x ids) ([]byte, bool) {
+	r := &reader{b: body}
+	if _, err := r.name(); err != nil {
+		return nil, false
+	}
+	out := append([]byte(nil), body[:r.off]...)
+	for !r.done() {
+		id, err := r.byte()
+		if err != nil {
+			return nil, false
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil, false
+		}
+		sub, err := r.bytes(int(size))
+		if err != nil {
+			return nil, false
+		}
+		switch id {
+		case 1, 2: // function names, local names: vec(funcidx, ...)
+			sr := &reader{b: sub}
+			n, err := sr.u32()
+			if err != nil {
+				return nil, false
+			}
+			nb := appendU32(nil, n)
+			for i := uint32(0); i < n; i++ {
+				f, err := sr.u32()
+				if err != nil {
+					return nil, false
+				}
+				nb = appendU32(nb, x.fn(f))
+				start := sr.off
+				if id == 1 {
+					_, err = sr.name()
+				} else {
+					err = sr.skipNameMap()
+				}
+				if err != nil {
+					return nil, false
+				}
+				nb = append(nb, sub[start:sr.off]...)
+			}
+			out = append(out, id)
+			out = appendU32(out, uint32(len(nb)))
+			out = append(out, nb...)
+		case 3: // label names: dropped
+		default:
+			out = append(out, id)
+			out = appendU32(out, size)
+			out = append(out, sub...)
+		}
+	}
+	return out, true
+}
+
+func (r *reader) skipNameMap() error {
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+		if _, err := r.name(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -410,4 +701,11 @@ func appendS64(out []byte, v int64) []byte {
 		}
 		out = append(out, c|0x80)
 	}
+}
+
+func boolU32(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }
