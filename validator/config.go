@@ -146,7 +146,9 @@ func ParseConfig(b []byte) (*Config, error) {
 
 // Validate checks the config and names the first problem.
 func (c *Config) Validate() error {
-	bad := func(format string, args ...any) error { return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...)) }
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+	}
 	if c.Chain.Endpoint == "" {
 		return bad("chain.endpoint is required (a ws:// URL or \"devnet\")")
 	}

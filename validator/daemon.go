@@ -72,6 +72,12 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 		return nil, err
 	}
 	d.db = db
+	cacheDir := cfg.Path(cfg.CacheDir)
+	if cacheDir == "" {
+		if uc, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(uc, "subnetd", "compiled")
+		}
+	}
 	var subs []*Subnet
 	fail := func(err error) (*Daemon, error) {
 		for _, s := range subs {
@@ -86,7 +92,7 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 			d.pins[e.Netuid] = append(d.pins[e.Netuid], pk)
 		}
 		s, err := NewSubnet(ctx, cfg.subnetConfig(e), SubnetDeps{Chain: ch, Key: key, Records: db, Logger: log,
-			Metrics: metrics, CacheDir: cfg.Path(cfg.CacheDir)})
+			Metrics: metrics, CacheDir: cacheDir})
 		if err != nil {
 			return fail(err)
 		}
