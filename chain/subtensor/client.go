@@ -21,6 +21,9 @@ type Options struct {
 	// PollInterval is how often the client looks for a submitted transaction in new blocks
 	// (default 500ms).
 	PollInterval time.Duration
+	// StorageMetagraph makes Metagraph read storage item by item even where the runtime has
+	// SubnetInfoRuntimeApi.get_metagraph (which it prefers otherwise).
+	StorageMetagraph bool
 	// Logf, when set, receives one line per submitted transaction and per reconnect. It never receives
 	// key material.
 	Logf func(format string, args ...any)

@@ -98,6 +98,23 @@ func (r *reader) compact() (uint64, error) {
 	return v, nil
 }
 
+// compactValue reads a compact integer as uint64, or as 16 little-endian bytes when it does not fit
+// 64 bits (a Compact<u128> such as a subnet's volume).
+func (r *reader) compactValue() (any, error) {
+	if r.off < len(r.b) && r.b[r.off]&3 == 3 && int(r.b[r.off]>>2)+4 > 8 {
+		n := int(r.b[r.off]>>2) + 4
+		r.off++
+		b, err := r.take(n)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]byte, max(16, n))
+		copy(out, b)
+		return out, nil
+	}
+	return r.compact()
+}
+
 // length reads a compact length and checks it against what is left (each element takes ≥ minSize bytes).
 func (r *reader) length(minSize int) (int, error) {
 	n, err := r.compact()
@@ -155,7 +172,7 @@ func (rm *runtimeMeta) decodeType(r *reader, id int64, depth int) (any, error) {
 	case d.IsPrimitive:
 		return rm.decodePrimitive(r, byte(d.Primitive.Si0TypeDefPrimitive))
 	case d.IsCompact:
-		return r.compact()
+		return r.compactValue()
 	case d.IsComposite:
 		return rm.decodeFields(r, d.Composite.Fields, depth)
 	case d.IsVariant:

@@ -170,6 +170,43 @@ func TestClient_Metagraph(t *testing.T) {
 	if err != nil || hp2 != hp {
 		t.Errorf("Hyperparams = %+v, %v; want %+v", hp2, err, hp)
 	}
+	// The runtime API and the storage path agree, at the same block.
+	_, h, rm, err := c.at(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am := c.apis(ctx, rm, h)
+	if am == nil {
+		t.Fatal("spec 300 has V15 metadata, but no runtime APIs were read")
+	}
+	if _, ok := am.methods["SubnetInfoRuntimeApi_get_metagraph"]; !ok {
+		t.Fatal("no SubnetInfoRuntimeApi_get_metagraph in the runtime's API list")
+	}
+	sc, err := Dial(ctx, harnessWS, Options{StorageMetagraph: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	compared := false
+	for range 3 { // a block may land between the two reads; try again then
+		a, err1 := c.Metagraph(ctx, netuid)
+		b, err2 := sc.Metagraph(ctx, netuid)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if a.Block != b.Block {
+			continue
+		}
+		if !slices.Equal(a.Neurons, b.Neurons) {
+			t.Fatalf("runtime API neurons %+v\nstorage neurons %+v", a.Neurons, b.Neurons)
+		}
+		compared = true
+		break
+	}
+	if !compared {
+		t.Fatal("the chain moved between every pair of reads")
+	}
+
 	if _, err := c.Metagraph(ctx, 999); !errors.Is(err, chain.ErrSubNetworkDoesNotExist) {
 		t.Errorf("Metagraph(999) err = %v, want SubNetworkDoesNotExist", err)
 	}

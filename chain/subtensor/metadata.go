@@ -27,6 +27,9 @@ type runtimeMeta struct {
 	addrPrefix []byte // {0x00} for MultiAddress::Id, empty for a bare AccountId32
 	sigPrefix  []byte // {0x01} for MultiSignature::Sr25519, empty for a bare sr25519 signature
 	formatErr  error  // set when the address or signature type is not one this client can fill
+
+	api      *apiMeta // runtime APIs (from V15), nil when the runtime has none
+	apiTried bool
 }
 
 type palletMeta struct {

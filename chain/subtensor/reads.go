@@ -7,8 +7,9 @@ import (
 	"github.com/subnetd/subnetd/chain"
 )
 
-// The metagraph is read from storage, item by item, with every key and value type taken from the
-// metadata. See docs/CHAIN.md for why not the runtime API.
+// The metagraph comes from SubnetInfoRuntimeApi.get_metagraph where the runtime has it (its fields
+// picked by name from the V15 metadata), else from storage, item by item, with every key and value
+// type taken from the metadata. Hyperparameters always come from storage.
 
 const pallet = "SubtensorModule"
 
@@ -111,6 +112,15 @@ func (c *Client) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph
 		return nil, fmt.Errorf("metagraph of subnet %d: %w", netuid, err)
 	}
 	mg.OwnerHotkey = owner
+	if !c.opts.StorageMetagraph {
+		ok, err := c.metagraphFromAPI(ctx, rm, h, mg)
+		if err != nil {
+			return nil, fmt.Errorf("metagraph of subnet %d: %w", netuid, err)
+		}
+		if ok {
+			return mg, nil
+		}
+	}
 	mg.Neurons = make([]chain.Neuron, count)
 	for uid := range mg.Neurons {
 		nr := &mg.Neurons[uid]
