@@ -162,7 +162,7 @@ func (c *Client) check(ctx context.Context, rec *txRecord) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for n := rec.from; n <= headN; n++ {
+	for n := rec.from; n <= min(headN, rec.eraEnd); n++ { // no block after the era can hold it
 		bh, err := c.blockHash(ctx, n)
 		if err != nil {
 			return false, err
