@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -175,6 +176,11 @@ func (d *DB) Modules(ctx context.Context, fn func(Module) error) error {
 // names must have been stored with PutModule. When Append returns nil the round is durable.
 func (d *DB) Append(ctx context.Context, r *Round) error {
 	r.Seal()
+	for name, doc := range map[string][]byte{"limits": r.Limits, "weights": r.Weights, "preview": r.Preview, "tx": r.Tx, "logs": r.Logs} {
+		if len(doc) > 0 && !json.Valid(doc) {
+			return fmt.Errorf("record round (subnet %d, block %d): %s is not valid JSON", r.Netuid, r.Block, name)
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	tx, err := d.db.BeginTx(ctx, nil)
@@ -243,7 +249,9 @@ func scanRound(s scanner) (*Round, error) {
 		return nil, err
 	}
 	r.Block = uint64(block)
-	r.Limits = []byte(limits)
+	if limits != "" {
+		r.Limits = []byte(limits)
+	}
 	r.Weights = rawOrNil(weights)
 	r.Preview = rawOrNil(preview)
 	r.Tx = rawOrNil(tx)
