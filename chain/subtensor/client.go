@@ -2,6 +2,7 @@ package subtensor
 
 import (
 	"context"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -90,7 +91,8 @@ func (c *Client) Close() error { return c.rpc.Close() }
 // call is a read: it is retried once after a transport failure (the connection is redialled).
 func (c *Client) call(ctx context.Context, result any, method string, params ...any) error {
 	err := c.rpc.Call(ctx, result, method, params...)
-	if err != nil && rpc.IsTransport(err) && ctx.Err() == nil {
+	if err != nil && rpc.IsTransport(err) && ctx.Err() == nil &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		c.logf("chain: %s failed (%v); reconnecting", method, err)
 		err = c.rpc.Call(ctx, result, method, params...)
 	}

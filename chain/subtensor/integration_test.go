@@ -1,6 +1,7 @@
 package subtensor
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"slices"
@@ -317,5 +318,78 @@ func TestClient_CommitReveal(t *testing.T) {
 	res, err = c.CommitTimelocked(ctx, alice, chain.TimelockedCommit{Netuid: netuid, Ciphertext: ct, RevealRound: round, Version: 4})
 	if err != nil || !slices.Contains(res.Events, "SubtensorModule.CRV3WeightsCommitted") {
 		t.Fatalf("CommitTimelocked = %+v, %v", res, err)
+	}
+}
+
+// Two goroutines submit at once with the same key: the client hands out consecutive nonces (the
+// harness node's accountNextIndex does not see its pool), and both land.
+func TestClient_ConcurrentSubmits(t *testing.T) {
+	c, netuid := testChain(t)
+	ctx := ctxT(t)
+	alice := devKey(t, "//Alice")
+	type out struct {
+		res chain.TxResult
+		err error
+	}
+	results := make(chan out, 2)
+	for i := range 2 {
+		go func() {
+			w := chain.WeightsCall{Netuid: netuid, UIDs: []uint16{0, 1}, Values: []uint16{65535, uint16(100 + i)}}
+			res, err := c.SetWeights(ctx, alice, w)
+			results <- out{res, err}
+		}()
+	}
+	a, b := <-results, <-results
+	if a.err != nil || b.err != nil {
+		t.Fatalf("errors: %v / %v", a.err, b.err)
+	}
+	if d := int64(a.res.Nonce) - int64(b.res.Nonce); d != 1 && d != -1 {
+		t.Fatalf("nonces %d and %d, want consecutive", a.res.Nonce, b.res.Nonce)
+	}
+}
+
+// A deadline that ends before inclusion gives ErrTxPending and the hash; TxStatus then finds the
+// transaction without it ever being sent twice.
+func TestClient_TxStatusAfterDeadline(t *testing.T) {
+	c, netuid := testChain(t)
+	alice := devKey(t, "//Alice")
+	var before uint64
+	if err := c.call(ctxT(t), &before, "system_accountNextIndex", chain.AccountID(alice.PublicKey()).String()); err != nil {
+		t.Fatal(err)
+	}
+	// The deadline must end after the send but likely before the block; on a busy machine the send
+	// itself can take long, so grow it until a transaction was sent.
+	var res chain.TxResult
+	var err error
+	for _, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		short, cancel := context.WithTimeout(context.Background(), d)
+		res, err = c.SetWeights(short, alice, chain.WeightsCall{Netuid: netuid, UIDs: []uint16{0}, Values: []uint16{65535}})
+		cancel()
+		if res.Hash != ([32]byte{}) {
+			break
+		}
+	}
+	if err != nil && !errors.Is(err, chain.ErrTxPending) {
+		t.Fatalf("SetWeights: %v", err)
+	}
+	if err == nil {
+		t.Log("landed within the short deadline; TxStatus must still agree")
+	}
+	ctx := ctxT(t)
+	for res.State != chain.TxInBlock {
+		if res, err = c.TxStatus(ctx, res.Hash); err != nil {
+			t.Fatalf("TxStatus: %v", err)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("never landed")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var after uint64
+	if err := c.call(ctx, &after, "system_accountNextIndex", chain.AccountID(alice.PublicKey()).String()); err != nil {
+		t.Fatal(err)
+	}
+	if after != before+1 {
+		t.Fatalf("account nonce went from %d to %d: want exactly one transaction", before, after)
 	}
 }
