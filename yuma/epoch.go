@@ -572,37 +572,55 @@ func matEMA(newM, oldM sparse, alpha fx, n int, ar *arena, colSum []fx) sparse {
 	touched := make([]bool, n)
 	cols := make([]uint16, 0, 64)
 	for i := range newM {
-		cols = cols[:0]
-		mark := func(j uint16) {
-			if !touched[j] {
-				touched[j] = true
-				cols = append(cols, j)
-			}
+		var old []entry
+		if i < len(oldM) {
+			old = oldM[i]
 		}
+		// A dense row scans the whole accumulator (an untouched column is
+		// 0 and is not emitted); a sparse one tracks the columns it touched.
+		dense := len(newM[i])+len(old) > n/8
+		cols = cols[:0]
 		for _, e := range newM[i] {
 			if int(e.col) < n {
 				acc[e.col] = acc[e.col].Add(alpha.Mul(e.val))
-				mark(e.col)
-			}
-		}
-		if i < len(oldM) {
-			for _, e := range oldM[i] {
-				if int(e.col) < n {
-					acc[e.col] = acc[e.col].Add(oneMinus.Mul(e.val))
-					mark(e.col)
+				if !dense && !touched[e.col] {
+					touched[e.col] = true
+					cols = append(cols, e.col)
 				}
 			}
 		}
-		cols = sortTouched(cols, touched)
-		row := ar.row(len(cols))
-		for _, j := range cols {
-			if acc[j] > 0 {
-				row = append(row, entry{j, acc[j]})
+		for _, e := range old {
+			if int(e.col) < n {
+				acc[e.col] = acc[e.col].Add(oneMinus.Mul(e.val))
+				if !dense && !touched[e.col] {
+					touched[e.col] = true
+					cols = append(cols, e.col)
+				}
+			}
+		}
+		emit := func(row []entry, j int) []entry {
+			if v := acc[j]; v > 0 {
+				row = append(row, entry{uint16(j), v})
 				if colSum != nil {
-					colSum[j] = colSum[j].Add(acc[j])
+					colSum[j] = colSum[j].Add(v)
 				}
 			}
-			acc[j], touched[j] = 0, false
+			return row
+		}
+		var row []entry
+		if dense {
+			row = ar.row(min(n, len(newM[i])+len(old)))
+			for j := range acc {
+				row = emit(row, j)
+			}
+			clear(acc)
+		} else {
+			cols = sortTouched(cols, touched)
+			row = ar.row(len(cols))
+			for _, j := range cols {
+				row = emit(row, int(j))
+				acc[j], touched[j] = 0, false
+			}
 		}
 		out[i] = row
 	}
