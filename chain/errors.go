@@ -9,30 +9,54 @@ import (
 // unwraps to one of these when the chain's error has that name, so errors.Is(err, ErrX) works for both
 // chain/subtensor and chain/devnet.
 var (
-	ErrSettingWeightsTooFast        = errors.New("SettingWeightsTooFast")
-	ErrCommittingWeightsTooFast     = errors.New("CommittingWeightsTooFast")
-	ErrNeuronNoValidatorPermit      = errors.New("NeuronNoValidatorPermit")
-	ErrIncorrectWeightVersionKey    = errors.New("IncorrectWeightVersionKey")
-	ErrCommitRevealEnabled          = errors.New("CommitRevealEnabled")
-	ErrCommitRevealDisabled         = errors.New("CommitRevealDisabled")
-	ErrHotKeyNotRegisteredInSubNet  = errors.New("HotKeyNotRegisteredInSubNet")
-	ErrNotEnoughStakeToSetWeights   = errors.New("NotEnoughStakeToSetWeights")
-	ErrWeightVecNotEqualSize        = errors.New("WeightVecNotEqualSize")
-	ErrDuplicateUids                = errors.New("DuplicateUids")
-	ErrUidVecContainInvalidOne      = errors.New("UidVecContainInvalidOne")
-	ErrWeightVecLengthIsLow         = errors.New("WeightVecLengthIsLow")
-	ErrMaxWeightExceeded            = errors.New("MaxWeightExceeded")
+	// ErrSettingWeightsTooFast is SubtensorModule's SettingWeightsTooFast error.
+	ErrSettingWeightsTooFast = errors.New("SettingWeightsTooFast")
+	// ErrCommittingWeightsTooFast is SubtensorModule's CommittingWeightsTooFast error.
+	ErrCommittingWeightsTooFast = errors.New("CommittingWeightsTooFast")
+	// ErrNeuronNoValidatorPermit is SubtensorModule's NeuronNoValidatorPermit error.
+	ErrNeuronNoValidatorPermit = errors.New("NeuronNoValidatorPermit")
+	// ErrIncorrectWeightVersionKey is SubtensorModule's IncorrectWeightVersionKey error.
+	ErrIncorrectWeightVersionKey = errors.New("IncorrectWeightVersionKey")
+	// ErrCommitRevealEnabled is SubtensorModule's CommitRevealEnabled error.
+	ErrCommitRevealEnabled = errors.New("CommitRevealEnabled")
+	// ErrCommitRevealDisabled is SubtensorModule's CommitRevealDisabled error.
+	ErrCommitRevealDisabled = errors.New("CommitRevealDisabled")
+	// ErrHotKeyNotRegisteredInSubNet is SubtensorModule's HotKeyNotRegisteredInSubNet error.
+	ErrHotKeyNotRegisteredInSubNet = errors.New("HotKeyNotRegisteredInSubNet")
+	// ErrNotEnoughStakeToSetWeights is SubtensorModule's NotEnoughStakeToSetWeights error.
+	ErrNotEnoughStakeToSetWeights = errors.New("NotEnoughStakeToSetWeights")
+	// ErrWeightVecNotEqualSize is SubtensorModule's WeightVecNotEqualSize error.
+	ErrWeightVecNotEqualSize = errors.New("WeightVecNotEqualSize")
+	// ErrDuplicateUids is SubtensorModule's DuplicateUids error.
+	ErrDuplicateUids = errors.New("DuplicateUids")
+	// ErrUidVecContainInvalidOne is SubtensorModule's UidVecContainInvalidOne error.
+	ErrUidVecContainInvalidOne = errors.New("UidVecContainInvalidOne")
+	// ErrWeightVecLengthIsLow is SubtensorModule's WeightVecLengthIsLow error.
+	ErrWeightVecLengthIsLow = errors.New("WeightVecLengthIsLow")
+	// ErrMaxWeightExceeded is SubtensorModule's MaxWeightExceeded error.
+	ErrMaxWeightExceeded = errors.New("MaxWeightExceeded")
+	// ErrUidsLengthExceedUidsInSubNet is SubtensorModule's UidsLengthExceedUidsInSubNet error.
 	ErrUidsLengthExceedUidsInSubNet = errors.New("UidsLengthExceedUidsInSubNet")
-	ErrSubNetworkDoesNotExist       = errors.New("SubNetworkDoesNotExist")
-	ErrMechanismDoesNotExist        = errors.New("MechanismDoesNotExist")
-	ErrTooManyUnrevealedCommits     = errors.New("TooManyUnrevealedCommits")
-	ErrNoWeightsCommitFound         = errors.New("NoWeightsCommitFound")
-	ErrRevealTooEarly               = errors.New("RevealTooEarly")
-	ErrExpiredWeightCommit          = errors.New("ExpiredWeightCommit")
-	ErrInvalidRevealCommitHash      = errors.New("InvalidRevealCommitHashNotMatch")
+	// ErrSubNetworkDoesNotExist is SubtensorModule's SubNetworkDoesNotExist error.
+	ErrSubNetworkDoesNotExist = errors.New("SubNetworkDoesNotExist")
+	// ErrMechanismDoesNotExist is SubtensorModule's MechanismDoesNotExist error.
+	ErrMechanismDoesNotExist = errors.New("MechanismDoesNotExist")
+	// ErrTooManyUnrevealedCommits is SubtensorModule's TooManyUnrevealedCommits error.
+	ErrTooManyUnrevealedCommits = errors.New("TooManyUnrevealedCommits")
+	// ErrNoWeightsCommitFound is SubtensorModule's NoWeightsCommitFound error.
+	ErrNoWeightsCommitFound = errors.New("NoWeightsCommitFound")
+	// ErrRevealTooEarly is SubtensorModule's RevealTooEarly error.
+	ErrRevealTooEarly = errors.New("RevealTooEarly")
+	// ErrExpiredWeightCommit is SubtensorModule's ExpiredWeightCommit error.
+	ErrExpiredWeightCommit = errors.New("ExpiredWeightCommit")
+	// ErrInvalidRevealCommitHash is SubtensorModule's InvalidRevealCommitHashNotMatch error.
+	ErrInvalidRevealCommitHash = errors.New("InvalidRevealCommitHashNotMatch")
+	// ErrIncorrectCommitRevealVersion is SubtensorModule's IncorrectCommitRevealVersion error.
 	ErrIncorrectCommitRevealVersion = errors.New("IncorrectCommitRevealVersion")
-	ErrInvalidRevealRound           = errors.New("InvalidRevealRound")
-	ErrCanNotSetRootNetworkWeights  = errors.New("CanNotSetRootNetworkWeights")
+	// ErrInvalidRevealRound is SubtensorModule's InvalidRevealRound error.
+	ErrInvalidRevealRound = errors.New("InvalidRevealRound")
+	// ErrCanNotSetRootNetworkWeights is SubtensorModule's CanNotSetRootNetworkWeights error.
+	ErrCanNotSetRootNetworkWeights = errors.New("CanNotSetRootNetworkWeights")
 )
 
 // Sentinel errors for transaction-level outcomes that are not pallet errors.
