@@ -276,8 +276,9 @@ func chainSetRun(ctx context.Context, f chainSetFlags, stdout, stderr io.Writer)
 		}
 		fmt.Fprintf(stderr, ": %s\n", res.Outcome())
 		if out.SaltFile != "" {
-			fmt.Fprintf(stderr, "salt kept in %s; reveal with: subnetd chain reveal --chain %s --netuid %d --salt-dir %s\n",
-				out.SaltFile, f.url, f.netuid, f.saltDir)
+			fmt.Fprintf(stderr, "salt kept in %s; reveal in the window with: subnetd chain reveal --chain %s --netuid %d "+
+				"--wallet.path %s --wallet.name %s --wallet.hotkey %s --salt-dir %s\n",
+				out.SaltFile, f.url, f.netuid, f.walletPath, f.walletName, f.walletHotkey, f.saltDir)
 		}
 	}
 	return err
