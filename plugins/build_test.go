@@ -2,14 +2,24 @@ package plugins_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
 	"github.com/subnetd/subnetd/plugins"
+	"github.com/subnetd/subnetd/runtime"
 )
 
 func TestBuild(t *testing.T) {
@@ -58,5 +68,289 @@ func TestBench(t *testing.T) {
 	}
 	if rep.InstantiateNs >= rep.WasmNsPerCall {
 		t.Fatalf("instantiation (%v ns) cannot exceed the whole call (%v ns)", rep.InstantiateNs, rep.WasmNsPerCall)
+	}
+}
+
+// ---- AssemblyScript -----------------------------------------------------------------------
+
+// requireASC skips the test when the AssemblyScript compiler is not installed (scripts/install-asc.sh).
+func requireASC(t testing.TB) string {
+	t.Helper()
+	asc, err := plugins.FindASC("../pdk/assemblyscript")
+	if err != nil {
+		t.Skipf("AssemblyScript compiler not installed (run scripts/install-asc.sh): %v", err)
+	}
+	return asc
+}
+
+// numbersModule compiles pdk/assemblyscript/tests/numbers.ts and instantiates it with wazero.
+func numbersModule(t *testing.T) (api.Module, func(string, ...uint64) []uint64) {
+	asc := requireASC(t)
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "numbers.wasm")
+	cmd := exec.CommandContext(ctx, "node", asc, "tests/numbers.ts", "--outFile", out, "--runtime", "stub", "-O3",
+		"--use", "abort=assembly/index/onAbort")
+	cmd.Dir = "../pdk/assemblyscript"
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("asc: %v: %s", err, b)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wazero.NewRuntime(ctx)
+	t.Cleanup(func() { r.Close(ctx) })
+	_, err = r.NewHostModuleBuilder("subnetd").
+		NewFunctionBuilder().WithFunc(func(ctx context.Context, m api.Module, p, n uint32) {
+		b, _ := m.Memory().Read(p, n)
+		panic("abort: " + string(b))
+	}).Export("abort").
+		NewFunctionBuilder().WithFunc(func(uint32, uint32, uint32) {}).Export("log").
+		Instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := r.Instantiate(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(name string, args ...uint64) []uint64 {
+		res, err := mod.ExportedFunction(name).Call(ctx, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return res
+	}
+	return mod, call
+}
+
+func TestAssemblyScriptNumbers(t *testing.T) {
+	mod, call := numbersModule(t)
+	mem := mod.Memory()
+	str := func(res uint64) string {
+		b, ok := mem.Read(uint32(res>>32), uint32(res))
+		if !ok {
+			t.Fatal("result outside memory")
+		}
+		return string(b)
+	}
+	put := func(s string) (uint64, uint64) {
+		p := call("subnetd_alloc", uint64(len(s)))[0]
+		mem.Write(uint32(p), []byte(s))
+		return p, uint64(len(s))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var values []float64
+	for _, v := range []float64{0, 1, -1, 0.1, 0.3, 1e-6, 9.999999999999999e-7, 1e21, 9.999999999999999e20, 1e-7, 5e-324,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, 2.2250738585072014e-308, 2.225073858507201e-308, 1 << 53, 1<<53 + 2,
+		1 << 60, 123456789012345678, 0.7, 0.3 * 0.1, math.Exp(-1), 1e22, 1e23, 5e-7, 1.5e300, 4.35, 8123.45} {
+		values = append(values, v, -v)
+	}
+	for range 20000 {
+		values = append(values, math.Float64frombits(rng.Uint64()&^(0x7ff<<52)|uint64(rng.IntN(0x7ff))<<52)) // any finite
+	}
+	for range 5000 {
+		values = append(values, rng.Float64(), math.Exp(-20*rng.Float64()), float64(rng.IntN(100000))/100, rng.NormFloat64()*1e4)
+	}
+	for _, v := range values {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := str(call("format_f64", math.Float64bits(v))[0]); got != string(want) {
+			t.Fatalf("format %v (bits %#x): got %s, want %s", v, math.Float64bits(v), got, want)
+		}
+		for _, text := range []string{string(want), strconv.FormatFloat(v, 'e', rng.IntN(25), 64), strconv.FormatFloat(v, 'f', rng.IntN(30), 64)} {
+			p, n := put(text)
+			gotBits := call("parse_f64", p, n)[0]
+			st := call("parse_status")[0]
+			wantV, err := strconv.ParseFloat(text, 64)
+			wantStatus := uint64(0)
+			if err != nil {
+				wantStatus = 2 // range
+			}
+			if gotBits != math.Float64bits(wantV) || st>>32 != wantStatus || uint32(st) != uint32(len(text)) {
+				t.Fatalf("parse %q: got %v (bits %#x, status %#x), want %v (%v)", text, math.Float64frombits(gotBits), gotBits, st, wantV, err)
+			}
+		}
+	}
+	// Numbers with many digits, huge and tiny exponents, and halfway cases.
+	for _, text := range []string{"1e400", "-1e400", "1e-400", "2.4703282292062327e-324", "2.4703282292062328e-324",
+		"9007199254740993", "9007199254740993.0000000000000000000001", "0.1000000000000000055511151231257827021181583404541015625",
+		"0.1000000000000000055511151231257827021181583404541015624", "179769313486231580793728971405301e276",
+		"1" + strings.Repeat("0", 400) + "e-400", "0." + strings.Repeat("0", 300) + "1", "123456789012345678901234567890"} {
+		p, n := put(text)
+		gotBits := call("parse_f64", p, n)[0]
+		wantV, _ := strconv.ParseFloat(text, 64)
+		if gotBits != math.Float64bits(wantV) {
+			t.Fatalf("parse %q: got %v, want %v", text, math.Float64frombits(gotBits), wantV)
+		}
+	}
+	// Strings decode and re-encode as Go's encoding/json does.
+	for _, s := range []string{`"plain"`, `"<a&b>"`, `"tab\tnl\nq\"bs\\"`, `"\u0001\u001f\u007f"`, `"é中🙂"`, "\"bad \xff utf8\"",
+		`"\ud83d\ude42 pair"`, `"\ud800 lone"`, `"\u2028\u2029"`, `"\/slash"`, `"\b\f\r"`} {
+		var dec string
+		if err := json.Unmarshal([]byte(s), &dec); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(dec)
+		p, n := put(s)
+		if got := str(call("reencode_string", p, n)[0]); got != string(want) {
+			t.Errorf("string %s: got %s, want %s", s, got, want)
+		}
+	}
+}
+
+// loadScorer builds the scorer in dir and loads it into rt.
+func loadScorer(t *testing.T, rt *runtime.Runtime, dir string) *runtime.Scorer {
+	t.Helper()
+	ctx := context.Background()
+	name, _ := plugins.Name(dir)
+	path, err := plugins.Build(ctx, dir, plugins.TargetWasm, filepath.Join(t.TempDir(), name+".wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rt.Load(ctx, name, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestAssemblyScriptAgreesWithGo builds examples/scorers/quality (Go) and quality-as
+// (AssemblyScript) from source and checks that they return the same bytes, challenge and
+// Scores, on ordinary and hostile Rounds, over two rounds of state.
+func TestAssemblyScriptAgreesWithGo(t *testing.T) {
+	requireASC(t)
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	goS := loadScorer(t, rt, "../examples/scorers/quality")
+	asS := loadScorer(t, rt, "../examples/scorers/quality-as")
+
+	// Challenges agree for several seeds.
+	var body json.RawMessage
+	for i := range 5 {
+		r := runtime.Round{Netuid: 3, Block: uint64(100 + i), BlockHash: "0x00", Miners: []runtime.Miner{{UID: 1, Hotkey: "a"}}}
+		for j := range r.Seed {
+			r.Seed[j] = byte(i*31 + j*7)
+		}
+		req, meta, err := r.EncodeChallengeRequest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := goS.Challenge(ctx, req, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := asS.Challenge(ctx, req, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(g.Output) != string(a.Output) {
+			t.Fatalf("seed %d: challenges differ:\n go %s\n as %s", i, g.Output, a.Output)
+		}
+		c, err := runtime.ParseChallenge(g.Output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = c.Body
+	}
+	var task struct{ Numbers []float64 }
+	if err := json.Unmarshal(body, &task); err != nil {
+		t.Fatal(err)
+	}
+	want := 0.0
+	for _, v := range task.Numbers {
+		want += v
+	}
+	f := func(v float64) string { b, _ := json.Marshal(v); return string(b) }
+	answers := []string{
+		`{"answer":` + f(want) + `}`,              // exact
+		`{"answer":` + f(want*1.01) + `}`,         // 1% off
+		`{"answer":` + f(want*1.5) + `}`,          // way off
+		`{"answer":"many"}`,                       // not a number
+		``,                                        // timed out (status 408)
+		`null`,                                    // answered null
+		`{"answer":null}`,                         // null answer
+		`{"ANSWER":` + f(want) + `}`,              // Go matches keys case-insensitively
+		`{"an\u017fwer":` + f(want-1) + `}`,       // ... and folds ſ to s
+		`{"answer":1,"answer":` + f(want) + `}`,   // the last one wins
+		`{"answer":"x","answer":` + f(want) + `}`, // a wrong type anywhere is an error
+		`{"answer":1e400}`,                        // overflows float64
+		`{"answer":-0}`,                           // negative zero
+		`{"answer":1e-320}`,                       // subnormal
+		`{"answer":123456789012345678901234567890.5e-20}`,
+		`[1,2,3]`,
+		`"just text"`,
+		`{"deep":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,"answer":` + f(want+0.25) + `}`,
+		`{"answer":` + f(want) + `,"text":"<b>&amp;\u2028</b>"}`,
+	}
+	round := func(answers []string, hot func(int) string, state []byte) ([]byte, runtime.RoundMeta) {
+		r := runtime.Round{Netuid: 3, Block: 104, BlockHash: "0x00", Challenge: body, State: state}
+		for i, a := range answers {
+			m := runtime.Miner{UID: uint16(i * 3), Hotkey: hot(i), Stake: float64(i) / 3, Status: 200, LatencyMs: 100 + float64(i)/7, Response: json.RawMessage(a)}
+			if a == "" {
+				m.Status, m.LatencyMs = 408, 12000
+			}
+			r.Miners = append(r.Miners, m)
+		}
+		b, meta, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, meta
+	}
+	same := func(name string, b []byte, meta runtime.RoundMeta) []byte {
+		t.Helper()
+		g, gerr := goS.Score(ctx, b, meta)
+		a, aerr := asS.Score(ctx, b, meta)
+		if (gerr == nil) != (aerr == nil) {
+			t.Fatalf("%s: go error %v, as error %v", name, gerr, aerr)
+		}
+		if gerr != nil {
+			return nil
+		}
+		if string(g.Output) != string(a.Output) {
+			t.Fatalf("%s: Scores differ:\n go %s\n as %s", name, g.Output, a.Output)
+		}
+		return g.Scores.State
+	}
+	hot := func(i int) string { return fmt.Sprintf("5Hot<%d>&\u2028é", i) }
+	b, meta := round(answers, hot, nil)
+	state := same("round 1", b, meta)
+	if len(state) == 0 {
+		t.Fatal("no state after round 1")
+	}
+	// Round 2 carries the state; two miners re-registered under new hotkeys and everyone answers differently.
+	hot2 := func(i int) string {
+		if i == 2 || i == 7 {
+			return "new"
+		}
+		return hot(i)
+	}
+	b, meta = round(append(answers[3:], answers[:3]...), hot2, state)
+	same("round 2", b, meta)
+	// Unreadable state: both start fresh.
+	b, meta = round(answers[:4], hot, []byte("not json"))
+	same("bad state", b, meta)
+	// No challenge: both fail the round.
+	r := runtime.Round{Miners: []runtime.Miner{{UID: 1, Status: 200, Response: json.RawMessage(`{"answer":1}`)}}}
+	b, meta, _ = r.Encode()
+	same("no challenge", b, meta)
+	// The synthetic benchmark Rounds agree too.
+	for _, n := range []int{0, 1, 300} {
+		b, meta, err := plugins.SyntheticRound(ctx, goS, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(fmt.Sprintf("synthetic %d", n), b, meta)
 	}
 }

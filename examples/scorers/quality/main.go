@@ -26,6 +26,9 @@ const (
 	taskLen = 16
 	// alpha is the weight of this round in the quality average.
 	alpha = 0.3
+	// keep is the weight of the past, 1 - alpha, written out as the float64 nearest 0.7 so
+	// that every port uses the same constant rather than its own arithmetic.
+	keep = 0.7
 	// timeoutMs is the per-miner deadline the challenge asks for.
 	timeoutMs = 12000
 )
@@ -114,7 +117,7 @@ func Score(r pdk.Round) (pdk.Scores, error) {
 		q := quality(m, want)
 		ema := q
 		if p, ok := prev[m.UID]; ok && p.Hotkey == m.Hotkey {
-			ema = alpha*q + (1-alpha)*p.EMA
+			ema = float64(alpha*q) + float64(keep*p.EMA) // float64(): no fused multiply-add
 		}
 		next = append(next, past{UID: m.UID, Hotkey: m.Hotkey, EMA: ema})
 		out.Scores = append(out.Scores, pdk.Score{UID: m.UID, Score: ema})
@@ -142,7 +145,43 @@ func quality(m pdk.Miner, want float64) float64 {
 		return 0
 	}
 	rel := math.Abs(got-want) / math.Max(1, math.Abs(want))
-	return math.Exp(-20 * rel)
+	return expNeg(-20 * rel)
+}
+
+// Constants of expNeg, given by their bits so every language reads the same values.
+var (
+	log2e = math.Float64frombits(0x3ff71547652b82fe) // log2(e) rounded
+	ln2Hi = math.Float64frombits(0x3fe62e42fee00000) // ln 2, high part (k*ln2Hi is exact for |k| < 2^11)
+	ln2Lo = math.Float64frombits(0x3dea39ef35793c76) // ln 2 - ln2Hi
+)
+
+// expNeg returns e^x for x <= 0, computed with +, -, *, / and floor only, each rounded once
+// (the float64() conversions forbid fused multiply-add), so the AssemblyScript port in
+// examples/scorers/quality-as and this Go code give the same bits. Library exponentials may
+// differ in the last bit between languages and even between CPUs (Go's math.Exp is assembly on
+// amd64 and pure Go in Wasm).
+//
+//	k = floor(x·log2e + 1/2)                 e^x = 2^k · e^r
+//	r = (x − k·ln2Hi) − k·ln2Lo              |r| ≤ 0.35
+//	p = 1 + r(1 + r/2(1 + r/3(… (1 + r/14)))) Taylor series to r^14/14!, error < 2^-60
+//	e^x = p · 2^k                            in two steps below 2^-1022, rounding once
+func expNeg(x float64) float64 {
+	if x < -745.5 {
+		return 0 // below half the smallest float64
+	}
+	if x > 0 {
+		x = 0 // callers pass x <= 0; clamp so the scaling below stays in range
+	}
+	k := math.Floor(float64(x*log2e) + 0.5)
+	r := float64(x-float64(k*ln2Hi)) - float64(k*ln2Lo)
+	p := 1.0
+	for i := 14; i >= 1; i-- {
+		p = 1 + float64(p*r)/float64(i)
+	}
+	if k < -1021 {
+		return float64(p*math.Ldexp(1, int(k)+54)) * math.Ldexp(1, -54)
+	}
+	return p * math.Ldexp(1, int(k))
 }
 
 func main() { pdk.Main() }
