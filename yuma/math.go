@@ -137,20 +137,6 @@ func divideCols(m sparse, colSum []fx) {
 	}
 }
 
-// filterRows keeps the entries of every row for which keep(i, e) is true,
-// reusing the row storage.
-func filterRows(m sparse, keep func(i int, e entry) bool) {
-	for i, row := range m {
-		out := row[:0]
-		for _, e := range row {
-			if keep(i, e) {
-				out = append(out, e)
-			}
-		}
-		m[i] = out
-	}
-}
-
 // medianScratch holds the three index buffers weightedMedian rotates
 // through, so that a whole column sweep allocates nothing.
 type medianScratch struct {
