@@ -176,9 +176,13 @@ func (d *DB) Modules(ctx context.Context, fn func(Module) error) error {
 // names must have been stored with PutModule. When Append returns nil the round is durable.
 func (d *DB) Append(ctx context.Context, r *Round) error {
 	r.Seal()
-	for name, doc := range map[string][]byte{"limits": r.Limits, "weights": r.Weights, "preview": r.Preview, "tx": r.Tx, "logs": r.Logs} {
-		if len(doc) > 0 && !json.Valid(doc) {
-			return fmt.Errorf("record round (subnet %d, block %d): %s is not valid JSON", r.Netuid, r.Block, name)
+	docs := []struct {
+		name string
+		doc  []byte
+	}{{"limits", r.Limits}, {"weights", r.Weights}, {"preview", r.Preview}, {"tx", r.Tx}, {"logs", r.Logs}}
+	for _, d := range docs {
+		if len(d.doc) > 0 && !json.Valid(d.doc) {
+			return fmt.Errorf("record round (subnet %d, block %d): %s is not valid JSON", r.Netuid, r.Block, d.name)
 		}
 	}
 	d.mu.Lock()

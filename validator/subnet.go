@@ -278,10 +278,15 @@ func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 		if err == nil {
 			uid := findUID(mg, s.hotkey)
 			if mg.Block >= s.due(mg, uid) {
-				if _, err := s.RunRound(ctx); err != nil && ctx.Err() == nil {
-					s.log.Error("round failed", "err", err)
+				// The round runs to its end even when shutdown begins, so it is recorded: its context
+				// is detached from ctx's cancellation and bounded by the round's own deadlines.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.roundBound())
+				_, err := s.RunRound(rctx)
+				cancel()
+				if err == nil {
+					continue
 				}
-				continue
+				s.log.Error("round failed before it could be recorded", "err", err)
 			}
 		} else if ctx.Err() == nil {
 			s.metrics.chainError(s.cfg.Netuid, "metagraph")
@@ -293,6 +298,12 @@ func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 		case <-t.C:
 		}
 	}
+}
+
+// roundBound is the longest a round may take: the miners' deadline, two scorer calls and a
+// margin for the chain and the records.
+func (s *Subnet) roundBound() time.Duration {
+	return s.cfg.Timeout + 2*time.Second + 2*s.rt.Limits().Timeout + time.Minute
 }
 
 func findUID(mg *chain.Metagraph, hotkey string) int {
