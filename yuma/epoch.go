@@ -123,96 +123,16 @@ func Epoch(in *Input) (*Output, error) {
 	if in.LastStepBlock != 0 {
 		lastTempo = satAdd(in.LastStepBlock, 1)
 	}
-	var dividends []fx
+	var dividends, upscale []fx // upscale: column maxima for original Yuma's max-upscaled storage
 	var ema sparse
-	var upscale []fx // column maxima for original Yuma's max-upscaled storage
 	if p.Yuma3On {
-		bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar, nil, true)
-		ema = computeBondsYuma3(&p, wb, bonds, consensus, n, ar)
-		norm := cloneSparse(ema, ar)
-		colNormalize(norm, n)
-		tbv := make([]fx, n)
-		for i, row := range norm {
-			var s fx
-			for _, e := range row {
-				if int(e.col) < len(incentive) {
-					if v := e.val.Mul(incentive[e.col]); v != 0 {
-						s = s.Add(v)
-					}
-				}
-			}
-			tbv[i] = s
-		}
-		dividends = make([]fx, n)
-		for i := range dividends {
-			if v, ok := tbv[i].CheckedMul(activeStake[i]); ok {
-				dividends[i] = v
-			}
-		}
-		normalize(dividends)
+		ema, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, ar)
 	} else {
-		// The chain's column normalisations are two passes each (column
-		// sums, then divisions); the sums are accumulated in the pass that
-		// produces each matrix, in the same row order.
-		bondSum := make([]fx, n)
-		bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar, bondSum, false)
-		divideCols(bonds, bondSum)
-		// ΔB = W_b ∘ S, computed in place: W_b is not read again.
-		delta, deltaSum := wb, make([]fx, n)
-		for i, row := range delta {
-			for k := range row {
-				v := row[k].val.Mul(activeStake[i])
-				row[k].val = v
-				if int(row[k].col) < n {
-					deltaSum[row[k].col] = deltaSum[row[k].col].Add(v)
-				}
-			}
-		}
-		divideCols(delta, deltaSum)
-		emaSum := make([]fx, n)
-		ema = matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, ar, emaSum)
-		// One pass: normalise the EMA columns, dividends d_i = Σ_j b_ij·I_j,
-		// and the column maxima for the max-upscaled storage.
-		dividends = make([]fx, n)
-		upscale = make([]fx, n)
-		for i, row := range ema {
-			var acc fx
-			for k, e := range row {
-				v := e.val
-				if emaSum[e.col] != 0 {
-					v = v.SafeDiv(emaSum[e.col])
-				}
-				row[k].val = v
-				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
-				if upscale[e.col] < v {
-					upscale[e.col] = v
-				}
-			}
-			dividends[i] = acc
-		}
-		normalize(dividends)
+		ema, dividends, upscale = originalBonds(&p, nrn, wb, incentive, activeStake, lastTempo, ar)
 	}
 
 	// Emission split.
-	combined := make([]fx, n)
-	for i := range combined {
-		combined[i] = incentive[i].Add(dividends[i])
-	}
-	emissionSum := sum(combined)
-	serverNorm := slices.Clone(incentive)
-	validatorNorm := slices.Clone(dividends)
-	combinedNorm := slices.Clone(combined)
-	normalizeBy(serverNorm, emissionSum)
-	normalizeBy(validatorNorm, emissionSum)
-	normalize(combinedNorm)
-	if emissionSum == 0 {
-		src := activeStake
-		if sum(activeStake) == 0 {
-			src = stake
-		}
-		validatorNorm = slices.Clone(src)
-		combinedNorm = slices.Clone(src)
-	}
+	serverNorm, validatorNorm, combinedNorm := splitEmission(incentive, dividends, activeStake, stake)
 
 	out := &Output{
 		Active:            active,
@@ -248,6 +168,112 @@ func Epoch(in *Input) (*Output, error) {
 		out.Bonds[i] = row
 	}
 	return out, nil
+}
+
+// splitEmission normalises incentive and dividends over their combined sum
+// (a 50/50 miner/validator split when both are non-zero); when nothing was
+// earned, validators get everything by active stake, or by stake when no
+// stake is active.
+func splitEmission(incentive, dividends, activeStake, stake []fx) (server, validator, combined []fx) {
+	combined = make([]fx, len(incentive))
+	for i := range combined {
+		combined[i] = incentive[i].Add(dividends[i])
+	}
+	emissionSum := sum(combined)
+	server = slices.Clone(incentive)
+	validator = slices.Clone(dividends)
+	normalizeBy(server, emissionSum)
+	normalizeBy(validator, emissionSum)
+	normalize(combined)
+	if emissionSum == 0 {
+		src := activeStake
+		if sum(activeStake) == 0 {
+			src = stake
+		}
+		validator = slices.Clone(src)
+		combined = slices.Clone(src)
+	}
+	return server, validator, combined
+}
+
+// yuma3Bonds is the Yuma3 branch: bonds read as u16 proportions, the
+// (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
+// times active stake. The EMA bonds are stored as they are.
+func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, ar *arena) (sparse, []fx) {
+	n := len(nrn)
+	bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar, nil, true)
+	ema := computeBondsYuma3(p, wb, bonds, consensus, n, ar)
+	norm := cloneSparse(ema, ar)
+	colNormalize(norm, n)
+	tbv := make([]fx, n)
+	for i, row := range norm {
+		var s fx
+		for _, e := range row {
+			if int(e.col) < len(incentive) {
+				if v := e.val.Mul(incentive[e.col]); v != 0 {
+					s = s.Add(v)
+				}
+			}
+		}
+		tbv[i] = s
+	}
+	dividends := make([]fx, n)
+	for i := range dividends {
+		if v, ok := tbv[i].CheckedMul(activeStake[i]); ok {
+			dividends[i] = v
+		}
+	}
+	normalize(dividends)
+	return ema, dividends
+}
+
+// originalBonds is the original Yuma branch: bonds read as u16 integers and
+// column-normalised, ΔB = W_b ∘ S column-normalised, the fixed-alpha EMA
+// column-normalised, and dividends d_i = Σ_j b_ij·I_j. It also returns the
+// column maxima the stored (max-upscaled) bonds are divided by.
+func originalBonds(p *Params, nrn []Neuron, wb sparse, incentive, activeStake []fx, lastTempo uint64, ar *arena) (sparse, []fx, []fx) {
+	n := len(nrn)
+	// The chain's column normalisations are two passes each (column
+	// sums, then divisions); the sums are accumulated in the pass that
+	// produces each matrix, in the same row order.
+	bondSum := make([]fx, n)
+	bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar, bondSum, false)
+	divideCols(bonds, bondSum)
+	// ΔB = W_b ∘ S, computed in place: W_b is not read again.
+	delta, deltaSum := wb, make([]fx, n)
+	for i, row := range delta {
+		for k := range row {
+			v := row[k].val.Mul(activeStake[i])
+			row[k].val = v
+			if int(row[k].col) < n {
+				deltaSum[row[k].col] = deltaSum[row[k].col].Add(v)
+			}
+		}
+	}
+	divideCols(delta, deltaSum)
+	emaSum := make([]fx, n)
+	ema := matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, ar, emaSum)
+	// One pass: normalise the EMA columns, dividends d_i = Σ_j b_ij·I_j,
+	// and the column maxima for the max-upscaled storage.
+	dividends := make([]fx, n)
+	upscale := make([]fx, n)
+	for i, row := range ema {
+		var acc fx
+		for k, e := range row {
+			v := e.val
+			if emaSum[e.col] != 0 {
+				v = v.SafeDiv(emaSum[e.col])
+			}
+			row[k].val = v
+			acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
+			if upscale[e.col] < v {
+				upscale[e.col] = v
+			}
+		}
+		dividends[i] = acc
+	}
+	normalize(dividends)
+	return ema, dividends, upscale
 }
 
 // fixedAlpha is 1 - BondsMovingAverage/1e6 (the I64F64 quotient floored to I32F32).
