@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/chain/timelock"
 	"github.com/subnetd/subnetd/dendrite"
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/runtime"
@@ -566,7 +567,15 @@ func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid 
 	call := chain.WeightsCall{Netuid: s.cfg.Netuid, Mecid: s.cfg.Mecid, UIDs: em.UIDs, Values: em.Weights, VersionKey: vk}
 	var kind string
 	var tx chain.TxResult
-	if mg.Hyperparams.CommitRevealEnabled {
+	if mg.Hyperparams.CommitRevealEnabled && mg.Hyperparams.CommitRevealVersion > 0 {
+		// As the SDK does: timelocked where the runtime has it, the hash commit otherwise.
+		kind = "commit_timelocked_weights"
+		tx, err = s.commitTimelocked(ctx, mg, call)
+		if errors.Is(err, chain.ErrNotAvailable) {
+			kind = "commit_weights"
+			tx, err = s.commit(ctx, mg, call)
+		}
+	} else if mg.Hyperparams.CommitRevealEnabled {
 		kind = "commit_weights"
 		tx, err = s.commit(ctx, mg, call)
 	} else {
@@ -612,6 +621,27 @@ func (s *Subnet) commit(ctx context.Context, mg *chain.Metagraph, call chain.Wei
 	s.pending = append(s.pending, pendingReveal{call: call, salt: salt, first: first, last: last})
 	s.mu.Unlock()
 	return tx, nil
+}
+
+// commitTimelocked encrypts call to the drand round the SDK would choose (the chain decrypts and
+// applies it itself) and submits it. The payload format follows the runtime's commit-reveal
+// version: 4 and later carry the hotkey, earlier ones the legacy layout.
+func (s *Subnet) commitTimelocked(ctx context.Context, mg *chain.Metagraph, call chain.WeightsCall) (chain.TxResult, error) {
+	hp := mg.Hyperparams
+	format := timelock.FormatLegacy
+	if hp.CommitRevealVersion >= 4 {
+		format = timelock.FormatV4
+	}
+	round := timelock.RevealRound(timelock.RevealSchedule{Netuid: chain.NetuidIndex(call.Netuid, call.Mecid), Tempo: hp.Tempo,
+		CurrentBlock: mg.Block, RevealPeriodEpochs: hp.RevealPeriodEpochs}, time.Now())
+	pub := s.key.PublicKey()
+	ct, err := timelock.BuildCommit(rand.Reader, timelock.CommitRequest{Format: format, Hotkey: pub[:], Uids: call.UIDs,
+		Weights: call.Values, VersionKey: call.VersionKey, RevealRound: round})
+	if err != nil {
+		return chain.TxResult{}, fmt.Errorf("timelocked commit: %w", err)
+	}
+	return s.chain.CommitTimelocked(ctx, s.key, chain.TimelockedCommit{Netuid: call.Netuid, Mecid: call.Mecid,
+		Ciphertext: ct, RevealRound: round, Version: hp.CommitRevealVersion})
 }
 
 // revealDue reveals every pending commit whose reveal window contains the current block and
