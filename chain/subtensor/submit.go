@@ -36,6 +36,9 @@ func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, ca
 	}
 }
 
+// errFutureNonce marks InvalidTransaction::Future.
+var errFutureNonce = errors.New("nonce from the future")
+
 // errBlockFull marks InvalidTransaction::ExhaustsResources.
 var errBlockFull = errors.New("block full (ExhaustsResources)")
 
@@ -463,7 +466,9 @@ func (c *Client) dryRunReason(ctx context.Context, rec *txRecord) (why error, su
 		return nil, false
 	}
 	why = rm.applyResultError(b, rec.isCommit)
-	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce)
+	// Not conclusive: a used nonce (it may have just landed) or a future one (it waits for an earlier
+	// transaction of the same account, which may be in the block being built).
+	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce) && !errors.Is(why, errFutureNonce)
 }
 
 // applyResultError decodes an ApplyExtrinsicResult (Result<Result<(), DispatchError>,
@@ -500,7 +505,7 @@ func validityError(b []byte, isCommit bool) error {
 	}
 	switch b[1] {
 	case 2:
-		return fmt.Errorf("%w: nonce from the future", chain.ErrInvalidTransaction)
+		return fmt.Errorf("%w: %w", chain.ErrInvalidTransaction, errFutureNonce)
 	case 3:
 		return fmt.Errorf("%w: the nonce was already used", chain.ErrStaleNonce)
 	case 4:

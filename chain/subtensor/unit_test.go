@@ -251,6 +251,7 @@ func TestRuntimeMeta_ApplyResultError(t *testing.T) {
 		{"01000711", chain.ErrRevealTooEarly},
 		{"010004", chain.ErrBadSignature},
 		{"010003", chain.ErrStaleNonce},
+		{"010002", errFutureNonce},
 		{"010100", chain.ErrInvalidTransaction},
 		{"000102", nil}, // BadOrigin: a dispatch error without a sentinel
 	} {
