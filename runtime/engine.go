@@ -50,6 +50,8 @@ type instance interface {
 	// puts the yield mark (meter.MarkExport) one meter.YieldInterval below.
 	gas() (int64, error)
 	setGas(v int64) error
+	// depth reads the meter's call depth counter (meter.DepthExport).
+	depth() (uint32, error)
 	close(ctx context.Context) error
 }
 

@@ -257,9 +257,12 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	res = &Result{}
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
-	var inst instance
+	var inst, live instance
 	defer func() {
 		res.Logs, res.LogsDropped = env.Log.Lines(), env.Log.Dropped()
+		if live != nil {
+			defer live.close(context.WithoutCancel(ctx))
+		}
 		if inst != nil {
 			// The counter decides first: a call whose counter went negative ran out of gas,
 			// whatever else happened after the last check (docs/METERING.md).
@@ -269,6 +272,9 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 				if left < 0 {
 					err = &GasError{Used: used, Limit: lim.Gas}
 				}
+			}
+			if d, derr := inst.depth(); err != nil && derr == nil && d > meter.MaxDepth && !errors.Is(err, ErrOutOfGas) {
+				err = fmt.Errorf("%w: wasm error: stack overflow (more than %d nested calls)", ErrTrap, meter.MaxDepth)
 			}
 		}
 		if err != nil && ctx.Err() != nil && !errors.Is(err, ErrOutOfGas) {
@@ -287,7 +293,7 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	if err != nil {
 		return res, fmt.Errorf("instantiate: %w", err)
 	}
-	defer i.close(context.WithoutCancel(ctx))
+	live = i // closed by the deferred function above, after the gas is read
 	// The wall-clock backstop: past the deadline (or once the caller cancels) the meter's next
 	// yield, at most meter.YieldInterval gas later, makes the guest trap.
 	if !s.rt.opts.noMeter {
@@ -364,7 +370,7 @@ func describe(err error, lim Limits, logs []hostfns.LogLine) error {
 			return fmt.Errorf("%w: call canceled", ErrTimeout)
 		}
 		return fmt.Errorf("%w: stopped after %s", ErrTimeout, lim.Timeout)
-	case errors.Is(err, ErrBadOutput), errors.Is(err, ErrInputTooLarge), errors.Is(err, ErrTimeout):
+	case errors.Is(err, ErrBadOutput), errors.Is(err, ErrInputTooLarge), errors.Is(err, ErrTimeout), errors.Is(err, ErrTrap):
 		return err
 	}
 	msg := firstLine(err.Error())

@@ -160,18 +160,20 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (ins
 	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}}
 	i.gasG, _ = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
 	i.markG, _ = mod.ExportedGlobal(meter.MarkExport).(api.MutableGlobal)
+	i.depthG = mod.ExportedGlobal(meter.DepthExport)
 	return i, nil
 }
 
 func (c *wazeroCompiled) close(ctx context.Context) error { return c.cm.Close(ctx) }
 
 type wazeroInstance struct {
-	mod   api.Module
-	env   *hostfns.Env
-	fns   map[string]api.Function
-	stack [2]uint64
-	gasG  api.MutableGlobal // nil when the module is not metered
-	markG api.MutableGlobal
+	mod    api.Module
+	env    *hostfns.Env
+	fns    map[string]api.Function
+	stack  [2]uint64
+	gasG   api.MutableGlobal // nil when the module is not metered
+	markG  api.MutableGlobal
+	depthG api.Global
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64) ([]uint64, error) {
@@ -198,6 +200,13 @@ func (i *wazeroInstance) gas() (int64, error) {
 		return 0, errNotMetered
 	}
 	return int64(i.gasG.Get()), nil
+}
+
+func (i *wazeroInstance) depth() (uint32, error) {
+	if i.depthG == nil {
+		return 0, errNotMetered
+	}
+	return uint32(i.depthG.Get()), nil
 }
 
 func (i *wazeroInstance) setGas(v int64) error {

@@ -34,6 +34,10 @@ const (
 	opI64ExtendU   = 0xad
 	opPrefixFC     = 0xfc
 	opRefFunc      = 0xd2
+	opI32Const     = 0x41
+	opI32Add       = 0x6a
+	opI32Sub       = 0x6b
+	opI32GtU       = 0x4b
 )
 
 // An insertion is code inserted before the byte at pos; at one pos they go in prio order.
@@ -188,7 +192,7 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		case opUnreachable:
 			next(false)
 		case opCall, opCallIndirect:
-			ins = append(ins, insertion{pos: at, kind: insSync}, insertion{pos: r.off, kind: insReload})
+			ins = append(ins, insertion{pos: at, kind: insSync, check: true}, insertion{pos: r.off, kind: insReload, check: true})
 			if in.op == opCall {
 				ins = append(ins, insertion{pos: at, end: r.off, kind: insReplace, repl: appendOp(nil, opCall, x.fn(in.index))})
 			}
@@ -237,11 +241,25 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		last = in.pos
 		switch in.kind {
 		case insLoad, insReload:
+			if in.check { // after a call: one frame less
+				out = appendOp(out, opGlobalGet, x.depth)
+				out = append(out, opI32Const, 0x01, opI32Sub)
+				out = appendOp(out, opGlobalSet, x.depth)
+			}
 			out = appendOp(out, opGlobalGet, gas)
 			out = appendOp(out, opLocalSet, g)
 		case insSync:
 			out = appendOp(out, opLocalGet, g)
 			out = appendOp(out, opGlobalSet, gas)
+			if in.check { // before a call: one frame more, at most MaxDepth
+				out = appendOp(out, opGlobalGet, x.depth)
+				out = append(out, opI32Const, 0x01, opI32Add)
+				out = appendOp(out, opGlobalSet, x.depth)
+				out = appendOp(out, opGlobalGet, x.depth)
+				out = append(out, opI32Const)
+				out = appendS64(out, MaxDepth)
+				out = append(out, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
+			}
 		case insCharge:
 			out = appendCharge(out, x, g, in)
 			points++

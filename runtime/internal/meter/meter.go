@@ -15,6 +15,10 @@ const (
 	// checked point compares the counter with it. The host keeps it at or above zero, so a
 	// negative counter always reaches the host.
 	MarkExport = "subnetd_gas_mark"
+	// DepthExport is the mutable i32 global counting the calls in progress. A call that
+	// would make it exceed MaxDepth traps with the counter already past MaxDepth, which is
+	// how the host tells a stack overflow from other traps.
+	DepthExport = "subnetd_depth"
 	// StartExport is the module's start function, when it had one. The start section is
 	// removed so that the host can set the budget first and then run it under that budget.
 	StartExport = "subnetd_start"
@@ -27,6 +31,11 @@ const (
 	YieldModule = "subnetd"
 	YieldName   = "meter_yield"
 )
+
+// MaxDepth is the deepest call nesting the meter allows: a call that would go deeper traps
+// (unreachable) at the same call on every engine, before any engine's own stack runs out.
+// Every call counts one, whatever its frame size.
+const MaxDepth = 4096
 
 // YieldInterval is the gas between two yields of a running guest.
 const YieldInterval = 1 << 24
@@ -81,7 +90,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 	if err != nil {
 		return nil, info, err
 	}
-	for _, name := range []string{GasExport, MarkExport, StartExport} {
+	for _, name := range []string{GasExport, MarkExport, DepthExport, StartExport} {
 		if m.exportNames[name] {
 			return nil, info, fmt.Errorf("%w: the module already exports %q, a name the meter reserves", ErrUnsupported, name)
 		}
@@ -91,6 +100,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 		yield:     m.importedFuncs,
 		gas:       m.importedGlobals + m.definedGlobals,
 		mark:      m.importedGlobals + m.definedGlobals + 1,
+		depth:     m.importedGlobals + m.definedGlobals + 2,
 		imported:  m.importedFuncs,
 	}
 	out := append([]byte(nil), wasm[:8]...)
@@ -116,6 +126,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 			nb, err = rewriteGlobals(body, ids)
 			nb = append(nb, 0x7e, 0x01, 0x42, 0x00, 0x0b) // gas: (mut i64) (i64.const 0)
 			nb = append(nb, 0x7e, 0x01, 0x42, 0x00, 0x0b) // mark: (mut i64) (i64.const 0)
+			nb = append(nb, 0x7f, 0x01, 0x41, 0x00, 0x0b) // depth: (mut i32) (i32.const 0)
 		case secExport:
 			nb, err = rewriteExports(body, ids, m.hasStart)
 			nb = appendName(nb, GasExport)
@@ -124,6 +135,9 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 			nb = appendName(nb, MarkExport)
 			nb = append(nb, 0x03)
 			nb = appendU32(nb, ids.mark)
+			nb = appendName(nb, DepthExport)
+			nb = append(nb, 0x03)
+			nb = appendU32(nb, ids.depth)
 			if m.hasStart {
 				nb = appendName(nb, StartExport)
 				nb = append(nb, 0x00)
@@ -186,7 +200,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 
 // ids are the indices the meter allocates, and the renumbering of functions.
 type ids struct {
-	yieldType, yield, gas, mark, imported uint32
+	yieldType, yield, gas, mark, depth, imported uint32
 }
 
 // fn renumbers a function index: defined functions move up by one for the added import.
@@ -426,7 +440,7 @@ func (m *module) parseExports(r *reader) error {
 }
 
 // rewriteGlobals renumbers ref.func in the global initialisers and returns the section body
-// without its count, plus the new count; the caller appends the meter's two globals.
+// with the new count; the caller appends the meter's three globals.
 func rewriteGlobals(body []byte, x ids) ([]byte, error) {
 	r := &reader{b: body}
 	var n uint32
@@ -436,7 +450,7 @@ func rewriteGlobals(body []byte, x ids) ([]byte, error) {
 			return nil, err
 		}
 	}
-	out := appendU32(nil, n+2)
+	out := appendU32(nil, n+3)
 	for i := uint32(0); i < n; i++ {
 		t, err := r.bytes(2) // valtype, mutability
 		if err != nil {
@@ -460,7 +474,7 @@ func rewriteExports(body []byte, x ids, hasStart bool) ([]byte, error) {
 			return nil, err
 		}
 	}
-	out := appendU32(nil, n+2+boolU32(hasStart))
+	out := appendU32(nil, n+3+boolU32(hasStart))
 	for i := uint32(0); i < n; i++ {
 		name, err := r.name()
 		if err != nil {

@@ -1,0 +1,241 @@
+//go:build wasmtime
+
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/subnetd/subnetd/runtime"
+)
+
+// engines loads one scorer on both engines, with the same limits.
+type enginePair struct {
+	wz, wt *runtime.Scorer
+}
+
+func loadBoth(t *testing.T, lim runtime.Limits, name string, wasm []byte) enginePair {
+	t.Helper()
+	ctx := context.Background()
+	var p enginePair
+	for _, eng := range []runtime.Engine{runtime.EngineWazero, runtime.EngineWasmtime} {
+		rt, err := runtime.New(ctx, runtime.Config{Engine: eng, Limits: lim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rt.Close(ctx) })
+		if rt.Engine() != eng {
+			t.Fatalf("runtime for %s reports %s", eng, rt.Engine())
+		}
+		s := load(t, rt, name, wasm)
+		if eng == runtime.EngineWazero {
+			p.wz = s
+		} else {
+			p.wt = s
+		}
+	}
+	return p
+}
+
+// outcome is what must be identical on both engines: the bytes, the gas and the error class.
+type outcome struct {
+	output []byte
+	gas    uint64
+	err    error
+}
+
+func (o outcome) String() string {
+	return fmt.Sprintf("gas=%d err=%v output=%.80q", o.gas, o.err, o.output)
+}
+
+func score(s *runtime.Scorer, round []byte, meta runtime.RoundMeta) outcome {
+	res, err := s.Score(context.Background(), round, meta)
+	var o outcome
+	if res != nil {
+		o.output, o.gas = res.Output, res.GasUsed
+	}
+	o.err = err
+	return o
+}
+
+var sentinels = []error{runtime.ErrOutOfGas, runtime.ErrTimeout, runtime.ErrTrap, runtime.ErrBadOutput, runtime.ErrNoChallenge}
+
+// sameOutcome reports how two outcomes differ, or "".
+func sameOutcome(a, b outcome) string {
+	if !bytes.Equal(a.output, b.output) {
+		return "output differs"
+	}
+	if a.gas != b.gas {
+		return fmt.Sprintf("gas differs: %d vs %d", a.gas, b.gas)
+	}
+	if (a.err == nil) != (b.err == nil) {
+		return "one failed"
+	}
+	for _, s := range sentinels {
+		if errors.Is(a.err, s) != errors.Is(b.err, s) {
+			return fmt.Sprintf("only one is %v", s)
+		}
+	}
+	var ga, gb *runtime.GasError
+	if errors.As(a.err, &ga) != errors.As(b.err, &gb) || (ga != nil && *ga != *gb) {
+		return "gas errors differ"
+	}
+	return ""
+}
+
+// randomRound draws a Round: miner count, uids, stakes, statuses, latencies, answers, seed,
+// block time, and for the quality scorer a challenge answered with a spread of right and
+// wrong sums.
+func randomRound(r *rand.Rand, challenge json.RawMessage) runtime.Round {
+	rd := runtime.Round{Netuid: uint16(r.IntN(64)), Block: r.Uint64N(1 << 40), BlockHash: fmt.Sprintf("0x%064x", r.Uint64()),
+		BlockTimeMs: 1_600_000_000_000 + r.Int64N(1<<36), Challenge: challenge,
+		Validator: runtime.Validator{UID: uint16(r.IntN(256)), Hotkey: "5V"}}
+	for i := range rd.Seed {
+		rd.Seed[i] = byte(r.Uint32())
+	}
+	n := r.IntN(200)
+	used := map[uint16]bool{}
+	for len(rd.Miners) < n {
+		uid := uint16(r.IntN(1024))
+		if used[uid] {
+			continue
+		}
+		used[uid] = true
+		m := runtime.Miner{UID: uid, Hotkey: fmt.Sprintf("5M%d", uid), Stake: r.Float64() * 1e4,
+			Status: []int{200, 200, 200, 408, 503}[r.IntN(5)], LatencyMs: r.Float64() * 12000}
+		switch r.IntN(4) {
+		case 0:
+			m.Response = nil
+		case 1:
+			m.Response = json.RawMessage(fmt.Sprintf(`{"answer":%g}`, r.NormFloat64()*1e3))
+		case 2:
+			m.Response = json.RawMessage(`{"answer":"not a number"}`)
+		default:
+			m.Response = json.RawMessage(fmt.Sprintf(`{"answer":%d}`, r.IntN(100)))
+		}
+		rd.Miners = append(rd.Miners, m)
+	}
+	if r.IntN(3) == 0 {
+		rd.State = []byte(fmt.Sprintf(`{"ema":{"%d":%g}}`, r.IntN(1024), r.Float64()))
+	}
+	return rd
+}
+
+// TestScorer_Score_crossEngine: many random Rounds through the example scorers and the hostile
+// test scorer on wazero and wasmtime give identical Scores bytes, identical gas and the same
+// outcome class.
+func TestScorer_Score_crossEngine(t *testing.T) {
+	lim := runtime.Limits{Gas: 2_000_000_000, Timeout: time.Minute, MemoryPages: 512}
+	rounds := 40
+	if testing.Short() {
+		rounds = 8
+	}
+	ctx := context.Background()
+	for _, name := range []string{"quality", "latency", "hostile"} {
+		t.Run(name, func(t *testing.T) {
+			p := loadBoth(t, lim, name, wasmFile(t, name))
+			r := rand.New(rand.NewPCG(1, uint64(len(name))))
+			for k := 0; k < rounds; k++ {
+				var challenge json.RawMessage
+				switch name {
+				case "hostile":
+					challenge = json.RawMessage(fmt.Sprintf(`{"mode":%q}`, []string{"ok", "clock", "malformed", "nan", "neg", "dup", "unknown", "abort", "exit", "trap"}[k%10]))
+				case "quality":
+					// The challenge itself must agree too.
+					rd := randomRound(r, nil)
+					req, meta, err := rd.EncodeChallengeRequest()
+					if err != nil {
+						t.Fatal(err)
+					}
+					a, errA := p.wz.Challenge(ctx, req, meta)
+					b, errB := p.wt.Challenge(ctx, req, meta)
+					if errA != nil || errB != nil {
+						t.Fatalf("challenge: %v / %v", errA, errB)
+					}
+					if !bytes.Equal(a.Output, b.Output) || a.GasUsed != b.GasUsed {
+						t.Fatalf("challenge differs:\n%s gas %d\n%s gas %d", a.Output, a.GasUsed, b.Output, b.GasUsed)
+					}
+					c, err := runtime.ParseChallenge(a.Output)
+					if err != nil {
+						t.Fatal(err)
+					}
+					challenge = c.Body
+				}
+				rd := randomRound(r, challenge)
+				round, meta, err := rd.Encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, b := score(p.wz, round, meta), score(p.wt, round, meta)
+				if d := sameOutcome(a, b); d != "" {
+					t.Fatalf("round %d (%d miners): %s\nwazero:   %v\nwasmtime: %v", k, len(rd.Miners), d, a, b)
+				}
+				if a.gas == 0 {
+					t.Fatalf("round %d: no gas used (%v)", k, a)
+				}
+			}
+		})
+	}
+}
+
+// TestScorer_Score_crossEngineHostile: every misbehaviour ends the same way on both engines,
+// endless loops by gas, at the same figure.
+func TestScorer_Score_crossEngineHostile(t *testing.T) {
+	lim := runtime.Limits{Gas: 300_000_000, Timeout: time.Minute, MemoryPages: 512}
+	p := loadBoth(t, lim, "hostile", wasmFile(t, "hostile"))
+	for _, mode := range []string{"loop", "recurse", "membomb", "hugealloc", "bigout", "oob", "inf", "logflood"} {
+		t.Run(mode, func(t *testing.T) {
+			round, meta := testRound(t, mode)
+			a, b := score(p.wz, round, meta), score(p.wt, round, meta)
+			if d := sameOutcome(a, b); d != "" {
+				t.Fatalf("%s\nwazero:   %v\nwasmtime: %v", d, a, b)
+			}
+			if mode == "loop" {
+				var g *runtime.GasError
+				if !errors.As(a.err, &g) || g.Limit != lim.Gas || g.Used < lim.Gas {
+					t.Fatalf("loop: %v, want ErrOutOfGas past %d", a.err, lim.Gas)
+				}
+			}
+		})
+	}
+	// Loops the Go toolchain would never emit: in the start function, in _initialize, in the
+	// export itself, with an empty body.
+	raw := []struct {
+		name   string
+		mutate func(m *wmod)
+	}{
+		{"start function", func(m *wmod) {
+			f := m.fn(m.typ(nil, nil), loopForever...)
+			m.start = &f
+		}},
+		{"_initialize", func(m *wmod) {
+			f := m.fn(m.typ(nil, nil), loopForever...)
+			m.export("_initialize", 0, f)
+		}},
+		{"score", func(m *wmod) {
+			f := m.fn(m.typ([]byte{i32, i32}, []byte{i64}), append(loopForever, i64const(0)...)...)
+			m.exports[2] = append(append(str("subnetd_score"), 0), uleb(uint64(f))...)
+		}},
+	}
+	small := runtime.Limits{Gas: 50_000_000, Timeout: time.Minute}
+	for _, tc := range raw {
+		t.Run("raw/"+tc.name, func(t *testing.T) {
+			p := loadBoth(t, small, tc.name, rawScorer(`{"scores":[]}`, tc.mutate))
+			round, meta := testRound(t, "")
+			a, b := score(p.wz, round, meta), score(p.wt, round, meta)
+			if d := sameOutcome(a, b); d != "" {
+				t.Fatalf("%s\nwazero:   %v\nwasmtime: %v", d, a, b)
+			}
+			if !errors.Is(a.err, runtime.ErrOutOfGas) || !strings.Contains(a.err.Error(), "budget 50000000") {
+				t.Fatalf("error = %v, want ErrOutOfGas", a.err)
+			}
+		})
+	}
+}
