@@ -14,6 +14,12 @@ import (
 // returns what the chain would store. It never panics on malformed rows:
 // out-of-range uids are dropped as the chain drops them when it reads storage.
 func Epoch(in *Input) (*Output, error) {
+	return epoch(in, min(runtime.GOMAXPROCS(0), 8))
+}
+
+// epoch is Epoch with at most maxWorkers goroutines for large subnets; the
+// result does not depend on maxWorkers.
+func epoch(in *Input, maxWorkers int) (*Output, error) {
 	n := len(in.Neurons)
 	if n > math.MaxUint16 {
 		return nil, fmt.Errorf("epoch with %d neurons: %w", n, ErrTooManyNeurons)
@@ -69,37 +75,27 @@ func Epoch(in *Input) (*Output, error) {
 	normalize(activeStake)
 
 	// Weights: read (uid < n), permit mask, diagonal, outdated, commit-reveal, normalise.
-	ar := &arena{}
-	defer ar.release()
-	weights := make(sparse, n)
+	workers, cells := 1, 0
 	for i := range nrn {
-		if forbid[i] {
-			continue
-		}
-		row := ar.row(len(nrn[i].Weights))
-		for _, c := range nrn[i].Weights {
-			j := int(c.UID)
-			if j >= n {
-				continue
-			}
-			if j == i && !(i == owner) {
-				continue
-			}
-			if nrn[i].LastUpdate <= nrn[j].BlockAtRegistration {
-				continue
-			}
-			if in.CommitReveal && nrn[i].CommitBlock < nrn[j].BlockAtRegistration {
-				continue
-			}
-			row = append(row, entry{col: c.UID, val: fixed.FromU16(c.Value)})
-		}
-		normalizeRow(row) // inplace_row_normalize_sparse, while the row is in cache
-		weights[i] = row
+		cells += len(nrn[i].Weights) + len(nrn[i].Bonds)
 	}
+	if cells >= minParallelCells {
+		workers = maxWorkers
+	}
+	pr := newPar(workers)
+	defer pr.release()
+	weights := make(sparse, n)
+	pr.rows(n, func(w, from, to int) {
+		for i := from; i < to; i++ {
+			if !forbid[i] {
+				weights[i] = readWeightsRow(in, i, owner, pr.ars[w])
+			}
+		}
+	})
 
 	// Consensus: stake-weighted median per column with kappa.
 	kappa := fixed.U16Proportion(p.Kappa)
-	consensus := weightedMedianCols(activeStake, weights, n, kappa, min(runtime.GOMAXPROCS(0), 8))
+	consensus := weightedMedianCols(activeStake, weights, n, kappa, workers)
 
 	// Clip, validator trust, incentive. The clipped matrix is only
 	// materialised when bonds need it: in place of W when the bonds penalty
@@ -113,12 +109,12 @@ func Epoch(in *Input) (*Output, error) {
 	default:
 		clipped = make(sparse, n)
 	}
-	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, ar)
+	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
 	incentive := ranks
 	normalize(incentive)
 
 	// Bonds.
-	wb := interpolate(weights, clipped, n, penalty, ar)
+	wb := interpolate(weights, clipped, n, penalty, pr.ars[0])
 	lastTempo := satSub(block, uint64(p.Tempo))
 	if in.LastStepBlock != 0 {
 		lastTempo = satAdd(in.LastStepBlock, 1)
@@ -126,9 +122,9 @@ func Epoch(in *Input) (*Output, error) {
 	var dividends, upscale []fx // upscale: column maxima for original Yuma's max-upscaled storage
 	var ema sparse
 	if p.Yuma3On {
-		ema, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, ar)
+		ema, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, pr)
 	} else {
-		ema, dividends, upscale = originalBonds(&p, nrn, wb, incentive, activeStake, lastTempo, ar)
+		ema, dividends, upscale = originalBonds(&p, nrn, wb, incentive, activeStake, lastTempo, pr)
 	}
 
 	// Emission split.
@@ -154,20 +150,52 @@ func Epoch(in *Input) (*Output, error) {
 	}
 	for i := range total {
 		out.Stake[i] = total[i].ToU64()
-		row := []Cell{}
-		if newPermit[i] {
-			row = make([]Cell, len(ema[i]))
-			for k, e := range ema[i] {
-				v := e.val
-				if upscale != nil && upscale[e.col] != 0 {
-					v = v.SafeDiv(upscale[e.col]) // inplace_col_max_upscale_sparse
-				}
-				row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
-			}
-		}
-		out.Bonds[i] = row
 	}
+	pr.rows(n, func(_, from, to int) {
+		for i := from; i < to; i++ {
+			row := []Cell{}
+			if newPermit[i] {
+				row = make([]Cell, len(ema[i]))
+				for k, e := range ema[i] {
+					v := e.val
+					if upscale != nil && upscale[e.col] != 0 {
+						v = v.SafeDiv(upscale[e.col]) // inplace_col_max_upscale_sparse
+					}
+					row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
+				}
+			}
+			out.Bonds[i] = row
+		}
+	})
 	return out, nil
+}
+
+// readWeightsRow reads uid i's stored weights as the epoch sees them: columns
+// < n, the diagonal removed (except the owner's), weights set before the
+// target's registration (or committed before it, with commit-reveal)
+// removed, and the row normalised (inplace_row_normalize_sparse).
+func readWeightsRow(in *Input, i, owner int, ar *arena) []entry {
+	nrn := in.Neurons
+	n := len(nrn)
+	row := ar.row(len(nrn[i].Weights))
+	for _, c := range nrn[i].Weights {
+		j := int(c.UID)
+		if j >= n {
+			continue
+		}
+		if j == i && i != owner {
+			continue
+		}
+		if nrn[i].LastUpdate <= nrn[j].BlockAtRegistration {
+			continue
+		}
+		if in.CommitReveal && nrn[i].CommitBlock < nrn[j].BlockAtRegistration {
+			continue
+		}
+		row = append(row, entry{col: c.UID, val: fixed.FromU16(c.Value)})
+	}
+	normalizeRow(row)
+	return row
 }
 
 // splitEmission normalises incentive and dividends over their combined sum
@@ -199,10 +227,11 @@ func splitEmission(incentive, dividends, activeStake, stake []fx) (server, valid
 // yuma3Bonds is the Yuma3 branch: bonds read as u16 proportions, the
 // (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
 // times active stake. The EMA bonds are stored as they are.
-func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, ar *arena) (sparse, []fx) {
+func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, pr *par) (sparse, []fx) {
 	n := len(nrn)
-	bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, ar, nil, true)
-	ema := computeBondsYuma3(p, wb, bonds, consensus, n, ar)
+	ar := pr.ars[0]
+	bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, pr, nil, true)
+	ema := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
 	norm := cloneSparse(ema, ar)
 	colNormalize(norm, n)
 	tbv := make([]fx, n)
@@ -231,49 +260,58 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, active
 // column-normalised, ΔB = W_b ∘ S column-normalised, the fixed-alpha EMA
 // column-normalised, and dividends d_i = Σ_j b_ij·I_j. It also returns the
 // column maxima the stored (max-upscaled) bonds are divided by.
-func originalBonds(p *Params, nrn []Neuron, wb sparse, incentive, activeStake []fx, lastTempo uint64, ar *arena) (sparse, []fx, []fx) {
+func originalBonds(p *Params, nrn []Neuron, wb sparse, incentive, activeStake []fx, lastTempo uint64, pr *par) (sparse, []fx, []fx) {
 	n := len(nrn)
 	// The chain's column normalisations are two passes each (column
 	// sums, then divisions); the sums are accumulated in the pass that
-	// produces each matrix, in the same row order.
-	bondSum := make([]fx, n)
-	bonds := readBonds(nrn, lastTempo, fixed.FromU16, ar, bondSum, false)
-	divideCols(bonds, bondSum)
+	// produces each matrix.
+	bondSum := pr.partials(n)
+	bonds := readBonds(nrn, lastTempo, fixed.FromU16, pr, bondSum, false)
+	divideCols(bonds, sumPartials(bondSum), pr)
 	// ΔB = W_b ∘ S, computed in place: W_b is not read again.
-	delta, deltaSum := wb, make([]fx, n)
-	for i, row := range delta {
-		for k := range row {
-			v := row[k].val.Mul(activeStake[i])
-			row[k].val = v
-			if int(row[k].col) < n {
-				deltaSum[row[k].col] = deltaSum[row[k].col].Add(v)
+	delta, deltaSum := wb, pr.partials(n)
+	pr.rows(n, func(w, from, to int) {
+		sum := deltaSum[w]
+		for i := from; i < to; i++ {
+			row := delta[i]
+			for k := range row {
+				v := row[k].val.Mul(activeStake[i])
+				row[k].val = v
+				if int(row[k].col) < n {
+					sum[row[k].col] = sum[row[k].col].Add(v)
+				}
 			}
 		}
-	}
-	divideCols(delta, deltaSum)
-	emaSum := make([]fx, n)
-	ema := matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, ar, emaSum)
+	})
+	divideCols(delta, sumPartials(deltaSum), pr)
+	emaParts := pr.partials(n)
+	ema := matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, pr, emaParts)
+	emaSum := sumPartials(emaParts)
 	// One pass: normalise the EMA columns, dividends d_i = Σ_j b_ij·I_j,
 	// and the column maxima for the max-upscaled storage.
 	dividends := make([]fx, n)
-	upscale := make([]fx, n)
-	for i, row := range ema {
-		var acc fx
-		for k, e := range row {
-			v := e.val
-			if emaSum[e.col] != 0 {
-				v = v.SafeDiv(emaSum[e.col])
+	maxParts := pr.partials(n)
+	pr.rows(n, func(w, from, to int) {
+		colMax := maxParts[w]
+		for i := from; i < to; i++ {
+			row := ema[i]
+			var acc fx
+			for k, e := range row {
+				v := e.val
+				if emaSum[e.col] != 0 {
+					v = v.SafeDiv(emaSum[e.col])
+				}
+				row[k].val = v
+				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
+				if colMax[e.col] < v {
+					colMax[e.col] = v
+				}
 			}
-			row[k].val = v
-			acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
-			if upscale[e.col] < v {
-				upscale[e.col] = v
-			}
+			dividends[i] = acc
 		}
-		dividends[i] = acc
-	}
+	})
 	normalize(dividends)
-	return ema, dividends, upscale
+	return ema, dividends, maxPartials(maxParts)
 }
 
 // fixedAlpha is 1 - BondsMovingAverage/1e6 (the I64F64 quotient floored to I32F32).
@@ -282,38 +320,52 @@ func fixedAlpha(bma uint64) fx {
 	return fixed.One.Sub(q.ToI32F32())
 }
 
-// readBonds reads stored bonds (rows < n; see below for columns >= n), converting each value
-// with conv, and drops columns whose uid registered at or after lastTempo.
-// When colSum is non-nil the kept values are also added to their column's sum.
-func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, ar *arena, colSum []fx, keepOutOfRange bool) sparse {
+// readBonds reads stored bonds (rows < n; see readBondsRow for columns >=
+// n), converting each value with conv, and drops columns whose uid
+// registered at or after lastTempo. When colSums is non-nil, worker w adds
+// the values it keeps to colSums[w].
+func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, pr *par, colSums [][]fx, keepOutOfRange bool) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
-	for i := range nrn {
-		row := ar.row(len(nrn[i].Bonds))
-		for _, c := range nrn[i].Bonds {
-			if int(c.UID) >= n {
-				// The chain reads such an entry with registration block 0
-				// (dropped only when last_tempo is 0). Every later step
-				// ignores columns >= n except Yuma3's liquid-alpha walk,
-				// where the entry stops the walk over its row; keep it
-				// there and drop it elsewhere, which is equivalent.
-				if keepOutOfRange && lastTempo > 0 {
-					row = append(row, entry{col: c.UID, val: conv(c.Value)})
-				}
-				continue
-			}
-			if lastTempo <= nrn[c.UID].BlockAtRegistration {
-				continue
-			}
-			v := conv(c.Value)
-			row = append(row, entry{col: c.UID, val: v})
-			if colSum != nil {
-				colSum[c.UID] = colSum[c.UID].Add(v)
-			}
+	pr.rows(n, func(w, from, to int) {
+		var colSum []fx
+		if colSums != nil {
+			colSum = colSums[w]
 		}
-		b[i] = row
-	}
+		for i := from; i < to; i++ {
+			b[i] = readBondsRow(nrn, i, lastTempo, conv, pr.ars[w], colSum, keepOutOfRange)
+		}
+	})
 	return b
+}
+
+// readBondsRow reads uid i's stored bonds row for readBonds, adding kept
+// values to colSum when it is non-nil.
+func readBondsRow(nrn []Neuron, i int, lastTempo uint64, conv func(uint16) fx, ar *arena, colSum []fx, keepOutOfRange bool) []entry {
+	n := len(nrn)
+	row := ar.row(len(nrn[i].Bonds))
+	for _, c := range nrn[i].Bonds {
+		if int(c.UID) >= n {
+			// The chain reads such an entry with registration block 0
+			// (dropped only when last_tempo is 0). Every later step ignores
+			// columns >= n except Yuma3's liquid-alpha walk, where the entry
+			// stops the walk over its row; keep it there and drop it
+			// elsewhere, which is equivalent.
+			if keepOutOfRange && lastTempo > 0 {
+				row = append(row, entry{col: c.UID, val: conv(c.Value)})
+			}
+			continue
+		}
+		if lastTempo <= nrn[c.UID].BlockAtRegistration {
+			continue
+		}
+		v := conv(c.Value)
+		row = append(row, entry{col: c.UID, val: v})
+		if colSum != nil {
+			colSum[c.UID] = colSum[c.UID].Add(v)
+		}
+	}
+	return row
 }
 
 func cloneSparse(m sparse, ar *arena) sparse {
@@ -503,43 +555,47 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]
 // positive), row_sum_sparse of the clipped rows (validator trust) and
 // matmul_sparse of the clipped matrix with the active stake (ranks). When
 // out is non-nil the clipped rows are stored in it; out may be w itself.
-func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, ar *arena) (trust, ranks []fx) {
+func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust, ranks []fx) {
 	trust = make([]fx, len(w))
-	ranks = make([]fx, n)
-	for i, row := range w {
-		var r []entry
-		if out != nil {
-			if &out[0] == &w[0] {
-				r = row[:0] // in place: writes never overtake reads
-			} else {
-				r = ar.row(len(row))
-			}
-		}
-		s := getFx(stake, i)
-		var t fx
-		for _, e := range row {
-			th := getFx(c, int(e.col))
-			v := e.val
-			if th < v {
-				if th <= 0 {
-					continue
-				}
-				v = th
-			}
-			t = t.Add(v)
-			if int(e.col) < n {
-				ranks[e.col] = ranks[e.col].Add(s.Mul(v))
-			}
+	parts := pr.partials(n)
+	pr.rows(len(w), func(wk, from, to int) {
+		ranks := parts[wk]
+		for i := from; i < to; i++ {
+			row := w[i]
+			var r []entry
 			if out != nil {
-				r = append(r, entry{e.col, v})
+				if &out[0] == &w[0] {
+					r = row[:0] // in place: writes never overtake reads
+				} else {
+					r = pr.ars[wk].row(len(row))
+				}
+			}
+			s := getFx(stake, i)
+			var t fx
+			for _, e := range row {
+				th := getFx(c, int(e.col))
+				v := e.val
+				if th < v {
+					if th <= 0 {
+						continue
+					}
+					v = th
+				}
+				t = t.Add(v)
+				if int(e.col) < n {
+					ranks[e.col] = ranks[e.col].Add(s.Mul(v))
+				}
+				if out != nil {
+					r = append(r, entry{e.col, v})
+				}
+			}
+			trust[i] = t
+			if out != nil {
+				out[i] = r
 			}
 		}
-		trust[i] = t
-		if out != nil {
-			out[i] = r
-		}
-	}
-	return trust, ranks
+	})
+	return trust, sumPartials(parts)
 }
 
 // interpolate is interpolate_sparse: a + ratio*(b - a) per cell, positives kept.
@@ -590,66 +646,73 @@ func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
 
 // matEMA is mat_ema_sparse: per row alpha*new + (1-alpha)*old, accumulated
 // densely over n columns, positives kept in column order.
-// When colSum is non-nil the emitted values are also added to their column's sum.
-func matEMA(newM, oldM sparse, alpha fx, n int, ar *arena, colSum []fx) sparse {
+// When colSums is non-nil, worker w adds the values it emits to colSums[w].
+func matEMA(newM, oldM sparse, alpha fx, n int, pr *par, colSums [][]fx) sparse {
 	oneMinus := fixed.One.Sub(alpha)
 	out := make(sparse, len(newM))
-	acc := make([]fx, n)
-	touched := make([]bool, n)
-	cols := make([]uint16, 0, 64)
-	for i := range newM {
-		var old []entry
-		if i < len(oldM) {
-			old = oldM[i]
+	pr.rows(len(newM), func(w, from, to int) {
+		ar := pr.ars[w]
+		var colSum []fx
+		if colSums != nil {
+			colSum = colSums[w]
 		}
-		// A dense row scans the whole accumulator (an untouched column is
-		// 0 and is not emitted); a sparse one tracks the columns it touched.
-		dense := len(newM[i])+len(old) > n/8
-		cols = cols[:0]
-		for _, e := range newM[i] {
-			if int(e.col) < n {
-				acc[e.col] = acc[e.col].Add(alpha.Mul(e.val))
-				if !dense && !touched[e.col] {
-					touched[e.col] = true
-					cols = append(cols, e.col)
+		acc := make([]fx, n)
+		touched := make([]bool, n)
+		cols := make([]uint16, 0, 64)
+		for i := from; i < to; i++ {
+			var old []entry
+			if i < len(oldM) {
+				old = oldM[i]
+			}
+			// A dense row scans the whole accumulator (an untouched column
+			// is 0 and is not emitted); a sparse one tracks its columns.
+			dense := len(newM[i])+len(old) > n/8
+			cols = cols[:0]
+			for _, e := range newM[i] {
+				if int(e.col) < n {
+					acc[e.col] = acc[e.col].Add(alpha.Mul(e.val))
+					if !dense && !touched[e.col] {
+						touched[e.col] = true
+						cols = append(cols, e.col)
+					}
 				}
 			}
-		}
-		for _, e := range old {
-			if int(e.col) < n {
-				acc[e.col] = acc[e.col].Add(oneMinus.Mul(e.val))
-				if !dense && !touched[e.col] {
-					touched[e.col] = true
-					cols = append(cols, e.col)
+			for _, e := range old {
+				if int(e.col) < n {
+					acc[e.col] = acc[e.col].Add(oneMinus.Mul(e.val))
+					if !dense && !touched[e.col] {
+						touched[e.col] = true
+						cols = append(cols, e.col)
+					}
 				}
 			}
-		}
-		emit := func(row []entry, j int) []entry {
-			if v := acc[j]; v > 0 {
-				row = append(row, entry{uint16(j), v})
-				if colSum != nil {
-					colSum[j] = colSum[j].Add(v)
+			emit := func(row []entry, j int) []entry {
+				if v := acc[j]; v > 0 {
+					row = append(row, entry{uint16(j), v})
+					if colSum != nil {
+						colSum[j] = colSum[j].Add(v)
+					}
+				}
+				return row
+			}
+			var row []entry
+			if dense {
+				row = ar.row(min(n, len(newM[i])+len(old)))
+				for j := range acc {
+					row = emit(row, j)
+				}
+				clear(acc)
+			} else {
+				cols = sortTouched(cols, touched)
+				row = ar.row(len(cols))
+				for _, j := range cols {
+					row = emit(row, int(j))
+					acc[j], touched[j] = 0, false
 				}
 			}
-			return row
+			out[i] = row
 		}
-		var row []entry
-		if dense {
-			row = ar.row(min(n, len(newM[i])+len(old)))
-			for j := range acc {
-				row = emit(row, j)
-			}
-			clear(acc)
-		} else {
-			cols = sortTouched(cols, touched)
-			row = ar.row(len(cols))
-			for _, j := range cols {
-				row = emit(row, int(j))
-				acc[j], touched[j] = 0, false
-			}
-		}
-		out[i] = row
-	}
+	})
 	return out
 }
 

@@ -2,6 +2,7 @@ package yuma
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"slices"
@@ -390,5 +391,34 @@ func TestMatEMAAlphaFn_Walk(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEpoch_WorkersAgree runs large epochs (parallel row passes and column
+// medians) with 1, 2, 3 and 8 workers: the outputs must be identical.
+func TestEpoch_WorkersAgree(t *testing.T) {
+	for _, tc := range []struct {
+		yuma3   bool
+		penalty uint16
+	}{{false, 65535}, {false, 20000}, {true, 0}, {true, 65535}} {
+		in := benchInput(700, 160, true, tc.yuma3)
+		in.Params.BondsPenalty = tc.penalty
+		one, err := epoch(in, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint(*one)
+		for _, w := range []int{2, 3, 8} {
+			got, err := epoch(in, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(*got) != want {
+				t.Fatalf("yuma3=%v penalty=%d: %d workers differ from 1", tc.yuma3, tc.penalty, w)
+			}
+		}
+		if one.Incentive[500] == 0 && one.Dividends[0] == 0 {
+			t.Fatal("degenerate epoch; the comparison proves nothing")
+		}
 	}
 }

@@ -126,15 +126,17 @@ func colNormalize(m sparse, n int) {
 
 // divideCols is the second pass of inplace_col_normalize_sparse: every
 // entry is divided by its column's sum where that sum is non-zero.
-func divideCols(m sparse, colSum []fx) {
+func divideCols(m sparse, colSum []fx, pr *par) {
 	n := len(colSum)
-	for _, row := range m {
-		for k, e := range row {
-			if int(e.col) < n && colSum[e.col] != 0 {
-				row[k].val = e.val.SafeDiv(colSum[e.col])
+	pr.rows(len(m), func(_, from, to int) {
+		for _, row := range m[from:to] {
+			for k, e := range row {
+				if int(e.col) < n && colSum[e.col] != 0 {
+					row[k].val = e.val.SafeDiv(colSum[e.col])
+				}
 			}
 		}
-	}
+	})
 }
 
 // medianScratch holds the three index buffers weightedMedian rotates

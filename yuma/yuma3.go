@@ -6,7 +6,7 @@ import (
 
 // computeBondsYuma3 is compute_bonds_sparse: liquid alpha when it is on and
 // some consensus is non-zero, otherwise the fixed-alpha EMA.
-func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, ar *arena) sparse {
+func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) sparse {
 	liquid := false
 	if p.LiquidAlphaOn {
 		for _, c := range consensus {
@@ -17,11 +17,11 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, ar *arena)
 		}
 	}
 	if !liquid {
-		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, ar, nil)
+		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, pr, nil)
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
-	return matEMAAlpha(w, b, consensus, low, high, steep, ar)
+	return matEMAAlpha(w, b, consensus, low, high, steep, pr.ars[0])
 }
 
 // matEMAAlpha fuses compute_liquid_alpha_values_sparse and
