@@ -17,7 +17,8 @@
 // liquid alpha (bonds stored as proportions; bonds on columns a validator no
 // longer weights are dropped).
 //
-// Nothing in the package reads the clock, randomness or map order; large
-// column sweeps may use several goroutines, each computing whole columns,
-// so results never depend on scheduling. See docs/YUMA.md.
+// Nothing in the package reads the clock, randomness or map order. Large
+// subnets use up to 8 goroutines (each owning whole rows or columns, with
+// exact recombination of column sums), and results never depend on the
+// number of goroutines or on scheduling. See docs/YUMA.md.
 package yuma
