@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open records %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+pendingSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open records %s: create schema: %w", path, err)
 	}

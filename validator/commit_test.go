@@ -77,16 +77,33 @@ func TestSubnet_commitReveal(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetScorer(sc)
+	// One commit, then a restart: the new process finds the salt in the records and reveals.
+	if res, err := s.RunRound(ctx); err != nil || res.TxErr != nil {
+		t.Fatal(err, res.TxErr)
+	}
+	s.Close(ctx)
+	if ps, err := n.db.Pending(ctx, testNetuid, n.key.SS58()); err != nil || len(ps) != 1 {
+		t.Fatalf("pending reveals persisted: %v %v", ps, err)
+	}
+	s, err = NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
+		SubnetDeps{Chain: cc, Key: n2.key, Records: n2.db, CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, err = s.LoadScorer(ctx, "latency", "1", latencyWasm); err != nil {
+		t.Fatal(err)
+	}
+	s.SetScorer(sc)
 	for i := 0; i < 30 && len(cc.reveals) == 0; i++ {
+		if _, err := n.ch.Advance(5); err != nil {
+			t.Fatal(err)
+		}
 		res, err := s.RunRound(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.TxErr != nil || res.Record.TxOutcome != "SubtensorModule.WeightsCommitted" {
 			t.Fatalf("round %d: %v %q", i, res.TxErr, res.Record.TxOutcome)
-		}
-		if _, err := n.ch.Advance(5); err != nil {
-			t.Fatal(err)
 		}
 	}
 	if len(cc.reveals) == 0 {
@@ -95,7 +112,13 @@ func TestSubnet_commitReveal(t *testing.T) {
 	w := cc.reveals[0]
 	got := chain.CommitHash(n.key.PublicKey(), chain.NetuidIndex(w.Netuid, w.Mecid), w.UIDs, w.Values, cc.salts[0], w.VersionKey)
 	if got != cc.hashes[0] {
-		t.Fatal("the first reveal does not match the first commitment")
+		t.Fatal("the first reveal does not match the first commitment (made before the restart)")
+	}
+	ps, _ := n.db.Pending(ctx, testNetuid, n.key.SS58())
+	for _, p := range ps {
+		if p.FirstBlock <= n.ch.Devnet().Block() {
+			t.Fatalf("a revealed or due commitment is still pending: %+v", p)
+		}
 	}
 }
 

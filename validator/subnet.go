@@ -107,6 +107,7 @@ type Subnet struct {
 
 // pendingReveal is a hash commit waiting for its reveal window.
 type pendingReveal struct {
+	id          int64 // in the records database
 	call        chain.WeightsCall
 	salt        []uint16
 	first, last uint64
@@ -151,6 +152,9 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 	}
 	s := &Subnet{cfg: cfg, chain: deps.Chain, key: deps.Key, hotkey: deps.Key.SS58(), client: client, rt: rt,
 		rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
+	if err := s.loadPending(ctx); err != nil {
+		s.log.Warn("could not restore pending reveals from records", "err", err)
+	}
 	if st, err := deps.Records.LastState(ctx, cfg.Netuid, s.hotkey); err == nil {
 		s.state = st
 	} else {
@@ -617,8 +621,15 @@ func (s *Subnet) commit(ctx context.Context, mg *chain.Metagraph, call chain.Wei
 		return tx, err
 	}
 	first, last := chain.RevealWindow(call.Netuid, mg.Hyperparams.Tempo, mg.Hyperparams.RevealPeriodEpochs, tx.Block)
+	pr := pendingReveal{call: call, salt: salt, first: first, last: last}
+	callJSON, _ := json.Marshal(call)
+	rec := &records.PendingReveal{Netuid: call.Netuid, Hotkey: s.hotkey, Call: callJSON, Salt: salt, FirstBlock: first, LastBlock: last}
+	if err := s.rec.PutPending(ctx, rec); err != nil {
+		s.log.Warn("pending reveal not persisted; a restart before its window would lose it", "err", err)
+	}
+	pr.id = rec.ID
 	s.mu.Lock()
-	s.pending = append(s.pending, pendingReveal{call: call, salt: salt, first: first, last: last})
+	s.pending = append(s.pending, pr)
 	s.mu.Unlock()
 	return tx, nil
 }
@@ -656,6 +667,7 @@ func (s *Subnet) revealDue(ctx context.Context, mg *chain.Metagraph) {
 		switch {
 		case mg.Block > p.last:
 			s.log.Warn("hash commit expired before it could be revealed", "first", p.first, "last", p.last)
+			s.dropPending(ctx, p)
 		case mg.Block >= p.first:
 			if _, err := s.chain.RevealWeights(ctx, s.key, p.call, p.salt); err != nil {
 				s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
@@ -663,6 +675,7 @@ func (s *Subnet) revealDue(ctx context.Context, mg *chain.Metagraph) {
 			} else {
 				s.metrics.submitted(s.cfg.Netuid, "reveal_weights")
 			}
+			s.dropPending(ctx, p)
 		default:
 			keep = append(keep, p)
 		}
@@ -670,6 +683,31 @@ func (s *Subnet) revealDue(ctx context.Context, mg *chain.Metagraph) {
 	s.mu.Lock()
 	s.pending = append(keep, s.pending...)
 	s.mu.Unlock()
+}
+
+func (s *Subnet) dropPending(ctx context.Context, p pendingReveal) {
+	if p.id == 0 {
+		return
+	}
+	if err := s.rec.DeletePending(ctx, p.id); err != nil {
+		s.log.Warn("could not remove a pending reveal from the records", "err", err)
+	}
+}
+
+// loadPending restores the pending reveals a previous run persisted.
+func (s *Subnet) loadPending(ctx context.Context) error {
+	ps, err := s.rec.Pending(ctx, s.cfg.Netuid, s.hotkey)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		var call chain.WeightsCall
+		if err := json.Unmarshal(p.Call, &call); err != nil {
+			return fmt.Errorf("pending reveal %d: %w", p.ID, err)
+		}
+		s.pending = append(s.pending, pendingReveal{id: p.ID, call: call, salt: p.Salt, first: p.FirstBlock, last: p.LastBlock})
+	}
+	return nil
 }
 
 // oneLine flattens an error for a record.

@@ -441,6 +441,10 @@ func buildScorers(ctx context.Context, cfg *Config) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo scorer %s: %w", name, err)
 		}
+		// The Go PDK is part of the module too: a change there rebuilds the scorers.
+		if pdk, err := sourceHash(filepath.Join(src, "..", "..", "pdk", "go")); err == nil {
+			sum += pdk
+		}
 		if stamp, err := os.ReadFile(stampPath); err == nil && string(stamp) == sum {
 			if b, err := os.ReadFile(wasmPath); err == nil {
 				out[name] = b
