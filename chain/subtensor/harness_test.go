@@ -165,8 +165,10 @@ func newBlocks(t *testing.T, c *Client, n int) {
 	}
 }
 
+// ctxT bounds a test's chain calls; generous, because chopsticks on a loaded 2-core machine can take
+// tens of seconds for one block.
 func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -18,23 +18,36 @@ import (
 // submit signs call with s, sends it once, and waits (until ctx ends) for it to land in a block. It
 // never resends: when the outcome is unknown it returns ErrTxPending with the hash, for TxStatus.
 func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (chain.TxResult, error) {
+	var reuse *uint64
 	for attempt := 1; ; attempt++ {
-		rec, err := c.send(ctx, s, rm, call, headN, headHash, isCommit)
+		rec, err := c.send(ctx, s, rm, call, headN, headHash, isCommit, reuse)
 		res := rec.result
 		if err == nil && rec.result.State == chain.TxPending {
 			res, err = c.wait(ctx, rec)
 		}
-		// A full block is the one refusal worth a new try: the transaction was dropped without being
-		// included (so its nonce is free and the new one reuses it: at most one can ever land).
-		if !errors.Is(err, errBlockFull) || attempt == 5 {
+		// A transaction that provably never landed because the block was full, or that left the pool
+		// for no reason the node will tell, is worth one more try, with the same nonce: whichever copy
+		// lands first makes the other stale, so at most one can ever be included.
+		retry := errors.Is(err, errBlockFull) || (errors.Is(err, chain.ErrTxDropped) && res.State == chain.TxDropped)
+		if !retry || attempt == 5 || ctx.Err() != nil {
 			return res, err
 		}
-		c.logf("chain: %s dropped (block full); sending again", hexOf(res.Hash[:]))
+		next, nerr := c.nodeNonce(ctx, s.PublicKey())
+		if nerr != nil || next > res.Nonce {
+			return res, err // the nonce is used (perhaps by this very transaction): do not send again
+		}
+		c.logf("chain: %s dropped (%v); sending again with nonce %d", hexOf(res.Hash[:]), err, res.Nonce)
+		n := res.Nonce
+		reuse = &n
 		if headN, headHash, err = c.head(ctx); err != nil {
 			return res, err
 		}
 	}
 }
+
+// missingHeads is how many new blocks must pass without a transaction that is no longer in the pool
+// before it is reported dropped (when a dry run cannot say so sooner).
+const missingHeads = 3
 
 // errFutureNonce marks InvalidTransaction::Future.
 var errFutureNonce = errors.New("nonce from the future")
@@ -43,13 +56,17 @@ var errFutureNonce = errors.New("nonce from the future")
 var errBlockFull = errors.New("block full (ExhaustsResources)")
 
 // send signs and sends under sendMu, so that two goroutines never get the same nonce.
-func (c *Client) send(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (*txRecord, error) {
+// With reuse set, it signs with that nonce instead of the next one.
+func (c *Client) send(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool, reuse *uint64) (*txRecord, error) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	acct := s.PublicKey()
 	nonce, err := c.nextNonce(ctx, acct)
 	if err != nil {
 		return &txRecord{}, err
+	}
+	if reuse != nil {
+		nonce = *reuse
 	}
 	era, birth := MortalEra(c.opts.EraPeriod, headN)
 	birthHash := headHash
@@ -87,7 +104,9 @@ func (c *Client) send(ctx context.Context, s chain.Signer, rm *runtimeMeta, call
 		return rec, fmt.Errorf("%w: submit %s: %v", chain.ErrTxPending, hexOf(hash[:]), err)
 	}
 	c.mu.Lock()
-	c.nonces[acct] = nonce + 1
+	if cur, ok := c.nonces[acct]; !ok || cur < nonce+1 {
+		c.nonces[acct] = nonce + 1
+	}
 	c.mu.Unlock()
 	c.remember(rec)
 	return rec, nil
@@ -115,11 +134,20 @@ func (c *Client) forgetNonce(acct [32]byte) {
 	c.mu.Unlock()
 }
 
-// nextNonce is the larger of the node's pool-aware next index and the one this client handed out last.
-func (c *Client) nextNonce(ctx context.Context, acct [32]byte) (uint64, error) {
+// nodeNonce is the node's next index for the account (pool-aware on a full node).
+func (c *Client) nodeNonce(ctx context.Context, acct [32]byte) (uint64, error) {
 	var n uint64
 	if err := c.call(ctx, &n, "system_accountNextIndex", chain.AccountID(acct).String()); err != nil {
 		return 0, fmt.Errorf("account nonce: %w", err)
+	}
+	return n, nil
+}
+
+// nextNonce is the larger of the node's next index and the one this client handed out last.
+func (c *Client) nextNonce(ctx context.Context, acct [32]byte) (uint64, error) {
+	n, err := c.nodeNonce(ctx, acct)
+	if err != nil {
+		return 0, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -189,8 +217,9 @@ func (c *Client) check(ctx context.Context, rec *txRecord) (bool, error) {
 		return false, nil
 	}
 	// Gone from the pool and in no block up to a head read after the pool. The transaction may be in
-	// a block that is being built or imported right now, so conclude "dropped" only once a later head
-	// still lacks it (never on a timer: a slow block is not a dropped transaction).
+	// a block that is being built or imported right now (a block builder may take it out of the pool
+	// before the block before it is imported), so conclude "dropped" only once missingHeads newer
+	// heads still lack it; never on a timer: a slow block is not a dropped transaction.
 	if rec.missingAt == 0 {
 		rec.missingAt = headN
 		// A dry run at the head that finds the transaction invalid (other than a used nonce, which
@@ -200,7 +229,7 @@ func (c *Client) check(ctx context.Context, rec *txRecord) (bool, error) {
 		}
 		return false, nil
 	}
-	if headN > rec.missingAt {
+	if headN >= rec.missingAt+missingHeads {
 		why, _ := c.dryRunReason(ctx, rec)
 		return true, c.dropped(rec, why)
 	}
