@@ -47,11 +47,29 @@ type BenchReport struct {
 	CompileCachedMs float64 `json:"compile_cached_ms"`
 }
 
-// Bench builds the Go scorer in dir as Wasm and as native code, then runs both on the same Round
-// bytes for opts.Miners synthetic miners, measured in the same run. The native side runs in a
-// child process built from the same source (pdk.Main's "bench" command), because Go cannot
-// load the scorer's package into this process; both sides time only the scorer call.
+// Bench builds the scorer in dir as Wasm and its native counterpart, then runs both on the same
+// Round bytes for opts.Miners synthetic miners, measured in the same run. The native side runs
+// in a child process (pdk.Main's "bench" command), because Go cannot load the scorer's package
+// into this process; both sides time only the scorer call.
+//
+// For a Go scorer the native side is the same source built natively. An AssemblyScript scorer
+// has no native build of its own: the native side is the Go scorer NativeDir names (the same
+// algorithm written with pdk/go), and Bench first checks that both return the same Scores on
+// the benchmark Round, so the ratio compares like with like.
 func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, error) {
+	lang, err := DetectLang(dir)
+	if err != nil {
+		return BenchReport{}, fmt.Errorf("bench: %w", err)
+	}
+	nativeDir := dir
+	if lang == LangAssemblyScript {
+		if nativeDir, err = NativeDir(dir); err != nil {
+			return BenchReport{}, fmt.Errorf("bench: %w", err)
+		}
+		if l, err := DetectLang(nativeDir); err != nil || l != LangGo {
+			return BenchReport{}, fmt.Errorf("bench: native counterpart %s of %s is not a Go scorer", nativeDir, dir)
+		}
+	}
 	if opts.Miners <= 0 {
 		opts.Miners = 4096
 	}
@@ -67,7 +85,7 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	if err != nil {
 		return BenchReport{}, err
 	}
-	nativePath, err := Build(ctx, dir, TargetNative, filepath.Join(tmp, "scorer-native"))
+	nativePath, err := Build(ctx, nativeDir, TargetNative, filepath.Join(tmp, "scorer-native"))
 	if err != nil {
 		return BenchReport{}, err
 	}
@@ -102,8 +120,14 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	}
 
 	// Wasm: warm up once, then time whole calls.
-	if _, err := scorer.Score(ctx, round, meta); err != nil {
+	first, err := scorer.Score(ctx, round, meta)
+	if err != nil {
 		return BenchReport{}, err
+	}
+	if lang == LangAssemblyScript {
+		if err := sameScores(ctx, nativePath, roundPath, first.Output); err != nil {
+			return BenchReport{}, fmt.Errorf("bench: native counterpart %s: %w", nativeDir, err)
+		}
 	}
 	var inst []time.Duration
 	n := 0
@@ -140,6 +164,30 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	rep.NativeNsPerCall = nat.NsPerCall
 	rep.Ratio = math.Round(rep.WasmNsPerCall/rep.NativeNsPerCall*1000) / 1000
 	return rep, nil
+}
+
+// sameScores runs the native scorer once on the Round file and compares its Scores with the
+// Wasm scorer's output, byte for byte.
+func sameScores(ctx context.Context, nativePath, roundPath string, wasmOut []byte) error {
+	cmd := exec.CommandContext(ctx, nativePath, "score", "--round", roundPath)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("native score: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if got := strings.TrimSuffix(string(out), "\n"); got != string(wasmOut) {
+		return fmt.Errorf("returns other Scores than the Wasm scorer on the benchmark Round, so it is not the same algorithm:\n wasm:   %s\n native: %s",
+			firstBytes(wasmOut, 300), firstBytes([]byte(got), 300))
+	}
+	return nil
+}
+
+func firstBytes(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
 }
 
 func loadTimed(ctx context.Context, cfg runtime.Config, wasm []byte) (*runtime.Scorer, *runtime.Runtime, time.Duration, error) {

@@ -149,6 +149,9 @@ func TestAssemblyScriptNumbers(t *testing.T) {
 	for range 20000 {
 		values = append(values, math.Float64frombits(rng.Uint64()&^(0x7ff<<52)|uint64(rng.IntN(0x7ff))<<52)) // any finite
 	}
+	for range 20000 { // the kit's fixed-point fast path: 2^-6 <= v < 2^53
+		values = append(values, math.Ldexp(1+rng.Float64(), rng.IntN(60)-6))
+	}
 	for range 5000 {
 		values = append(values, rng.Float64(), math.Exp(-20*rng.Float64()), float64(rng.IntN(100000))/100, rng.NormFloat64()*1e4)
 	}

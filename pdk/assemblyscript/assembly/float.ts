@@ -22,16 +22,19 @@ class Decimal {
   trunc: bool = false;
 
   setU64(v: u64): void {
-    let buf = new StaticArray<u8>(20);
     let n = 0;
-    while (v > 0) {
-      unchecked((buf[n++] = <u8>(v % 10)));
+    let t = v;
+    while (t > 0) {
+      n++;
+      t /= 10;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      unchecked((this.d[i] = <u8>(v % 10)));
       v /= 10;
     }
-    this.nd = 0;
+    this.nd = n;
+    this.dp = n;
     this.trunc = false;
-    for (let i = n - 1; i >= 0; i--) unchecked((this.d[this.nd++] = buf[i]));
-    this.dp = this.nd;
     this.trim();
   }
 
@@ -310,6 +313,140 @@ function shortestDigits(d: Decimal, mant: u64, exp: i32, denormalFloor: bool): v
   }
 }
 
+// Integer-part digits of v, upper and lower for fastDigits (at most 17 digits below 2^55).
+const intV = new StaticArray<u8>(20);
+const intU = new StaticArray<u8>(20);
+const intL = new StaticArray<u8>(20);
+
+function intDigits(buf: StaticArray<u8>, v: u64, n: i32): void {
+  for (let i = n - 1; i >= 0; i--) {
+    unchecked((buf[i] = <u8>(v % 10)));
+    v /= 10;
+  }
+}
+
+/**
+ * fastDigits is shortestDigits for 2^-6 <= v < 2^53 with a fraction part (1 to 58 fraction
+ * bits): v and its two rounding bounds are fixed-point numbers in one u64 each, so their digits
+ * come out in lockstep without the multi-precision decimal. Same decisions, same digits as
+ * shortestDigits (the tests compare both with Go). Returns false outside that range.
+ */
+function fastDigits(d: Decimal, mant: u64, exp: i32, narrow: bool): bool {
+  let s = 52 - exp; // fraction bits of v
+  if (s < 1 || s > 58) return false;
+  let sh = <u64>(s + 2);
+  let mask = (<u64>1 << sh) - 1;
+  let V = mant << 2;
+  let U = V + 2;
+  let L = narrow ? V - 1 : V - 2;
+  let iv = V >> sh;
+  let iu = U >> sh;
+  let il = L >> sh;
+  let fv = V & mask;
+  let fu = U & mask;
+  let fl = L & mask;
+  let n = 0;
+  for (let t = iu; t > 0; t /= 10) n++;
+  intDigits(intV, iv, n);
+  intDigits(intU, iu, n);
+  intDigits(intL, il, n);
+  let inclusive = (mant & 1) == 0;
+  let half: u64 = <u64>1 << (sh - 1);
+
+  // d collects v's digits from the first position (10^(n-1), or 10^-1 when n == 0) on.
+  d.nd = 0;
+  d.dp = n;
+  d.trunc = false;
+  let upperDelta = 0;
+  for (let i = 0; ; i++) {
+    let l: i32, m: i32, u: i32;
+    if (i < n) {
+      l = <i32>unchecked(intL[i]);
+      m = <i32>unchecked(intV[i]);
+      u = <i32>unchecked(intU[i]);
+    } else {
+      fv *= 10;
+      fu *= 10;
+      fl *= 10;
+      m = <i32>(fv >> sh);
+      u = <i32>(fu >> sh);
+      l = <i32>(fl >> sh);
+      fv &= mask;
+      fu &= mask;
+      fl &= mask;
+    }
+    // What is left after this position, for each number.
+    let restV = fv != 0;
+    let restU = fu != 0;
+    let restL = fl != 0;
+    for (let j = i + 1; j < n; j++) {
+      if (unchecked(intV[j]) != 0) restV = true;
+      if (unchecked(intU[j]) != 0) restU = true;
+      if (unchecked(intL[j]) != 0) restL = true;
+    }
+    unchecked((d.d[d.nd++] = <u8>m));
+    let okDown = l != m || (inclusive && l != 0 && !restL);
+    if (upperDelta == 0 && m + 1 < u) upperDelta = 2;
+    else if (upperDelta == 0 && m != u) upperDelta = 1;
+    else if (upperDelta == 1 && (m != 9 || u != 0)) upperDelta = 2;
+    let okUp = upperDelta > 0 && (inclusive || upperDelta > 1 || restU);
+    if (okDown && okUp) {
+      // round v to this position: compare what is left of v with half a unit here
+      let up = false;
+      if (i >= n - 1) {
+        up = fv > half || (fv == half && (m & 1) != 0);
+      } else {
+        let rem: u64 = 0;
+        let P: u64 = 1;
+        for (let j = i + 1; j < n; j++) {
+          rem = rem * 10 + <u64>unchecked(intV[j]);
+          P *= 10;
+        }
+        up = 2 * rem > P || (2 * rem == P && (fv != 0 || (m & 1) != 0));
+      }
+      if (up) bumpLast(d);
+      finishFast(d);
+      return true;
+    } else if (okDown) {
+      finishFast(d);
+      return true;
+    } else if (okUp) {
+      bumpLast(d);
+      finishFast(d);
+      return true;
+    }
+    if (!restV) break; // v's digits end here: it is its own shortest form
+  }
+  finishFast(d);
+  return true;
+}
+
+/** bumpLast adds one unit in the last digit of d, carrying. */
+function bumpLast(d: Decimal): void {
+  for (let i = d.nd - 1; i >= 0; i--) {
+    if (unchecked(d.d[i]) < 9) {
+      unchecked((d.d[i] += 1));
+      d.nd = i + 1;
+      return;
+    }
+  }
+  unchecked((d.d[0] = 1));
+  d.nd = 1;
+  d.dp++;
+}
+
+/** finishFast strips leading zeros (moving the decimal point) and trailing zeros. */
+function finishFast(d: Decimal): void {
+  let z = 0;
+  while (z < d.nd && unchecked(d.d[z]) == 0) z++;
+  if (z > 0) {
+    memory.copy(changetype<usize>(d.d), changetype<usize>(d.d) + <usize>z, <usize>(d.nd - z));
+    d.nd -= z;
+    d.dp -= z;
+  }
+  d.trim();
+}
+
 /** digitsOf returns the shortest digits of a finite non-zero |f| into scratchV. */
 function digitsOf(bits: u64): Decimal {
   let e = <i32>((bits >> 52) & 0x7ff);
@@ -323,7 +460,8 @@ function digitsOf(bits: u64): Decimal {
   }
   // Normalise a denormal's mantissa for the bound computation: not needed, the bounds use the
   // same exponent; only the narrower gap below a power of two depends on e.
-  shortestDigits(scratchV, mant, exp, e <= 1);
+  let narrow = !(mant > (<u64>1 << F64_MANT_BITS) || e <= 1);
+  if (!fastDigits(scratchV, mant, exp, narrow)) shortestDigits(scratchV, mant, exp, e <= 1);
   return scratchV;
 }
 
@@ -659,17 +797,18 @@ export class Bytes {
       this.push(0x30);
       return;
     }
-    let tmp = new StaticArray<u8>(20);
     let n = 0;
-    while (v > 0) {
-      unchecked((tmp[n++] = <u8>(0x30 + v % 10)));
-      v /= 10;
+    let t = v;
+    while (t > 0) {
+      n++;
+      t /= 10;
     }
     this.reserve(n);
     for (let i = n - 1; i >= 0; i--) {
-      store<u8>(this.ptr + <usize>this.len, unchecked(tmp[i]));
-      this.len++;
+      store<u8>(this.ptr + <usize>(this.len + i), <u8>(0x30 + v % 10));
+      v /= 10;
     }
+    this.len += n;
   }
 
   appendI64(v: i64): void {

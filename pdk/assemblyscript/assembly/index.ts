@@ -20,7 +20,7 @@
 // error (`scorer aborted: <message>`).
 
 import { Bytes, appendF64, formatF64, parseNumber, NumberParse, PARSE_OK } from "./float";
-import { RawJSON, Kind, Members, Elements, skipValue, skipWS, jsonError, decodeString, appendString } from "./json";
+import { RawJSON, Kind, Members, Elements, skipValue, skipWS, skipString, keyIs, jsonError, decodeString, appendString } from "./json";
 import { appendBase64, decodeBase64 } from "./base64";
 
 export { Bytes, appendF64, formatF64, RawJSON, Kind, Members, Elements, appendString, appendBase64, decodeBase64, jsonError };
@@ -138,6 +138,8 @@ export class Scores {
   scores: Score[] = [];
   /** state is handed back to the scorer in the next Round (optional, size-capped by the host). */
   state: Uint8Array | null = null;
+  /** stateBytes is an alternative to state that avoids a copy: the bytes of a Bytes buffer. */
+  stateBytes: Bytes | null = null;
 
   /** add appends a score. */
   add(uid: u16, score: f64): void {
@@ -224,70 +226,163 @@ function readString(v: RawJSON, field: string, what: string): string {
   return s;
 }
 
-function decodeMiner(v: RawJSON, what: string): Miner {
-  let m = new Miner();
-  if (v.isNull()) return m;
-  if (v.kind() != Kind.Object) decodeFail(what, "a miner is not an object");
-  let it = v.members();
-  while (it.next()) {
-    let x = it.value;
-    if (it.keyEquals("uid")) m.uid = <u16>readInt(x, "uid", what, 0, 65535, m.uid);
-    else if (it.keyEquals("hotkey")) m.hotkey = readString(x, "hotkey", what);
-    else if (it.keyEquals("stake")) m.stake = readFloat(x, "stake", what);
-    else if (it.keyEquals("status")) m.status = <i32>readInt(x, "status", what, -2147483648, 2147483647, m.status);
-    else if (it.keyEquals("latency_ms")) m.latencyMs = readFloat(x, "latency_ms", what);
-    else if (it.keyEquals("response")) m.response = x;
+// The Round is decoded in one pass: the walk below validates every value as it reads or skips
+// it, and each miner's fields are read where they stand (a miner's response is skipped once and
+// kept as a view). Errors name the field and the byte offset.
+
+let msgStart: usize = 0;
+let what: string = "";
+
+function bad(msg: string, at: usize): void {
+  decodeFail(what, msg + " at offset " + (at - msgStart).toString());
+}
+
+/** expectByte fails unless the byte at p (after whitespace) is c; returns the position after it. */
+function expectByte(p: usize, end: usize, c: u32, msg: string): usize {
+  p = skipWS(p, end);
+  if (p >= end || <u32>load<u8>(p) != c) bad(msg, p);
+  return p + 1;
+}
+
+/** readKey reads a key at p and returns the position after its colon; the key is [keyP, keyE). */
+let keyP: usize = 0;
+let keyE: usize = 0;
+function readKey(p: usize, end: usize): usize {
+  if (p >= end || load<u8>(p) != 0x22) bad("expected a string object key", p);
+  let k = skipString(p, end, msgStart);
+  if (k == 0) decodeFail(what, jsonError());
+  keyP = p + 1;
+  keyE = k - 1;
+  return skipWS(expectByte(k, end, 0x3a, "expected ':' after object key"), end);
+}
+
+/**
+ * value skips the value at p (depth: containers around it) and returns a view of it. The view
+ * is a shared scratch object, overwritten by the next call: clone() it to keep it.
+ */
+const scratchValue = new RawJSON();
+function value(p: usize, end: usize, depth: i32): RawJSON {
+  let v = skipValue(p, end, msgStart, depth);
+  if (v == 0) decodeFail(what, jsonError());
+  scratchValue.ptr = p;
+  scratchValue.len = <i32>(v - p);
+  return scratchValue;
+}
+
+/** afterMember moves past ',' (true: another member follows) or the closing c (false). */
+let cursor: usize = 0;
+function afterMember(p: usize, end: usize, close: u32): bool {
+  p = skipWS(p, end);
+  if (p < end && load<u8>(p) == 0x2c) {
+    cursor = skipWS(p + 1, end);
+    return true;
   }
-  return m;
+  if (p < end && <u32>load<u8>(p) == close) {
+    cursor = p + 1;
+    return false;
+  }
+  bad(close == 0x7d ? "expected ',' or '}' after object value" : "expected ',' or ']' after array element", p);
+  return false;
+}
+
+/** decodeMinerAt reads the miner object at p ('{'), three levels deep; returns the position after it. */
+function decodeMinerAt(p: usize, end: usize, m: Miner): usize {
+  p = skipWS(p + 1, end);
+  if (p < end && load<u8>(p) == 0x7d) return p + 1;
+  while (true) {
+    p = readKey(p, end);
+    let x = value(p, end, 3);
+    if (keyIs(keyP, keyE, "uid")) m.uid = <u16>readInt(x, "uid", what, 0, 65535, m.uid);
+    else if (keyIs(keyP, keyE, "hotkey")) m.hotkey = readString(x, "hotkey", what);
+    else if (keyIs(keyP, keyE, "stake")) m.stake = readFloat(x, "stake", what);
+    else if (keyIs(keyP, keyE, "status")) m.status = <i32>readInt(x, "status", what, -2147483648, 2147483647, m.status);
+    else if (keyIs(keyP, keyE, "latency_ms")) m.latencyMs = readFloat(x, "latency_ms", what);
+    else if (keyIs(keyP, keyE, "response")) m.response = x.clone();
+    if (!afterMember(x.end, end, 0x7d)) return cursor;
+    p = cursor;
+  }
+  return 0;
+}
+
+/** decodeMinersAt reads the miners array at p ('['); returns the position after it. */
+function decodeMinersAt(p: usize, end: usize, r: Round): usize {
+  let miners = new Array<Miner>(0);
+  r.miners = miners;
+  p = skipWS(p + 1, end);
+  if (p < end && load<u8>(p) == 0x5d) return p + 1;
+  while (true) {
+    let m = new Miner();
+    if (p < end && load<u8>(p) == 0x7b) {
+      p = decodeMinerAt(p, end, m);
+    } else {
+      let x = value(p, end, 2);
+      if (!x.isNull()) bad("a miner is not an object", p);
+      p = x.end;
+    }
+    miners.push(m);
+    if (!afterMember(p, end, 0x5d)) return cursor;
+    p = cursor;
+  }
+  return 0;
 }
 
 /**
  * decodeRound decodes a Round (or ChallengeRequest) message at [ptr, ptr+len). A malformed
- * message fails the call with a clear reason.
+ * message fails the call with a clear reason. Unknown fields are skipped (after validation).
  */
-export function decodeRound<T extends Round>(ptr: usize, len: i32, what: string): T {
+export function decodeRound<T extends Round>(ptr: usize, len: i32, kind: string): T {
+  msgStart = ptr;
+  what = kind;
   let end = ptr + <usize>len;
-  let start = skipWS(ptr, end);
-  let stop = skipValue(start, end, ptr);
-  if (stop == 0) decodeFail(what, jsonError());
-  if (skipWS(stop, end) != end) decodeFail(what, "invalid character after top-level value");
-  let msg = new RawJSON(start, <i32>(stop - start));
   let r = instantiate<T>();
-  if (msg.isNull()) return r;
-  if (msg.kind() != Kind.Object) decodeFail(what, "message is not a JSON object");
-  let it = msg.members();
-  while (it.next()) {
-    let x = it.value;
-    if (it.keyEquals("abi")) r.abi = <i32>readInt(x, "abi", what, -2147483648, 2147483647, r.abi);
-    else if (it.keyEquals("netuid")) r.netuid = <u16>readInt(x, "netuid", what, 0, 65535, r.netuid);
-    else if (it.keyEquals("block")) r.block = <u64>readInt(x, "block", what, 0, 9.2e18, <i64>r.block);
-    else if (it.keyEquals("block_hash")) r.blockHash = readString(x, "block_hash", what);
-    else if (it.keyEquals("block_time_ms")) r.blockTimeMs = readInt(x, "block_time_ms", what, -9.2e18, 9.2e18, r.blockTimeMs);
-    else if (it.keyEquals("seed")) r.seed = readString(x, "seed", what);
-    else if (it.keyEquals("validator")) {
-      if (x.kind() == Kind.Object) {
-        let vi = x.members();
-        while (vi.next()) {
-          if (vi.keyEquals("uid")) r.validator.uid = <u16>readInt(vi.value, "validator.uid", what, 0, 65535, r.validator.uid);
-          else if (vi.keyEquals("hotkey")) r.validator.hotkey = readString(vi.value, "validator.hotkey", what);
-        }
-      } else if (!x.isNull()) decodeFail(what, "field validator is not an object");
-    } else if (it.keyEquals("challenge")) r.challenge = x;
-    else if (it.keyEquals("miners")) {
-      if (x.kind() == Kind.Array) {
-        let miners = new Array<Miner>(0);
-        let ei = x.elements();
-        while (ei.next()) miners.push(decodeMiner(ei.value, what));
-        r.miners = miners;
-      } else if (!x.isNull()) decodeFail(what, "field miners is not an array");
-    } else if (it.keyEquals("state")) {
-      if (x.kind() == Kind.String) {
-        let st = decodeBase64(x.ptr + 1, x.end - 1);
-        if (st == null) decodeFail(what, "field state is not valid base64");
-        else r.state = st;
-      } else if (!x.isNull()) decodeFail(what, "field state is not a string");
-    }
+  let p = skipWS(ptr, end);
+  if (p < end && load<u8>(p) != 0x7b) {
+    let x = value(p, end, 0);
+    if (!x.isNull()) decodeFail(what, "message is not a JSON object");
+    if (skipWS(x.end, end) != end) bad("invalid character after top-level value", skipWS(x.end, end));
+    return r;
   }
+  p = expectByte(p, end, 0x7b, "message is not a JSON object");
+  p = skipWS(p, end);
+  let more = !(p < end && load<u8>(p) == 0x7d);
+  if (!more) cursor = p + 1;
+  while (more) {
+    p = readKey(p, end);
+    let stop: usize;
+    if (keyIs(keyP, keyE, "miners") && p < end && load<u8>(p) == 0x5b) {
+      stop = decodeMinersAt(p, end, r);
+    } else {
+      let x = value(p, end, 1);
+      stop = x.end;
+      if (keyIs(keyP, keyE, "abi")) r.abi = <i32>readInt(x, "abi", what, -2147483648, 2147483647, r.abi);
+      else if (keyIs(keyP, keyE, "netuid")) r.netuid = <u16>readInt(x, "netuid", what, 0, 65535, r.netuid);
+      else if (keyIs(keyP, keyE, "block")) r.block = <u64>readInt(x, "block", what, 0, 9.2e18, <i64>r.block);
+      else if (keyIs(keyP, keyE, "block_hash")) r.blockHash = readString(x, "block_hash", what);
+      else if (keyIs(keyP, keyE, "block_time_ms")) r.blockTimeMs = readInt(x, "block_time_ms", what, -9.2e18, 9.2e18, r.blockTimeMs);
+      else if (keyIs(keyP, keyE, "seed")) r.seed = readString(x, "seed", what);
+      else if (keyIs(keyP, keyE, "validator")) {
+        if (x.kind() == Kind.Object) {
+          let vi = x.members();
+          while (vi.next()) {
+            if (vi.keyEquals("uid")) r.validator.uid = <u16>readInt(vi.value, "validator.uid", what, 0, 65535, r.validator.uid);
+            else if (vi.keyEquals("hotkey")) r.validator.hotkey = readString(vi.value, "validator.hotkey", what);
+          }
+        } else if (!x.isNull()) decodeFail(what, "field validator is not an object");
+      } else if (keyIs(keyP, keyE, "challenge")) r.challenge = x.clone();
+      else if (keyIs(keyP, keyE, "miners")) {
+        if (!x.isNull()) decodeFail(what, "field miners is not an array");
+      } else if (keyIs(keyP, keyE, "state")) {
+        if (x.kind() == Kind.String) {
+          let st = decodeBase64(x.ptr + 1, x.end - 1);
+          if (st == null) decodeFail(what, "field state is not valid base64");
+          else r.state = st;
+        } else if (!x.isNull()) decodeFail(what, "field state is not a string");
+      }
+    }
+    more = afterMember(stop, end, 0x7d);
+    p = cursor;
+  }
+  if (skipWS(cursor, end) != end) bad("invalid character after top-level value", skipWS(cursor, end));
   return r;
 }
 
@@ -308,10 +403,21 @@ export function encodeScores(s: Scores, b: Bytes): void {
     b.push(0x7d);
   }
   b.push(0x5d);
+  let sp: usize = 0;
+  let sn = 0;
   let st = s.state;
-  if (st != null && st.length > 0) {
+  let sb = s.stateBytes;
+  if (sb != null) {
+    sp = sb.ptr;
+    sn = sb.len;
+  } else if (st != null) {
+    sp = st.dataStart;
+    sn = st.length;
+  }
+  if (sn > 0) {
+    b.reserve(16 + ((sn + 2) / 3) * 4);
     b.appendASCII(',"state":"');
-    appendBase64(b, st.dataStart, st.length);
+    appendBase64(b, sp, sn);
     b.push(0x22);
   }
   b.push(0x7d);
@@ -369,6 +475,11 @@ let output: Bytes | null = null;
 
 /** allocForHost implements subnetd_alloc. */
 export function allocForHost(size: i32): usize {
+  // Grow memory once for the whole call (about six times the message) instead of doubling it
+  // step by step as the allocator runs out: each growth may copy the whole memory.
+  let want = <i32>((<i64>size * 6) >> 16) + 2;
+  let have = memory.size();
+  if (want > have) memory.grow(want - have); // a refusal (the subnet's cap) is fine: growth then happens on demand
   return heap.alloc(size > 0 ? <usize>size : 1);
 }
 

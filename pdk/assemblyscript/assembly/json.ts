@@ -80,6 +80,34 @@ export function skipString(p: usize, end: usize, start: usize): usize {
 
 const numScratch = new NumberParse();
 
+@inline
+function digitAt(p: usize, end: usize): bool {
+  return p < end && <u32>load<u8>(p) - 0x30 < 10;
+}
+
+/** scanNumber checks JSON number syntax at p and returns the position after it, or 0. */
+export function scanNumber(p: usize, end: usize): usize {
+  if (p < end && load<u8>(p) == 0x2d) p++;
+  if (!digitAt(p, end)) return 0;
+  if (load<u8>(p) == 0x30) {
+    p++;
+  } else {
+    while (digitAt(p, end)) p++;
+  }
+  if (p < end && load<u8>(p) == 0x2e) {
+    p++;
+    if (!digitAt(p, end)) return 0;
+    while (digitAt(p, end)) p++;
+  }
+  if (p < end && (load<u8>(p) | 0x20) == 0x65) {
+    p++;
+    if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) p++;
+    if (!digitAt(p, end)) return 0;
+    while (digitAt(p, end)) p++;
+  }
+  return p;
+}
+
 function literal(p: usize, end: usize, word: string): bool {
   let n = <usize>word.length;
   if (p + n > end) return false;
@@ -96,8 +124,10 @@ let stack = new StaticArray<u8>(MAX_DEPTH + 1);
  * skipValue validates the JSON value starting at p (after whitespace) and returns the position
  * just after it, or 0 with jsonError() set. start is the message start, for error offsets.
  */
-export function skipValue(p: usize, end: usize, start: usize): usize {
-  let depth = 0;
+export function skipValue(p: usize, end: usize, start: usize, outerDepth: i32 = 0): usize {
+  // Containers around this value count towards MAX_DEPTH, as in Go.
+  let base = outerDepth;
+  let depth = outerDepth;
   while (true) {
     // A value is expected at p.
     p = skipWS(p, end);
@@ -112,7 +142,7 @@ export function skipValue(p: usize, end: usize, start: usize): usize {
         closed = true;
       } else {
         if (depth >= MAX_DEPTH) return fail("exceeded max depth", p, start);
-        unchecked((stack[depth++] = 1));
+        unchecked((stack[depth++ - base] = 1));
         p = objectKey(p, end, start);
         if (p == 0) return 0;
         continue;
@@ -125,18 +155,16 @@ export function skipValue(p: usize, end: usize, start: usize): usize {
         closed = true;
       } else {
         if (depth >= MAX_DEPTH) return fail("exceeded max depth", p, start);
-        unchecked((stack[depth++] = 2));
+        unchecked((stack[depth++ - base] = 2));
         continue;
       }
     } else if (c == 0x22) {
       p = skipString(p, end, start);
       if (p == 0) return 0;
     } else if (c == 0x2d || c - 0x30 < 10) {
-      parseNumber(p, end, numScratch);
-      if (numScratch.status != PARSE_OK && numScratch.status != PARSE_RANGE) {
-        return fail("invalid number", p, start);
-      }
-      p += <usize>numScratch.len;
+      let q = scanNumber(p, end);
+      if (q == 0) return fail("invalid number", p, start);
+      p = q;
     } else if (literal(p, end, "true")) {
       p += 4;
     } else if (literal(p, end, "false")) {
@@ -148,11 +176,11 @@ export function skipValue(p: usize, end: usize, start: usize): usize {
     }
     // After a value: close containers or move to the next element.
     let next = false;
-    while (depth > 0) {
+    while (depth > base) {
       p = skipWS(p, end);
       if (p >= end) return fail("unexpected end of JSON", p, start);
       let d = <u32>load<u8>(p);
-      let top = unchecked(stack[depth - 1]);
+      let top = unchecked(stack[depth - 1 - base]);
       if (d == 0x2c) {
         p++;
         if (top == 1) {
@@ -172,6 +200,26 @@ export function skipValue(p: usize, end: usize, start: usize): usize {
     if (!next) return p;
   }
   return 0;
+}
+
+/** keyIs compares the raw key text [kp, ke) (between the quotes) with an ASCII name. */
+export function keyIs(kp: usize, ke: usize, name: string): bool {
+  let n = <usize>name.length;
+  if (ke - kp == n) {
+    let i: usize = 0;
+    for (; i < n; i++) {
+      let c = <u32>load<u8>(kp + i);
+      if (c != <u32>name.charCodeAt(<i32>i)) break;
+    }
+    if (i == n) return true;
+  }
+  // An escaped key ("\u0075id") can still spell the name: compare it decoded. Keys without
+  // a backslash, the usual case, are settled above.
+  if (ke - kp < n) return false;
+  for (let q = kp; q < ke; q++) {
+    if (load<u8>(q) == 0x5c) return decodeString(kp - 1, ke + 1) == name;
+  }
+  return false;
 }
 
 /** objectKey reads `"key" :` at p and returns the position after the colon, or 0. */
@@ -227,6 +275,11 @@ export class RawJSON {
     return this.ptr + <usize>this.len;
   }
 
+  /** clone returns a copy of this view (iterators reuse theirs). */
+  clone(): RawJSON {
+    return new RawJSON(this.ptr, this.len);
+  }
+
   /** isAbsent is true when the field was not in the message at all. */
   isAbsent(): bool {
     return this.len == 0;
@@ -254,6 +307,16 @@ export class RawJSON {
     if (this.kind() != Kind.Number) return NaN;
     parseNumber(this.ptr, this.end, numScratch);
     return numScratch.value;
+  }
+
+  /**
+   * asFloat64 returns the number like Go's strconv.ParseFloat: the value, or NaN when this is
+   * not a number or overflows float64 (Go reports a range error there). One parse.
+   */
+  asFloat64(): f64 {
+    if (this.kind() != Kind.Number) return NaN;
+    parseNumber(this.ptr, this.end, numScratch);
+    return numScratch.status == PARSE_OK ? numScratch.value : NaN;
   }
 
   /** numberOverflows is true for a number too large for float64 (Go's ParseFloat range error). */
@@ -342,39 +405,55 @@ export class Members {
   /** keyPtr/keyEnd delimit the current key's raw text (between the quotes). */
   keyPtr: usize = 0;
   keyEnd: usize = 0;
-  /** value is the current member's value. */
+  /**
+   * value is the current member's value. next() overwrites it in place: keep a copy
+   * (value.clone()) to hold on to it.
+   */
   value: RawJSON = new RawJSON();
+  /** failed is set when the walk stopped at malformed JSON (jsonError() says why). */
+  failed: bool = false;
 
   constructor(o: RawJSON) {
     this.end = o.end;
     this.p = o.kind() == Kind.Object ? o.ptr + 1 : this.end;
   }
 
-  /** next moves to the next member; false when there is none. */
+  /** next moves to the next member; false at the end or on malformed JSON (see failed). */
   next(): bool {
     let p = skipWS(this.p, this.end);
-    if (p >= this.end) return false;
+    if (p >= this.end) return this.stop(p, "unexpected end of JSON");
     let c = load<u8>(p);
     if (c == 0x7d) {
+      if (p + 1 != this.end) return this.stop(p, "invalid character after object");
       this.p = this.end;
       return false;
     }
     if (!this.first) {
-      if (c != 0x2c) return false;
+      if (c != 0x2c) return this.stop(p, "expected ',' or '}' after object value");
       p = skipWS(p + 1, this.end);
     }
     this.first = false;
+    if (p >= this.end || load<u8>(p) != 0x22) return this.stop(p, "expected a string object key");
     let k = skipString(p, this.end, p);
-    if (k == 0) return false;
+    if (k == 0) return this.stop(0, "");
     this.keyPtr = p + 1;
     this.keyEnd = k - 1;
     p = skipWS(k, this.end);
-    p = skipWS(p + 1, this.end); // ':'
+    if (p >= this.end || load<u8>(p) != 0x3a) return this.stop(p, "expected ':' after object key");
+    p = skipWS(p + 1, this.end);
     let v = skipValue(p, this.end, p);
-    if (v == 0) return false;
-    this.value = new RawJSON(p, <i32>(v - p));
+    if (v == 0) return this.stop(0, "");
+    this.value.ptr = p;
+    this.value.len = <i32>(v - p);
     this.p = v;
     return true;
+  }
+
+  private stop(at: usize, msg: string): bool {
+    if (msg.length > 0) lastError = msg;
+    this.failed = true;
+    this.p = this.end;
+    return false;
   }
 
   /** key returns the current key, decoded. */
@@ -382,26 +461,9 @@ export class Members {
     return decodeString(this.keyPtr - 1, this.keyEnd + 1);
   }
 
-  /** keyEquals compares the current key with an ASCII name without allocating (escaped keys are decoded first). */
+  /** keyEquals compares the current key with an ASCII name (escaped keys are decoded first). */
   keyEquals(name: string): bool {
-    let n = <usize>name.length;
-    if (this.keyEnd - this.keyPtr == n) {
-      let same = true;
-      for (let i: usize = 0; i < n; i++) {
-        let c = <u32>load<u8>(this.keyPtr + i);
-        if (c == 0x5c) {
-          same = false;
-          break;
-        }
-        if (c != <u32>name.charCodeAt(<i32>i)) return false;
-      }
-      if (same) return true;
-    }
-    // Slow path: the key has escapes.
-    for (let q = this.keyPtr; q < this.keyEnd; q++) {
-      if (load<u8>(q) == 0x5c) return this.key == name;
-    }
-    return false;
+    return keyIs(this.keyPtr, this.keyEnd, name);
   }
 
   /** keyFoldEquals compares like Go's encoding/json does with a struct field name (ASCII name). */
@@ -427,33 +489,44 @@ export class Elements {
   private p: usize;
   private end: usize;
   private first: bool = true;
-  /** value is the current element. */
+  /** value is the current element; next() overwrites it in place (value.clone() keeps a copy). */
   value: RawJSON = new RawJSON();
+  /** failed is set when the walk stopped at malformed JSON (jsonError() says why). */
+  failed: bool = false;
 
   constructor(a: RawJSON) {
     this.end = a.end;
     this.p = a.kind() == Kind.Array ? a.ptr + 1 : this.end;
   }
 
-  /** next moves to the next element; false when there is none. */
+  /** next moves to the next element; false at the end or on malformed JSON (see failed). */
   next(): bool {
     let p = skipWS(this.p, this.end);
-    if (p >= this.end) return false;
+    if (p >= this.end) return this.stop("unexpected end of JSON");
     let c = load<u8>(p);
     if (c == 0x5d) {
+      if (p + 1 != this.end) return this.stop("invalid character after array");
       this.p = this.end;
       return false;
     }
     if (!this.first) {
-      if (c != 0x2c) return false;
+      if (c != 0x2c) return this.stop("expected ',' or ']' after array element");
       p = skipWS(p + 1, this.end);
     }
     this.first = false;
     let v = skipValue(p, this.end, p);
-    if (v == 0) return false;
-    this.value = new RawJSON(p, <i32>(v - p));
+    if (v == 0) return this.stop("");
+    this.value.ptr = p;
+    this.value.len = <i32>(v - p);
     this.p = v;
     return true;
+  }
+
+  private stop(msg: string): bool {
+    if (msg.length > 0) lastError = msg;
+    this.failed = true;
+    this.p = this.end;
+    return false;
   }
 }
 

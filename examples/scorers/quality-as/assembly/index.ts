@@ -130,11 +130,16 @@ function quality(m: Miner, want: f64): f64 {
   while (it.next()) {
     if (!it.keyFoldEquals("answer")) continue;
     let v = it.value;
-    if (v.isNull()) has = false;
-    else if (v.kind() == Kind.Number && !v.numberOverflows()) {
-      got = v.asNumber();
+    if (v.isNull()) {
+      has = false;
+      continue;
+    }
+    let f = v.asFloat64(); // NaN: not a number, or beyond float64 (both errors in Go)
+    if (isNaN(f)) bad = true;
+    else {
+      got = f;
       has = true;
-    } else bad = true;
+    }
   }
   if (bad || !has) return 0;
   if (isNaN(got) || !isFinite(got)) return 0;
@@ -268,7 +273,7 @@ function score(r: Round): Scores {
     st.push(0x7d);
   }
   st.push(0x5d);
-  out.state = st.toUint8Array();
+  out.stateBytes = st;
   return out;
 }
 
