@@ -41,12 +41,19 @@ A "different" round lists how it differs (which uid's score, the state bytes, th
 The exit status is 0 only when every round matched.`,
 		Example: `  subnetd replay --records ./subnetd-demo/records.db
   subnetd replay --records audit-export.jsonl --engine wazero`,
-		Args: cobra.NoArgs,
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
 				return errors.New("replay: --records PATH is required")
 			}
 			ctx := cmd.Context()
+			// Refuse an engine this build lacks once, not once per round.
+			probe, err := runtime.New(ctx, runtime.Config{Engine: runtime.Engine(engine)})
+			if err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			probe.Close(ctx)
 			src, closer, err := records.OpenSource(ctx, path)
 			if err != nil {
 				return fmt.Errorf("replay: %w", err)
@@ -70,7 +77,6 @@ The exit status is 0 only when every round matched.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "replayed %d rounds: %d identical, %d different, %d failed\n", sum.Rounds, sum.Identical, sum.Different, sum.Failed)
 			if !sum.AllMatch {
-				cmd.SilenceErrors = true
 				return errReplayMismatch
 			}
 			return nil
