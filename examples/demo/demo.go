@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -486,19 +487,30 @@ func sourceHash(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// findScorers looks for examples/scorers in the working directory and its parents.
+// findScorers looks for examples/scorers above the working directory, above the executable,
+// and next to this source file as the build recorded it (a binary built without -trimpath in a
+// checkout finds its own sources from anywhere).
 func findScorers() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
+	var starts []string
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "examples", "scorers")
-		if st, err := os.Stat(filepath.Join(p, "quality")); err == nil && st.IsDir() {
-			return p
-		}
-		if filepath.Dir(d) == d {
-			return ""
+	if exe, err := os.Executable(); err == nil {
+		starts = append(starts, filepath.Dir(exe))
+	}
+	if _, file, _, ok := goruntime.Caller(0); ok && filepath.IsAbs(file) {
+		starts = append(starts, filepath.Dir(file))
+	}
+	for _, start := range starts {
+		for d := start; ; d = filepath.Dir(d) {
+			p := filepath.Join(d, "examples", "scorers")
+			if st, err := os.Stat(filepath.Join(p, "quality")); err == nil && st.IsDir() {
+				return p
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
 		}
 	}
+	return ""
 }
