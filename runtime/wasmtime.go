@@ -124,7 +124,9 @@ func (e *wasmtimeEngine) defineHost() error {
 			}
 			mem := countingMemory{mem: byteMemory(i.mem.UnsafeData(c))}
 			err := f.Call(i.env, &mem, stack)
-			i.gasG.Set(c, wasmtime.ValI64(i.gasG.Get(c).I64()-hostGas(mem.n)))
+			if i.gasG != nil {
+				i.gasG.Set(c, wasmtime.ValI64(i.gasG.Get(c).I64()-hostGas(mem.n)))
+			}
 			if err != nil {
 				i.hostErr = err
 				return nil, wasmtime.NewTrap(err.Error())
@@ -146,7 +148,7 @@ func (e *wasmtimeEngine) defineHost() error {
 	ty := wasmtime.NewFuncType(nil, []*wasmtime.ValType{wasmtime.NewValType(wasmtime.KindI32)})
 	return e.linker.FuncNew(meter.YieldModule, meter.YieldName, ty, func(c *wasmtime.Caller, _ []wasmtime.Val) ([]wasmtime.Val, *wasmtime.Trap) {
 		i := e.instanceOf(c)
-		if i == nil {
+		if i == nil || i.gasG == nil || i.markG == nil {
 			return []wasmtime.Val{wasmtime.ValI32(1)}, nil
 		}
 		mark, trap := yieldMark(i.ctx, i.gasG.Get(c).I64())
