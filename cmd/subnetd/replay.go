@@ -21,6 +21,7 @@ func newReplayCmd() *cobra.Command {
 		engine   string
 		cacheDir string
 		quiet    bool
+		export   string
 	)
 	cmd := &cobra.Command{
 		Use:   "replay --records PATH [--engine wazero]",
@@ -38,9 +39,13 @@ stdout gets one JSON line per round:
 and a last summary line:
   {"summary":{"rounds":N,"identical":N,"different":0,"failed":0,"all_match":true}}
 A "different" round lists how it differs (which uid's score, the state bytes, the challenge).
-The exit status is 0 only when every round matched.`,
+The exit status is 0 only when every round matched.
+
+--export FILE also writes a records database as the portable export (JSON lines, modules
+included) that an auditor can take away; docs/AUDITING.md describes it.`,
 		Example: `  subnetd replay --records ./subnetd-demo/records.db
-  subnetd replay --records audit-export.jsonl --engine wazero`,
+  subnetd replay --records audit-export.jsonl --engine wazero
+  subnetd replay --records /var/lib/subnetd/records.db --export audit-export.jsonl`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -59,6 +64,16 @@ The exit status is 0 only when every round matched.`,
 				return fmt.Errorf("replay: %w", err)
 			}
 			defer closer.Close()
+			if export != "" {
+				db, ok := src.(*records.DB)
+				if !ok {
+					return fmt.Errorf("replay: --export needs a records database, %s is already an export", path)
+				}
+				if err := db.ExportFile(ctx, export); err != nil {
+					return fmt.Errorf("replay: %w", err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported the records to %s\n", export)
+			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			sum, err := records.Replay(ctx, src, records.ReplayOptions{Engine: runtime.Engine(engine), CacheDir: cacheDir},
 				func(r records.ReplayResult) error {
@@ -86,6 +101,7 @@ The exit status is 0 only when every round matched.`,
 	cmd.Flags().StringVar(&engine, "engine", string(runtime.EngineWazero), "Wasm engine to replay on: wazero (wasmtime needs a build with -tags wasmtime)")
 	cmd.Flags().StringVar(&cacheDir, "cache-dir", daemonCacheDir(), "where compiled scorers are cached on disk (empty: no disk cache)")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "do not explain differences on stderr")
+	cmd.Flags().StringVar(&export, "export", "", "also write the records database as an export file (JSON lines) for auditors")
 	return cmd
 }
 

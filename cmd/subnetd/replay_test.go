@@ -74,7 +74,8 @@ func TestReplayCmd(t *testing.T) {
 			dbPath := replayTestDB(t, t.TempDir(), wasm, cache, tamper)
 			var stdout, stderr bytes.Buffer
 			cmd := newReplayCmd()
-			cmd.SetArgs([]string{"--records", dbPath, "--cache-dir", cache})
+			export := filepath.Join(t.TempDir(), "export.jsonl")
+			cmd.SetArgs([]string{"--records", dbPath, "--cache-dir", cache, "--export", export})
 			cmd.SetOut(&stdout)
 			cmd.SetErr(&stderr)
 			err := cmd.Execute()
@@ -87,6 +88,9 @@ func TestReplayCmd(t *testing.T) {
 			}
 			if err := json.Unmarshal([]byte(lines[2]), &sum); err != nil {
 				t.Fatal(err)
+			}
+			if set, err := records.ReadFile(export); err != nil || len(set.Rounds) != 2 {
+				t.Fatalf("export: %v", err)
 			}
 			if !tamper {
 				if err != nil || !sum.Summary.AllMatch || sum.Summary.Identical != 2 {
