@@ -146,13 +146,13 @@ func TestAssemblyScriptNumbers(t *testing.T) {
 		1 << 60, 123456789012345678, 0.7, 0.3 * 0.1, math.Exp(-1), 1e22, 1e23, 5e-7, 1.5e300, 4.35, 8123.45} {
 		values = append(values, v, -v)
 	}
-	for range 20000 {
+	for range 8000 {
 		values = append(values, math.Float64frombits(rng.Uint64()&^(0x7ff<<52)|uint64(rng.IntN(0x7ff))<<52)) // any finite
 	}
-	for range 20000 { // the kit's fixed-point fast path: 2^-6 <= v < 2^53
+	for range 8000 { // the kit's fixed-point fast path: 2^-6 <= v < 2^53
 		values = append(values, math.Ldexp(1+rng.Float64(), rng.IntN(60)-6))
 	}
-	for range 5000 {
+	for range 2000 {
 		values = append(values, rng.Float64(), math.Exp(-20*rng.Float64()), float64(rng.IntN(100000))/100, rng.NormFloat64()*1e4)
 	}
 	for _, v := range values {
@@ -355,5 +355,68 @@ func TestAssemblyScriptAgreesWithGo(t *testing.T) {
 			t.Fatal(err)
 		}
 		same(fmt.Sprintf("synthetic %d", n), b, meta)
+	}
+}
+
+func TestBuild_AssemblyScript(t *testing.T) {
+	requireASC(t)
+	ctx := context.Background()
+	if lang, err := plugins.DetectLang("../examples/scorers/quality-as"); err != nil || lang != plugins.LangAssemblyScript {
+		t.Fatalf("DetectLang = %v, %v", lang, err)
+	}
+	a, err := plugins.Build(ctx, "../examples/scorers/quality-as", plugins.TargetWasm, filepath.Join(t.TempDir(), "a.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := plugins.ScreenFile(a)
+	if err != nil || !info.HasChallenge {
+		t.Fatalf("quality-as screens as %+v, %v", info, err)
+	}
+	b, err := plugins.Build(ctx, "../examples/scorers/quality-as", plugins.TargetWasm, filepath.Join(t.TempDir(), "b.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if string(ab) != string(bb) {
+		t.Fatal("two builds of the same AssemblyScript source differ")
+	}
+	if _, err := plugins.Build(ctx, "../examples/scorers/quality-as", plugins.TargetNative, ""); err == nil {
+		t.Fatal("a native AssemblyScript build must be refused")
+	}
+	if nd, err := plugins.NativeDir("../examples/scorers/quality-as"); err != nil || filepath.Base(nd) != "quality" {
+		t.Fatalf("NativeDir = %q, %v", nd, err)
+	}
+
+	// A project whose compiler is not installed, and one that imports from env (Math.random).
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"devDependencies":{"assemblyscript":"0.28.20"}}`), 0o600)
+	if _, err := plugins.Build(ctx, dir, plugins.TargetWasm, ""); !errors.Is(err, plugins.ErrNoASC) || !strings.Contains(err.Error(), "npm install") {
+		t.Fatalf("missing compiler: %v", err)
+	}
+	if _, err := plugins.NativeDir(dir); !errors.Is(err, plugins.ErrNoNative) {
+		t.Fatalf("NativeDir without a counterpart: %v", err)
+	}
+	abs, _ := filepath.Abs("../examples/scorers/quality-as/node_modules")
+	os.Symlink(abs, filepath.Join(dir, "node_modules"))
+	os.MkdirAll(filepath.Join(dir, "assembly"), 0o755)
+	os.WriteFile(filepath.Join(dir, "assembly", "index.ts"), []byte(`import { Round, Scores, register } from "@subnetd/pdk";
+export * from "@subnetd/pdk/assembly/abi";
+function score(r: Round): Scores { let s = new Scores(); s.add(0, Math.random()); return s; }
+register(score);
+`), 0o600)
+	if _, err := plugins.Build(ctx, dir, plugins.TargetWasm, ""); err == nil || !strings.Contains(err.Error(), "env") || !strings.Contains(err.Error(), "Math.random") {
+		t.Fatalf("an env import must be refused with a hint: %v", err)
+	}
+}
+
+func TestBench_AssemblyScript(t *testing.T) {
+	requireASC(t)
+	rep, err := plugins.Bench(context.Background(), "../examples/scorers/quality-as", plugins.BenchOptions{Miners: 32, MinTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Miners != 32 || rep.WasmNsPerCall <= 0 || rep.NativeNsPerCall <= 0 || rep.Ratio <= 0 {
+		t.Fatalf("report %+v has empty fields", rep)
 	}
 }
