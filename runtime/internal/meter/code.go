@@ -102,9 +102,9 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 //
 // Straight-line segments start at the function entry, after loop (the back-edge target), after
 // if, else and every end but the last (the merge points), and after br, br_table, return and
-// unreachable (whatever follows is only reached through a later merge point), and after br_if.
-// Each segment is charged its instructions' cost when it is entered, so a trap inside a
-// segment still pays for all of it. Function entries and loop headers also check the
+// unreachable (whatever follows is only reached through a later merge point). Each segment is
+// charged its instructions' cost when it is entered, so a br_if that leaves it early, or a trap
+// inside it, still pays for all of it: gas is an upper bound of the instructions executed. Function entries and loop headers also check the
 // counter, which bounds every loop and every recursion. Bulk instructions are charged their
 // length before they run.
 //
@@ -188,7 +188,9 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 			if in.maxLabel >= depth { // may leave the function
 				ins = append(ins, insertion{pos: at, kind: insSync})
 			}
-			next(false)
+			if in.op != opBrIf {
+				next(false)
+			}
 		case opUnreachable:
 			next(false)
 		case opCall, opCallIndirect:
