@@ -95,8 +95,8 @@ func demoPrintTables(w io.Writer, res *demo.Result) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "VALIDATORS")
-	fmt.Fprintln(tw, "subnet\tuid\tvalidator\tscorer\tstake\tdividends\tvtrust\temission\trounds\tfailed\t")
+	fmt.Fprintln(w, "VALIDATORS (charlie runs the latency scorer on subnet 1: out of consensus there, it keeps less trust and earns less)")
+	fmt.Fprintln(tw, "subnet\tuid\tvalidator\tscorer\tstake\tdividends\tvalidator_trust\temission\trounds\tfailed\t")
 	for _, v := range res.Validators {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%.1f\t%.4f\t%.4f\t%.3f\t%d\t%d\t\n", v.Netuid, v.UID, v.Name, v.Scorer, v.StakeTAO, v.Dividends, v.ValidatorTrust, v.Emission, v.Rounds, v.Failures)
 	}
