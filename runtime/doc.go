@@ -2,13 +2,17 @@
 // (docs/ABI.md).
 //
 // A Runtime screens a module before compiling it (imports, exports, memory, threads, SIMD, size),
-// compiles it once (cached in memory and on disk, keyed by module hash, engine version and
-// config), and serves every call from a fresh instance with the limits of its Config: memory
-// pages, message and state sizes, log caps, and an execution bound that stops an endless loop
-// and frees its CPU, in the module's start function and _initialize too. The host functions
-// and the deterministic WASI subset come from package hostfns; the Scores a scorer returns are
-// validated (known, unique uids; finite, non-negative scores) before anyone uses them.
+// instruments it with a deterministic gas meter (docs/METERING.md), compiles it once (cached in
+// memory and on disk, keyed by module hash, engine version and config), and serves every call
+// from a fresh instance with the limits of its Config: memory pages, message and state sizes,
+// log caps, a gas budget that stops an endless loop at the same instruction on every machine
+// and engine (ErrOutOfGas, with the figure in Result.GasUsed), a call-depth limit, and a
+// wall-clock backstop (ErrTimeout). The host functions and the deterministic WASI subset come
+// from package hostfns; the Scores a scorer returns are validated (known, unique uids; finite,
+// non-negative scores) before anyone uses them.
 //
-// The engine is wazero's optimizing compiler; the engine seam (engine.go) is where a second
-// engine plugs in.
+// The default engine is wazero's optimizing compiler (pure Go). Binaries built with
+// -tags wasmtime also have EngineWasmtime (Cranelift through cgo, NaN canonicalisation on),
+// which serves the same host functions, meters the same bytes and gives the same Scores and
+// gas: an auditor replays a round on either and compares.
 package runtime
