@@ -198,3 +198,18 @@ func TestWatcher_Scan(t *testing.T) {
 		t.Fatalf("Skip left %d packages to report", n)
 	}
 }
+
+// FuzzParsePackage: any manifest and signature bytes either parse or are refused; never a panic.
+func FuzzParsePackage(f *testing.F) {
+	wasm := []byte("module bytes")
+	f.Add([]byte(`{"name":"demo","version":"1","abi":1,"sha256":"`+sha256Hex(wasm)+`"}`), []byte(`{"scheme":"ed25519","public_key":"0x00","signature":"0x00"}`))
+	f.Add([]byte(`{"name":"demo","self_tests":[{"round":{}}]}`), []byte(nil))
+	f.Fuzz(func(t *testing.T, manifest, sig []byte) {
+		p, err := ParsePackage(manifest, wasm, sig)
+		if err != nil {
+			return
+		}
+		_ = p.Verify([]PublicKey{{Scheme: SchemeEd25519}})
+		_ = p.Manifest.CheckLimits(runtime.DefaultLimits())
+	})
+}
