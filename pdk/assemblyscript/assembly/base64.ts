@@ -4,31 +4,36 @@ import { Bytes } from "./float";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+// The alphabet as bytes, for direct stores.
+const ALPHA_BYTES = new StaticArray<u8>(64);
+for (let i = 0; i < 64; i++) ALPHA_BYTES[i] = <u8>ALPHABET.charCodeAt(i);
+
 /** appendBase64 appends the base64 text of [p, p+n) to b. */
 export function appendBase64(b: Bytes, p: usize, n: i32): void {
   b.reserve(((n + 2) / 3) * 4);
+  let o = b.ptr + <usize>b.len;
+  let t = changetype<usize>(ALPHA_BYTES);
   let i = 0;
   for (; i + 3 <= n; i += 3) {
-    let v = (<u32>load<u8>(p + <usize>i) << 16) | (<u32>load<u8>(p + <usize>i + 1) << 8) | <u32>load<u8>(p + <usize>i + 2);
-    b.push(<u32>ALPHABET.charCodeAt(<i32>(v >> 18)));
-    b.push(<u32>ALPHABET.charCodeAt(<i32>((v >> 12) & 63)));
-    b.push(<u32>ALPHABET.charCodeAt(<i32>((v >> 6) & 63)));
-    b.push(<u32>ALPHABET.charCodeAt(<i32>(v & 63)));
+    let q = p + <usize>i;
+    let v = (<u32>load<u8>(q) << 16) | (<u32>load<u8>(q, 1) << 8) | <u32>load<u8>(q, 2);
+    store<u8>(o, load<u8>(t + <usize>(v >> 18)));
+    store<u8>(o, load<u8>(t + <usize>((v >> 12) & 63)), 1);
+    store<u8>(o, load<u8>(t + <usize>((v >> 6) & 63)), 2);
+    store<u8>(o, load<u8>(t + <usize>(v & 63)), 3);
+    o += 4;
   }
   let rest = n - i;
-  if (rest == 1) {
+  if (rest > 0) {
     let v = <u32>load<u8>(p + <usize>i) << 16;
-    b.push(<u32>ALPHABET.charCodeAt(<i32>(v >> 18)));
-    b.push(<u32>ALPHABET.charCodeAt(<i32>((v >> 12) & 63)));
-    b.push(0x3d);
-    b.push(0x3d);
-  } else if (rest == 2) {
-    let v = (<u32>load<u8>(p + <usize>i) << 16) | (<u32>load<u8>(p + <usize>i + 1) << 8);
-    b.push(<u32>ALPHABET.charCodeAt(<i32>(v >> 18)));
-    b.push(<u32>ALPHABET.charCodeAt(<i32>((v >> 12) & 63)));
-    b.push(<u32>ALPHABET.charCodeAt(<i32>((v >> 6) & 63)));
-    b.push(0x3d);
+    if (rest == 2) v |= <u32>load<u8>(p + <usize>i + 1) << 8;
+    store<u8>(o, load<u8>(t + <usize>(v >> 18)));
+    store<u8>(o, load<u8>(t + <usize>((v >> 12) & 63)), 1);
+    store<u8>(o, rest == 2 ? load<u8>(t + <usize>((v >> 6) & 63)) : <u8>0x3d, 2);
+    store<u8>(o, 0x3d, 3);
+    o += 4;
   }
+  b.len = <i32>(o - b.ptr);
 }
 
 function val(c: u32): i32 {

@@ -788,7 +788,9 @@ export class Bytes {
   appendASCII(s: string): void {
     let n = s.length;
     this.reserve(n);
-    for (let i = 0; i < n; i++) store<u8>(this.ptr + <usize>(this.len + i), <u8>s.charCodeAt(i));
+    let src = changetype<usize>(s);
+    let dst = this.ptr + <usize>this.len;
+    for (let i = 0; i < n; i++) store<u8>(dst + <usize>i, <u8>load<u16>(src + (<usize>i << 1)));
     this.len += n;
   }
 

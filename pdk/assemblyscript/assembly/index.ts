@@ -20,7 +20,7 @@
 // error (`scorer aborted: <message>`).
 
 import { Bytes, appendF64, formatF64, parseNumber, NumberParse, PARSE_OK } from "./float";
-import { RawJSON, Kind, Members, Elements, skipValue, skipWS, skipString, keyIs, jsonError, decodeString, appendString } from "./json";
+import { RawJSON, Kind, Members, Elements, skipValue, skipWS, skipString, keyIs, lastStringEscaped, jsonError, decodeString, appendString } from "./json";
 import { appendBase64, decodeBase64 } from "./base64";
 
 export { Bytes, appendF64, formatF64, RawJSON, Kind, Members, Elements, appendString, appendBase64, decodeBase64, jsonError };
@@ -247,12 +247,14 @@ function expectByte(p: usize, end: usize, c: u32, msg: string): usize {
 /** readKey reads a key at p and returns the position after its colon; the key is [keyP, keyE). */
 let keyP: usize = 0;
 let keyE: usize = 0;
+let keyEsc = false;
 function readKey(p: usize, end: usize): usize {
   if (p >= end || load<u8>(p) != 0x22) bad("expected a string object key", p);
   let k = skipString(p, end, msgStart);
   if (k == 0) decodeFail(what, jsonError());
   keyP = p + 1;
   keyE = k - 1;
+  keyEsc = lastStringEscaped;
   return skipWS(expectByte(k, end, 0x3a, "expected ':' after object key"), end);
 }
 
@@ -292,12 +294,12 @@ function decodeMinerAt(p: usize, end: usize, m: Miner): usize {
   while (true) {
     p = readKey(p, end);
     let x = value(p, end, 3);
-    if (keyIs(keyP, keyE, "uid")) m.uid = <u16>readInt(x, "uid", what, 0, 65535, m.uid);
-    else if (keyIs(keyP, keyE, "hotkey")) m.hotkey = readString(x, "hotkey", what);
-    else if (keyIs(keyP, keyE, "stake")) m.stake = readFloat(x, "stake", what);
-    else if (keyIs(keyP, keyE, "status")) m.status = <i32>readInt(x, "status", what, -2147483648, 2147483647, m.status);
-    else if (keyIs(keyP, keyE, "latency_ms")) m.latencyMs = readFloat(x, "latency_ms", what);
-    else if (keyIs(keyP, keyE, "response")) m.response = x.clone();
+    if (keyIs(keyP, keyE, "uid", keyEsc)) m.uid = <u16>readInt(x, "uid", what, 0, 65535, m.uid);
+    else if (keyIs(keyP, keyE, "hotkey", keyEsc)) m.hotkey = readString(x, "hotkey", what);
+    else if (keyIs(keyP, keyE, "stake", keyEsc)) m.stake = readFloat(x, "stake", what);
+    else if (keyIs(keyP, keyE, "status", keyEsc)) m.status = <i32>readInt(x, "status", what, -2147483648, 2147483647, m.status);
+    else if (keyIs(keyP, keyE, "latency_ms", keyEsc)) m.latencyMs = readFloat(x, "latency_ms", what);
+    else if (keyIs(keyP, keyE, "response", keyEsc)) m.response = x.clone();
     if (!afterMember(x.end, end, 0x7d)) return cursor;
     p = cursor;
   }
@@ -349,18 +351,18 @@ export function decodeRound<T extends Round>(ptr: usize, len: i32, kind: string)
   while (more) {
     p = readKey(p, end);
     let stop: usize;
-    if (keyIs(keyP, keyE, "miners") && p < end && load<u8>(p) == 0x5b) {
+    if (keyIs(keyP, keyE, "miners", keyEsc) && p < end && load<u8>(p) == 0x5b) {
       stop = decodeMinersAt(p, end, r);
     } else {
       let x = value(p, end, 1);
       stop = x.end;
-      if (keyIs(keyP, keyE, "abi")) r.abi = <i32>readInt(x, "abi", what, -2147483648, 2147483647, r.abi);
-      else if (keyIs(keyP, keyE, "netuid")) r.netuid = <u16>readInt(x, "netuid", what, 0, 65535, r.netuid);
-      else if (keyIs(keyP, keyE, "block")) r.block = <u64>readInt(x, "block", what, 0, 9.2e18, <i64>r.block);
-      else if (keyIs(keyP, keyE, "block_hash")) r.blockHash = readString(x, "block_hash", what);
-      else if (keyIs(keyP, keyE, "block_time_ms")) r.blockTimeMs = readInt(x, "block_time_ms", what, -9.2e18, 9.2e18, r.blockTimeMs);
-      else if (keyIs(keyP, keyE, "seed")) r.seed = readString(x, "seed", what);
-      else if (keyIs(keyP, keyE, "validator")) {
+      if (keyIs(keyP, keyE, "abi", keyEsc)) r.abi = <i32>readInt(x, "abi", what, -2147483648, 2147483647, r.abi);
+      else if (keyIs(keyP, keyE, "netuid", keyEsc)) r.netuid = <u16>readInt(x, "netuid", what, 0, 65535, r.netuid);
+      else if (keyIs(keyP, keyE, "block", keyEsc)) r.block = <u64>readInt(x, "block", what, 0, 9.2e18, <i64>r.block);
+      else if (keyIs(keyP, keyE, "block_hash", keyEsc)) r.blockHash = readString(x, "block_hash", what);
+      else if (keyIs(keyP, keyE, "block_time_ms", keyEsc)) r.blockTimeMs = readInt(x, "block_time_ms", what, -9.2e18, 9.2e18, r.blockTimeMs);
+      else if (keyIs(keyP, keyE, "seed", keyEsc)) r.seed = readString(x, "seed", what);
+      else if (keyIs(keyP, keyE, "validator", keyEsc)) {
         if (x.kind() == Kind.Object) {
           let vi = x.members();
           while (vi.next()) {
@@ -368,10 +370,10 @@ export function decodeRound<T extends Round>(ptr: usize, len: i32, kind: string)
             else if (vi.keyEquals("hotkey")) r.validator.hotkey = readString(vi.value, "validator.hotkey", what);
           }
         } else if (!x.isNull()) decodeFail(what, "field validator is not an object");
-      } else if (keyIs(keyP, keyE, "challenge")) r.challenge = x.clone();
-      else if (keyIs(keyP, keyE, "miners")) {
+      } else if (keyIs(keyP, keyE, "challenge", keyEsc)) r.challenge = x.clone();
+      else if (keyIs(keyP, keyE, "miners", keyEsc)) {
         if (!x.isNull()) decodeFail(what, "field miners is not an array");
-      } else if (keyIs(keyP, keyE, "state")) {
+      } else if (keyIs(keyP, keyE, "state", keyEsc)) {
         if (x.kind() == Kind.String) {
           let st = decodeBase64(x.ptr + 1, x.end - 1);
           if (st == null) decodeFail(what, "field state is not valid base64");

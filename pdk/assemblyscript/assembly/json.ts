@@ -50,14 +50,19 @@ function isHex(c: u32): bool {
   return c - 0x30 < 10 || (c | 0x20) - 0x61 < 6;
 }
 
+/** lastStringEscaped tells whether the last string skipString checked had a backslash escape. */
+export let lastStringEscaped = false;
+
 /** skipString checks the string starting at p (on its quote) and returns the position after it, or 0. */
 export function skipString(p: usize, end: usize, start: usize): usize {
   let q = p + 1;
+  lastStringEscaped = false;
   while (q < end) {
     let c = <u32>load<u8>(q);
     if (c == 0x22) return q + 1;
     if (c < 0x20) return fail("control character in string", q, start);
     if (c == 0x5c) {
+      lastStringEscaped = true;
       q++;
       if (q >= end) break;
       let e = <u32>load<u8>(q);
@@ -202,20 +207,22 @@ export function skipValue(p: usize, end: usize, start: usize, outerDepth: i32 = 
   return 0;
 }
 
-/** keyIs compares the raw key text [kp, ke) (between the quotes) with an ASCII name. */
-export function keyIs(kp: usize, ke: usize, name: string): bool {
+/**
+ * keyIs compares the raw key text [kp, ke) (between the quotes) with an ASCII name. escaped
+ * says whether the key may hold backslash escapes (then it is compared decoded).
+ */
+export function keyIs(kp: usize, ke: usize, name: string, escaped: bool = true): bool {
   let n = <usize>name.length;
   if (ke - kp == n) {
+    let src = changetype<usize>(name);
     let i: usize = 0;
     for (; i < n; i++) {
-      let c = <u32>load<u8>(kp + i);
-      if (c != <u32>name.charCodeAt(<i32>i)) break;
+      if (<u32>load<u8>(kp + i) != <u32>load<u16>(src + (i << 1))) break;
     }
     if (i == n) return true;
   }
-  // An escaped key ("\u0075id") can still spell the name: compare it decoded. Keys without
-  // a backslash, the usual case, are settled above.
-  if (ke - kp < n) return false;
+  if (!escaped || ke - kp < n) return false;
+  // An escaped key ("\u0075id") can still spell the name: compare it decoded.
   for (let q = kp; q < ke; q++) {
     if (load<u8>(q) == 0x5c) return decodeString(kp - 1, ke + 1) == name;
   }
