@@ -133,7 +133,7 @@ func randomRound(r *rand.Rand, challenge json.RawMessage) runtime.Round {
 // outcome class.
 func TestScorer_Score_crossEngine(t *testing.T) {
 	lim := runtime.Limits{Gas: 2_000_000_000, Timeout: time.Minute, MemoryPages: 512}
-	rounds := 40
+	rounds := 24
 	if testing.Short() {
 		rounds = 8
 	}
