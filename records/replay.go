@@ -28,6 +28,10 @@ type ReplayOptions struct {
 	Engine runtime.Engine
 	// CacheDir keeps compiled modules between replays (optional).
 	CacheDir string
+	// Check, when set, is called for every round that replayed identically, with the Scores
+	// bytes; each string it returns is a difference (e.g. weights that do not follow from the
+	// scores). The validator package provides one for weights (validator.CheckWeights).
+	Check func(r *Round, scores []byte) []string
 }
 
 // ReplayResult is the verdict on one round.
@@ -192,6 +196,9 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 		if !bytes.Equal(got, r.ScoresBytes) {
 			res.Differences = append(res.Differences, scoresDiff(r.ScoresBytes, got)...)
 		}
+	}
+	if len(res.Differences) == 0 && err == nil && rp.opts.Check != nil {
+		res.Differences = append(res.Differences, rp.opts.Check(r, got)...)
 	}
 	if len(res.Differences) > 0 {
 		res.Verdict = Different

@@ -541,12 +541,7 @@ func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid 
 	p := weights.Params{NumNeurons: n, MinAllowedWeights: int(mg.Hyperparams.MinAllowedWeights),
 		MaxWeightLimit: weights.LimitFromU16(mg.Hyperparams.MaxWeightsLimit)}
 	em, err := weights.Compute(ids, res.Dense, p)
-	wdoc := struct {
-		UIDs    []uint16       `json:"uids"`
-		Weights []uint16       `json:"weights"`
-		Params  weights.Params `json:"params"`
-		Error   string         `json:"error,omitempty"`
-	}{em.UIDs, em.Weights, p, ""}
+	wdoc := weightsDoc{em.UIDs, em.Weights, p, ""}
 	if err != nil {
 		wdoc.Error = err.Error()
 		res.TxErr = fmt.Errorf("weights: %w", err)

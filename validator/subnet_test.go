@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/subnetd/subnetd/chain"
@@ -64,9 +65,18 @@ func TestSubnet_RunRound(t *testing.T) {
 	if string(r2.State) != string(st1) || len(st1) == 0 {
 		t.Fatalf("round 2 state %q, round 1 returned %q", r2.State, st1)
 	}
-	sum, err := records.Replay(ctx, n.db, records.ReplayOptions{CacheDir: cacheDir}, nil)
+	sum, err := records.Replay(ctx, n.db, records.ReplayOptions{CacheDir: cacheDir, Check: CheckWeights}, nil)
 	if err != nil || !sum.AllMatch || sum.Identical != 2 {
 		t.Fatalf("replay %+v %v", sum, err)
+	}
+	// Weights that do not follow from the scores are caught.
+	bad := *rec
+	bad.Weights = []byte(strings.Replace(string(rec.Weights), `"weights":[`, `"weights":[1,`, 1))
+	if d := CheckWeights(&bad, rec.ScoresBytes); len(d) != 1 || !strings.HasPrefix(d[0], "weights: recorded") {
+		t.Fatalf("tampered weights: %v", d)
+	}
+	if d := CheckWeights(rec, rec.ScoresBytes); d != nil {
+		t.Fatalf("genuine weights: %v", d)
 	}
 }
 

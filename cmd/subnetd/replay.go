@@ -10,6 +10,7 @@ import (
 
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/runtime"
+	"github.com/subnetd/subnetd/validator"
 )
 
 // errReplayMismatch makes replay exit non-zero without repeating the summary.
@@ -29,7 +30,9 @@ func newReplayCmd() *cobra.Command {
 		Long: `replay re-runs every recorded round on the exact scorer module that scored it (stored by
 sha256 with the records), with the recorded limits and the exact recorded Round bytes, and
 compares what the scorer returns now with what it returned then: the Scores bytes (scores and
-state), the challenge it generated, and the hashes recorded with each round.
+state), the challenge it generated, and the hashes recorded with each round. It also recomputes
+the weights from the scores with the recorded subnet parameters, as the Bittensor SDK does,
+and checks them against the weights the round emitted.
 
 PATH is a records database (records.db, written by "subnetd run" and "subnetd demo") or an
 export file (JSON lines, written by the same commands or by an operator for an auditor).
@@ -75,7 +78,7 @@ included) that an auditor can take away; docs/AUDITING.md describes it.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "exported the records to %s\n", export)
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
-			sum, err := records.Replay(ctx, src, records.ReplayOptions{Engine: runtime.Engine(engine), CacheDir: cacheDir},
+			sum, err := records.Replay(ctx, src, records.ReplayOptions{Engine: runtime.Engine(engine), CacheDir: cacheDir, Check: validator.CheckWeights},
 				func(r records.ReplayResult) error {
 					if !quiet && !r.Match() {
 						fmt.Fprintf(cmd.ErrOrStderr(), "round %d (subnet %d, block %d): %s: %v\n", r.ID, r.Netuid, r.Block, r.Verdict, r.Differences)

@@ -400,7 +400,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	cfg.progress("%d rounds recorded in %s; replaying every round on its recorded module…", res.Rounds, dbPath)
-	res.Replay, err = records.Replay(ctx, db, records.ReplayOptions{CacheDir: cache}, func(r records.ReplayResult) error {
+	res.Replay, err = records.Replay(ctx, db, records.ReplayOptions{CacheDir: cache, Check: validator.CheckWeights}, func(r records.ReplayResult) error {
 		if !r.Match() {
 			cfg.progress("round %d (subnet %d, block %d) %s: %s", r.ID, r.Netuid, r.Block, r.Verdict, strings.Join(r.Differences, "; "))
 		}
