@@ -96,6 +96,9 @@ type Subnet struct {
 	cur  atomic.Pointer[Scorer]
 	next atomic.Pointer[Scorer]
 
+	lastErr   string    // last loop error logged (Run's goroutine only)
+	lastErrAt time.Time // when it was logged
+
 	mu        sync.Mutex // guards the fields below (round state, read by Status)
 	state     []byte
 	lastBlock uint64
@@ -291,11 +294,11 @@ func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 				if err == nil {
 					continue
 				}
-				s.log.Error("round failed before it could be recorded", "err", err)
+				s.logThrottled("round failed before it could be recorded", err)
 			}
 		} else if ctx.Err() == nil {
 			s.metrics.chainError(s.cfg.Netuid, "metagraph")
-			s.log.Warn("metagraph read failed", "err", err)
+			s.logThrottled("metagraph read failed", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -303,6 +306,17 @@ func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 		case <-t.C:
 		}
 	}
+}
+
+// logThrottled logs a repeating loop error once, then again only when it changes or a minute
+// has passed, so an unreachable chain or an unregistered hotkey does not flood the log.
+func (s *Subnet) logThrottled(msg string, err error) {
+	now := time.Now()
+	if err.Error() == s.lastErr && now.Sub(s.lastErrAt) < time.Minute {
+		return
+	}
+	s.lastErr, s.lastErrAt = err.Error(), now
+	s.log.Error(msg, "err", err)
 }
 
 // roundBound is the longest a round may take: the miners' deadline, two scorer calls and a
