@@ -475,6 +475,28 @@ export class Members {
 
   /** keyFoldEquals compares like Go's encoding/json does with a struct field name (ASCII name). */
   keyFoldEquals(name: string): bool {
+    // Fast path: a plain ASCII key compares byte by byte, without decoding it.
+    let n = <usize>name.length;
+    let plain = true;
+    for (let q = this.keyPtr; q < this.keyEnd; q++) {
+      let c = load<u8>(q);
+      if (c == 0x5c || c >= 0x80) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      if (this.keyEnd - this.keyPtr != n) return false;
+      let src = changetype<usize>(name);
+      for (let i: usize = 0; i < n; i++) {
+        let c = <u32>load<u8>(this.keyPtr + i);
+        if (c - 0x41 < 26) c |= 0x20;
+        let d = <u32>load<u16>(src + (i << 1));
+        if (d - 0x41 < 26) d |= 0x20;
+        if (c != d) return false;
+      }
+      return true;
+    }
     let k = this.key;
     let i = 0;
     let j = 0;
