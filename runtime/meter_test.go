@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,33 @@ func TestNew_limitsAndEngines(t *testing.T) {
 	}
 	if rt := newRuntime(t, runtime.Limits{}); rt.Limits().Gas != runtime.DefaultGas {
 		t.Fatalf("default gas %d", rt.Limits().Gas)
+	}
+}
+
+// A running guest does not hold up the Go garbage collector: the meter's yields are safe
+// points. (wazero's compiled code cannot be preempted; without them a stop-the-world would wait
+// for the whole call, and every goroutine of the daemon with it. A regression therefore hangs
+// this test until go test's -timeout: nothing in the process can run to fail it sooner.)
+func TestScorer_Score_gcSafePoint(t *testing.T) {
+	rt := newRuntime(t, runtime.Limits{Gas: math.MaxInt64, Timeout: time.Hour})
+	s := load(t, rt, "raw", rawScorer(`{"scores":[]}`, loopingScore))
+	round, meta := testRound(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Score(ctx, round, meta)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the guest start its loop
+	goruntime.GC()                    // needs every goroutine, the looping one included, at a safe point
+	select {
+	case err := <-done:
+		t.Fatalf("the guest stopped before it was canceled: %v", err)
+	default: // the collection finished while the guest was still looping
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, runtime.ErrTimeout) {
+		t.Fatalf("canceled call: %v", err)
 	}
 }
