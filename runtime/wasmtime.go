@@ -172,8 +172,12 @@ func (e *wasmtimeEngine) compile(_ context.Context, wasm []byte) (compiledModule
 	if e.cacheDir != "" {
 		sum := sha256.Sum256(wasm)
 		path = filepath.Join(e.cacheDir, hex.EncodeToString(sum[:])+".cwasm")
-		if m, err := wasmtime.NewModuleDeserializeFile(e.eng, path); err == nil {
-			return &wasmtimeCompiled{e: e, mod: m}, nil
+		// Read into memory rather than map the file: a file truncated under a mapping would
+		// fault the process (SIGBUS) instead of failing one load.
+		if b, err := os.ReadFile(path); err == nil {
+			if m, err := wasmtime.NewModuleDeserialize(e.eng, b); err == nil {
+				return &wasmtimeCompiled{e: e, mod: m}, nil
+			}
 		}
 	}
 	m, err := wasmtime.NewModule(e.eng, wasm)

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +239,46 @@ func TestScorer_Score_crossEngineHostile(t *testing.T) {
 				t.Fatalf("error = %v, want ErrOutOfGas", a.err)
 			}
 		})
+	}
+}
+
+// Compiled code goes to the disk cache and a second runtime reads it back, with the same
+// results; a corrupt cache file is ignored and rewritten.
+func TestRuntime_Load_wasmtimeCache(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	round, meta := testRound(t, "clock")
+	var first outcome
+	for run := 0; run < 2; run++ {
+		rt, err := runtime.New(ctx, runtime.Config{Engine: runtime.EngineWasmtime, CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := load(t, rt, "hostile", wasmFile(t, "hostile"))
+		o := score(s, round, meta)
+		rt.Close(ctx)
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		if run == 0 {
+			first = o
+		} else if d := sameOutcome(first, o); d != "" {
+			t.Fatalf("from the cache: %s", d)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "wasmtime-*", "*", "*.cwasm"))
+	if len(files) != 1 {
+		t.Fatalf("cache holds %v, want one compiled module", files)
+	}
+	if err := os.WriteFile(files[0], []byte("not code"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := runtime.New(ctx, runtime.Config{Engine: runtime.EngineWasmtime, CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	if d := sameOutcome(first, score(load(t, rt, "hostile", wasmFile(t, "hostile")), round, meta)); d != "" {
+		t.Fatalf("after a corrupt cache file: %s", d)
 	}
 }
