@@ -264,6 +264,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	first := dc.Block() // StartDevnet ran the first epoch: the validators hold permits
 
+	// Compile each distinct module once, all at the same time, into the on-disk cache; every
+	// validator's subnet then loads it from there.
+	if err := precompile(ctx, wasms, cache); err != nil {
+		return nil, err
+	}
+	cfg.progress("scorers compiled (cached in %s)", cache)
+
 	for _, vl := range vals {
 		var subs []*validator.Subnet
 		for _, netuid := range []uint16{QualityNetuid, LatencyNetuid} {
@@ -273,7 +280,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return nil, fmt.Errorf("demo validator %s: unknown scorer %q", vl.spec.Name, name)
 			}
 			sc := validator.SubnetConfig{Netuid: netuid, Interval: cfg.Interval, Timeout: cfg.MinerTimeout,
-				Limits: runtime.Limits{Timeout: 5 * time.Second}}
+				Limits: demoLimits}
 			if name == "latency" {
 				if netuid == QualityNetuid {
 					// The dissenting validator sends a fixed task and only looks at speed.
@@ -411,6 +418,36 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// demoLimits are the scorer limits of every demo subnet.
+var demoLimits = runtime.Limits{Timeout: 5 * time.Second}
+
+// precompile compiles the modules concurrently into cacheDir.
+func precompile(ctx context.Context, wasms map[string][]byte, cacheDir string) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(wasms))
+	for name, wasm := range wasms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rt, err := runtime.New(ctx, runtime.Config{Limits: demoLimits, CacheDir: cacheDir})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer rt.Close(ctx)
+			s, err := rt.Load(ctx, name, wasm)
+			if err != nil {
+				errs <- fmt.Errorf("demo scorer %s: %w", name, err)
+				return
+			}
+			s.Close(ctx)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 func u16(v uint16) float64 { return float64(v) / 65535 }
