@@ -626,6 +626,7 @@ func newPluginPackCmd() *cobra.Command {
 		out, version, name string
 		netuid             uint16
 		lim                runtime.Limits
+		cacheDir           string
 	)
 	cmd := &cobra.Command{
 		Use:   "pack DIR",
@@ -710,7 +711,7 @@ limits before writing anything. Sign the package with 'subnetd plugin sign'.`,
 				return fmt.Errorf("plugin pack: %w", err)
 			}
 			// Run the self-tests now, under the limits the package asks for.
-			rt, err := runtime.New(ctx, runtime.Config{Limits: limits})
+			rt, err := runtime.New(ctx, runtime.Config{Limits: limits, CacheDir: cacheDir})
 			if err != nil {
 				return err
 			}
@@ -746,6 +747,8 @@ limits before writing anything. Sign the package with 'subnetd plugin sign'.`,
 	cmd.Flags().IntVar(&lim.MaxStateBytes, "max-state-bytes", 0, "state size the package asks for (default 1 MiB)")
 	cmd.Flags().IntVar(&lim.MaxOutputBytes, "max-output-bytes", 0, "Scores size the package asks for (default 4 MiB)")
 	cmd.Flags().Uint64Var(&lim.Gas, "gas", 0, "gas per call the package asks for (default runtime.DefaultGas)")
+	cmd.Flags().StringVar(&cacheDir, "cache-dir", defaultCacheDir(), "where compiled scorers are cached on disk")
+	_ = cmd.Flags().MarkHidden("cache-dir")
 	return cmd
 }
 
@@ -934,9 +937,7 @@ It prints one JSON line and exits non-zero when anything fails.`,
 				}
 				rep.Pinned = true
 			}
-			cfg := rf.config()
-			cfg.CacheDir = ""
-			rt, err := runtime.New(ctx, cfg)
+			rt, err := runtime.New(ctx, rf.config())
 			if err != nil {
 				return err
 			}

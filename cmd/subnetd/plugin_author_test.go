@@ -15,6 +15,7 @@ import (
 func TestPluginAuthorFlow(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "fast-answers")
+	cache := filepath.Join(tmp, "cache") // compiled once, reused by every step
 	if _, _, err := runCLI("plugin", "new", dir, "--subnetd-src", "../.."); err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func TestPluginAuthorFlow(t *testing.T) {
 			t.Fatalf("plugin new did not write %s: %v", f, err)
 		}
 	}
-	if _, errOut, err := runCLI("plugin", "test", dir, "--no-cache"); err != nil || !strings.Contains(errOut, "1 passed, 0 failed") {
+	if _, errOut, err := runCLI("plugin", "test", dir, "--cache-dir", cache); err != nil || !strings.Contains(errOut, "1 passed, 0 failed") {
 		t.Fatalf("a new project must pass its own test: %v\n%s", err, errOut)
 	}
 	// Refusals: an existing directory, a bad name, an unknown language.
@@ -38,13 +39,13 @@ func TestPluginAuthorFlow(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "fixtures", "basic.scores.json"), []byte(strings.Replace(string(good), `"score":0.5`, `"score":0.25`, 1)), 0o644)
 	os.WriteFile(filepath.Join(dir, "fixtures", "bad.round.json"), []byte(`{"abi":1,"miners":[{"uid":1,"status":200,"latency_ms":10,"response":{}}]}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "fixtures", "bad.error.txt"), []byte("this never happens\n"), 0o644)
-	_, errOut, err := runCLI("plugin", "test", dir, "--no-cache")
+	_, errOut, err := runCLI("plugin", "test", dir, "--cache-dir", cache)
 	if err == nil || !strings.Contains(errOut, "uid 2: got 0.5, want 0.25") || !strings.Contains(errOut, "FAIL bad") || !strings.Contains(errOut, "0 passed, 2 failed") {
 		t.Fatalf("failures not reported (%v):\n%s", err, errOut)
 	}
 	os.Remove(filepath.Join(dir, "fixtures", "bad.round.json"))
 	os.Remove(filepath.Join(dir, "fixtures", "bad.error.txt"))
-	if _, _, err := runCLI("plugin", "test", dir, "--no-cache", "--update"); err != nil {
+	if _, _, err := runCLI("plugin", "test", dir, "--cache-dir", cache, "--update"); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "fixtures", "basic.scores.json")); string(b) != string(good) {
@@ -55,7 +56,7 @@ func TestPluginAuthorFlow(t *testing.T) {
 	if _, _, err := runCLI("plugin", "pack", dir); err == nil {
 		t.Fatal("pack without --version succeeded")
 	}
-	pkgOut, _, err := runCLI("plugin", "pack", dir, "--version", "0.1.0", "--netuid", "7", "--memory-pages", "256")
+	pkgOut, _, err := runCLI("plugin", "pack", dir, "--version", "0.1.0", "--netuid", "7", "--memory-pages", "256", "--cache-dir", cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestPluginAuthorFlow(t *testing.T) {
 		t.Fatalf("key file %v %v", st, err)
 	}
 	key := strings.TrimSpace(keyOut)
-	out, _, err := runCLI("plugin", "verify", pkg, "--key", key)
+	out, _, err := runCLI("plugin", "verify", pkg, "--key", key, "--cache-dir", cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,17 +90,17 @@ func TestPluginAuthorFlow(t *testing.T) {
 	}
 	// Another key, a changed manifest, a module that does not match: refused.
 	other := "ed25519:0x" + strings.Repeat("11", 32)
-	if _, _, err := runCLI("plugin", "verify", pkg, "--key", other); err == nil {
+	if _, _, err := runCLI("plugin", "verify", pkg, "--key", other, "--cache-dir", cache); err == nil {
 		t.Error("verify accepted a package signed by a key that is not pinned")
 	}
 	mb, _ := os.ReadFile(filepath.Join(pkg, "manifest.json"))
 	os.WriteFile(filepath.Join(pkg, "manifest.json"), []byte(strings.Replace(string(mb), `"netuid": 7`, `"netuid": 8`, 1)), 0o644)
-	if _, _, err := runCLI("plugin", "verify", pkg, "--key", key); err == nil {
+	if _, _, err := runCLI("plugin", "verify", pkg, "--key", key, "--cache-dir", cache); err == nil {
 		t.Error("verify accepted a manifest changed after signing")
 	}
 	os.WriteFile(filepath.Join(pkg, "manifest.json"), mb, 0o644)
 	os.WriteFile(filepath.Join(pkg, "fast-answers.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
-	if _, _, err := runCLI("plugin", "verify", pkg, "--key", key); err == nil {
+	if _, _, err := runCLI("plugin", "verify", pkg, "--key", key, "--cache-dir", cache); err == nil {
 		t.Error("verify accepted a module whose hash does not match")
 	}
 }
@@ -112,10 +113,11 @@ func TestPluginNewAssemblyScript(t *testing.T) {
 		t.Skipf("AssemblyScript compiler not installed (run scripts/install-asc.sh): %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "fast-ts")
+	cache := filepath.Join(filepath.Dir(dir), "cache")
 	if _, _, err := runCLI("plugin", "new", dir, "--lang", "assemblyscript", "--no-install"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := runCLI("plugin", "test", dir, "--no-cache"); err == nil || !strings.Contains(err.Error(), "npm install") {
+	if _, _, err := runCLI("plugin", "test", dir, "--cache-dir", cache); err == nil || !strings.Contains(err.Error(), "npm install") {
 		t.Fatalf("a project without its compiler must say to run npm install: %v", err)
 	}
 	// What npm install would do: node_modules/assemblyscript and the kit linked from subnetd-pdk.
@@ -127,7 +129,7 @@ func TestPluginNewAssemblyScript(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "subnetd-pdk"), filepath.Join(dir, "node_modules", "@subnetd", "pdk")); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, err := runCLI("plugin", "test", dir, "--no-cache"); err != nil || !strings.Contains(errOut, "1 passed, 0 failed") {
+	if _, errOut, err := runCLI("plugin", "test", dir, "--cache-dir", cache); err != nil || !strings.Contains(errOut, "1 passed, 0 failed") {
 		t.Fatalf("a new AssemblyScript project must pass its own test: %v\n%s", err, errOut)
 	}
 }
