@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -204,12 +205,17 @@ func TestAssemblyScriptNumbers(t *testing.T) {
 	}
 }
 
-// loadScorer builds the scorer in dir and loads it into rt.
-func loadScorer(t *testing.T, rt *runtime.Runtime, dir string) *runtime.Scorer {
+// built caches modules built by buildOnce, so the package's tests compile each example once.
+var built sync.Map // dir -> []byte
+
+// buildOnce builds the scorer in dir (once per test binary) and returns the module bytes.
+func buildOnce(t *testing.T, dir string) []byte {
 	t.Helper()
-	ctx := context.Background()
+	if b, ok := built.Load(dir); ok {
+		return b.([]byte)
+	}
 	name, _ := plugins.Name(dir)
-	path, err := plugins.Build(ctx, dir, plugins.TargetWasm, filepath.Join(t.TempDir(), name+".wasm"))
+	path, err := plugins.Build(context.Background(), dir, plugins.TargetWasm, filepath.Join(t.TempDir(), name+".wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,6 +223,16 @@ func loadScorer(t *testing.T, rt *runtime.Runtime, dir string) *runtime.Scorer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	built.Store(dir, wasm)
+	return wasm
+}
+
+// loadScorer builds the scorer in dir and loads it into rt.
+func loadScorer(t *testing.T, rt *runtime.Runtime, dir string) *runtime.Scorer {
+	t.Helper()
+	ctx := context.Background()
+	name, _ := plugins.Name(dir)
+	wasm := buildOnce(t, dir)
 	s, err := rt.Load(ctx, name, wasm)
 	if err != nil {
 		t.Fatal(err)
@@ -364,10 +380,8 @@ func TestBuild_AssemblyScript(t *testing.T) {
 	if lang, err := plugins.DetectLang("../examples/scorers/quality-as"); err != nil || lang != plugins.LangAssemblyScript {
 		t.Fatalf("DetectLang = %v, %v", lang, err)
 	}
-	a, err := plugins.Build(ctx, "../examples/scorers/quality-as", plugins.TargetWasm, filepath.Join(t.TempDir(), "a.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := filepath.Join(t.TempDir(), "a.wasm")
+	os.WriteFile(a, buildOnce(t, "../examples/scorers/quality-as"), 0o600)
 	info, err := plugins.ScreenFile(a)
 	if err != nil || !info.HasChallenge {
 		t.Fatalf("quality-as screens as %+v, %v", info, err)
