@@ -2,6 +2,7 @@ package plugins_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -432,5 +434,71 @@ func TestBench_AssemblyScript(t *testing.T) {
 	}
 	if rep.Miners != 32 || rep.WasmNsPerCall <= 0 || rep.NativeNsPerCall <= 0 || rep.Ratio <= 0 {
 		t.Fatalf("report %+v has empty fields", rep)
+	}
+}
+
+// TestAssemblyScriptRoundDecoding runs pdk/assemblyscript/tests/echo.ts, a scorer that writes
+// every field it decoded into its state, on Rounds made by the host, and compares with what
+// the host sent (as Go's encoding/json would print it).
+func TestAssemblyScriptRoundDecoding(t *testing.T) {
+	asc := requireASC(t)
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "echo.wasm")
+	cmd := exec.CommandContext(ctx, "node", asc, "tests/echo.ts", "--outFile", out, "--runtime", "stub", "-O3",
+		"--use", "abort=assembly/index/onAbort")
+	cmd.Dir = "../pdk/assemblyscript"
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("asc: %v: %s", err, b)
+	}
+	wasm, _ := os.ReadFile(out)
+	rt, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	s, err := rt.Load(ctx, "echo", wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(v string) string { b, _ := json.Marshal(v); return string(b) }
+	num := func(v float64) string { b, _ := json.Marshal(v); return string(b) }
+	for i, r := range []runtime.Round{
+		{},
+		{Netuid: 65535, Block: 1<<63 + 12345, BlockHash: "0xé<&>\u2028", BlockTimeMs: -1764000000123,
+			Validator: runtime.Validator{UID: 65535, Hotkey: "5Val\"\\\n"}, Challenge: json.RawMessage(`{"a":[1,2,{"b":"\u00e9"}]}`),
+			State: []byte{0, 1, 2, 0xff, 0xfe},
+			Miners: []runtime.Miner{
+				{UID: 9, Hotkey: "🙂", Stake: 1e-7, Status: 200, LatencyMs: 0.1 + 0.2, Response: json.RawMessage(`{"x":  [ true , false, null ] }`)},
+				{UID: 0, Hotkey: "", Stake: 123456789012345678, Status: -1, LatencyMs: 1e21, Response: nil},
+				{UID: 65535, Hotkey: "x", Stake: 5e-324, Status: 503, LatencyMs: 0, Response: json.RawMessage(`"text"`)},
+			}},
+	} {
+		for j := range r.Seed {
+			r.Seed[j] = byte(i*40 + j)
+		}
+		b, meta, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Score(ctx, b, meta)
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		var w struct {
+			Challenge json.RawMessage
+			Miners    []struct{ Response json.RawMessage }
+		}
+		json.Unmarshal(b, &w) // the exact bytes the host sent for the raw values
+		seed := fmt.Sprintf("0x%x", r.Seed)
+		want := fmt.Sprintf("1|%d|%d|%s|%d|%s|%d|%s|%s|%s", r.Netuid, r.Block, str(r.BlockHash), r.BlockTimeMs, str(seed),
+			r.Validator.UID, str(r.Validator.Hotkey), w.Challenge, base64.StdEncoding.EncodeToString(r.State))
+		sorted := append([]runtime.Miner(nil), r.Miners...)
+		slices.SortFunc(sorted, func(a, b runtime.Miner) int { return int(a.UID) - int(b.UID) })
+		for k, m := range sorted {
+			want += fmt.Sprintf("\n%d|%s|%s|%d|%s|%s", m.UID, str(m.Hotkey), num(m.Stake), m.Status, num(m.LatencyMs), w.Miners[k].Response)
+		}
+		if got := string(res.Scores.State); got != want {
+			t.Errorf("round %d decoded as\n%s\nwant\n%s", i, got, want)
+		}
 	}
 }

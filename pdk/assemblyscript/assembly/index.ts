@@ -185,27 +185,45 @@ function decodeFail(what: string, msg: string): void {
   fail("decode " + what + ": " + msg);
 }
 
-/** readInt reads an integer field within [min, max] (null leaves def), like Go's decoder. */
-function readInt(v: RawJSON, field: string, what: string, min: f64, max: f64, def: i64): i64 {
+/**
+ * readInt reads an integer field within [min, max] exactly (null leaves def), like Go's decoder
+ * for an integer type: a literal with a fraction or exponent, or out of range, is an error.
+ */
+function readInt(v: RawJSON, field: string, what: string, min: i64, max: i64, def: i64): i64 {
   if (v.isNull()) return def;
-  if (v.kind() != Kind.Number) {
-    decodeFail(what, "field " + field + " is not a number");
+  let ok = v.kind() == Kind.Number && v.isInteger();
+  let n: i64 = 0;
+  if (ok) {
+    let p = v.ptr;
+    let neg = load<u8>(p) == 0x2d;
+    if (neg) p++;
+    let u: u64 = 0;
+    for (; p < v.end && ok; p++) {
+      let d = <u64>(load<u8>(p) - 0x30);
+      if (u > (u64.MAX_VALUE - d) / 10) ok = false;
+      else u = u * 10 + d;
+    }
+    if (ok && neg) ok = u <= <u64>i64.MAX_VALUE + 1;
+    else if (ok) ok = u <= <u64>i64.MAX_VALUE;
+    n = neg ? <i64>(0 - u) : <i64>u;
+    ok = ok && n >= min && n <= max;
   }
-  parseNumber(v.ptr, v.end, num);
-  if (!num.isInteger || num.value < min || num.value > max) {
-    decodeFail(what, "field " + field + " = " + v.toString() + " is not an integer in range");
-  }
-  return readInteger(v);
+  if (!ok) decodeFail(what, "field " + field + " = " + v.toString() + " is not an integer in range");
+  return n;
 }
 
-/** readInteger parses the digits of an integer literal exactly (float64 loses digits past 2^53). */
-function readInteger(v: RawJSON): i64 {
-  let p = v.ptr;
-  let neg = load<u8>(p) == 0x2d;
-  if (neg) p++;
-  let n: u64 = 0;
-  for (; p < v.end; p++) n = n * 10 + <u64>(load<u8>(p) - 0x30);
-  return neg ? -(<i64>n) : <i64>n;
+/** readU64 reads an unsigned 64-bit integer field exactly (null leaves def). */
+function readU64(v: RawJSON, field: string, what: string, def: u64): u64 {
+  if (v.isNull()) return def;
+  let ok = v.kind() == Kind.Number && v.isInteger() && load<u8>(v.ptr) != 0x2d;
+  let u: u64 = 0;
+  for (let p = v.ptr; ok && p < v.end; p++) {
+    let d = <u64>(load<u8>(p) - 0x30);
+    if (u > (u64.MAX_VALUE - d) / 10) ok = false;
+    else u = u * 10 + d;
+  }
+  if (!ok) decodeFail(what, "field " + field + " = " + v.toString() + " is not an integer in range");
+  return u;
 }
 
 function readFloat(v: RawJSON, field: string, what: string): f64 {
@@ -358,9 +376,9 @@ export function decodeRound<T extends Round>(ptr: usize, len: i32, kind: string)
       stop = x.end;
       if (keyIs(keyP, keyE, "abi", keyEsc)) r.abi = <i32>readInt(x, "abi", what, -2147483648, 2147483647, r.abi);
       else if (keyIs(keyP, keyE, "netuid", keyEsc)) r.netuid = <u16>readInt(x, "netuid", what, 0, 65535, r.netuid);
-      else if (keyIs(keyP, keyE, "block", keyEsc)) r.block = <u64>readInt(x, "block", what, 0, 9.2e18, <i64>r.block);
+      else if (keyIs(keyP, keyE, "block", keyEsc)) r.block = readU64(x, "block", what, r.block);
       else if (keyIs(keyP, keyE, "block_hash", keyEsc)) r.blockHash = readString(x, "block_hash", what);
-      else if (keyIs(keyP, keyE, "block_time_ms", keyEsc)) r.blockTimeMs = readInt(x, "block_time_ms", what, -9.2e18, 9.2e18, r.blockTimeMs);
+      else if (keyIs(keyP, keyE, "block_time_ms", keyEsc)) r.blockTimeMs = readInt(x, "block_time_ms", what, i64.MIN_VALUE, i64.MAX_VALUE, r.blockTimeMs);
       else if (keyIs(keyP, keyE, "seed", keyEsc)) r.seed = readString(x, "seed", what);
       else if (keyIs(keyP, keyE, "validator", keyEsc)) {
         if (x.kind() == Kind.Object) {
