@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -37,7 +38,8 @@ func determinismCases(t testing.TB) map[string][]byte {
 		if err != nil {
 			t.Fatalf("%s: %v", c.scorer, err)
 		}
-		out[c.scorer+"/"+c.mode] = res.Output
+		// The output bytes and the gas used: both must replay identically.
+		out[c.scorer+"/"+c.mode] = fmt.Appendf(bytes.Clone(res.Output), "|gas=%d", res.GasUsed)
 	}
 	return out
 }
@@ -92,7 +94,7 @@ func TestScorer_Score_deterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(res.Output, first["hostile/clock"]) {
+		if got := fmt.Appendf(bytes.Clone(res.Output), "|gas=%d", res.GasUsed); !bytes.Equal(got, first["hostile/clock"]) {
 			t.Fatalf("call %d differs: %s", i, res.Output)
 		}
 	}

@@ -53,7 +53,7 @@ func load(t testing.TB, rt *runtime.Runtime, name string, wasm []byte) *runtime.
 }
 
 func TestScorer_Score_hostile(t *testing.T) {
-	lim := runtime.Limits{Timeout: 2 * time.Second, MemoryPages: 512}
+	lim := runtime.Limits{Gas: 200_000_000, Timeout: 20 * time.Second, MemoryPages: 512}
 	rt := newRuntime(t, lim)
 	s := load(t, rt, "hostile", wasmFile(t, "hostile"))
 	tests := []struct {
@@ -61,7 +61,7 @@ func TestScorer_Score_hostile(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{"loop", runtime.ErrTimeout, "stopped after 2s"},
+		{"loop", runtime.ErrOutOfGas, "gas budget exhausted"},
 		{"recurse", runtime.ErrTrap, ""},
 		{"trap", nil, ""}, // a Go nil dereference: the Go runtime panics and exits
 		{"membomb", runtime.ErrTrap, "out of memory"},
@@ -146,15 +146,15 @@ func TestScorer_Score_loopBeforeScore(t *testing.T) {
 			m.export("_initialize", 0, f)
 		}},
 	}
-	rt := newRuntime(t, runtime.Limits{Timeout: 300 * time.Millisecond})
+	rt := newRuntime(t, runtime.Limits{Gas: 50_000_000, Timeout: 20 * time.Second})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := load(t, rt, tc.name, rawScorer(`{"scores":[]}`, tc.mutate))
 			round, meta := testRound(t, "")
 			start := time.Now()
 			_, err := s.Score(context.Background(), round, meta)
-			if !errors.Is(err, runtime.ErrTimeout) {
-				t.Fatalf("error = %v, want ErrTimeout", err)
+			if !errors.Is(err, runtime.ErrOutOfGas) {
+				t.Fatalf("error = %v, want ErrOutOfGas", err)
 			}
 			if el := time.Since(start); el > 3*time.Second {
 				t.Fatalf("stopped after %v", el)

@@ -19,13 +19,15 @@ type runtimeFlags struct {
 	noCache     bool
 	timeout     time.Duration
 	memoryPages uint32
+	gas         uint64
 }
 
 func (f *runtimeFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.engine, "engine", string(runtime.EngineWazero), "Wasm engine: wazero (wasmtime needs a build with -tags wasmtime)")
 	cmd.Flags().StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "where compiled scorers are cached on disk")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "do not read or write the on-disk compilation cache")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", 0, "execution bound per call (default 5s)")
+	cmd.Flags().Uint64Var(&f.gas, "gas", 0, "gas budget per call, the deterministic execution bound (default 10000000000, about one per Wasm instruction)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 0, "wall-clock backstop per call (default 60s)")
 	cmd.Flags().Uint32Var(&f.memoryPages, "memory-pages", 0, "memory cap in 64 KiB pages (default 1024 = 64 MiB)")
 }
 
@@ -36,6 +38,7 @@ func (f *runtimeFlags) config() runtime.Config {
 	}
 	cfg.Limits.Timeout = f.timeout
 	cfg.Limits.MemoryPages = f.memoryPages
+	cfg.Limits.Gas = f.gas
 	return cfg
 }
 
