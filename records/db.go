@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS rounds (
 	tx_error          TEXT NOT NULL,
 	logs              TEXT,
 	started_ms        INTEGER NOT NULL,
-	finished_ms       INTEGER NOT NULL
+	finished_ms       INTEGER NOT NULL,
+	meter_version     TEXT NOT NULL DEFAULT '',
+	gas_used          INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS rounds_subnet ON rounds (netuid, validator_hotkey, id);
 `
@@ -67,7 +69,7 @@ CREATE INDEX IF NOT EXISTS rounds_subnet ON rounds (netuid, validator_hotkey, id
 const roundColumns = `id, netuid, block, block_hash, block_time_ms, seed, validator_uid, validator_hotkey,
 	scorer, scorer_version, module_sha256, engine, engine_version, limits, synapse, challenge_request,
 	challenge_output, round_bytes, round_sha256, scores_bytes, scores_sha256, error, miners, answered,
-	weights, preview, tx, tx_outcome, tx_error, logs, started_ms, finished_ms`
+	weights, preview, tx, tx_outcome, tx_error, logs, started_ms, finished_ms, meter_version, gas_used`
 
 // DB is a records database. It is safe for concurrent use: writes are serialised, and every
 // Append is one durable transaction.
@@ -192,16 +194,7 @@ func (d *DB) Append(ctx context.Context, r *Round) error {
 		return fmt.Errorf("record round (subnet %d, block %d): %w", r.Netuid, r.Block, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO rounds (netuid, block, block_hash, block_time_ms, seed,
-		validator_uid, validator_hotkey, scorer, scorer_version, module_sha256, engine, engine_version,
-		limits, synapse, challenge_request, challenge_output, round_bytes, round_sha256, scores_bytes,
-		scores_sha256, error, miners, answered, weights, preview, tx, tx_outcome, tx_error, logs,
-		started_ms, finished_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.Netuid, int64(r.Block), r.BlockHash, r.BlockTimeMs, r.Seed, r.ValidatorUID, r.ValidatorHotkey,
-		r.Scorer, r.ScorerVersion, r.ModuleSHA256, r.Engine, r.EngineVersion, string(r.Limits), r.Synapse,
-		r.ChallengeRequest, r.ChallengeOutput, r.RoundBytes, r.RoundSHA256, r.ScoresBytes, r.ScoresSHA256,
-		r.Error, r.Miners, r.Answered, nullJSON(r.Weights), nullJSON(r.Preview), nullJSON(r.Tx),
-		r.TxOutcome, r.TxError, nullJSON(r.Logs), r.StartedMs, r.FinishedMs)
+	res, err := insertRound(ctx, tx, r, false)
 	if err != nil {
 		return fmt.Errorf("record round (subnet %d, block %d): %w", r.Netuid, r.Block, err)
 	}
@@ -218,12 +211,7 @@ func (d *DB) Append(ctx context.Context, r *Round) error {
 
 // insertWithID is Append for Import: it keeps the record's ID.
 func (d *DB) insertWithID(ctx context.Context, tx *sql.Tx, r *Round) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO rounds (`+roundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.Netuid, int64(r.Block), r.BlockHash, r.BlockTimeMs, r.Seed, r.ValidatorUID, r.ValidatorHotkey,
-		r.Scorer, r.ScorerVersion, r.ModuleSHA256, r.Engine, r.EngineVersion, string(r.Limits), r.Synapse,
-		r.ChallengeRequest, r.ChallengeOutput, r.RoundBytes, r.RoundSHA256, r.ScoresBytes, r.ScoresSHA256,
-		r.Error, r.Miners, r.Answered, nullJSON(r.Weights), nullJSON(r.Preview), nullJSON(r.Tx),
-		r.TxOutcome, r.TxError, nullJSON(r.Logs), r.StartedMs, r.FinishedMs)
+	_, err := insertRound(ctx, tx, r, true)
 	if err != nil {
 		return fmt.Errorf("import round %d: %w", r.ID, err)
 	}
@@ -237,22 +225,37 @@ func nullJSON(b []byte) any {
 	return string(b)
 }
 
+// insertRound writes r in tx; keepID keeps r.ID (Import), else SQLite assigns the next one.
+func insertRound(ctx context.Context, tx *sql.Tx, r *Round, keepID bool) (sql.Result, error) {
+	var id any // NULL: SQLite assigns the next id
+	if keepID {
+		id = r.ID
+	}
+	return tx.ExecContext(ctx, `INSERT INTO rounds (`+roundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		id, r.Netuid, int64(r.Block), r.BlockHash, r.BlockTimeMs, r.Seed, r.ValidatorUID, r.ValidatorHotkey,
+		r.Scorer, r.ScorerVersion, r.ModuleSHA256, r.Engine, r.EngineVersion, string(r.Limits), r.Synapse,
+		r.ChallengeRequest, r.ChallengeOutput, r.RoundBytes, r.RoundSHA256, r.ScoresBytes, r.ScoresSHA256,
+		r.Error, r.Miners, r.Answered, nullJSON(r.Weights), nullJSON(r.Preview), nullJSON(r.Tx),
+		r.TxOutcome, r.TxError, nullJSON(r.Logs), r.StartedMs, r.FinishedMs, r.MeterVersion, int64(r.GasUsed))
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanRound(s scanner) (*Round, error) {
 	var r Round
-	var block int64
+	var block, gas int64
 	var limits string
 	var weights, preview, tx, logs sql.NullString
 	err := s.Scan(&r.ID, &r.Netuid, &block, &r.BlockHash, &r.BlockTimeMs, &r.Seed, &r.ValidatorUID,
 		&r.ValidatorHotkey, &r.Scorer, &r.ScorerVersion, &r.ModuleSHA256, &r.Engine, &r.EngineVersion,
 		&limits, &r.Synapse, &r.ChallengeRequest, &r.ChallengeOutput, &r.RoundBytes, &r.RoundSHA256,
 		&r.ScoresBytes, &r.ScoresSHA256, &r.Error, &r.Miners, &r.Answered, &weights, &preview, &tx,
-		&r.TxOutcome, &r.TxError, &logs, &r.StartedMs, &r.FinishedMs)
+		&r.TxOutcome, &r.TxError, &logs, &r.StartedMs, &r.FinishedMs, &r.MeterVersion, &gas)
 	if err != nil {
 		return nil, err
 	}
 	r.Block = uint64(block)
+	r.GasUsed = uint64(gas)
 	if limits != "" {
 		r.Limits = []byte(limits)
 	}

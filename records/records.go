@@ -80,6 +80,10 @@ type Round struct {
 	TxError   string          `json:"tx_error,omitempty"`
 	// Logs are the scorer's captured log lines (JSON array).
 	Logs json.RawMessage `json:"logs,omitempty"`
+	// MeterVersion names the gas cost model (runtime.Runtime.MeterVersion); GasUsed is the gas the
+	// scorer call used (also when it failed): replay must reproduce it exactly.
+	MeterVersion string `json:"meter_version,omitempty"`
+	GasUsed      uint64 `json:"gas_used,omitempty"`
 	// StartedMs and FinishedMs are wall-clock times of the round (informational, never replayed).
 	StartedMs  int64 `json:"started_ms"`
 	FinishedMs int64 `json:"finished_ms"`

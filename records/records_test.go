@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,7 +78,8 @@ func scoredRound(t *testing.T, db *DB, block uint64, state []byte) *Round {
 	}
 	return &Round{Netuid: 3, Block: block, BlockHash: "0x01", BlockTimeMs: 1_700_000_000_000, Seed: "0x00",
 		ValidatorHotkey: "5V", Scorer: "latency", ModuleSHA256: sha, Engine: string(rt.Engine()),
-		EngineVersion: rt.EngineVersion(), Limits: lim, Synapse: "Ping", RoundBytes: b, ScoresBytes: res.Output,
+		EngineVersion: rt.EngineVersion(), MeterVersion: rt.MeterVersion(), GasUsed: res.GasUsed,
+		Limits: lim, Synapse: "Ping", RoundBytes: b, ScoresBytes: res.Output,
 		Miners: 3, Answered: 2, Weights: json.RawMessage(`{"uids":[1,3],"weights":[65535,30000]}`)}
 }
 
@@ -114,7 +116,8 @@ func TestDB_Append(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.RoundBytes, r2.RoundBytes) || !bytes.Equal(got.ScoresBytes, r2.ScoresBytes) ||
-		got.Block != 20 || got.Engine != r2.Engine || string(got.Weights) != string(r2.Weights) {
+		got.Block != 20 || got.Engine != r2.Engine || string(got.Weights) != string(r2.Weights) ||
+		got.GasUsed == 0 || got.GasUsed != r2.GasUsed || got.MeterVersion != r2.MeterVersion {
 		t.Fatalf("round read back differs: %+v", got)
 	}
 	if err := got.Check(); err != nil {
@@ -152,12 +155,22 @@ func TestReplay(t *testing.T) {
 	if err := db.Append(ctx, bad); err != nil {
 		t.Fatal(err)
 	}
+	// A record whose gas figure does not follow from its module and Round.
+	gas := scoredRound(t, db, 12, nil)
+	gas.GasUsed++
+	if err := db.Append(ctx, gas); err != nil {
+		t.Fatal(err)
+	}
 	var results []ReplayResult
 	sum, err := Replay(ctx, db, ReplayOptions{CacheDir: cacheDir}, func(r ReplayResult) error { results = append(results, r); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Rounds != 2 || sum.Identical != 1 || sum.Different != 1 || sum.AllMatch {
+	if want := fmt.Sprintf("gas: recorded %d, replay %d", gas.GasUsed, gas.GasUsed-1); len(results) != 3 ||
+		len(results[2].Differences) != 1 || results[2].Differences[0] != want {
+		t.Fatalf("round 3: %+v, want %q", results, want)
+	}
+	if sum.Rounds != 3 || sum.Identical != 1 || sum.Different != 2 || sum.AllMatch {
 		t.Fatalf("summary %+v", sum)
 	}
 	if !results[0].Match() {

@@ -197,6 +197,9 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 			res.Differences = append(res.Differences, scoresDiff(r.ScoresBytes, got)...)
 		}
 	}
+	if out != nil && r.MeterVersion != "" && out.GasUsed != r.GasUsed {
+		res.Differences = append(res.Differences, fmt.Sprintf("gas: recorded %d, replay %d", r.GasUsed, out.GasUsed))
+	}
 	if len(res.Differences) == 0 && err == nil && rp.opts.Check != nil {
 		res.Differences = append(res.Differences, rp.opts.Check(r, got)...)
 	}

@@ -410,7 +410,7 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	rec := &records.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash, BlockTimeMs: blockMs,
 		Seed: "0x" + hex.EncodeToString(round.Seed[:]), ValidatorUID: uint16(uid), ValidatorHotkey: s.hotkey,
 		Scorer: sc.Name, ScorerVersion: sc.Version, ModuleSHA256: sc.SHA256, Engine: string(s.rt.Engine()),
-		EngineVersion: s.rt.EngineVersion(), StartedMs: started.UnixMilli()}
+		EngineVersion: s.rt.EngineVersion(), MeterVersion: s.rt.MeterVersion(), StartedMs: started.UnixMilli()}
 	rec.Limits, _ = json.Marshal(s.rt.Limits())
 	res := &RoundResult{Record: rec}
 
@@ -488,6 +488,7 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 		out, err := sc.S.Score(ctx, roundBytes, meta)
 		if out != nil {
 			rec.ScoresBytes = out.Output
+			rec.GasUsed = out.GasUsed
 			rec.Logs, _ = json.Marshal(out.Logs)
 			s.metrics.scorerTime(s.cfg.Netuid, out.Instantiate+out.Call)
 		}
