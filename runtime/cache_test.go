@@ -72,3 +72,47 @@ func TestScorer_Close(t *testing.T) {
 		t.Fatal("Load after Close succeeded")
 	}
 }
+
+// Concurrent Loads of the same bytes share one compile; each gets a working Scorer.
+func TestRuntime_Load_concurrent(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t, runtime.Limits{})
+	wasm := wasmFile(t, "latency")
+	const n = 6
+	scorers := make([]*runtime.Scorer, n)
+	errs := make([]error, n)
+	done := make(chan int)
+	for i := range n {
+		go func() {
+			scorers[i], errs[i] = rt.Load(ctx, "latency", wasm)
+			done <- i
+		}()
+	}
+	for range n {
+		<-done
+	}
+	round, meta := testRound(t, "")
+	var first []byte
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Load %d: %v", i, errs[i])
+		}
+		res, err := scorers[i].Score(ctx, round, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res.Output
+		} else if string(res.Output) != string(first) {
+			t.Fatal("scorers of the same module disagree")
+		}
+		scorers[i].Close(ctx)
+	}
+	// A module that fails to compile fails every time, and does not poison the cache.
+	bad := rawScorer(`{"scores":[]}`, func(m *wmod) { m.fn(m.typ(nil, nil), 0x10, 0x63) }) // call 99: no such function
+	for range 2 {
+		if _, err := rt.Load(ctx, "bad", bad); err == nil {
+			t.Fatal("invalid module loaded")
+		}
+	}
+}

@@ -37,10 +37,15 @@ type Runtime struct {
 	closed   bool
 }
 
+// cacheEntry is one compiled module, shared by every Scorer loaded from the same bytes. The
+// first Load compiles it outside the Runtime's lock (other Loads, of other modules, go on);
+// concurrent Loads of the same bytes wait on ready.
 type cacheEntry struct {
+	ready    chan struct{} // closed when cm or err is set
 	cm       compiledModule
 	hasStart bool // the metered module exports its start function as meter.StartExport
-	refs     int
+	err      error
+	refs     int // guarded by Runtime.mu
 }
 
 // New returns a Runtime for cfg.
@@ -108,28 +113,65 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 		return nil, fmt.Errorf("load scorer %s: %w", name, err)
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.closed {
+		r.mu.Unlock()
 		return nil, fmt.Errorf("load scorer %s: runtime %w", name, ErrClosed)
 	}
-	e, ok := r.compiled[info.SHA256]
-	if !ok {
-		metered, minfo, err := meter.Instrument(wasm)
-		if err != nil {
-			return nil, fmt.Errorf("load scorer %s: meter: %w", name, classifyMeter(err))
-		}
-		if r.opts.noMeter {
-			metered, minfo = wasm, meter.Info{}
-		}
-		cm, err := r.eng.compile(ctx, metered)
-		if err != nil {
-			return nil, fmt.Errorf("load scorer %s: compile: %w", name, classifyCompile(err))
-		}
-		e = &cacheEntry{cm: cm, hasStart: minfo.HasStart}
+	e, cached := r.compiled[info.SHA256]
+	if !cached {
+		e = &cacheEntry{ready: make(chan struct{})}
 		r.compiled[info.SHA256] = e
 	}
 	e.refs++
+	r.mu.Unlock()
+
+	if !cached {
+		e.cm, e.hasStart, e.err = r.compile(ctx, wasm)
+		close(e.ready)
+	} else {
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			r.release(ctx, info.SHA256, e)
+			return nil, fmt.Errorf("load scorer %s: %w", name, ctx.Err())
+		}
+	}
+	if e.err != nil {
+		r.release(ctx, info.SHA256, e)
+		return nil, fmt.Errorf("load scorer %s: %w", name, e.err)
+	}
 	return &Scorer{name: name, info: info, rt: r, entry: e}, nil
+}
+
+// compile meters and compiles screened module bytes.
+func (r *Runtime) compile(ctx context.Context, wasm []byte) (compiledModule, bool, error) {
+	metered, minfo, err := meter.Instrument(wasm)
+	if err != nil {
+		return nil, false, fmt.Errorf("meter: %w", classifyMeter(err))
+	}
+	if r.opts.noMeter {
+		metered, minfo = wasm, meter.Info{}
+	}
+	cm, err := r.eng.compile(ctx, metered)
+	if err != nil {
+		return nil, false, fmt.Errorf("compile: %w", classifyCompile(err))
+	}
+	return cm, minfo.HasStart, nil
+}
+
+// release drops one reference to e; the last one frees the compiled code, and a failed entry
+// leaves the cache at once so a later Load tries again.
+func (r *Runtime) release(ctx context.Context, sha string, e *cacheEntry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e.refs--
+	if r.compiled[sha] == e && (e.refs == 0 || e.err != nil) {
+		delete(r.compiled, sha)
+	}
+	if e.refs == 0 && !r.closed && e.cm != nil {
+		return e.cm.close(ctx)
+	}
+	return nil
 }
 
 // classifyMeter maps the meter's refusals to the ABI's sentinels.
@@ -178,16 +220,7 @@ func (s *Scorer) Info() ModuleInfo { return s.info }
 // Close releases this Scorer's hold on the compiled module; the last one frees it.
 func (s *Scorer) Close(ctx context.Context) error {
 	var err error
-	s.closeOnce.Do(func() {
-		r := s.rt
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		s.entry.refs--
-		if s.entry.refs == 0 && !r.closed {
-			delete(r.compiled, s.info.SHA256)
-			err = s.entry.cm.close(ctx)
-		}
-	})
+	s.closeOnce.Do(func() { err = s.rt.release(ctx, s.info.SHA256, s.entry) })
 	return err
 }
 
