@@ -25,10 +25,14 @@ func newPluginBuildCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "build DIR",
-		Short: "Build the Go scorer in DIR to DIR/<name>.wasm",
-		Long: `build compiles the Go scorer in DIR with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared
-(-trimpath, so the module bytes are reproducible), then screens the result against ABI v1 so
-a module the daemon would refuse fails here. It prints the module's path on stdout.`,
+		Short: "Build the scorer in DIR (Go or AssemblyScript) to DIR/<name>.wasm",
+		Long: `build compiles the scorer in DIR to DIR/<name>.wasm, then screens the result against ABI v1
+so a module the daemon would refuse fails here. It prints the module's path on stdout.
+
+A Go scorer is built with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared -trimpath (the module
+bytes are reproducible). An AssemblyScript project (asconfig.json, or a package.json that
+depends on assemblyscript) is built with the project's own compiler from node_modules; run
+npm install (or scripts/install-asc.sh for the examples) first.`,
 		Example: `  subnetd plugin build examples/scorers/quality`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -56,11 +60,13 @@ func newPluginBenchCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "bench DIR",
-		Short: "Measure the scorer in DIR as Wasm against the same code native",
-		Long: `bench builds the scorer in DIR twice from the same source, as Wasm and as a native
-executable, builds one synthetic Round of --miners miners, and times the scorer call on those
-same bytes on both sides in one run. The Wasm side is the whole call as the daemon makes it
-(fresh instance, execution bound on, Scores validated). It prints one JSON line:
+		Short: "Measure the scorer in DIR as Wasm against the same algorithm as native Go",
+		Long: `bench builds the scorer in DIR as Wasm and its native counterpart (for a Go scorer, the
+same source built natively; for an AssemblyScript project, the Go directory its package.json
+names under "subnetd": {"native": DIR}), builds one synthetic Round of --miners miners, and
+times the scorer call on those same bytes on both sides in one run. The Wasm side is the whole
+call as the daemon makes it (fresh instance, gas metering on, Scores validated). It prints one
+JSON line:
 
   {"miners":N,"wasm_ns_per_call":…,"native_ns_per_call":…,"ratio":…,
    "instantiate_ns":…,"compile_cold_ms":…,"compile_cached_ms":…}`,
