@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
 )
 
 // The exports of ABI v1.
@@ -57,7 +58,7 @@ func Screen(wasm []byte, limits Limits) (ModuleInfo, error) {
 	if len(wasm) > limits.MaxModuleBytes {
 		return info, &ScreenError{Problems: []error{fmt.Errorf("%w: %d bytes, limit %d", ErrModuleTooLarge, len(wasm), limits.MaxModuleBytes)}}
 	}
-	s := screener{limits: limits, r: reader{b: wasm}}
+	s := screener{limits: limits, r: wasmbin.Reader{B: wasm}}
 	if err := s.walk(); err != nil {
 		return info, &ScreenError{Problems: []error{fmt.Errorf("%w: %v", ErrMalformed, err)}}
 	}
@@ -78,7 +79,7 @@ type export struct {
 
 type screener struct {
 	limits      Limits
-	r           reader
+	r           wasmbin.Reader
 	types       []funcType
 	funcTypes   []uint32 // type index of every function, imported ones first
 	importNames []string
@@ -91,7 +92,7 @@ func (s *screener) fail(err error) { s.problems = append(s.problems, err) }
 
 // walk reads the header and every section, recording what the checks need.
 func (s *screener) walk() error {
-	magic, err := s.r.bytes(8)
+	magic, err := s.r.Bytes(8)
 	if err != nil || string(magic[:4]) != "\x00asm" {
 		return errors.New("no WebAssembly magic number")
 	}
@@ -99,20 +100,20 @@ func (s *screener) walk() error {
 		return fmt.Errorf("binary version %x, want 1", magic[4:])
 	}
 	s.exports = map[string]export{}
-	for !s.r.done() {
-		id, err := s.r.byte()
+	for !s.r.Done() {
+		id, err := s.r.Byte()
 		if err != nil {
 			return err
 		}
-		size, err := s.r.u32()
+		size, err := s.r.U32()
 		if err != nil {
 			return fmt.Errorf("section %d size: %w", id, err)
 		}
-		body, err := s.r.bytes(int(size))
+		body, err := s.r.Bytes(int(size))
 		if err != nil {
 			return fmt.Errorf("section %d is cut short: %w", id, err)
 		}
-		sec := reader{b: body}
+		sec := wasmbin.Reader{B: body}
 		switch id {
 		case 1:
 			err = s.typeSection(&sec)
@@ -134,13 +135,13 @@ func (s *screener) walk() error {
 	return nil
 }
 
-func (s *screener) typeSection(r *reader) error {
-	n, err := r.u32()
+func (s *screener) typeSection(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		form, err := r.byte()
+		form, err := r.Byte()
 		if err != nil {
 			return err
 		}
@@ -160,17 +161,17 @@ func (s *screener) typeSection(r *reader) error {
 	return nil
 }
 
-func (s *screener) valTypes(r *reader, where string) ([]hostfns.ValType, error) {
-	n, err := r.u32()
+func (s *screener) valTypes(r *wasmbin.Reader, where string) ([]hostfns.ValType, error) {
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
-	if int(n) > r.left() {
+	if int(n) > r.Left() {
 		return nil, fmt.Errorf("%s: %d value types do not fit", where, n)
 	}
 	vs := make([]hostfns.ValType, n)
 	for i := range vs {
-		b, err := r.byte()
+		b, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
@@ -182,21 +183,21 @@ func (s *screener) valTypes(r *reader, where string) ([]hostfns.ValType, error) 
 	return vs, nil
 }
 
-func (s *screener) importSection(r *reader) error {
-	n, err := r.u32()
+func (s *screener) importSection(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		mod, err := r.name()
+		mod, err := r.Name()
 		if err != nil {
 			return err
 		}
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return err
 		}
@@ -204,7 +205,7 @@ func (s *screener) importSection(r *reader) error {
 		s.importNames = append(s.importNames, full)
 		switch kind {
 		case 0:
-			ti, err := r.u32()
+			ti, err := r.U32()
 			if err != nil {
 				return err
 			}
@@ -214,20 +215,20 @@ func (s *screener) importSection(r *reader) error {
 			s.funcTypes = append(s.funcTypes, ti)
 			s.checkImport(mod, name, s.types[ti])
 		case 1:
-			if _, err := r.byte(); err != nil {
+			if _, err := r.Byte(); err != nil {
 				return err
 			}
-			if _, _, _, err := r.limits(); err != nil {
+			if _, _, _, err := r.Limits(); err != nil {
 				return err
 			}
 			s.fail(fmt.Errorf("%w: table %s (the host serves no tables)", ErrForbiddenImport, full))
 		case 2:
-			if _, _, _, err := r.limits(); err != nil {
+			if _, _, _, err := r.Limits(); err != nil {
 				return err
 			}
 			s.fail(fmt.Errorf("%w: memory %s (a scorer defines and exports its own memory)", ErrForbiddenImport, full))
 		case 3:
-			if _, err := r.bytes(2); err != nil {
+			if _, err := r.Bytes(2); err != nil {
 				return err
 			}
 			s.fail(fmt.Errorf("%w: global %s (the host serves no globals)", ErrForbiddenImport, full))
@@ -251,13 +252,13 @@ func (s *screener) checkImport(mod, name string, t funcType) {
 	}
 }
 
-func (s *screener) functionSection(r *reader) error {
-	n, err := r.u32()
+func (s *screener) functionSection(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		ti, err := r.u32()
+		ti, err := r.U32()
 		if err != nil {
 			return err
 		}
@@ -269,13 +270,13 @@ func (s *screener) functionSection(r *reader) error {
 	return nil
 }
 
-func (s *screener) memorySection(r *reader) error {
-	n, err := r.u32()
+func (s *screener) memorySection(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		flags, min, max, err := r.limits()
+		flags, min, max, err := r.Limits()
 		if err != nil {
 			return err
 		}
@@ -296,21 +297,21 @@ func (s *screener) memorySection(r *reader) error {
 	return nil
 }
 
-func (s *screener) exportSection(r *reader) error {
-	n, err := r.u32()
+func (s *screener) exportSection(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return err
 		}
-		idx, err := r.u32()
+		idx, err := r.U32()
 		if err != nil {
 			return err
 		}
@@ -320,30 +321,30 @@ func (s *screener) exportSection(r *reader) error {
 }
 
 // codeSection looks only at each body's local declarations, for v128 locals.
-func (s *screener) codeSection(r *reader) error {
-	n, err := r.u32()
+func (s *screener) codeSection(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return err
 		}
-		b, err := r.bytes(int(size))
+		b, err := r.Bytes(int(size))
 		if err != nil {
 			return err
 		}
-		body := reader{b: b}
-		groups, err := body.u32()
+		body := wasmbin.Reader{B: b}
+		groups, err := body.U32()
 		if err != nil {
 			return err
 		}
 		for g := uint32(0); g < groups; g++ {
-			if _, err := body.u32(); err != nil {
+			if _, err := body.U32(); err != nil {
 				return err
 			}
-			t, err := body.byte()
+			t, err := body.Byte()
 			if err != nil {
 				return err
 			}
@@ -403,90 +404,4 @@ func sameTypes(a, b []hostfns.ValType) bool {
 		}
 	}
 	return true
-}
-
-// reader decodes the binary format's primitives with bounds checks; it never panics.
-type reader struct {
-	b   []byte
-	off int
-}
-
-func (r *reader) done() bool { return r.off >= len(r.b) }
-func (r *reader) left() int  { return len(r.b) - r.off }
-
-func (r *reader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, errors.New("unexpected end")
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
-
-func (r *reader) bytes(n int) ([]byte, error) {
-	if n < 0 || n > r.left() {
-		return nil, fmt.Errorf("%d bytes wanted, %d left", n, r.left())
-	}
-	b := r.b[r.off : r.off+n]
-	r.off += n
-	return b, nil
-}
-
-// u32 reads an unsigned LEB128 of at most 5 bytes.
-func (r *reader) u32() (uint32, error) {
-	v, err := r.uleb(32)
-	return uint32(v), err
-}
-
-func (r *reader) uleb(bits uint) (uint64, error) {
-	var v uint64
-	for shift := uint(0); ; shift += 7 {
-		if shift >= bits+7 {
-			return 0, errors.New("integer too long")
-		}
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint64(c&0x7f) << shift
-		if c&0x80 == 0 {
-			if bits < 64 && v>>bits != 0 {
-				return 0, errors.New("integer too large")
-			}
-			return v, nil
-		}
-	}
-}
-
-func (r *reader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	b, err := r.bytes(int(n))
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
-// limits reads memory/table limits: flags, min and (when flags&1) max.
-func (r *reader) limits() (flags byte, min, max uint64, err error) {
-	if flags, err = r.byte(); err != nil {
-		return
-	}
-	if flags > 0x07 {
-		return 0, 0, 0, fmt.Errorf("unknown limits flags 0x%02x", flags)
-	}
-	bits := uint(32)
-	if flags&0x04 != 0 {
-		bits = 64
-	}
-	if min, err = r.uleb(bits); err != nil {
-		return
-	}
-	if flags&0x01 != 0 {
-		max, err = r.uleb(bits)
-	}
-	return
 }

@@ -1,9 +1,10 @@
 package meter
 
 import (
-	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
 )
 
 // Opcodes the meter emits or treats specially.
@@ -64,8 +65,8 @@ const (
 
 // instrumentCode rewrites every function body of a code section.
 func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
-	r := &reader{b: sec}
-	n, err := r.u32()
+	r := newReader(sec)
+	n, err := r.U32()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -75,11 +76,11 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 	out := appendU32(make([]byte, 0, len(sec)+len(sec)/2), n)
 	points := 0
 	for i := uint32(0); i < n; i++ {
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, 0, err
 		}
-		body, err := r.bytes(int(size))
+		body, err := r.Bytes(int(size))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -92,7 +93,7 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 		out = appendU32(out, uint32(len(nb)))
 		out = append(out, nb...)
 	}
-	if !r.done() {
+	if !r.Done() {
 		return nil, 0, fmt.Errorf("%w: trailing bytes in the code section", ErrMalformed)
 	}
 	return out, points, nil
@@ -117,19 +118,19 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 // before trapping, so the host sees the negative figure.
 func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	gas := x.gas
-	r := &reader{b: body}
-	groups, err := r.u32()
+	r := newReader(body)
+	groups, err := r.U32()
 	if err != nil {
 		return nil, 0, err
 	}
-	groupsEnd := r.off
+	groupsEnd := r.Off
 	locals := uint64(params)
 	for g := uint32(0); g < groups; g++ {
-		c, err := r.u32()
+		c, err := r.U32()
 		if err != nil {
 			return nil, 0, err
 		}
-		if _, err := r.byte(); err != nil {
+		if _, err := r.Byte(); err != nil {
 			return nil, 0, err
 		}
 		locals += uint64(c)
@@ -137,7 +138,7 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	if locals >= 50000 {
 		return nil, 0, fmt.Errorf("%w: %d locals", ErrUnsupported, locals)
 	}
-	codeStart := r.off
+	codeStart := r.Off
 	g := uint32(locals)           // the i64 counter
 	scratch := uint32(locals) + 1 // an i32 for bulk lengths
 
@@ -150,13 +151,13 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	)
 	next := func(check bool) {
 		ins = append(ins, cur)
-		cur = insertion{pos: r.off, kind: insCharge, check: check}
+		cur = insertion{pos: r.Off, kind: insCharge, check: check}
 	}
-	for !r.done() {
+	for !r.Done() {
 		if ended {
 			return nil, 0, fmt.Errorf("%w: instructions after the final end", ErrMalformed)
 		}
-		at := r.off
+		at := r.Off
 		in, err := r.instr()
 		if err != nil {
 			return nil, 0, fmt.Errorf("at offset %d: %w", at, err)
@@ -194,12 +195,12 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		case opUnreachable:
 			next(false)
 		case opCall, opCallIndirect:
-			ins = append(ins, insertion{pos: at, kind: insSync, check: true}, insertion{pos: r.off, kind: insReload, check: true})
+			ins = append(ins, insertion{pos: at, kind: insSync, check: true}, insertion{pos: r.Off, kind: insReload, check: true})
 			if in.op == opCall {
-				ins = append(ins, insertion{pos: at, end: r.off, kind: insReplace, repl: appendOp(nil, opCall, x.fn(in.index))})
+				ins = append(ins, insertion{pos: at, end: r.Off, kind: insReplace, repl: appendOp(nil, opCall, x.fn(in.index))})
 			}
 		case opRefFunc:
-			ins = append(ins, insertion{pos: at, end: r.off, kind: insReplace, repl: appendOp(nil, opRefFunc, x.fn(in.index))})
+			ins = append(ins, insertion{pos: at, end: r.Off, kind: insReplace, repl: appendOp(nil, opRefFunc, x.fn(in.index))})
 		case opPrefixFC:
 			switch in.sub {
 			case 8, 10, 11, 12, 14, 15, 17: // memory.init/copy/fill, table.init/copy/grow/fill
@@ -336,7 +337,7 @@ type instruction struct {
 // instr decodes one instruction and skips its immediates. sub is the 0xFC sub-opcode.
 // Anything outside the supported proposals is refused.
 func (r *reader) instr() (in instruction, err error) {
-	op, err := r.byte()
+	op, err := r.Byte()
 	if err != nil {
 		return in, err
 	}
@@ -348,64 +349,64 @@ func (r *reader) instr() (in instruction, err error) {
 	case op == opBlock || op == opLoop || op == opIf:
 		err = r.blockType()
 	case op == opBr || op == opBrIf:
-		in.maxLabel, err = r.u32()
+		in.maxLabel, err = r.U32()
 	case op == opBrTable:
 		var n uint32
-		if n, err = r.u32(); err != nil {
+		if n, err = r.U32(); err != nil {
 			return in, err
 		}
 		for i := uint64(0); i <= uint64(n) && err == nil; i++ {
 			var l uint32
-			l, err = r.u32()
+			l, err = r.U32()
 			in.maxLabel = max(in.maxLabel, l)
 		}
 	case op == opCall:
-		in.index, err = r.u32()
+		in.index, err = r.U32()
 	case op == 0x11: // call_indirect type table
-		if _, err = r.u32(); err == nil {
-			_, err = r.u32()
+		if _, err = r.U32(); err == nil {
+			_, err = r.U32()
 		}
 	case op == 0x1a || op == 0x1b: // drop, select
 	case op == 0x1c: // select with types
 		var n uint32
-		if n, err = r.u32(); err == nil {
-			_, err = r.bytes(int(n))
+		if n, err = r.U32(); err == nil {
+			_, err = r.Bytes(int(n))
 		}
 	case op >= 0x20 && op <= 0x26: // local.*, global.*, table.get/set
-		_, err = r.u32()
+		_, err = r.U32()
 	case op >= 0x28 && op <= 0x3e: // loads and stores: align, offset
-		if _, err = r.u32(); err == nil {
-			_, err = r.u32()
+		if _, err = r.U32(); err == nil {
+			_, err = r.U32()
 		}
 	case op == 0x3f || op == 0x40: // memory.size, memory.grow
 		err = r.zero()
 	case op == 0x41:
-		_, err = r.sleb(32)
+		_, err = r.SLEB(32)
 	case op == 0x42:
-		_, err = r.sleb(64)
+		_, err = r.SLEB(64)
 	case op == 0x43:
-		_, err = r.bytes(4)
+		_, err = r.Bytes(4)
 	case op == 0x44:
-		_, err = r.bytes(8)
+		_, err = r.Bytes(8)
 	case op >= 0x45 && op <= 0xc4: // numeric, sign extension
 	case op == 0xd0: // ref.null t
-		_, err = r.byte()
+		_, err = r.Byte()
 	case op == 0xd1: // ref.is_null
 	case op == opRefFunc:
-		in.index, err = r.u32()
+		in.index, err = r.U32()
 	case op == opPrefixFC:
-		if sub, err = r.u32(); err != nil {
+		if sub, err = r.U32(); err != nil {
 			return in, err
 		}
 		in.sub = sub
 		switch {
 		case sub <= 7: // saturating truncations
 		case sub == 8: // memory.init data mem
-			if _, err = r.u32(); err == nil {
+			if _, err = r.U32(); err == nil {
 				err = r.zero()
 			}
 		case sub == 9: // data.drop
-			_, err = r.u32()
+			_, err = r.U32()
 		case sub == 10: // memory.copy mem mem
 			if err = r.zero(); err == nil {
 				err = r.zero()
@@ -413,11 +414,11 @@ func (r *reader) instr() (in instruction, err error) {
 		case sub == 11: // memory.fill mem
 			err = r.zero()
 		case sub == 12 || sub == 14: // table.init elem table, table.copy table table
-			if _, err = r.u32(); err == nil {
-				_, err = r.u32()
+			if _, err = r.U32(); err == nil {
+				_, err = r.U32()
 			}
 		case sub == 13 || (sub >= 15 && sub <= 17): // elem.drop, table.grow/size/fill
-			_, err = r.u32()
+			_, err = r.U32()
 		default:
 			err = fmt.Errorf("%w: instruction 0xfc %d", ErrUnsupported, sub)
 		}
@@ -433,17 +434,17 @@ func (r *reader) instr() (in instruction, err error) {
 
 // blockType skips a block type: 0x40, a value type, or a non-negative s33 type index.
 func (r *reader) blockType() error {
-	if r.off >= len(r.b) {
-		return errUnexpectedEnd
+	if r.Done() {
+		return fmt.Errorf("%w: unexpected end", ErrMalformed)
 	}
-	switch c := r.b[r.off]; c {
+	switch c := r.B[r.Off]; c {
 	case 0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f:
-		r.off++
+		r.Off++
 		return nil
 	case 0x7b:
 		return fmt.Errorf("%w: v128 block type", ErrUnsupported)
 	}
-	v, err := r.sleb(33)
+	v, err := r.SLEB(33)
 	if err != nil {
 		return err
 	}
@@ -453,27 +454,15 @@ func (r *reader) blockType() error {
 	return nil
 }
 
-var errUnexpectedEnd = fmt.Errorf("%w: unexpected end", ErrMalformed)
+// reader is the binary reader with the meter's own decoders (instructions, block types,
+// constant expressions) on top.
+type reader struct{ wasmbin.Reader }
 
-// reader decodes the binary format's primitives with bounds checks; it never panics.
-type reader struct {
-	b   []byte
-	off int
-}
-
-func (r *reader) done() bool { return r.off >= len(r.b) }
-
-func (r *reader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, errUnexpectedEnd
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
+// newReader reads b from the start.
+func newReader(b []byte) *reader { return &reader{wasmbin.Reader{B: b}} }
 
 func (r *reader) zero() error {
-	c, err := r.byte()
+	c, err := r.Byte()
 	if err != nil {
 		return err
 	}
@@ -483,80 +472,19 @@ func (r *reader) zero() error {
 	return nil
 }
 
-func (r *reader) bytes(n int) ([]byte, error) {
-	if n < 0 || n > len(r.b)-r.off {
-		return nil, errUnexpectedEnd
-	}
-	b := r.b[r.off : r.off+n]
-	r.off += n
-	return b, nil
-}
-
-func (r *reader) u32() (uint32, error) {
-	var v uint64
-	for shift := uint(0); shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint64(c&0x7f) << shift
-		if c&0x80 == 0 {
-			if v > 0xffffffff {
-				return 0, fmt.Errorf("%w: integer too large", ErrMalformed)
-			}
-			return uint32(v), nil
-		}
-	}
-	return 0, fmt.Errorf("%w: integer too long", ErrMalformed)
-}
-
-// sleb reads a signed LEB128 of at most bits bits.
-func (r *reader) sleb(bits uint) (int64, error) {
-	var v int64
-	var shift uint
-	for {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		if shift >= bits {
-			return 0, errors.Join(ErrMalformed, errors.New("integer too long"))
-		}
-		if shift < 64 {
-			v |= int64(c&0x7f) << shift
-		}
-		shift += 7
-		if c&0x80 == 0 {
-			if shift < 64 && c&0x40 != 0 {
-				v |= -1 << shift
-			}
-			return v, nil
-		}
-	}
-}
-
-func (r *reader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	b, err := r.bytes(int(n))
-	return string(b), err
-}
-
 func (r *reader) skipLimits() error {
-	flags, err := r.byte()
+	flags, err := r.Byte()
 	if err != nil {
 		return err
 	}
 	if flags > 0x03 {
 		return fmt.Errorf("%w: limits flags 0x%02x", ErrUnsupported, flags)
 	}
-	if _, err := r.u32(); err != nil {
+	if _, err := r.U32(); err != nil {
 		return err
 	}
 	if flags&0x01 != 0 {
-		_, err = r.u32()
+		_, err = r.U32()
 	}
 	return err
 }

@@ -3,6 +3,8 @@ package meter
 import (
 	"errors"
 	"fmt"
+
+	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
 )
 
 // Names the instrumented module shares with the host.
@@ -64,7 +66,7 @@ const GrowShift = 10
 var ErrUnsupported = errors.New("unsupported by the gas meter")
 
 // ErrMalformed is returned for bytes the meter cannot decode.
-var ErrMalformed = errors.New("malformed module")
+var ErrMalformed = wasmbin.ErrMalformed
 
 // Info describes an instrumented module.
 type Info struct {
@@ -267,18 +269,18 @@ func parseModule(wasm []byte) (*module, error) {
 		return nil, fmt.Errorf("%w: no WebAssembly 1.0 header", ErrMalformed)
 	}
 	m := &module{exportNames: map[string]bool{}}
-	r := reader{b: wasm, off: 8}
+	r := reader{wasmbin.Reader{B: wasm, Off: 8}}
 	last := 0
-	for !r.done() {
-		id, err := r.byte()
+	for !r.Done() {
+		id, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
-		body, err := r.bytes(int(size))
+		body, err := r.Bytes(int(size))
 		if err != nil {
 			return nil, fmt.Errorf("section %d: %w", id, err)
 		}
@@ -292,7 +294,7 @@ func parseModule(wasm []byte) (*module, error) {
 			last = rank(id)
 		}
 		m.sections = append(m.sections, section{id: id, body: body})
-		sr := &reader{b: body}
+		sr := newReader(body)
 		switch id {
 		case secType:
 			err = m.parseTypes(sr)
@@ -301,11 +303,11 @@ func parseModule(wasm []byte) (*module, error) {
 		case secFunction:
 			err = m.parseFunctions(sr)
 		case secGlobal:
-			m.definedGlobals, err = sr.u32()
+			m.definedGlobals, err = sr.U32()
 		case secExport:
 			err = m.parseExports(sr)
 		case secStart:
-			m.start, err = sr.u32()
+			m.start, err = sr.U32()
 			m.hasStart = true
 		}
 		if err != nil {
@@ -316,31 +318,31 @@ func parseModule(wasm []byte) (*module, error) {
 }
 
 func (m *module) parseTypes(r *reader) error {
-	n, err := r.u32()
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
-	m.typeBody = r.b[r.off:]
+	m.typeBody = r.B[r.Off:]
 	for i := uint32(0); i < n; i++ {
-		form, err := r.byte()
+		form, err := r.Byte()
 		if err != nil {
 			return err
 		}
 		if form != 0x60 {
 			return fmt.Errorf("%w: type %d has form 0x%02x", ErrUnsupported, i, form)
 		}
-		np, err := r.u32()
+		np, err := r.U32()
 		if err != nil {
 			return err
 		}
-		if _, err := r.bytes(int(np)); err != nil {
+		if _, err := r.Bytes(int(np)); err != nil {
 			return err
 		}
-		nr, err := r.u32()
+		nr, err := r.U32()
 		if err != nil {
 			return err
 		}
-		if _, err := r.bytes(int(nr)); err != nil {
+		if _, err := r.Bytes(int(nr)); err != nil {
 			return err
 		}
 		m.typeParams = append(m.typeParams, np)
@@ -349,26 +351,26 @@ func (m *module) parseTypes(r *reader) error {
 }
 
 func (m *module) parseImports(r *reader) error {
-	n, err := r.u32()
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	m.importCount = n
-	m.importBody = r.b[r.off:]
+	m.importBody = r.B[r.Off:]
 	for i := uint32(0); i < n; i++ {
-		if _, err := r.name(); err != nil {
+		if _, err := r.Name(); err != nil {
 			return err
 		}
-		if _, err := r.name(); err != nil {
+		if _, err := r.Name(); err != nil {
 			return err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return err
 		}
 		switch kind {
 		case 0x00:
-			ti, err := r.u32()
+			ti, err := r.U32()
 			if err != nil {
 				return err
 			}
@@ -378,7 +380,7 @@ func (m *module) parseImports(r *reader) error {
 			m.funcTypes = append(m.funcTypes, ti)
 			m.importedFuncs++
 		case 0x01:
-			if _, err := r.byte(); err != nil {
+			if _, err := r.Byte(); err != nil {
 				return err
 			}
 			if err := r.skipLimits(); err != nil {
@@ -389,7 +391,7 @@ func (m *module) parseImports(r *reader) error {
 				return err
 			}
 		case 0x03:
-			if _, err := r.bytes(2); err != nil {
+			if _, err := r.Bytes(2); err != nil {
 				return err
 			}
 			m.importedGlobals++
@@ -401,12 +403,12 @@ func (m *module) parseImports(r *reader) error {
 }
 
 func (m *module) parseFunctions(r *reader) error {
-	n, err := r.u32()
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		ti, err := r.u32()
+		ti, err := r.U32()
 		if err != nil {
 			return err
 		}
@@ -419,19 +421,19 @@ func (m *module) parseFunctions(r *reader) error {
 }
 
 func (m *module) parseExports(r *reader) error {
-	n, err := r.u32()
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		if _, err := r.bytes(1); err != nil {
+		if _, err := r.Bytes(1); err != nil {
 			return err
 		}
-		if _, err := r.u32(); err != nil {
+		if _, err := r.U32(); err != nil {
 			return err
 		}
 		m.exportNames[name] = true
@@ -442,17 +444,17 @@ func (m *module) parseExports(r *reader) error {
 // rewriteGlobals renumbers ref.func in the global initialisers and returns the section body
 // with the new count; the caller appends the meter's three globals.
 func rewriteGlobals(body []byte, x ids) ([]byte, error) {
-	r := &reader{b: body}
+	r := newReader(body)
 	var n uint32
 	if body != nil {
 		var err error
-		if n, err = r.u32(); err != nil {
+		if n, err = r.U32(); err != nil {
 			return nil, err
 		}
 	}
 	out := appendU32(nil, n+3)
 	for i := uint32(0); i < n; i++ {
-		t, err := r.bytes(2) // valtype, mutability
+		t, err := r.Bytes(2) // valtype, mutability
 		if err != nil {
 			return nil, err
 		}
@@ -466,25 +468,25 @@ func rewriteGlobals(body []byte, x ids) ([]byte, error) {
 
 // rewriteExports renumbers function exports; the caller appends the meter's exports.
 func rewriteExports(body []byte, x ids, hasStart bool) ([]byte, error) {
-	r := &reader{b: body}
+	r := newReader(body)
 	var n uint32
 	if body != nil {
 		var err error
-		if n, err = r.u32(); err != nil {
+		if n, err = r.U32(); err != nil {
 			return nil, err
 		}
 	}
 	out := appendU32(nil, n+3+boolU32(hasStart))
 	for i := uint32(0); i < n; i++ {
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return nil, err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		idx, err := r.u32()
+		idx, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
@@ -500,14 +502,14 @@ func rewriteExports(body []byte, x ids, hasStart bool) ([]byte, error) {
 
 // rewriteElements renumbers the functions of every element segment (all eight encodings).
 func rewriteElements(body []byte, x ids) ([]byte, error) {
-	r := &reader{b: body}
-	n, err := r.u32()
+	r := newReader(body)
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
 	out := appendU32(nil, n)
 	for i := uint32(0); i < n; i++ {
-		flags, err := r.u32()
+		flags, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
@@ -516,7 +518,7 @@ func rewriteElements(body []byte, x ids) ([]byte, error) {
 		}
 		out = appendU32(out, flags)
 		if flags&0x02 != 0 && flags&0x01 == 0 { // explicit table index
-			t, err := r.u32()
+			t, err := r.U32()
 			if err != nil {
 				return nil, err
 			}
@@ -528,13 +530,13 @@ func rewriteElements(body []byte, x ids) ([]byte, error) {
 			}
 		}
 		if flags&0x03 != 0 { // elemkind or reftype
-			k, err := r.byte()
+			k, err := r.Byte()
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, k)
 		}
-		cnt, err := r.u32()
+		cnt, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
@@ -546,14 +548,14 @@ func rewriteElements(body []byte, x ids) ([]byte, error) {
 				}
 				continue
 			}
-			f, err := r.u32()
+			f, err := r.U32()
 			if err != nil {
 				return nil, err
 			}
 			out = appendU32(out, x.fn(f))
 		}
 	}
-	if !r.done() {
+	if !r.Done() {
 		return nil, fmt.Errorf("%w: trailing bytes in the element section", ErrMalformed)
 	}
 	return out, nil
@@ -562,30 +564,30 @@ func rewriteElements(body []byte, x ids) ([]byte, error) {
 // constExpr copies a constant expression up to and including its end, renumbering ref.func.
 func (r *reader) constExpr(out []byte, x ids) ([]byte, error) {
 	for {
-		op, err := r.byte()
+		op, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, op)
-		start := r.off
+		start := r.Off
 		switch op {
 		case 0x0b:
 			return out, nil
 		case 0x41:
-			_, err = r.sleb(32)
+			_, err = r.SLEB(32)
 		case 0x42:
-			_, err = r.sleb(64)
+			_, err = r.SLEB(64)
 		case 0x43:
-			_, err = r.bytes(4)
+			_, err = r.Bytes(4)
 		case 0x44:
-			_, err = r.bytes(8)
+			_, err = r.Bytes(8)
 		case 0x23:
-			_, err = r.u32()
+			_, err = r.U32()
 		case 0xd0:
-			_, err = r.byte()
+			_, err = r.Byte()
 		case 0xd2:
 			var f uint32
-			if f, err = r.u32(); err == nil {
+			if f, err = r.U32(); err == nil {
 				out = appendU32(out, x.fn(f))
 				continue
 			}
@@ -595,62 +597,62 @@ func (r *reader) constExpr(out []byte, x ids) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r.b[start:r.off]...)
+		out = append(out, r.B[start:r.Off]...)
 	}
 }
 
 // customName returns a custom section's name.
 func customName(body []byte) (string, bool) {
-	r := &reader{b: body}
-	n, err := r.name()
+	r := newReader(body)
+	n, err := r.Name()
 	return n, err == nil
 }
 
 // rewriteNames renumbers the function and local name maps of a name section and drops the
 // subsections that name things by function index in other ways (labels).
 func rewriteNames(body []byte, x ids) ([]byte, bool) {
-	r := &reader{b: body}
-	if _, err := r.name(); err != nil {
+	r := newReader(body)
+	if _, err := r.Name(); err != nil {
 		return nil, false
 	}
-	out := append([]byte(nil), body[:r.off]...)
-	for !r.done() {
-		id, err := r.byte()
+	out := append([]byte(nil), body[:r.Off]...)
+	for !r.Done() {
+		id, err := r.Byte()
 		if err != nil {
 			return nil, false
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, false
 		}
-		sub, err := r.bytes(int(size))
+		sub, err := r.Bytes(int(size))
 		if err != nil {
 			return nil, false
 		}
 		switch id {
 		case 1, 2: // function names, local names: vec(funcidx, ...)
-			sr := &reader{b: sub}
-			n, err := sr.u32()
+			sr := newReader(sub)
+			n, err := sr.U32()
 			if err != nil {
 				return nil, false
 			}
 			nb := appendU32(nil, n)
 			for i := uint32(0); i < n; i++ {
-				f, err := sr.u32()
+				f, err := sr.U32()
 				if err != nil {
 					return nil, false
 				}
 				nb = appendU32(nb, x.fn(f))
-				start := sr.off
+				start := sr.Off
 				if id == 1 {
-					_, err = sr.name()
+					_, err = sr.Name()
 				} else {
 					err = sr.skipNameMap()
 				}
 				if err != nil {
 					return nil, false
 				}
-				nb = append(nb, sub[start:sr.off]...)
+				nb = append(nb, sub[start:sr.Off]...)
 			}
 			out = append(out, id)
 			out = appendU32(out, uint32(len(nb)))
@@ -666,15 +668,15 @@ func rewriteNames(body []byte, x ids) ([]byte, bool) {
 }
 
 func (r *reader) skipNameMap() error {
-	n, err := r.u32()
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		if _, err := r.u32(); err != nil {
+		if _, err := r.U32(); err != nil {
 			return err
 		}
-		if _, err := r.name(); err != nil {
+		if _, err := r.Name(); err != nil {
 			return err
 		}
 	}

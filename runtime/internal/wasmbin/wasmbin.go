@@ -1,0 +1,136 @@
+// Package wasmbin decodes the primitives of the WebAssembly binary format (bytes, LEB128
+// integers, names, limits) with bounds checks. Screening and metering both read modules
+// through it; it never panics, whatever the input.
+package wasmbin
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrMalformed wraps every decoding error.
+var ErrMalformed = errors.New("malformed module")
+
+// errEnd is the error for input that stops too early.
+var errEnd = fmt.Errorf("%w: unexpected end", ErrMalformed)
+
+// Reader reads B from Off onwards.
+type Reader struct {
+	// B is the input.
+	B []byte
+	// Off is the next byte to read.
+	Off int
+}
+
+// Done reports whether all of B was read.
+func (r *Reader) Done() bool { return r.Off >= len(r.B) }
+
+// Left is how many bytes remain.
+func (r *Reader) Left() int { return len(r.B) - r.Off }
+
+// Byte reads one byte.
+func (r *Reader) Byte() (byte, error) {
+	if r.Off >= len(r.B) {
+		return 0, errEnd
+	}
+	c := r.B[r.Off]
+	r.Off++
+	return c, nil
+}
+
+// Bytes reads n bytes (a view into B, not a copy).
+func (r *Reader) Bytes(n int) ([]byte, error) {
+	if n < 0 || n > r.Left() {
+		return nil, fmt.Errorf("%w: %d bytes wanted, %d left", ErrMalformed, n, r.Left())
+	}
+	b := r.B[r.Off : r.Off+n]
+	r.Off += n
+	return b, nil
+}
+
+// U32 reads an unsigned LEB128 of at most 32 bits.
+func (r *Reader) U32() (uint32, error) {
+	v, err := r.ULEB(32)
+	return uint32(v), err
+}
+
+// ULEB reads an unsigned LEB128 of at most bits bits (32 or 64).
+func (r *Reader) ULEB(bits uint) (uint64, error) {
+	var v uint64
+	maxShift := (bits + 6) / 7 * 7 // at most ceil(bits/7) bytes
+	for shift := uint(0); ; shift += 7 {
+		if shift >= maxShift {
+			return 0, fmt.Errorf("%w: integer too long", ErrMalformed)
+		}
+		c, err := r.Byte()
+		if err != nil {
+			return 0, err
+		}
+		if shift < 64 {
+			v |= uint64(c&0x7f) << shift
+		}
+		if c&0x80 == 0 {
+			if bits < 64 && v>>bits != 0 {
+				return 0, fmt.Errorf("%w: integer too large", ErrMalformed)
+			}
+			return v, nil
+		}
+	}
+}
+
+// SLEB reads a signed LEB128 of at most bits bits (32 or 64).
+func (r *Reader) SLEB(bits uint) (int64, error) {
+	var v int64
+	var shift uint
+	for {
+		c, err := r.Byte()
+		if err != nil {
+			return 0, err
+		}
+		if shift >= bits {
+			return 0, fmt.Errorf("%w: integer too long", ErrMalformed)
+		}
+		if shift < 64 {
+			v |= int64(c&0x7f) << shift
+		}
+		shift += 7
+		if c&0x80 == 0 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, nil
+		}
+	}
+}
+
+// Name reads a length-prefixed name.
+func (r *Reader) Name() (string, error) {
+	n, err := r.U32()
+	if err != nil {
+		return "", err
+	}
+	b, err := r.Bytes(int(n))
+	return string(b), err
+}
+
+// Limits reads memory or table limits: the flags byte, the minimum, and the maximum when
+// flags&1 (64-bit values when flags&4, memory64).
+func (r *Reader) Limits() (flags byte, min, max uint64, err error) {
+	if flags, err = r.Byte(); err != nil {
+		return
+	}
+	if flags > 0x07 {
+		return 0, 0, 0, fmt.Errorf("%w: unknown limits flags 0x%02x", ErrMalformed, flags)
+	}
+	bits := uint(32)
+	if flags&0x04 != 0 {
+		bits = 64
+	}
+	if min, err = r.ULEB(bits); err != nil {
+		return
+	}
+	if flags&0x01 != 0 {
+		max, err = r.ULEB(bits)
+	}
+	return
+}

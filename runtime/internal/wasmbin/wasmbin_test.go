@@ -1,0 +1,85 @@
+package wasmbin
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestReader_ULEB(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		bits uint
+		want uint64
+		err  bool
+	}{
+		{[]byte{0x00}, 32, 0, false},
+		{[]byte{0xe5, 0x8e, 0x26}, 32, 624485, false},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, 32, 0xffffffff, false},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0x1f}, 32, 0, true},       // too large for 32 bits
+		{[]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 32, 0, true}, // too long
+		{[]byte{0x80}, 32, 0, true},                               // cut short
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 64, 1<<64 - 1, false},
+	}
+	for _, tc := range tests {
+		r := Reader{B: tc.in}
+		got, err := r.ULEB(tc.bits)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ULEB(% x, %d) = %d, %v", tc.in, tc.bits, got, err)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) {
+			t.Errorf("error %v does not wrap ErrMalformed", err)
+		}
+	}
+}
+
+func TestReader_SLEB(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		want int64
+	}{
+		{[]byte{0x00}, 0},
+		{[]byte{0x7f}, -1},
+		{[]byte{0xc0, 0xbb, 0x78}, -123456},
+		{[]byte{0x80, 0x7f}, -128},
+	}
+	for _, tc := range tests {
+		r := Reader{B: tc.in}
+		if got, err := r.SLEB(64); err != nil || got != tc.want {
+			t.Errorf("SLEB(% x) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestReader_Limits(t *testing.T) {
+	r := Reader{B: []byte{0x01, 0x02, 0x10, 0x00, 0x05, 0x08}}
+	f, min, max, err := r.Limits()
+	if err != nil || f != 1 || min != 2 || max != 16 {
+		t.Fatalf("Limits = %d %d %d %v", f, min, max, err)
+	}
+	if _, _, _, err := r.Limits(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := r.Limits(); err == nil {
+		t.Fatal("flags 0x08 accepted")
+	}
+	if _, err := (&Reader{B: []byte{0x05, 'a'}}).Name(); err == nil {
+		t.Fatal("short name accepted")
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add([]byte{0x01, 0x80, 0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := Reader{B: b}
+		for !r.Done() {
+			before := r.Off
+			_, _ = r.U32()
+			_, _, _, _ = r.Limits()
+			_, _ = r.Name()
+			_, _ = r.SLEB(64)
+			if r.Off == before {
+				r.Off++
+			}
+		}
+	})
+}
