@@ -15,6 +15,7 @@ import (
 
 	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/devnet"
+	"github.com/subnetd/subnetd/chain/timelock"
 	"github.com/subnetd/subnetd/wallet"
 	"github.com/subnetd/subnetd/yuma"
 )
@@ -29,8 +30,9 @@ const DevnetGenesisMs = 1_735_689_600_000
 // DevnetChain makes a chain/devnet state machine speak chain.Chain, so the validator runs on the
 // embedded chain exactly as on a real one. It adds what the state machine does not keep: axon
 // addresses (ServeAxon), deterministic block hashes and timestamps, signature checks on every
-// write, transaction hashes, nonces and statuses. Commit-reveal extrinsics are not modelled by
-// the devnet and answer chain.ErrNotAvailable.
+// write, transaction hashes, nonces and statuses. Hash commit-reveal (v2) and timelocked commits
+// follow the devnet's model of subtensor's rules and fail with the same pallet errors; timelocked
+// commits answer chain.ErrNotAvailable while the devnet's CommitRevealVersion is 0 (its default).
 type DevnetChain struct {
 	dc *devnet.Chain
 
@@ -125,10 +127,15 @@ func (d *DevnetChain) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyp
 	if err != nil {
 		return chain.Hyperparams{}, mapDevnetErr(err)
 	}
+	period, err := d.dc.RevealPeriod(netuid)
+	if err != nil {
+		return chain.Hyperparams{}, mapDevnetErr(err)
+	}
 	return chain.Hyperparams{
 		Tempo: hp.Tempo, WeightsVersionKey: hp.WeightsVersionKey, WeightsRateLimit: hp.WeightsSetRateLimit,
 		MinAllowedWeights: hp.MinAllowedWeights, MaxWeightsLimit: hp.MaxWeightsLimit,
-		CommitRevealEnabled: hp.CommitRevealEnabled, ImmunityPeriod: uint16(min(hp.ImmunityPeriod, math.MaxUint16)),
+		CommitRevealEnabled: hp.CommitRevealEnabled, RevealPeriodEpochs: period,
+		CommitRevealVersion: d.dc.CommitRevealVersion(), ImmunityPeriod: uint16(min(hp.ImmunityPeriod, math.MaxUint16)),
 		ActivityCutoff: uint16(min(hp.ActivityCutoffBlocks(), math.MaxUint16)), MaxValidators: hp.MaxAllowedValidators,
 		MaxUIDs: hp.MaxAllowedUids, MechanismCount: 1,
 	}, nil
@@ -137,10 +144,7 @@ func (d *DevnetChain) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyp
 // accountOf turns a devnet hotkey into an account id: the SS58 address it is, or (for the
 // free-form names Yuma scenarios use) the sha256 of the name.
 func accountOf(hotkey string) chain.AccountID {
-	if a, err := chain.ParseAccountID(hotkey); err == nil {
-		return a
-	}
-	return chain.AccountID(sha256.Sum256([]byte(hotkey)))
+	return chain.AccountID(devnet.AccountID(hotkey))
 }
 
 // Metagraph implements chain.Chain.
@@ -258,7 +262,7 @@ func (d *DevnetChain) signed(s chain.Signer, call string, body []byte) (hotkey s
 	return wallet.EncodeSS58(pub), res, nil
 }
 
-func (d *DevnetChain) finish(res chain.TxResult, event string, err error) (chain.TxResult, error) {
+func (d *DevnetChain) finish(res chain.TxResult, err error, events ...string) (chain.TxResult, error) {
 	res.State = chain.TxInBlock
 	res.Block = d.dc.Block()
 	if bh, e := hex.DecodeString(BlockHash(res.Block)[2:]); e == nil {
@@ -269,7 +273,7 @@ func (d *DevnetChain) finish(res chain.TxResult, event string, err error) (chain
 		res.Err = err
 		res.Events = []string{"System.ExtrinsicFailed"}
 	} else {
-		res.Events = []string{event, "System.ExtrinsicSuccess"}
+		res.Events = append(events, "System.ExtrinsicSuccess")
 	}
 	d.mu.Lock()
 	d.txs[res.Hash] = res
@@ -288,37 +292,110 @@ func (d *DevnetChain) SetWeights(ctx context.Context, s chain.Signer, w chain.We
 	if w.Mecid != 0 {
 		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
 	}
+	hotkey, res, err := d.signed(s, "set_weights", weightsBody(w))
+	if err != nil {
+		return chain.TxResult{State: chain.TxDropped}, err
+	}
+	return d.finish(res, d.dc.SetWeights(w.Netuid, hotkey, w.UIDs, w.Values, w.VersionKey), "SubtensorModule.WeightsSet")
+}
+
+// weightsBody is the signed payload of set_weights and reveal_weights.
+func weightsBody(w chain.WeightsCall) []byte {
 	body := binary.LittleEndian.AppendUint16(nil, w.Netuid)
 	for i := range w.UIDs {
 		body = binary.LittleEndian.AppendUint16(body, w.UIDs[i])
 		body = binary.LittleEndian.AppendUint16(body, w.Values[i])
 	}
-	body = binary.LittleEndian.AppendUint64(body, w.VersionKey)
-	hotkey, res, err := d.signed(s, "set_weights", body)
+	return binary.LittleEndian.AppendUint64(body, w.VersionKey)
+}
+
+// CommitWeights implements chain.Chain with the devnet's commit_weights (commit-reveal v2).
+func (d *DevnetChain) CommitWeights(ctx context.Context, s chain.Signer, netuid uint16, mecid uint8, hash [32]byte) (chain.TxResult, error) {
+	if err := ctx.Err(); err != nil {
+		return chain.TxResult{}, err
+	}
+	if mecid != 0 {
+		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
+	}
+	body := append(binary.LittleEndian.AppendUint16(nil, netuid), hash[:]...)
+	hotkey, res, err := d.signed(s, "commit_weights", body)
 	if err != nil {
 		return chain.TxResult{State: chain.TxDropped}, err
 	}
-	return d.finish(res, "SubtensorModule.WeightsSet", d.dc.SetWeights(w.Netuid, hotkey, w.UIDs, w.Values, w.VersionKey))
+	return d.finish(res, d.dc.CommitWeights(netuid, hotkey, hash), "SubtensorModule.WeightsCommitted")
 }
 
-// CommitWeights implements chain.Chain: the devnet does not model commit-reveal.
-func (d *DevnetChain) CommitWeights(context.Context, chain.Signer, uint16, uint8, [32]byte) (chain.TxResult, error) {
-	return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet commit_weights: %w", chain.ErrNotAvailable)
+// RevealWeights implements chain.Chain with the devnet's reveal_weights: the weights land with
+// set_weights' checks when the salted hash matches a commit in its reveal epoch.
+func (d *DevnetChain) RevealWeights(ctx context.Context, s chain.Signer, w chain.WeightsCall, salt []uint16) (chain.TxResult, error) {
+	if err := ctx.Err(); err != nil {
+		return chain.TxResult{}, err
+	}
+	if err := w.Validate(); err != nil {
+		return chain.TxResult{State: chain.TxDropped}, err
+	}
+	if w.Mecid != 0 {
+		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
+	}
+	body := weightsBody(w)
+	for _, x := range salt {
+		body = binary.LittleEndian.AppendUint16(body, x)
+	}
+	hotkey, res, err := d.signed(s, "reveal_weights", body)
+	if err != nil {
+		return chain.TxResult{State: chain.TxDropped}, err
+	}
+	return d.finish(res, d.dc.RevealWeights(w.Netuid, hotkey, w.UIDs, w.Values, salt, w.VersionKey),
+		"SubtensorModule.WeightsSet", "SubtensorModule.WeightsRevealed")
 }
 
-// RevealWeights implements chain.Chain: the devnet does not model commit-reveal.
-func (d *DevnetChain) RevealWeights(context.Context, chain.Signer, chain.WeightsCall, []uint16) (chain.TxResult, error) {
-	return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet reveal_weights: %w", chain.ErrNotAvailable)
+// PendingCommits implements chain.Chain: the hash commits the devnet holds for hotkey (expired
+// ones included until the hotkey's next commit or reveal drops them, as on chain).
+func (d *DevnetChain) PendingCommits(ctx context.Context, netuid uint16, mecid uint8, hotkey chain.AccountID) ([]chain.WeightCommit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if mecid != 0 {
+		return nil, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
+	}
+	hcs, err := d.dc.PendingCommits(netuid, wallet.EncodeSS58(hotkey))
+	if err != nil {
+		return nil, mapDevnetErr(err)
+	}
+	var out []chain.WeightCommit
+	for _, hc := range hcs {
+		out = append(out, chain.WeightCommit{Hash: hc.Hash, CommitBlock: hc.CommitBlock,
+			FirstRevealBlock: hc.FirstRevealBlock, LastRevealBlock: hc.LastRevealBlock})
+	}
+	return out, nil
 }
 
-// PendingCommits implements chain.Chain: the devnet keeps no commits.
-func (d *DevnetChain) PendingCommits(context.Context, uint16, uint8, chain.AccountID) ([]chain.WeightCommit, error) {
-	return nil, nil
-}
-
-// CommitTimelocked implements chain.Chain: the devnet does not model timelocked commits.
-func (d *DevnetChain) CommitTimelocked(context.Context, chain.Signer, chain.TimelockedCommit) (chain.TxResult, error) {
-	return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet commit_timelocked_weights: %w", chain.ErrNotAvailable)
+// CommitTimelocked implements chain.Chain with the devnet's commit_timelocked_weights. The devnet
+// reveals the commit itself once its round's pulse is injected (devnet.Chain.InjectPulse);
+// chain.ErrNotAvailable while the devnet's CommitRevealVersion is 0.
+func (d *DevnetChain) CommitTimelocked(ctx context.Context, s chain.Signer, tc chain.TimelockedCommit) (chain.TxResult, error) {
+	if err := ctx.Err(); err != nil {
+		return chain.TxResult{}, err
+	}
+	if len(tc.Ciphertext) == 0 || len(tc.Ciphertext) > timelock.MaxCommitSize {
+		return chain.TxResult{}, fmt.Errorf("timelocked commit: ciphertext of %d bytes (want 1..%d)", len(tc.Ciphertext), timelock.MaxCommitSize)
+	}
+	if d.dc.CommitRevealVersion() == 0 {
+		return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet commit_timelocked_weights: %w", chain.ErrNotAvailable)
+	}
+	if tc.Mecid != 0 {
+		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
+	}
+	body := binary.LittleEndian.AppendUint16(nil, tc.Netuid)
+	body = append(body, tc.Ciphertext...)
+	body = binary.LittleEndian.AppendUint64(body, tc.RevealRound)
+	body = binary.LittleEndian.AppendUint16(body, tc.Version)
+	hotkey, res, err := d.signed(s, "commit_timelocked_weights", body)
+	if err != nil {
+		return chain.TxResult{State: chain.TxDropped}, err
+	}
+	return d.finish(res, d.dc.CommitTimelocked(tc.Netuid, hotkey, tc.Ciphertext, tc.RevealRound, tc.Version),
+		"SubtensorModule.TimelockedWeightsCommitted")
 }
 
 // TxStatus implements chain.Chain.
@@ -337,6 +414,9 @@ var devnetErrors = []error{
 	devnet.ErrHotKeyNotRegisteredInSubNet, devnet.ErrNotEnoughStakeToSetWeights, devnet.ErrIncorrectWeightVersionKey,
 	devnet.ErrSettingWeightsTooFast, devnet.ErrNeuronNoValidatorPermit, devnet.ErrDuplicateUids,
 	devnet.ErrUidVecContainInvalidOne, devnet.ErrWeightVecLengthIsLow, devnet.ErrMaxWeightExceeded,
+	devnet.ErrCommitRevealDisabled, devnet.ErrCommittingWeightsTooFast, devnet.ErrTooManyUnrevealedCommits,
+	devnet.ErrNoWeightsCommitFound, devnet.ErrRevealTooEarly, devnet.ErrExpiredWeightCommit,
+	devnet.ErrInvalidRevealCommitHashNotMatch, devnet.ErrIncorrectCommitRevealVersion, devnet.ErrInvalidRevealRound,
 }
 
 // mapDevnetErr turns a devnet error into the *chain.DispatchError a real chain would give, so
@@ -349,6 +429,9 @@ func mapDevnetErr(err error) error {
 		if errors.Is(err, e) {
 			return chain.NewDispatchError("SubtensorModule", e.Error())
 		}
+	}
+	if errors.Is(err, devnet.ErrTimelockNotAvailable) {
+		return fmt.Errorf("%w: %w", chain.ErrNotAvailable, err)
 	}
 	if errors.Is(err, devnet.ErrSubnetNotExists) {
 		return chain.NewDispatchError("SubtensorModule", "SubNetworkDoesNotExist")

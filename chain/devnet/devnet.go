@@ -53,6 +53,7 @@ type neuron struct {
 }
 
 type subnet struct {
+	netuid         uint16
 	cfg            SubnetConfig
 	hp             Hyperparameters
 	neurons        []neuron
@@ -60,6 +61,7 @@ type subnet struct {
 	stake          map[string]Stake
 	lastEpochBlock uint64
 	lastStepBlock  uint64 // LastMechansimStepBlock
+	cr             commitReveal
 }
 
 // Chain is the embedded chain: a current block and its subnets.
@@ -67,6 +69,7 @@ type Chain struct {
 	mu      sync.Mutex
 	block   uint64
 	subnets map[uint16]*subnet
+	drand   drand
 }
 
 // New returns a chain at block genesisBlock with no subnets.
@@ -108,7 +111,7 @@ func (c *Chain) CreateSubnet(netuid uint16, cfg SubnetConfig) error {
 		return fmt.Errorf("create subnet %d: %w", netuid, ErrSubnetExists)
 	}
 	c.subnets[netuid] = &subnet{
-		cfg: cfg, hp: cfg.Hyperparameters, uids: map[string]uint16{}, stake: map[string]Stake{},
+		netuid: netuid, cfg: cfg, hp: cfg.Hyperparameters, uids: map[string]uint16{}, stake: map[string]Stake{},
 		lastEpochBlock: c.block,
 	}
 	return nil
@@ -315,60 +318,71 @@ func (c *Chain) SetWeights(netuid uint16, hotkey string, uids, values []uint16, 
 	if err != nil {
 		return err
 	}
-	wrap := func(e error) error { return fmt.Errorf("set_weights by %q on subnet %d: %w", hotkey, netuid, e) }
-	hp := &s.hp
-	if hp.CommitRevealEnabled {
-		return wrap(ErrCommitRevealEnabled)
+	if s.hp.CommitRevealEnabled {
+		return fmt.Errorf("set_weights by %q on subnet %d: %w", hotkey, netuid, ErrCommitRevealEnabled)
 	}
+	if err := s.setWeights(c.block, hotkey, uids, values, versionKey); err != nil {
+		return fmt.Errorf("set_weights by %q on subnet %d: %w", hotkey, netuid, err)
+	}
+	return nil
+}
+
+// setWeights is subtensor's do_set_weights at block: set_weights, reveals
+// and timelocked reveals share it. While commit-reveal is on it checks no rate
+// limit and leaves LastUpdate alone (the commit moved it).
+func (s *subnet) setWeights(block uint64, hotkey string, uids, values []uint16, versionKey uint64) error {
+	hp := &s.hp
 	if len(uids) != len(values) {
-		return wrap(ErrWeightVecNotEqualSize)
+		return ErrWeightVecNotEqualSize
 	}
 	n := len(s.neurons)
 	if len(uids) > n {
-		return wrap(ErrUidsLengthExceedUidsInSubNet)
+		return ErrUidsLengthExceedUidsInSubNet
 	}
 	uid, ok := s.uids[hotkey]
 	if !ok {
-		return wrap(ErrHotKeyNotRegisteredInSubNet)
+		return ErrHotKeyNotRegisteredInSubNet
 	}
 	isOwner := s.cfg.OwnerHotkey != "" && hotkey == s.cfg.OwnerHotkey
 	if !isOwner && s.totalStake(hotkey).Cmp(fixed.I64F64FromU64(hp.StakeThreshold)) < 0 {
-		return wrap(ErrNotEnoughStakeToSetWeights)
+		return ErrNotEnoughStakeToSetWeights
 	}
 	if hp.WeightsVersionKey != 0 && versionKey < hp.WeightsVersionKey {
-		return wrap(ErrIncorrectWeightVersionKey)
+		return ErrIncorrectWeightVersionKey
 	}
 	nr := &s.neurons[uid]
-	if nr.lastUpdate != 0 && c.block-min(c.block, nr.lastUpdate) < hp.WeightsSetRateLimit {
-		return wrap(ErrSettingWeightsTooFast)
+	if !hp.CommitRevealEnabled && nr.lastUpdate != 0 && block-min(block, nr.lastUpdate) < hp.WeightsSetRateLimit {
+		return ErrSettingWeightsTooFast
 	}
 	selfWeight := len(values) == 1 && len(uids) > 0 && uids[0] == uid
 	if !selfWeight && !isOwner && !nr.permit {
-		return wrap(ErrNeuronNoValidatorPermit)
+		return ErrNeuronNoValidatorPermit
 	}
 	for i, u := range uids {
 		if slices.Contains(uids[:i], u) {
-			return wrap(ErrDuplicateUids)
+			return ErrDuplicateUids
 		}
 	}
 	for _, u := range uids {
 		if int(u) >= n {
-			return wrap(ErrUidVecContainInvalidOne)
+			return ErrUidVecContainInvalidOne
 		}
 	}
 	if !selfWeight && len(values) < min(int(hp.MinAllowedWeights), n) {
-		return wrap(ErrWeightVecLengthIsLow)
+		return ErrWeightVecLengthIsLow
 	}
 	up := yuma.MaxUpscaleU16(values)
 	if !selfWeight && hp.MaxWeightsLimit != math.MaxUint16 && !yuma.MaxLimited(up, hp.MaxWeightsLimit) {
-		return wrap(ErrMaxWeightExceeded)
+		return ErrMaxWeightExceeded
 	}
 	row := make([]yuma.Cell, len(uids))
 	for i := range uids {
 		row[i] = yuma.Cell{UID: uids[i], Value: up[i]}
 	}
 	nr.weights = row
-	nr.lastUpdate = c.block
+	if !hp.CommitRevealEnabled {
+		nr.lastUpdate = block
+	}
 	return nil
 }
 

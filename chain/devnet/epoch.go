@@ -70,7 +70,7 @@ func (s *subnet) input(block, rao uint64) *yuma.Input {
 		in.Neurons[i] = yuma.Neuron{
 			AlphaStake: st.Alpha, TaoStake: st.Tao, BlockAtRegistration: nr.registeredAt,
 			LastUpdate: nr.lastUpdate, ValidatorPermit: nr.permit,
-			Weights: slices.Clone(nr.weights), Bonds: slices.Clone(nr.bonds), CommitBlock: yuma.NoCommit,
+			Weights: slices.Clone(nr.weights), Bonds: slices.Clone(nr.bonds), CommitBlock: s.commitBlock(nr.hotkey, block),
 		}
 	}
 	return in
@@ -96,7 +96,9 @@ func (s *subnet) epoch(block, rao uint64) (*yuma.Output, error) {
 	return out, nil
 }
 
-// AdvanceTo moves the chain to block. On the way, every subnet with
+// AdvanceTo moves the chain to block. On the way, timelocked commits are
+// revealed at the start of the blocks where the chain would reveal them (see
+// CommitTimelocked), and every subnet with
 // AutoEpoch runs an epoch at each block where blocks since its last epoch
 // reach its tempo (subnets in netuid order within a block), splitting
 // EmissionPerBlock times the elapsed blocks, and then records
@@ -113,6 +115,9 @@ func (c *Chain) AdvanceTo(block uint64) ([]EpochResult, error) {
 		next, any := uint64(0), false
 		for _, id := range c.netuidsLocked() {
 			s := c.subnets[id]
+			if b, ok := c.nextTimelockBlock(s, c.block); ok && b <= block && (!any || b < next) {
+				next, any = b, true
+			}
 			if !s.cfg.AutoEpoch || s.hp.Tempo == 0 {
 				continue
 			}
@@ -127,7 +132,15 @@ func (c *Chain) AdvanceTo(block uint64) ([]EpochResult, error) {
 		if !any {
 			break
 		}
+		prev := c.block
 		c.block = next
+		// Timelocked reveals run at the start of the block, before its epochs.
+		for _, id := range c.netuidsLocked() {
+			s := c.subnets[id]
+			if b, ok := c.nextTimelockBlock(s, prev); ok && b == next {
+				c.revealTimelocked(s, next)
+			}
+		}
 		for _, id := range c.netuidsLocked() {
 			s := c.subnets[id]
 			if !s.cfg.AutoEpoch || s.hp.Tempo == 0 || next-min(next, s.lastEpochBlock) < uint64(s.hp.Tempo) {

@@ -1,6 +1,10 @@
 package devnet
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/subnetd/subnetd/chain"
+)
 
 // Errors named after subtensor's pallet errors, so that a caller (and a log
 // reader) sees the same reason the chain would give.
@@ -43,4 +47,38 @@ var (
 	ErrBlockInPast = errors.New("block is before the current block")
 	// ErrInvalidHyperparameter: a hyperparameter outside the chain's bounds.
 	ErrInvalidHyperparameter = errors.New("invalid hyperparameter")
+)
+
+// Commit-reveal errors are chain's sentinels themselves (same values), so
+// errors.Is works with either name.
+var (
+	// ErrCommitRevealDisabled: a commit or reveal while commit-reveal is off.
+	ErrCommitRevealDisabled = chain.ErrCommitRevealDisabled
+	// ErrCommittingWeightsTooFast: a commit within WeightsSetRateLimit blocks of LastUpdate.
+	ErrCommittingWeightsTooFast = chain.ErrCommittingWeightsTooFast
+	// ErrTooManyUnrevealedCommits: 10 commits are already pending.
+	ErrTooManyUnrevealedCommits = chain.ErrTooManyUnrevealedCommits
+	// ErrNoWeightsCommitFound: the hotkey has no pending hash commit.
+	ErrNoWeightsCommitFound = chain.ErrNoWeightsCommitFound
+	// ErrRevealTooEarly: the matching commit's reveal epoch has not come.
+	ErrRevealTooEarly = chain.ErrRevealTooEarly
+	// ErrExpiredWeightCommit: the matching commit's reveal epoch has passed.
+	ErrExpiredWeightCommit = chain.ErrExpiredWeightCommit
+	// ErrInvalidRevealCommitHashNotMatch: the reveal matches no pending commit.
+	ErrInvalidRevealCommitHashNotMatch = chain.ErrInvalidRevealCommitHash
+	// ErrIncorrectCommitRevealVersion: a timelocked commit with another version
+	// than CommitRevealWeightsVersion.
+	ErrIncorrectCommitRevealVersion = chain.ErrIncorrectCommitRevealVersion
+	// ErrInvalidRevealRound: a timelocked commit to a round before the last stored pulse.
+	ErrInvalidRevealRound = chain.ErrInvalidRevealRound
+)
+
+// Errors of the devnet's timelock model that are not pallet errors.
+var (
+	// ErrTimelockNotAvailable: CommitTimelocked while the devnet models a
+	// runtime without timelocked commits (SetCommitRevealVersion 0).
+	ErrTimelockNotAvailable = errors.New("timelocked commits are not enabled on this devnet")
+	// ErrInvalidPulse: InjectPulse with a signature that does not verify
+	// under the devnet's drand beacon key.
+	ErrInvalidPulse = errors.New("invalid drand pulse")
 )
