@@ -156,3 +156,52 @@ func TestSubnet_commitTimelocked(t *testing.T) {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+// TestSubnet_timelockRevealCheck: after a timelocked commit the validator looks for its weights
+// on chain once the reveal window opens, counting the commit revealed when they are there and
+// missed (an error) when the window closes without them.
+func TestSubnet_timelockRevealCheck(t *testing.T) {
+	for _, reveal := range []bool{true, false} {
+		ctx := context.Background()
+		n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
+		cc := &crChain{DevnetChain: n.ch, version: 4}
+		s, err := NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
+			SubnetDeps{Chain: cc, Key: n.key, Records: n.db, CacheDir: cacheDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close(ctx)
+		sc, err := s.LoadScorer(ctx, "latency", "1", latencyWasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.SetScorer(sc)
+		if res, err := s.RunRound(ctx); err != nil || res.TxErr != nil {
+			t.Fatal(err, res.TxErr)
+		}
+		if st := s.Status().Timelocks; st.Pending != 1 {
+			t.Fatalf("after the commit: %+v", st)
+		}
+		s.mu.Lock()
+		p := s.timelocks[0]
+		s.mu.Unlock()
+		if reveal { // what the chain does when the drand pulse arrives
+			if _, err := n.ch.SetWeights(ctx, n.key, p.call); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := n.ch.Advance(p.last + 1 - n.ch.Devnet().Block()); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.RunRound(ctx); err != nil || res.TxErr != nil {
+			t.Fatal(err, res.TxErr)
+		}
+		st := s.Status().Timelocks
+		if reveal && (st.Revealed != 1 || st.Missed != 0) || !reveal && (st.Revealed != 0 || st.Missed != 1) {
+			t.Fatalf("reveal=%v: %+v", reveal, st)
+		}
+		if st.Pending != 1 { // this round's new commit
+			t.Fatalf("reveal=%v: %d pending, want the new commit", reveal, st.Pending)
+		}
+	}
+}

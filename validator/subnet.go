@@ -106,6 +106,26 @@ type Subnet struct {
 	failures  int
 	last      *RoundResult
 	pending   []pendingReveal
+	timelocks []pendingTimelock
+	tlStats   TimelockStats
+}
+
+// pendingTimelock is a timelocked commit whose reveal (by the chain itself) is not yet seen.
+type pendingTimelock struct {
+	call        chain.WeightsCall
+	round       uint64 // drand round it was encrypted to
+	first, last uint64 // the reveal window: the chain should have applied it by last
+}
+
+// TimelockStats counts what became of this subnet's timelocked commits.
+type TimelockStats struct {
+	// Pending commits whose reveal window has not closed and whose weights are not yet seen.
+	Pending int `json:"pending"`
+	// Revealed commits whose weights were found on chain.
+	Revealed int `json:"revealed"`
+	// Missed commits not revealed by the end of their window: the chain lacked the drand
+	// pulse or could not decrypt them. Each one is logged as an error.
+	Missed int `json:"missed"`
 }
 
 // pendingReveal is a hash commit waiting for its reveal window.
@@ -216,6 +236,8 @@ type SubnetStatus struct {
 	Rounds    int    `json:"rounds"`
 	Failures  int    `json:"failures"`
 	LastBlock uint64 `json:"last_block"`
+	// Timelocks says what became of the timelocked commits.
+	Timelocks TimelockStats `json:"timelocks"`
 	// Last is the most recent round (nil before the first).
 	Last *RoundResult `json:"-"`
 }
@@ -224,7 +246,9 @@ type SubnetStatus struct {
 func (s *Subnet) Status() SubnetStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SubnetStatus{Netuid: s.cfg.Netuid, Hotkey: s.hotkey, Rounds: s.rounds, Failures: s.failures, LastBlock: s.lastBlock, Last: s.last}
+	st := SubnetStatus{Netuid: s.cfg.Netuid, Hotkey: s.hotkey, Rounds: s.rounds, Failures: s.failures, LastBlock: s.lastBlock, Last: s.last,
+		Timelocks: s.tlStats}
+	st.Timelocks.Pending = len(s.timelocks)
 	if c := s.cur.Load(); c != nil {
 		st.Scorer, st.Version, st.SHA256 = c.Name, c.Version, c.SHA256
 	}
@@ -581,6 +605,9 @@ func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid 
 	call := chain.WeightsCall{Netuid: s.cfg.Netuid, Mecid: s.cfg.Mecid, UIDs: em.UIDs, Values: em.Weights, VersionKey: vk}
 	var kind string
 	var tx chain.TxResult
+	if mg.Hyperparams.CommitRevealEnabled {
+		s.checkTimelocks(ctx, mg, uid)
+	}
 	if mg.Hyperparams.CommitRevealEnabled && mg.Hyperparams.CommitRevealVersion > 0 {
 		// As the SDK does: timelocked where the runtime has it, the hash commit otherwise.
 		kind = "commit_timelocked_weights"
@@ -661,8 +688,87 @@ func (s *Subnet) commitTimelocked(ctx context.Context, mg *chain.Metagraph, call
 	if err != nil {
 		return chain.TxResult{}, fmt.Errorf("timelocked commit: %w", err)
 	}
-	return s.chain.CommitTimelocked(ctx, s.key, chain.TimelockedCommit{Netuid: call.Netuid, Mecid: call.Mecid,
+	tx, err := s.chain.CommitTimelocked(ctx, s.key, chain.TimelockedCommit{Netuid: call.Netuid, Mecid: call.Mecid,
 		Ciphertext: ct, RevealRound: round, Version: hp.CommitRevealVersion})
+	if err == nil {
+		first, last := chain.RevealWindow(call.Netuid, hp.Tempo, hp.RevealPeriodEpochs, tx.Block)
+		s.mu.Lock()
+		s.timelocks = append(s.timelocks, pendingTimelock{call: call, round: round, first: first, last: last})
+		s.mu.Unlock()
+	}
+	return tx, err
+}
+
+// checkTimelocks looks on chain for the weights of timelocked commits whose reveal window has
+// opened: found, the commit is counted revealed; still missing once the window has closed, it is
+// counted missed and logged as an error (the chain never got the drand pulse of its round, or
+// could not decrypt it), and a chain-error metric is raised. A later commit of ours revealed
+// first would hide an earlier one; rounds are spaced by the rate limit, so windows do not overlap.
+func (s *Subnet) checkTimelocks(ctx context.Context, mg *chain.Metagraph, uid int) {
+	s.mu.Lock()
+	pend := s.timelocks
+	s.timelocks = nil
+	s.mu.Unlock()
+	var keep []pendingTimelock
+	var rows [][]chain.UIDValue
+	var readErr error
+	for i, p := range pend {
+		if mg.Block < p.first {
+			keep = append(keep, p)
+			continue
+		}
+		if rows == nil && readErr == nil {
+			rows, readErr = s.chain.Weights(ctx, p.call.Netuid, p.call.Mecid)
+		}
+		switch {
+		case readErr != nil:
+			s.log.Warn("cannot check timelocked reveals", "err", readErr)
+			keep = append(keep, pend[i:]...)
+			s.mu.Lock()
+			s.timelocks = append(keep, s.timelocks...)
+			s.mu.Unlock()
+			return
+		case uid >= 0 && uid < len(rows) && sameRow(rows[uid], p.call):
+			s.log.Info("timelocked weights revealed by the chain", "drand_round", p.round)
+			s.metrics.submitted(s.cfg.Netuid, "timelock_revealed")
+			s.mu.Lock()
+			s.tlStats.Revealed++
+			s.mu.Unlock()
+		case mg.Block > p.last:
+			s.log.Error("timelocked commit was not revealed in its window: the chain lacks the drand pulse or could not decrypt it",
+				"drand_round", p.round, "window_first", p.first, "window_last", p.last, "block", mg.Block)
+			s.metrics.chainError(s.cfg.Netuid, "timelock_not_revealed")
+			s.mu.Lock()
+			s.tlStats.Missed++
+			s.mu.Unlock()
+		default:
+			keep = append(keep, p)
+		}
+	}
+	s.mu.Lock()
+	s.timelocks = append(keep, s.timelocks...)
+	s.mu.Unlock()
+}
+
+// sameRow reports whether a stored weights row holds exactly call's non-zero weights.
+func sameRow(row []chain.UIDValue, call chain.WeightsCall) bool {
+	want := map[uint16]uint16{}
+	for i, u := range call.UIDs {
+		if call.Values[i] != 0 {
+			want[u] = call.Values[i]
+		}
+	}
+	n := 0
+	for _, e := range row {
+		if e.Value == 0 {
+			continue
+		}
+		if want[e.UID] != e.Value {
+			return false
+		}
+		n++
+	}
+	return n == len(want)
 }
 
 // revealDue reveals every pending commit whose reveal window contains the current block and
