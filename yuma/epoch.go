@@ -110,6 +110,10 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		clipped = make(sparse, n)
 	}
 	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
+	var rankSums []fx
+	if !p.Yuma3On && penalty == fixed.One {
+		rankSums = slices.Clone(ranks)
+	}
 	incentive := ranks
 	normalize(incentive)
 
@@ -119,12 +123,22 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	if in.LastStepBlock != 0 {
 		lastTempo = satAdd(in.LastStepBlock, 1)
 	}
-	var dividends, upscale []fx // upscale: column maxima for original Yuma's max-upscaled storage
+	var dividends []fx
 	var ema sparse
+	var bondsOut [][]Cell
 	if p.Yuma3On {
 		ema, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, pr)
 	} else {
-		ema, dividends, upscale = originalBonds(&p, nrn, wb, incentive, activeStake, lastTempo, pr)
+		// With the bonds penalty at 1, W_b is the clipped matrix and the
+		// column sums of ΔB = W_b ∘ S are the ranks before normalisation:
+		// the same products (Mul is commutative: both give the floor of the
+		// exact product) of the same entries, non-negative, so their
+		// saturating sums agree in any order.
+		var deltaSum []fx
+		if penalty == fixed.One {
+			deltaSum = rankSums
+		}
+		bondsOut, dividends = originalBonds(&p, nrn, wb, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
 	}
 
 	// Emission split.
@@ -142,7 +156,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		ServerEmission:    toRao(serverNorm, in.RaoEmission),
 		ValidatorEmission: toRao(validatorNorm, in.RaoEmission),
 		Stake:             make([]uint64, n),
-		Bonds:             make([][]Cell, n),
+		Bonds:             bondsOut,
 		Fixed: FixedTerms{
 			Stake: stake, ActiveStake: activeStake, Consensus: consensus,
 			Incentive: incentive, Dividends: dividends, ValidatorTrust: vtrust,
@@ -151,22 +165,22 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	for i := range total {
 		out.Stake[i] = total[i].ToU64()
 	}
-	pr.rows(n, func(_, from, to int) {
-		for i := from; i < to; i++ {
-			row := []Cell{}
-			if newPermit[i] {
-				row = make([]Cell, len(ema[i]))
-				for k, e := range ema[i] {
-					v := e.val
-					if upscale != nil && upscale[e.col] != 0 {
-						v = v.SafeDiv(upscale[e.col]) // inplace_col_max_upscale_sparse
+	if bondsOut == nil {
+		// Yuma3 stores the EMA bonds as they are.
+		out.Bonds = make([][]Cell, n)
+		pr.rows(n, func(_, from, to int) {
+			for i := from; i < to; i++ {
+				row := []Cell{}
+				if newPermit[i] {
+					row = make([]Cell, len(ema[i]))
+					for k, e := range ema[i] {
+						row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
 					}
-					row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
 				}
+				out.Bonds[i] = row
 			}
-			out.Bonds[i] = row
-		}
-	})
+		})
+	}
 	return out, nil
 }
 
@@ -229,89 +243,242 @@ func splitEmission(incentive, dividends, activeStake, stake []fx) (server, valid
 // times active stake. The EMA bonds are stored as they are.
 func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, pr *par) (sparse, []fx) {
 	n := len(nrn)
-	ar := pr.ars[0]
-	bonds := readBonds(nrn, lastTempo, func(v uint16) fx { return fixed.U16Proportion(v) }, pr, nil, true)
+	bonds := readBonds(nrn, lastTempo, pr)
 	ema := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
-	norm := cloneSparse(ema, ar)
-	colNormalize(norm, n)
-	tbv := make([]fx, n)
-	for i, row := range norm {
-		var s fx
-		for _, e := range row {
-			if int(e.col) < len(incentive) {
-				if v := e.val.Mul(incentive[e.col]); v != 0 {
-					s = s.Add(v)
+	// inplace_col_normalize_sparse on a copy of the EMA, then
+	// Σ_j norm_ij·I_j per row: the copy is never stored, so each entry is
+	// normalised where it is used. The column sums are of positive values
+	// (the EMA keeps positives), exact from per-worker partials.
+	sumParts := pr.partials(n)
+	pr.rows(n, func(w, from, to int) {
+		colSum := sumParts[w]
+		for _, row := range ema[from:to] {
+			for _, e := range row {
+				if int(e.col) < n {
+					colSum[e.col] = colSum[e.col].Add(e.val)
 				}
 			}
 		}
-		tbv[i] = s
-	}
+	})
+	div := columnDivisors(sumPartials(sumParts))
 	dividends := make([]fx, n)
-	for i := range dividends {
-		if v, ok := tbv[i].CheckedMul(activeStake[i]); ok {
-			dividends[i] = v
+	pr.rows(n, func(_, from, to int) {
+		for i := from; i < to; i++ {
+			var s fx
+			for _, e := range ema[i] {
+				if int(e.col) < len(incentive) {
+					v := e.val
+					if int(e.col) < n && div[e.col].y != 0 {
+						if q, ok := div[e.col].quick(v); ok {
+							v = q
+						} else {
+							v = v.SafeDiv(div[e.col].y)
+						}
+					}
+					if v := v.Mul(incentive[e.col]); v != 0 {
+						s = s.Add(v)
+					}
+				}
+			}
+			if v, ok := s.CheckedMul(activeStake[i]); ok {
+				dividends[i] = v
+			}
 		}
-	}
+	})
 	normalize(dividends)
 	return ema, dividends
 }
 
+// columnDivisors prepares one divisor per column sum.
+func columnDivisors(sums []fx) []divisor {
+	d := make([]divisor, len(sums))
+	for j, s := range sums {
+		d[j] = newDivisor(s)
+	}
+	return d
+}
+
 // originalBonds is the original Yuma branch: bonds read as u16 integers and
 // column-normalised, ΔB = W_b ∘ S column-normalised, the fixed-alpha EMA
-// column-normalised, and dividends d_i = Σ_j b_ij·I_j. It also returns the
-// column maxima the stored (max-upscaled) bonds are divided by.
-func originalBonds(p *Params, nrn []Neuron, wb sparse, incentive, activeStake []fx, lastTempo uint64, pr *par) (sparse, []fx, []fx) {
+// column-normalised, dividends d_i = Σ_j b_ij·I_j, and the stored bonds:
+// the normalised EMA max-upscaled per column (inplace_col_max_upscale_sparse)
+// as u16, for the rows in permit. deltaSum, when non-nil, holds the column
+// sums of ΔB (see epoch).
+//
+// The chain materialises each matrix and normalises it in a second pass;
+// here the normalised bonds and ΔB are computed where the EMA reads them,
+// from column sums taken beforehand, so only the EMA itself is stored. The
+// per-entry operations and their order are the chain's.
+func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
-	// The chain's column normalisations are two passes each (column
-	// sums, then divisions); the sums are accumulated in the pass that
-	// produces each matrix.
-	bondSum := pr.partials(n)
-	bonds := readBonds(nrn, lastTempo, fixed.FromU16, pr, bondSum, false)
-	divideCols(bonds, sumPartials(bondSum), pr)
-	// ΔB = W_b ∘ S, computed in place: W_b is not read again.
-	delta, deltaSum := wb, pr.partials(n)
+	// keep reports whether stored bond column c is read (readBondsRow's rule
+	// for the original model: columns >= n and recently registered uids are
+	// dropped).
+	keep := func(c uint16) bool { return int(c) < n && lastTempo > nrn[c].BlockAtRegistration }
+	bondParts := pr.partials(n)
+	var deltaParts [][]fx
+	if deltaSum == nil {
+		deltaParts = pr.partials(n)
+	}
 	pr.rows(n, func(w, from, to int) {
-		sum := deltaSum[w]
+		sum := bondParts[w]
 		for i := from; i < to; i++ {
-			row := delta[i]
-			for k := range row {
-				v := row[k].val.Mul(activeStake[i])
-				row[k].val = v
-				if int(row[k].col) < n {
-					sum[row[k].col] = sum[row[k].col].Add(v)
+			for _, c := range nrn[i].Bonds {
+				if keep(c.UID) {
+					sum[c.UID] = sum[c.UID].Add(fixed.FromU16(c.Value))
+				}
+			}
+		}
+		if deltaParts != nil {
+			sum := deltaParts[w]
+			for i := from; i < to; i++ {
+				for _, e := range wb[i] {
+					if int(e.col) < n {
+						sum[e.col] = sum[e.col].Add(e.val.Mul(activeStake[i]))
+					}
 				}
 			}
 		}
 	})
-	divideCols(delta, sumPartials(deltaSum), pr)
-	emaParts := pr.partials(n)
-	ema := matEMA(delta, bonds, fixedAlpha(p.BondsMovingAverage), n, pr, emaParts)
-	emaSum := sumPartials(emaParts)
-	// One pass: normalise the EMA columns, dividends d_i = Σ_j b_ij·I_j,
-	// and the column maxima for the max-upscaled storage.
-	dividends := make([]fx, n)
-	maxParts := pr.partials(n)
+	if deltaParts != nil {
+		deltaSum = sumPartials(deltaParts)
+	}
+	bondDiv, deltaDiv := columnDivisors(sumPartials(bondParts)), columnDivisors(deltaSum)
+
+	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
+	// column sums and maxima of what it keeps.
+	alpha := fixedAlpha(p.BondsMovingAverage)
+	oneMinus := fixed.One.Sub(alpha)
+	ema := make(sparse, n)
+	sumParts, maxParts := pr.partials(n), pr.partials(n)
 	pr.rows(n, func(w, from, to int) {
-		colMax := maxParts[w]
+		ar := pr.ars[w]
+		colSum, colMax := sumParts[w], maxParts[w]
+		acc := make([]fx, n)
+		touched := make([]bool, n)
+		cols := make([]uint16, 0, 64)
+		for i := from; i < to; i++ {
+			s := activeStake[i]
+			// A dense row scans the whole accumulator (an untouched column
+			// is 0 and is not emitted); a sparse one tracks its columns.
+			// Either way the positives come out in column order.
+			dense := len(wb[i])+len(nrn[i].Bonds) > n/8
+			cols = cols[:0]
+			for _, e := range wb[i] {
+				if int(e.col) < n {
+					d := e.val.Mul(s)
+					if dv := &deltaDiv[e.col]; dv.y != 0 {
+						if q, ok := dv.quick(d); ok {
+							d = q
+						} else {
+							d = d.SafeDiv(dv.y)
+						}
+					}
+					acc[e.col] = acc[e.col].Add(alpha.Mul(d))
+					if !dense && !touched[e.col] {
+						touched[e.col] = true
+						cols = append(cols, e.col)
+					}
+				}
+			}
+			for _, c := range nrn[i].Bonds {
+				if keep(c.UID) {
+					b := fixed.FromU16(c.Value)
+					if dv := &bondDiv[c.UID]; dv.y != 0 {
+						if q, ok := dv.quickInt(b); ok {
+							b = q
+						} else {
+							b = b.SafeDiv(dv.y)
+						}
+					}
+					acc[c.UID] = acc[c.UID].Add(oneMinus.Mul(b))
+					if !dense && !touched[c.UID] {
+						touched[c.UID] = true
+						cols = append(cols, c.UID)
+					}
+				}
+			}
+			emit := func(row []entry, j int) []entry {
+				if v := acc[j]; v > 0 {
+					row = append(row, entry{uint16(j), v})
+					colSum[j] = colSum[j].Add(v)
+					colMax[j] = colMax[j].Max(v)
+				}
+				return row
+			}
+			var row []entry
+			if dense {
+				row = ar.row(min(n, len(wb[i])+len(nrn[i].Bonds)))
+				for j := range acc {
+					row = emit(row, j)
+				}
+				clear(acc)
+			} else {
+				cols = sortTouched(cols, touched)
+				row = ar.row(len(cols))
+				for _, j := range cols {
+					row = emit(row, int(j))
+					acc[j], touched[j] = 0, false
+				}
+			}
+			ema[i] = row
+		}
+	})
+	emaSum := sumPartials(sumParts)
+	emaDiv := columnDivisors(emaSum)
+	// The column maxima of the normalised EMA. Normalising divides by the
+	// column sum, which is at least every entry of its column (positive
+	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
+	// non-decreasing function of x. The maximum of the quotients is
+	// therefore the quotient of the maximum.
+	upDiv := maxPartials(maxParts)
+	for j, m := range upDiv {
+		if emaSum[j] != 0 {
+			m = emaDiv[j].div(m)
+		}
+		upDiv[j] = m
+	}
+	up := columnDivisors(upDiv)
+
+	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
+	// stored u16 bonds.
+	dividends := make([]fx, n)
+	out := make([][]Cell, n)
+	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			row := ema[i]
+			cells := []Cell{}
+			if newPermit[i] {
+				cells = make([]Cell, len(row))
+			}
 			var acc fx
 			for k, e := range row {
 				v := e.val
-				if emaSum[e.col] != 0 {
-					v = v.SafeDiv(emaSum[e.col])
+				if dv := &emaDiv[e.col]; dv.y != 0 {
+					if q, ok := dv.quick(v); ok {
+						v = q
+					} else {
+						v = v.SafeDiv(dv.y)
+					}
 				}
-				row[k].val = v
 				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
-				if colMax[e.col] < v {
-					colMax[e.col] = v
+				if newPermit[i] {
+					if dv := &up[e.col]; dv.y != 0 { // inplace_col_max_upscale_sparse
+						if q, ok := dv.quick(v); ok {
+							v = q
+						} else {
+							v = v.SafeDiv(dv.y)
+						}
+					}
+					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
 				}
 			}
 			dividends[i] = acc
+			out[i] = cells
 		}
 	})
 	normalize(dividends)
-	return ema, dividends, maxPartials(maxParts)
+	return out, dividends
 }
 
 // fixedAlpha is 1 - BondsMovingAverage/1e6 (the I64F64 quotient floored to I32F32).
@@ -320,60 +487,40 @@ func fixedAlpha(bma uint64) fx {
 	return fixed.One.Sub(q.ToI32F32())
 }
 
-// readBonds reads stored bonds (rows < n; see readBondsRow for columns >=
-// n), converting each value with conv, and drops columns whose uid
-// registered at or after lastTempo. When colSums is non-nil, worker w adds
-// the values it keeps to colSums[w].
-func readBonds(nrn []Neuron, lastTempo uint64, conv func(uint16) fx, pr *par, colSums [][]fx, keepOutOfRange bool) sparse {
+// readBonds reads stored bonds for Yuma3 (rows < n) as u16 proportions and
+// drops columns whose uid registered at or after lastTempo.
+func readBonds(nrn []Neuron, lastTempo uint64, pr *par) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
 	pr.rows(n, func(w, from, to int) {
-		var colSum []fx
-		if colSums != nil {
-			colSum = colSums[w]
-		}
 		for i := from; i < to; i++ {
-			b[i] = readBondsRow(nrn, i, lastTempo, conv, pr.ars[w], colSum, keepOutOfRange)
+			b[i] = readBondsRow(nrn, i, lastTempo, pr.ars[w])
 		}
 	})
 	return b
 }
 
-// readBondsRow reads uid i's stored bonds row for readBonds, adding kept
-// values to colSum when it is non-nil.
-func readBondsRow(nrn []Neuron, i int, lastTempo uint64, conv func(uint16) fx, ar *arena, colSum []fx, keepOutOfRange bool) []entry {
+// readBondsRow reads uid i's stored bonds row for readBonds.
+func readBondsRow(nrn []Neuron, i int, lastTempo uint64, ar *arena) []entry {
 	n := len(nrn)
 	row := ar.row(len(nrn[i].Bonds))
 	for _, c := range nrn[i].Bonds {
 		if int(c.UID) >= n {
 			// The chain reads such an entry with registration block 0
 			// (dropped only when last_tempo is 0). Every later step ignores
-			// columns >= n except Yuma3's liquid-alpha walk, where the entry
-			// stops the walk over its row; keep it there and drop it
-			// elsewhere, which is equivalent.
-			if keepOutOfRange && lastTempo > 0 {
-				row = append(row, entry{col: c.UID, val: conv(c.Value)})
+			// columns >= n except the liquid-alpha walk, where the entry
+			// stops the walk over its row; keep it for that walk.
+			if lastTempo > 0 {
+				row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})
 			}
 			continue
 		}
 		if lastTempo <= nrn[c.UID].BlockAtRegistration {
 			continue
 		}
-		v := conv(c.Value)
-		row = append(row, entry{col: c.UID, val: v})
-		if colSum != nil {
-			colSum[c.UID] = colSum[c.UID].Add(v)
-		}
+		row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})
 	}
 	return row
-}
-
-func cloneSparse(m sparse, ar *arena) sparse {
-	out := make(sparse, len(m))
-	for i, r := range m {
-		out[i] = append(ar.row(len(r)), r...)
-	}
-	return out
 }
 
 // weightedMedianCols is weighted_median_col_sparse over n columns.

@@ -99,44 +99,15 @@ func normalizeRow(row []entry) {
 		s = s.Add(e.val)
 	}
 	if s > 0 {
+		d := newDivisor(s)
 		for k := range row {
-			row[k].val = row[k].val.SafeDiv(s)
-		}
-	}
-}
-
-// colNormalize is inplace_col_normalize_sparse over n columns.
-func colNormalize(m sparse, n int) {
-	colSum := make([]fx, n)
-	for _, row := range m {
-		for _, e := range row {
-			if int(e.col) < n {
-				colSum[e.col] = colSum[e.col].Add(e.val)
+			if q, ok := d.quickInt(row[k].val); ok {
+				row[k].val = q
+			} else {
+				row[k].val = row[k].val.SafeDiv(s)
 			}
 		}
 	}
-	for _, row := range m {
-		for k, e := range row {
-			if int(e.col) < n && colSum[e.col] != 0 {
-				row[k].val = e.val.SafeDiv(colSum[e.col])
-			}
-		}
-	}
-}
-
-// divideCols is the second pass of inplace_col_normalize_sparse: every
-// entry is divided by its column's sum where that sum is non-zero.
-func divideCols(m sparse, colSum []fx, pr *par) {
-	n := len(colSum)
-	pr.rows(len(m), func(_, from, to int) {
-		for _, row := range m[from:to] {
-			for k, e := range row {
-				if int(e.col) < n && colSum[e.col] != 0 {
-					row[k].val = e.val.SafeDiv(colSum[e.col])
-				}
-			}
-		}
-	})
 }
 
 // medianScratch holds the three index buffers weightedMedian rotates
