@@ -84,11 +84,17 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	}
 	pr := newPar(workers)
 	defer pr.release()
+	// The registration blocks, read once per stored weight, in one
+	// compact array rather than from the neurons.
+	reg := make([]uint64, n)
+	for i := range nrn {
+		reg[i] = nrn[i].BlockAtRegistration
+	}
 	weights := make(sparse, n)
 	pr.rows(n, func(w, from, to int) {
 		for i := from; i < to; i++ {
 			if !forbid[i] {
-				weights[i] = readWeightsRow(in, i, owner, pr.ars[w])
+				weights[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
 			}
 		}
 	})
@@ -188,7 +194,8 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 // < n, the diagonal removed (except the owner's), weights set before the
 // target's registration (or committed before it, with commit-reveal)
 // removed, and the row normalised (inplace_row_normalize_sparse).
-func readWeightsRow(in *Input, i, owner int, ar *arena) []entry {
+// reg[j] is uid j's BlockAtRegistration.
+func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	nrn := in.Neurons
 	n := len(nrn)
 	row := ar.row(len(nrn[i].Weights))
@@ -200,10 +207,10 @@ func readWeightsRow(in *Input, i, owner int, ar *arena) []entry {
 		if j == i && i != owner {
 			continue
 		}
-		if nrn[i].LastUpdate <= nrn[j].BlockAtRegistration {
+		if nrn[i].LastUpdate <= reg[j] {
 			continue
 		}
-		if in.CommitReveal && nrn[i].CommitBlock < nrn[j].BlockAtRegistration {
+		if in.CommitReveal && nrn[i].CommitBlock < reg[j] {
 			continue
 		}
 		row = append(row, entry{col: c.UID, val: fixed.FromU16(c.Value)})
@@ -314,7 +321,8 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	// keep reports whether stored bond column c is read (readBondsRow's rule
 	// for the original model: columns >= n and recently registered uids are
 	// dropped).
-	keep := func(c uint16) bool { return int(c) < n && lastTempo > nrn[c].BlockAtRegistration }
+	keepCol := bondColumns(nrn, lastTempo)
+	keep := func(c uint16) bool { return int(c) < n && keepCol[c] }
 	bondParts := pr.partials(n)
 	var deltaParts [][]fx
 	if deltaSum == nil {
@@ -492,16 +500,28 @@ func fixedAlpha(bma uint64) fx {
 func readBonds(nrn []Neuron, lastTempo uint64, pr *par) sparse {
 	n := len(nrn)
 	b := make(sparse, n)
+	keepCol := bondColumns(nrn, lastTempo)
 	pr.rows(n, func(w, from, to int) {
 		for i := from; i < to; i++ {
-			b[i] = readBondsRow(nrn, i, lastTempo, pr.ars[w])
+			b[i] = readBondsRow(nrn, keepCol, i, lastTempo, pr.ars[w])
 		}
 	})
 	return b
 }
 
-// readBondsRow reads uid i's stored bonds row for readBonds.
-func readBondsRow(nrn []Neuron, i int, lastTempo uint64, ar *arena) []entry {
+// bondColumns reports, per uid, whether its bond column is read: the uid
+// registered before lastTempo.
+func bondColumns(nrn []Neuron, lastTempo uint64) []bool {
+	keep := make([]bool, len(nrn))
+	for j := range nrn {
+		keep[j] = lastTempo > nrn[j].BlockAtRegistration
+	}
+	return keep
+}
+
+// readBondsRow reads uid i's stored bonds row for readBonds; keepCol is
+// bondColumns(nrn, lastTempo).
+func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *arena) []entry {
 	n := len(nrn)
 	row := ar.row(len(nrn[i].Bonds))
 	for _, c := range nrn[i].Bonds {
@@ -515,7 +535,7 @@ func readBondsRow(nrn []Neuron, i int, lastTempo uint64, ar *arena) []entry {
 			}
 			continue
 		}
-		if lastTempo <= nrn[c.UID].BlockAtRegistration {
+		if !keepCol[c.UID] {
 			continue
 		}
 		row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})

@@ -21,7 +21,7 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) s
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
-	return matEMAAlpha(w, b, consensus, low, high, steep, pr.ars[0])
+	return matEMAAlpha(w, b, consensus, low, high, steep, pr)
 }
 
 // matEMAAlpha fuses compute_liquid_alpha_values_sparse and
@@ -30,24 +30,37 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) s
 // row or the new weight row, so only those are computed. The weight and bond
 // looked up for column j follow the chain's forward walk over each stored row
 // (which assumes ascending columns); visiting the needed columns in ascending
-// order leaves that walk in exactly the state the full sweep would.
-func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, ar *arena) sparse {
+// order leaves that walk in exactly the state the full sweep would. Rows are
+// independent, so large matrices are split over pr's workers.
+func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par) sparse {
+	if len(w) != len(b) {
+		return w
+	}
+	out := make(sparse, len(w))
 	// alpha depends on (consensus, weight, bond) only through the clamped
 	// difference d, and many pairs share d (0 whenever a validator is at or
-	// below consensus), so the sigmoid of each distinct d is computed once.
-	// The cache holds a pure function's values: it cannot change a result.
-	cache := make(map[fx]fx)
-	return matEMAAlphaFn(w, b, len(consensus), ar, func(j uint16, wv, bv fx) fx {
-		d := alphaDiff(consensus[j], wv, bv)
-		a, ok := cache[d]
-		if !ok {
-			a = alphaOfDiff(d, low, high, steep)
-			if len(cache) < 1<<16 {
-				cache[d] = a
+	// below consensus), so the sigmoid of each distinct d is computed once
+	// per worker. The cache holds a pure function's values: it cannot
+	// change a result.
+	alpha0 := alphaOfDiff(0, low, high, steep)
+	pr.rows(len(w), func(wk, from, to int) {
+		cache := make(map[fx]fx)
+		matEMAAlphaRows(w, b, len(consensus), pr.ars[wk], out, from, to, func(j uint16, wv, bv fx) fx {
+			d := alphaDiff(consensus[j], wv, bv)
+			if d == 0 {
+				return alpha0
 			}
-		}
-		return a
+			a, ok := cache[d]
+			if !ok {
+				a = alphaOfDiff(d, low, high, steep)
+				if len(cache) < 1<<16 {
+					cache[d] = a
+				}
+			}
+			return a
+		})
 	})
+	return out
 }
 
 // matEMAAlphaFn is the EMA of matEMAAlpha with the alpha of column j (given
@@ -57,11 +70,17 @@ func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, 
 		return w
 	}
 	out := make(sparse, len(w))
+	matEMAAlphaRows(w, b, cols, ar, out, 0, len(w), alphaOf)
+	return out
+}
+
+// matEMAAlphaRows computes rows [from, to) of matEMAAlphaFn into out.
+func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
 	alpha := make([]fx, cols)
 	decayed := make([]fx, cols)
 	need := make([]bool, cols)
 	q := make([]uint16, 0, 64)
-	for i := range w {
+	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
 		q = q[:0]
 		for _, r := range [2][]entry{bRow, wRow} {
@@ -117,7 +136,6 @@ func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, 
 		}
 		out[i] = row
 	}
-	return out
 }
 
 var (
