@@ -198,23 +198,28 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	nrn := in.Neurons
 	n := len(nrn)
-	row := ar.row(len(nrn[i].Weights))
-	for _, c := range nrn[i].Weights {
-		j := int(c.UID)
-		if j >= n {
-			continue
-		}
-		if j == i && i != owner {
-			continue
-		}
-		if nrn[i].LastUpdate <= reg[j] {
-			continue
-		}
-		if in.CommitReveal && nrn[i].CommitBlock < reg[j] {
-			continue
-		}
-		row = append(row, entry{col: c.UID, val: fixed.FromU16(c.Value)})
+	// A target is kept when it registered before this row's last update
+	// (and, with commit-reveal, at or before its commit): reg[j] <= maxReg.
+	lastUpdate := nrn[i].LastUpdate
+	if lastUpdate == 0 {
+		return nil // every reg[j] >= 0 >= LastUpdate
 	}
+	maxReg := lastUpdate - 1
+	if in.CommitReveal {
+		maxReg = min(maxReg, nrn[i].CommitBlock)
+	}
+	src := nrn[i].Weights
+	row := ar.row(len(src))[:len(src)]
+	m := 0
+	for _, c := range src {
+		j := int(c.UID)
+		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
+			continue
+		}
+		row[m] = entry{col: c.UID, val: fixed.FromU16(c.Value)}
+		m++
+	}
+	row = row[:m]
 	normalizeRow(row)
 	return row
 }
@@ -722,9 +727,22 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]
 // positive), row_sum_sparse of the clipped rows (validator trust) and
 // matmul_sparse of the clipped matrix with the active stake (ranks). When
 // out is non-nil the clipped rows are stored in it; out may be w itself.
+//
+// The rows are those readWeightsRow builds: each value is a u16 divided by
+// the (saturating, so at least as large) sum of its non-negative row, or
+// 0, hence in [0, 1], and clipping only lowers it. When the stakes are
+// proportions too, every term added lies in [0, 1], and with fewer than
+// 2^30 entries in all no sum can reach 2^62: the chain's saturating adds
+// cannot saturate and plain adds give the same bits. Otherwise the
+// saturating adds are used.
 func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust, ranks []fx) {
 	trust = make([]fx, len(w))
 	parts := pr.partials(n)
+	total := 0
+	for _, row := range w {
+		total += len(row)
+	}
+	plain := total < 1<<30 && proportions(stake)
 	pr.rows(len(w), func(wk, from, to int) {
 		ranks := parts[wk]
 		for i := from; i < to; i++ {
@@ -732,13 +750,14 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 			var r []entry
 			if out != nil {
 				if &out[0] == &w[0] {
-					r = row[:0] // in place: writes never overtake reads
+					r = row // in place: writes never overtake reads
 				} else {
-					r = pr.ars[wk].row(len(row))
+					r = pr.ars[wk].row(len(row))[:len(row)]
 				}
 			}
 			s := getFx(stake, i)
 			var t fx
+			m := 0
 			for _, e := range row {
 				th := getFx(c, int(e.col))
 				v := e.val
@@ -748,17 +767,25 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 					}
 					v = th
 				}
-				t = t.Add(v)
-				if int(e.col) < n {
-					ranks[e.col] = ranks[e.col].Add(s.Mul(v))
+				if plain {
+					t += v
+					if int(e.col) < n {
+						ranks[e.col] += s.Mul(v)
+					}
+				} else {
+					t = t.Add(v)
+					if int(e.col) < n {
+						ranks[e.col] = ranks[e.col].Add(s.Mul(v))
+					}
 				}
-				if out != nil {
-					r = append(r, entry{e.col, v})
+				if r != nil {
+					r[m] = entry{e.col, v}
+					m++
 				}
 			}
 			trust[i] = t
 			if out != nil {
-				out[i] = r
+				out[i] = r[:m]
 			}
 		}
 	})
