@@ -82,6 +82,10 @@ func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, from, to int,
 	q := make([]uint16, 0, 64)
 	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
+		if ascendingBelow(wRow, cols) && ascendingBelow(bRow, cols) {
+			out[i] = emaAlphaRowMerged(wRow, bRow, alpha, decayed, ar, alphaOf)
+			continue
+		}
 		q = q[:0]
 		for _, r := range [2][]entry{bRow, wRow} {
 			for _, e := range r {
@@ -136,6 +140,61 @@ func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, from, to int,
 		}
 		out[i] = row
 	}
+}
+
+// ascendingBelow reports whether row's columns are strictly ascending and
+// below cols (what stored rows are).
+func ascendingBelow(row []entry, cols int) bool {
+	for k := 1; k < len(row); k++ {
+		if row[k-1].col >= row[k].col {
+			return false
+		}
+	}
+	return len(row) == 0 || int(row[len(row)-1].col) < cols
+}
+
+// emaAlphaRowMerged is one row of matEMAAlphaRows for strictly ascending
+// rows with columns below cols. The needed columns in ascending order are
+// then the merge of the two rows, and at each of them the chain's forward
+// walk stops on the entry of that column when the row has one (and reads 0
+// otherwise): the merge visits the same columns in the same order with the
+// same (weight, bond) pairs, without the sort.
+func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+	wi, bi := 0, 0
+	for wi < len(wRow) || bi < len(bRow) {
+		var j uint16
+		var wv, bv fx
+		switch {
+		case bi == len(bRow) || (wi < len(wRow) && wRow[wi].col < bRow[bi].col):
+			j, wv = wRow[wi].col, wRow[wi].val
+			wi++
+		case wi == len(wRow) || bRow[bi].col < wRow[wi].col:
+			j, bv = bRow[bi].col, bRow[bi].val
+			bi++
+		default:
+			j, wv, bv = wRow[wi].col, wRow[wi].val, bRow[bi].val
+			wi++
+			bi++
+		}
+		alpha[j] = alphaOf(j, wv, bv)
+	}
+	for _, e := range bRow {
+		decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
+	}
+	row := ar.row(len(wRow))
+	for _, e := range wRow {
+		inc := alpha[e.col].Mul(e.val).Max(0)
+		v := decayed[e.col].Add(inc).Min(fixed.One)
+		if v > 0 {
+			row = append(row, entry{e.col, v})
+		}
+	}
+	for _, r := range [2][]entry{wRow, bRow} {
+		for _, e := range r {
+			alpha[e.col], decayed[e.col] = 0, 0
+		}
+	}
+	return row
 }
 
 var (
