@@ -130,10 +130,9 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		lastTempo = satAdd(in.LastStepBlock, 1)
 	}
 	var dividends []fx
-	var ema sparse
 	var bondsOut [][]Cell
 	if p.Yuma3On {
-		ema, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, pr)
+		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, newPermit, pr)
 	} else {
 		// With the bonds penalty at 1, W_b is the clipped matrix and the
 		// column sums of ΔB = W_b ∘ S are the ranks before normalisation:
@@ -170,22 +169,6 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	}
 	for i := range total {
 		out.Stake[i] = total[i].ToU64()
-	}
-	if bondsOut == nil {
-		// Yuma3 stores the EMA bonds as they are.
-		out.Bonds = make([][]Cell, n)
-		pr.rows(n, func(_, from, to int) {
-			for i := from; i < to; i++ {
-				row := []Cell{}
-				if newPermit[i] {
-					row = make([]Cell, len(ema[i]))
-					for k, e := range ema[i] {
-						row[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
-					}
-				}
-				out.Bonds[i] = row
-			}
-		})
 	}
 	return out, nil
 }
@@ -252,28 +235,18 @@ func splitEmission(incentive, dividends, activeStake, stake []fx) (server, valid
 
 // yuma3Bonds is the Yuma3 branch: bonds read as u16 proportions, the
 // (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
-// times active stake. The EMA bonds are stored as they are.
-func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, pr *par) (sparse, []fx) {
+// times active stake. The EMA bonds are stored as they are (as u16, for the
+// rows in permit).
+func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
 	bonds := readBonds(nrn, lastTempo, pr)
-	ema := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
-	// inplace_col_normalize_sparse on a copy of the EMA, then
-	// Σ_j norm_ij·I_j per row: the copy is never stored, so each entry is
-	// normalised where it is used. The column sums are of positive values
-	// (the EMA keeps positives), exact from per-worker partials.
-	sumParts := pr.partials(n)
-	pr.rows(n, func(w, from, to int) {
-		colSum := sumParts[w]
-		for _, row := range ema[from:to] {
-			for _, e := range row {
-				if int(e.col) < n {
-					colSum[e.col] = colSum[e.col].Add(e.val)
-				}
-			}
-		}
-	})
-	div := columnDivisors(sumPartials(sumParts))
+	// The EMA comes with its column sums, for inplace_col_normalize_sparse
+	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
+	// stored, so each entry is normalised where it is used.
+	ema, colSum := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
+	div := columnDivisors(colSum)
 	dividends := make([]fx, n)
+	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			var s fx
@@ -295,10 +268,18 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, active
 			if v, ok := s.CheckedMul(activeStake[i]); ok {
 				dividends[i] = v
 			}
+			cells := []Cell{}
+			if newPermit[i] {
+				cells = make([]Cell, len(ema[i]))
+				for k, e := range ema[i] {
+					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+				}
+			}
+			out[i] = cells
 		}
 	})
 	normalize(dividends)
-	return ema, dividends
+	return out, dividends
 }
 
 // columnDivisors prepares one divisor per column sum.

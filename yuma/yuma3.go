@@ -5,8 +5,10 @@ import (
 )
 
 // computeBondsYuma3 is compute_bonds_sparse: liquid alpha when it is on and
-// some consensus is non-zero, otherwise the fixed-alpha EMA.
-func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) sparse {
+// some consensus is non-zero, otherwise the fixed-alpha EMA. It also
+// returns the column sums of the EMA (positive values, added up from
+// per-worker partials, which is exact: see par).
+func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (sparse, []fx) {
 	liquid := false
 	if p.LiquidAlphaOn {
 		for _, c := range consensus {
@@ -16,12 +18,13 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) s
 			}
 		}
 	}
+	parts := pr.partials(n)
 	if !liquid {
-		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, pr, nil)
+		return matEMA(w, b, fixedAlpha(p.BondsMovingAverage), n, pr, parts), sumPartials(parts)
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
-	return matEMAAlpha(w, b, consensus, low, high, steep, pr)
+	return matEMAAlpha(w, b, consensus, low, high, steep, pr, parts), sumPartials(parts)
 }
 
 // matEMAAlpha fuses compute_liquid_alpha_values_sparse and
@@ -32,7 +35,9 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) s
 // (which assumes ascending columns); visiting the needed columns in ascending
 // order leaves that walk in exactly the state the full sweep would. Rows are
 // independent, so large matrices are split over pr's workers.
-func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par) sparse {
+// When colSums is non-nil, worker w adds the values it emits (columns <
+// len(consensus)) to colSums[w]; w and b must then have the same length.
+func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par, colSums [][]fx) sparse {
 	if len(w) != len(b) {
 		return w
 	}
@@ -45,7 +50,11 @@ func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par) spar
 	alpha0 := alphaOfDiff(0, low, high, steep)
 	pr.rows(len(w), func(wk, from, to int) {
 		cache := make(map[fx]fx)
-		matEMAAlphaRows(w, b, len(consensus), pr.ars[wk], out, from, to, func(j uint16, wv, bv fx) fx {
+		var colSum []fx
+		if colSums != nil {
+			colSum = colSums[wk]
+		}
+		matEMAAlphaRows(w, b, len(consensus), pr.ars[wk], out, colSum, from, to, func(j uint16, wv, bv fx) fx {
 			d := alphaDiff(consensus[j], wv, bv)
 			if d == 0 {
 				return alpha0
@@ -70,12 +79,13 @@ func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, 
 		return w
 	}
 	out := make(sparse, len(w))
-	matEMAAlphaRows(w, b, cols, ar, out, 0, len(w), alphaOf)
+	matEMAAlphaRows(w, b, cols, ar, out, nil, 0, len(w), alphaOf)
 	return out
 }
 
-// matEMAAlphaRows computes rows [from, to) of matEMAAlphaFn into out.
-func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
+// matEMAAlphaRows computes rows [from, to) of matEMAAlphaFn into out,
+// adding the values it emits to colSum when that is non-nil.
+func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, colSum []fx, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
 	alpha := make([]fx, cols)
 	decayed := make([]fx, cols)
 	need := make([]bool, cols)
@@ -83,7 +93,7 @@ func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, from, to int,
 	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
 		if ascendingBelow(wRow, cols) && ascendingBelow(bRow, cols) {
-			out[i] = emaAlphaRowMerged(wRow, bRow, alpha, decayed, ar, alphaOf)
+			out[i] = emaAlphaRowMerged(wRow, bRow, alpha, decayed, ar, colSum, alphaOf)
 			continue
 		}
 		q = q[:0]
@@ -133,6 +143,9 @@ func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, from, to int,
 			v := decayed[e.col].Add(inc).Min(fixed.One)
 			if v > 0 {
 				row = append(row, entry{e.col, v})
+				if colSum != nil {
+					colSum[e.col] = colSum[e.col].Add(v)
+				}
 			}
 		}
 		for _, j := range q {
@@ -159,7 +172,7 @@ func ascendingBelow(row []entry, cols int) bool {
 // walk stops on the entry of that column when the row has one (and reads 0
 // otherwise): the merge visits the same columns in the same order with the
 // same (weight, bond) pairs, without the sort.
-func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
 	wi, bi := 0, 0
 	for wi < len(wRow) || bi < len(bRow) {
 		var j uint16
@@ -187,6 +200,9 @@ func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, alpha
 		v := decayed[e.col].Add(inc).Min(fixed.One)
 		if v > 0 {
 			row = append(row, entry{e.col, v})
+			if colSum != nil {
+				colSum[e.col] = colSum[e.col].Add(v)
+			}
 		}
 	}
 	for _, r := range [2][]entry{wRow, bRow} {
