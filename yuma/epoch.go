@@ -244,7 +244,7 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, active
 	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
 	// stored, so each entry is normalised where it is used.
 	ema, colSum := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
-	div := columnDivisors(colSum)
+	div := columnDivisors(colSum, countEntries(ema))
 	dividends := make([]fx, n)
 	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
@@ -282,13 +282,35 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, active
 	return out, dividends
 }
 
-// columnDivisors prepares one divisor per column sum.
-func columnDivisors(sums []fx) []divisor {
+// columnDivisors prepares one divisor per column sum for a matrix of
+// entries entries. A reciprocal costs about one division to prepare, so
+// when there are fewer than minReciprocalUse entries per column the
+// divisors only hold the sums (quick then always declines, and every entry
+// takes SafeDiv).
+func columnDivisors(sums []fx, entries int) []divisor {
 	d := make([]divisor, len(sums))
+	prepare := entries >= minReciprocalUse*len(sums)
 	for j, s := range sums {
-		d[j] = newDivisor(s)
+		if prepare {
+			d[j] = newDivisor(s)
+		} else {
+			d[j] = divisor{y: s}
+		}
 	}
 	return d
+}
+
+// minReciprocalUse is the average number of entries per column from which
+// columnDivisors prepares reciprocals.
+const minReciprocalUse = 8
+
+// countEntries counts the entries of m.
+func countEntries(m sparse) int {
+	k := 0
+	for _, row := range m {
+		k += len(row)
+	}
+	return k
 }
 
 // originalBonds is the original Yuma branch: bonds read as u16 integers and
@@ -337,7 +359,11 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	if deltaParts != nil {
 		deltaSum = sumPartials(deltaParts)
 	}
-	bondDiv, deltaDiv := columnDivisors(sumPartials(bondParts)), columnDivisors(deltaSum)
+	stored := 0
+	for i := range nrn {
+		stored += len(nrn[i].Bonds)
+	}
+	bondDiv, deltaDiv := columnDivisors(sumPartials(bondParts), stored), columnDivisors(deltaSum, countEntries(wb))
 
 	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
 	// column sums and maxima of what it keeps.
@@ -419,7 +445,8 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 		}
 	})
 	emaSum := sumPartials(sumParts)
-	emaDiv := columnDivisors(emaSum)
+	emaEntries := countEntries(ema)
+	emaDiv := columnDivisors(emaSum, emaEntries)
 	// The column maxima of the normalised EMA. Normalising divides by the
 	// column sum, which is at least every entry of its column (positive
 	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
@@ -432,7 +459,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 		}
 		upDiv[j] = m
 	}
-	up := columnDivisors(upDiv)
+	up := columnDivisors(upDiv, emaEntries)
 
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
 	// stored u16 bonds.
