@@ -129,17 +129,7 @@ func TestSubnet_commitTimelocked(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
 	cc := &crChain{DevnetChain: n.ch, version: 4}
-	s, err := NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
-		SubnetDeps{Chain: cc, Key: n.key, Records: n.db, CacheDir: cacheDir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
-	sc, err := s.LoadScorer(ctx, "latency", "1", latencyWasm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetScorer(sc)
+	s := latencySubnet(t, n, cc)
 	res, err := s.RunRound(ctx)
 	if err != nil || res.TxErr != nil {
 		t.Fatal(err, res.TxErr)
@@ -166,17 +156,7 @@ func TestSubnet_timelockRevealCheck(t *testing.T) {
 		ctx := context.Background()
 		n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
 		cc := &crChain{DevnetChain: n.ch, version: 4}
-		s, err := NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
-			SubnetDeps{Chain: cc, Key: n.key, Records: n.db, CacheDir: cacheDir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close(ctx)
-		sc, err := s.LoadScorer(ctx, "latency", "1", latencyWasm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.SetScorer(sc)
+		s := latencySubnet(t, n, cc)
 		if res, err := s.RunRound(ctx); err != nil || res.TxErr != nil {
 			t.Fatal(err, res.TxErr)
 		}
@@ -205,4 +185,22 @@ func TestSubnet_timelockRevealCheck(t *testing.T) {
 			t.Fatalf("reveal=%v: %d pending, want the new commit", reveal, st.Pending)
 		}
 	}
+}
+
+// latencySubnet starts a subnet on ch with the latency scorer loaded, closed with the test.
+func latencySubnet(t *testing.T, n *testNet, ch chain.Chain) *Subnet {
+	t.Helper()
+	ctx := context.Background()
+	s, err := NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
+		SubnetDeps{Chain: ch, Key: n.key, Records: n.db, CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(ctx) })
+	sc, err := s.LoadScorer(ctx, "latency", "1", latencyWasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetScorer(sc)
+	return s
 }
