@@ -72,18 +72,13 @@ func Screen(wasm []byte, limits Limits) (ModuleInfo, error) {
 
 type funcType struct{ params, results []hostfns.ValType }
 
-type export struct {
-	kind  byte
-	index uint32
-}
-
 type screener struct {
 	limits      Limits
 	r           wasmbin.Reader
 	types       []funcType
 	funcTypes   []uint32 // type index of every function, imported ones first
 	importNames []string
-	exports     map[string]export
+	exports     map[string]wasmbin.Export
 	memories    int
 	problems    []error
 }
@@ -99,7 +94,7 @@ func (s *screener) walk() error {
 	if string(magic[4:]) != "\x01\x00\x00\x00" {
 		return fmt.Errorf("binary version %x, want 1", magic[4:])
 	}
-	s.exports = map[string]export{}
+	s.exports = map[string]wasmbin.Export{}
 	for !s.r.Done() {
 		id, err := s.r.Byte()
 		if err != nil {
@@ -141,46 +136,26 @@ func (s *screener) typeSection(r *wasmbin.Reader) error {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		form, err := r.Byte()
+		params, results, err := r.FuncType()
 		if err != nil {
-			return err
+			return fmt.Errorf("type %d: %w", i, err)
 		}
-		if form != 0x60 {
-			return fmt.Errorf("type %d: form 0x%02x is not a function type", i, form)
-		}
-		params, err := s.valTypes(r, fmt.Sprintf("type %d", i))
-		if err != nil {
-			return err
-		}
-		results, err := s.valTypes(r, fmt.Sprintf("type %d", i))
-		if err != nil {
-			return err
-		}
-		s.types = append(s.types, funcType{params, results})
+		where := fmt.Sprintf("type %d", i)
+		s.types = append(s.types, funcType{s.valTypes(params, where), s.valTypes(results, where)})
 	}
 	return nil
 }
 
-func (s *screener) valTypes(r *wasmbin.Reader, where string) ([]hostfns.ValType, error) {
-	n, err := r.U32()
-	if err != nil {
-		return nil, err
-	}
-	if int(n) > r.Left() {
-		return nil, fmt.Errorf("%s: %d value types do not fit", where, n)
-	}
-	vs := make([]hostfns.ValType, n)
-	for i := range vs {
-		b, err := r.Byte()
-		if err != nil {
-			return nil, err
-		}
-		vs[i] = hostfns.ValType(b)
-		if b == 0x7b {
+// valTypes converts value types, noting any v128 (SIMD).
+func (s *screener) valTypes(b []byte, where string) []hostfns.ValType {
+	vs := make([]hostfns.ValType, len(b))
+	for i, c := range b {
+		vs[i] = hostfns.ValType(c)
+		if c == 0x7b {
 			s.fail(fmt.Errorf("%w: %s uses v128", ErrSIMD, where))
 		}
 	}
-	return vs, nil
+	return vs
 }
 
 func (s *screener) importSection(r *wasmbin.Reader) error {
@@ -189,51 +164,25 @@ func (s *screener) importSection(r *wasmbin.Reader) error {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		mod, err := r.Name()
+		im, err := r.Import()
 		if err != nil {
 			return err
 		}
-		name, err := r.Name()
-		if err != nil {
-			return err
-		}
-		kind, err := r.Byte()
-		if err != nil {
-			return err
-		}
-		full := mod + "." + name
+		full := im.Module + "." + im.Name
 		s.importNames = append(s.importNames, full)
-		switch kind {
-		case 0:
-			ti, err := r.U32()
-			if err != nil {
-				return err
+		switch im.Kind {
+		case wasmbin.KindFunc:
+			if int(im.Type) >= len(s.types) {
+				return fmt.Errorf("import %s: type index %d out of range", full, im.Type)
 			}
-			if int(ti) >= len(s.types) {
-				return fmt.Errorf("import %s: type index %d out of range", full, ti)
-			}
-			s.funcTypes = append(s.funcTypes, ti)
-			s.checkImport(mod, name, s.types[ti])
-		case 1:
-			if _, err := r.Byte(); err != nil {
-				return err
-			}
-			if _, _, _, err := r.Limits(); err != nil {
-				return err
-			}
+			s.funcTypes = append(s.funcTypes, im.Type)
+			s.checkImport(im.Module, im.Name, s.types[im.Type])
+		case wasmbin.KindTable:
 			s.fail(fmt.Errorf("%w: table %s (the host serves no tables)", ErrForbiddenImport, full))
-		case 2:
-			if _, _, _, err := r.Limits(); err != nil {
-				return err
-			}
+		case wasmbin.KindMemory:
 			s.fail(fmt.Errorf("%w: memory %s (a scorer defines and exports its own memory)", ErrForbiddenImport, full))
-		case 3:
-			if _, err := r.Bytes(2); err != nil {
-				return err
-			}
+		case wasmbin.KindGlobal:
 			s.fail(fmt.Errorf("%w: global %s (the host serves no globals)", ErrForbiddenImport, full))
-		default:
-			return fmt.Errorf("import %s: unknown kind 0x%02x", full, kind)
 		}
 	}
 	return nil
@@ -303,19 +252,11 @@ func (s *screener) exportSection(r *wasmbin.Reader) error {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		name, err := r.Name()
+		e, err := r.Export()
 		if err != nil {
 			return err
 		}
-		kind, err := r.Byte()
-		if err != nil {
-			return err
-		}
-		idx, err := r.U32()
-		if err != nil {
-			return err
-		}
-		s.exports[name] = export{kind: kind, index: idx}
+		s.exports[e.Name] = e
 	}
 	return nil
 }
@@ -360,7 +301,7 @@ func (s *screener) codeSection(r *wasmbin.Reader) error {
 func (s *screener) checkExports(info *ModuleInfo) {
 	if e, ok := s.exports[exportMemory]; !ok {
 		s.fail(fmt.Errorf("%w: %q (the guest's linear memory)", ErrMissingExport, exportMemory))
-	} else if e.kind != 2 {
+	} else if e.Kind != 2 {
 		s.fail(fmt.Errorf("%w: %q is not a memory", ErrExportType, exportMemory))
 	}
 	for _, w := range wantExports {
@@ -371,15 +312,15 @@ func (s *screener) checkExports(info *ModuleInfo) {
 			}
 			continue
 		}
-		if e.kind != 0 {
+		if e.Kind != 0 {
 			s.fail(fmt.Errorf("%w: %q is not a function", ErrExportType, w.name))
 			continue
 		}
-		if int(e.index) >= len(s.funcTypes) {
-			s.fail(fmt.Errorf("%w: %q refers to function %d, which does not exist", ErrExportType, w.name, e.index))
+		if int(e.Index) >= len(s.funcTypes) {
+			s.fail(fmt.Errorf("%w: %q refers to function %d, which does not exist", ErrExportType, w.name, e.Index))
 			continue
 		}
-		t := s.types[s.funcTypes[e.index]]
+		t := s.types[s.funcTypes[e.Index]]
 		if !sameTypes(t.params, w.params) || !sameTypes(t.results, w.results) {
 			s.fail(fmt.Errorf("%w: %q is %s, want %s", ErrExportType, w.name,
 				hostfns.FormatSignature(t.params, t.results), hostfns.FormatSignature(w.params, w.results)))

@@ -471,20 +471,3 @@ func (r *reader) zero() error {
 	}
 	return nil
 }
-
-func (r *reader) skipLimits() error {
-	flags, err := r.Byte()
-	if err != nil {
-		return err
-	}
-	if flags > 0x03 {
-		return fmt.Errorf("%w: limits flags 0x%02x", ErrUnsupported, flags)
-	}
-	if _, err := r.U32(); err != nil {
-		return err
-	}
-	if flags&0x01 != 0 {
-		_, err = r.U32()
-	}
-	return err
-}

@@ -336,28 +336,11 @@ func (m *module) parseTypes(r *reader) error {
 	}
 	m.typeBody = r.B[r.Off:]
 	for i := uint32(0); i < n; i++ {
-		form, err := r.Byte()
+		params, _, err := r.FuncType()
 		if err != nil {
-			return err
+			return fmt.Errorf("type %d: %w", i, err)
 		}
-		if form != 0x60 {
-			return fmt.Errorf("%w: type %d has form 0x%02x", ErrUnsupported, i, form)
-		}
-		np, err := r.U32()
-		if err != nil {
-			return err
-		}
-		if _, err := r.Bytes(int(np)); err != nil {
-			return err
-		}
-		nr, err := r.U32()
-		if err != nil {
-			return err
-		}
-		if _, err := r.Bytes(int(nr)); err != nil {
-			return err
-		}
-		m.typeParams = append(m.typeParams, np)
+		m.typeParams = append(m.typeParams, uint32(len(params)))
 	}
 	return nil
 }
@@ -370,45 +353,19 @@ func (m *module) parseImports(r *reader) error {
 	m.importCount = n
 	m.importBody = r.B[r.Off:]
 	for i := uint32(0); i < n; i++ {
-		if _, err := r.Name(); err != nil {
-			return err
-		}
-		if _, err := r.Name(); err != nil {
-			return err
-		}
-		kind, err := r.Byte()
+		im, err := r.Import()
 		if err != nil {
 			return err
 		}
-		switch kind {
-		case 0x00:
-			ti, err := r.U32()
-			if err != nil {
-				return err
+		switch im.Kind {
+		case wasmbin.KindFunc:
+			if int(im.Type) >= len(m.typeParams) {
+				return fmt.Errorf("%w: import %d: type %d out of range", ErrMalformed, i, im.Type)
 			}
-			if int(ti) >= len(m.typeParams) {
-				return fmt.Errorf("%w: import %d: type %d out of range", ErrMalformed, i, ti)
-			}
-			m.funcTypes = append(m.funcTypes, ti)
+			m.funcTypes = append(m.funcTypes, im.Type)
 			m.importedFuncs++
-		case 0x01:
-			if _, err := r.Byte(); err != nil {
-				return err
-			}
-			if err := r.skipLimits(); err != nil {
-				return err
-			}
-		case 0x02:
-			if err := r.skipLimits(); err != nil {
-				return err
-			}
-		case 0x03:
-			if _, err := r.Bytes(2); err != nil {
-				return err
-			}
+		case wasmbin.KindGlobal:
 			m.importedGlobals++
-		default:
-			return fmt.Errorf("%w: import %d has kind 0x%02x", ErrUnsupported, i, kind)
 		}
 	}
 	return nil
@@ -438,17 +395,11 @@ func (m *module) parseExports(r *reader) error {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		name, err := r.Name()
+		e, err := r.Export()
 		if err != nil {
 			return err
 		}
-		if _, err := r.Bytes(1); err != nil {
-			return err
-		}
-		if _, err := r.U32(); err != nil {
-			return err
-		}
-		m.exportNames[name] = true
+		m.exportNames[e.Name] = true
 	}
 	return nil
 }

@@ -134,3 +134,100 @@ func (r *Reader) Limits() (flags byte, min, max uint64, err error) {
 	}
 	return
 }
+
+// FuncType reads a function type: the 0x60 form, then the parameter and result value types.
+func (r *Reader) FuncType() (params, results []byte, err error) {
+	form, err := r.Byte()
+	if err != nil {
+		return nil, nil, err
+	}
+	if form != 0x60 {
+		return nil, nil, fmt.Errorf("%w: form 0x%02x is not a function type", ErrMalformed, form)
+	}
+	if params, err = r.vec(); err != nil {
+		return nil, nil, err
+	}
+	results, err = r.vec()
+	return params, results, err
+}
+
+// vec reads a length-prefixed vector of single-byte entries.
+func (r *Reader) vec() ([]byte, error) {
+	n, err := r.U32()
+	if err != nil {
+		return nil, err
+	}
+	return r.Bytes(int(n))
+}
+
+// Import kinds, as the binary format numbers them (exports use the same numbers).
+const (
+	KindFunc   byte = 0x00
+	KindTable  byte = 0x01
+	KindMemory byte = 0x02
+	KindGlobal byte = 0x03
+)
+
+// Import is one entry of the import section.
+type Import struct {
+	// Module and Name are the two-level import name.
+	Module, Name string
+	// Kind is KindFunc, KindTable, KindMemory or KindGlobal.
+	Kind byte
+	// Type is the function's type index (KindFunc only).
+	Type uint32
+}
+
+// Import reads one import entry; the descriptors of tables, memories and globals are checked
+// for well-formedness and skipped.
+func (r *Reader) Import() (Import, error) {
+	var im Import
+	var err error
+	if im.Module, err = r.Name(); err != nil {
+		return im, err
+	}
+	if im.Name, err = r.Name(); err != nil {
+		return im, err
+	}
+	if im.Kind, err = r.Byte(); err != nil {
+		return im, err
+	}
+	switch im.Kind {
+	case KindFunc:
+		im.Type, err = r.U32()
+	case KindTable:
+		if _, err = r.Byte(); err == nil {
+			_, _, _, err = r.Limits()
+		}
+	case KindMemory:
+		_, _, _, err = r.Limits()
+	case KindGlobal:
+		_, err = r.Bytes(2)
+	default:
+		err = fmt.Errorf("%w: import %s.%s has unknown kind 0x%02x", ErrMalformed, im.Module, im.Name, im.Kind)
+	}
+	return im, err
+}
+
+// Export is one entry of the export section.
+type Export struct {
+	// Name is the export name.
+	Name string
+	// Kind is what is exported (KindFunc, ...); Index its index in that space.
+	Kind  byte
+	Index uint32
+}
+
+// Export reads one export entry.
+func (r *Reader) Export() (Export, error) {
+	var e Export
+	var err error
+	if e.Name, err = r.Name(); err != nil {
+		return e, err
+	}
+	if e.Kind, err = r.Byte(); err != nil {
+		return e, err
+	}
+	e.Index, err = r.U32()
+	return e, err
+}

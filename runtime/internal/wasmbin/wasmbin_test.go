@@ -83,3 +83,32 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestReader_entries(t *testing.T) {
+	// (i32, i64) -> i32; import "m"."f" func type 3; import "m"."mem" memory {1, max 2}; export "x" func 7.
+	r := Reader{B: []byte{0x60, 0x02, 0x7f, 0x7e, 0x01, 0x7f,
+		0x01, 'm', 0x01, 'f', 0x00, 0x03,
+		0x01, 'm', 0x03, 'm', 'e', 'm', 0x02, 0x01, 0x01, 0x02,
+		0x01, 'x', 0x00, 0x07}}
+	p, res, err := r.FuncType()
+	if err != nil || string(p) != "\x7f\x7e" || string(res) != "\x7f" {
+		t.Fatalf("FuncType = % x, % x, %v", p, res, err)
+	}
+	im, err := r.Import()
+	if err != nil || im != (Import{Module: "m", Name: "f", Kind: KindFunc, Type: 3}) {
+		t.Fatalf("Import = %+v, %v", im, err)
+	}
+	if im, err = r.Import(); err != nil || im.Kind != KindMemory || im.Name != "mem" {
+		t.Fatalf("Import = %+v, %v", im, err)
+	}
+	e, err := r.Export()
+	if err != nil || e != (Export{Name: "x", Kind: KindFunc, Index: 7}) || !r.Done() {
+		t.Fatalf("Export = %+v, %v", e, err)
+	}
+	if _, _, err := (&Reader{B: []byte{0x5f}}).FuncType(); err == nil {
+		t.Fatal("form 0x5f accepted")
+	}
+	if _, err := (&Reader{B: []byte{0x00, 0x00, 0x09}}).Import(); err == nil {
+		t.Fatal("import kind 9 accepted")
+	}
+}
