@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 
 	"golang.org/x/crypto/blake2b"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 // MaxSubnets is subtensor's GLOBAL_MAX_SUBNET_COUNT, the stride of the netuid storage index.
@@ -22,39 +24,11 @@ func CommitHash(hotkey [32]byte, netuidIndex uint16, uids, values, salt []uint16
 	b := make([]byte, 0, 32+2+3*(5+2*len(uids))+8)
 	b = append(b, hotkey[:]...)
 	b = binary.LittleEndian.AppendUint16(b, netuidIndex)
-	b = appendU16Vec(b, uids)
-	b = appendU16Vec(b, values)
-	b = appendU16Vec(b, salt)
+	b = scale.AppendU16s(b, uids)
+	b = scale.AppendU16s(b, values)
+	b = scale.AppendU16s(b, salt)
 	b = binary.LittleEndian.AppendUint64(b, versionKey)
 	return blake2b.Sum256(b)
-}
-
-func appendU16Vec(b []byte, v []uint16) []byte {
-	b = AppendCompact(b, uint64(len(v)))
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint16(b, x)
-	}
-	return b
-}
-
-// AppendCompact appends the SCALE compact encoding of n.
-func AppendCompact(b []byte, n uint64) []byte {
-	switch {
-	case n < 1<<6:
-		return append(b, byte(n<<2))
-	case n < 1<<14:
-		return binary.LittleEndian.AppendUint16(b, uint16(n<<2|1))
-	case n < 1<<30:
-		return binary.LittleEndian.AppendUint32(b, uint32(n<<2|2))
-	}
-	var tmp [8]byte
-	binary.LittleEndian.PutUint64(tmp[:], n)
-	l := 8
-	for l > 4 && tmp[l-1] == 0 {
-		l--
-	}
-	b = append(b, byte((l-4)<<2|3))
-	return append(b, tmp[:l]...)
 }
 
 // EpochIndex is subtensor's get_epoch_index for hash commits: (block + netuid + 1) / (tempo + 1).

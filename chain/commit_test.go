@@ -59,22 +59,6 @@ func TestNetuidIndex(t *testing.T) {
 	}
 }
 
-func TestAppendCompact(t *testing.T) {
-	// Known answers from the SCALE specification.
-	for _, tt := range []struct {
-		n    uint64
-		want string
-	}{
-		{0, "00"}, {1, "04"}, {42, "a8"}, {63, "fc"}, {64, "0101"}, {69, "1501"}, {16383, "fdff"},
-		{16384, "02000100"}, {1073741823, "feffffff"}, {1073741824, "0300000040"},
-		{1 << 32, "070000000001"}, {1<<64 - 1, "13ffffffffffffffff"},
-	} {
-		if got := hex.EncodeToString(AppendCompact(nil, tt.n)); got != tt.want {
-			t.Errorf("AppendCompact(%d) = %s, want %s", tt.n, got, tt.want)
-		}
-	}
-}
-
 func TestRevealWindow(t *testing.T) {
 	// netuid 2, tempo 10, reveal period 1: epoch = (block+3)/11.
 	for _, tt := range []struct {

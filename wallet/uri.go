@@ -9,6 +9,8 @@ import (
 
 	schnorrkel "github.com/ChainSafe/go-schnorrkel"
 	"golang.org/x/crypto/blake2b"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 // DevPhrase is substrate's well-known development phrase; "//Alice" means DevPhrase + "//Alice".
@@ -73,7 +75,7 @@ func junctionChainCode(name string) [32]byte {
 	if n, err := strconv.ParseUint(name, 10, 64); err == nil {
 		enc = binary.LittleEndian.AppendUint64(nil, n)
 	} else {
-		enc = appendCompact(nil, uint64(len(name)))
+		enc = scale.AppendCompact(nil, uint64(len(name)))
 		enc = append(enc, name...)
 	}
 	var cc [32]byte
@@ -83,27 +85,6 @@ func junctionChainCode(name string) [32]byte {
 		copy(cc[:], enc)
 	}
 	return cc
-}
-
-// appendCompact appends n in SCALE's compact encoding.
-func appendCompact(b []byte, n uint64) []byte {
-	switch {
-	case n < 1<<6:
-		return append(b, byte(n<<2))
-	case n < 1<<14:
-		return binary.LittleEndian.AppendUint16(b, uint16(n<<2|1))
-	case n < 1<<30:
-		return binary.LittleEndian.AppendUint32(b, uint32(n<<2|2))
-	default:
-		var tmp [8]byte
-		binary.LittleEndian.PutUint64(tmp[:], n)
-		l := 8
-		for l > 4 && tmp[l-1] == 0 {
-			l--
-		}
-		b = append(b, byte((l-4)<<2|3))
-		return append(b, tmp[:l]...)
-	}
 }
 
 func (k *Keypair) derive(name string, hard bool) (*Keypair, error) {

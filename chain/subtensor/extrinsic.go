@@ -9,6 +9,8 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/subnetd/subnetd/chain"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 // MortalEra encodes a mortal era of the given period (rounded up to a power of two in [4, 65536])
@@ -79,7 +81,7 @@ func (rm *runtimeMeta) encodeExtensions(p txParams) (extra, additional []byte, e
 			if !aZero || !rm.isCompactUint(et) {
 				return nil, nil, bad("extra")
 			}
-			extra = chain.AppendCompact(extra, p.nonce)
+			extra = scale.AppendCompact(extra, p.nonce)
 		case "CheckMetadataHash":
 			// Mode::Disabled, and no hash in the signed data.
 			_, t := rm.resolve(et)
@@ -103,7 +105,7 @@ func (rm *runtimeMeta) encodeExtensions(p txParams) (extra, additional []byte, e
 				// PhantomData-only extensions (CheckNonZeroSender, CheckWeight, subtensor's own guards).
 			case aZero && rm.isCompactUint(et) && isPaymentExtension(id):
 				// ChargeTransactionPayment and wrappers around it: Compact<tip>.
-				extra = chain.AppendCompact(extra, p.tip)
+				extra = scale.AppendCompact(extra, p.tip)
 			default:
 				return nil, nil, fmt.Errorf("signed extension %s needs data (%s / %s) this client cannot supply: %w",
 					id, rm.typeName(et), rm.typeName(at), chain.ErrNotAvailable)
@@ -153,7 +155,7 @@ func (rm *runtimeMeta) signedExtrinsic(call []byte, p txParams, s chain.Signer) 
 	body = append(body, sig...)          //
 	body = append(body, extra...)        //
 	body = append(body, call...)         //
-	xt := chain.AppendCompact(make([]byte, 0, len(body)+5), uint64(len(body)))
+	xt := scale.AppendCompact(make([]byte, 0, len(body)+5), uint64(len(body)))
 	xt = append(xt, body...)
 	return xt, blake2b.Sum256(xt), nil
 }

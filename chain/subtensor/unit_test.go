@@ -13,6 +13,8 @@ import (
 
 	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/subtensor/internal/rpc"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 func unhex(t *testing.T, s string) []byte {
@@ -164,7 +166,7 @@ func TestRuntimeMeta_SignedExtrinsic(t *testing.T) {
 	body := append([]byte{0x84, 0x00}, s.pub[:]...)
 	body = append(append(body, 0x01), bytes.Repeat([]byte{0xee}, 64)...)
 	body = append(append(body, extra...), call...)
-	want := append(chain.AppendCompact(nil, uint64(len(body))), body...)
+	want := append(scale.AppendCompact(nil, uint64(len(body))), body...)
 	if !bytes.Equal(xt, want) {
 		t.Fatalf("extrinsic %x, want %x", xt, want)
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/centrifuge/go-substrate-rpc-client/v4/types"
 
 	"github.com/subnetd/subnetd/chain"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 // Conversions from decoded values (see decodeType) to Go types. Newtypes such as NetUid(u16) decode
@@ -142,7 +144,7 @@ func (rm *runtimeMeta) encodeArg(b []byte, id int64, v any) ([]byte, error) {
 		return append(b, 0), nil
 	case uint64:
 		if t.Def.IsCompact {
-			return chain.AppendCompact(b, x), nil
+			return scale.AppendCompact(b, x), nil
 		}
 		if !t.Def.IsPrimitive {
 			break
@@ -175,13 +177,13 @@ func (rm *runtimeMeta) encodeArg(b []byte, id int64, v any) ([]byte, error) {
 		}
 	case []byte:
 		if t.Def.IsSequence && rm.isPrimitive(t.Def.Sequence.Type.Int64(), types.IsU8) {
-			b = chain.AppendCompact(b, uint64(len(x)))
+			b = scale.AppendCompact(b, uint64(len(x)))
 			return append(b, x...), nil
 		}
 	case []uint16:
 		if t.Def.IsSequence {
 			el := t.Def.Sequence.Type.Int64()
-			b = chain.AppendCompact(b, uint64(len(x)))
+			b = scale.AppendCompact(b, uint64(len(x)))
 			var err error
 			for _, e := range x {
 				if b, err = rm.encodeArg(b, el, uint64(e)); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 // Format selects the SCALE layout of the payload inside a timelocked commit.
@@ -143,15 +145,15 @@ func (p Payload) Encode(f Format) ([]byte, error) {
 			return nil, fmt.Errorf("%w: hotkey is %d bytes, want %d", ErrInvalidPayload, len(p.Hotkey), HotkeySize)
 		}
 		out = make([]byte, 0, 1+HotkeySize+2*(5+2*len(p.Uids))+8)
-		out = appendCompact(out, uint64(len(p.Hotkey)))
+		out = scale.AppendCompact(out, uint64(len(p.Hotkey)))
 		out = append(out, p.Hotkey...)
 	case FormatLegacy:
 		out = make([]byte, 0, 2*(5+2*len(p.Uids))+8)
 	default:
 		return nil, fmt.Errorf("%w: unknown format %v", ErrInvalidPayload, f)
 	}
-	out = appendU16s(out, p.Uids)
-	out = appendU16s(out, p.Values)
+	out = scale.AppendU16s(out, p.Uids)
+	out = scale.AppendU16s(out, p.Values)
 	out = binary.LittleEndian.AppendUint64(out, p.VersionKey)
 	return out, nil
 }
@@ -190,35 +192,6 @@ func DecodePayload(f Format, b []byte) (Payload, error) {
 	}
 	p.VersionKey = binary.LittleEndian.Uint64(vk)
 	return p, nil
-}
-
-func appendU16s(dst []byte, v []uint16) []byte {
-	dst = appendCompact(dst, uint64(len(v)))
-	for _, x := range v {
-		dst = binary.LittleEndian.AppendUint16(dst, x)
-	}
-	return dst
-}
-
-// appendCompact appends SCALE's compact encoding of n.
-func appendCompact(dst []byte, n uint64) []byte {
-	switch {
-	case n < 1<<6:
-		return append(dst, byte(n<<2))
-	case n < 1<<14:
-		return binary.LittleEndian.AppendUint16(dst, uint16(n<<2|0b01))
-	case n < 1<<30:
-		return binary.LittleEndian.AppendUint32(dst, uint32(n<<2|0b10))
-	default:
-		var le [8]byte
-		binary.LittleEndian.PutUint64(le[:], n)
-		size := 8
-		for size > 4 && le[size-1] == 0 {
-			size--
-		}
-		dst = append(dst, byte((size-4)<<2|0b11))
-		return append(dst, le[:size]...)
-	}
 }
 
 // compact reads a SCALE compact integer, rejecting non-canonical encodings as

@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/subnetd/subnetd/internal/scale"
 )
 
 // alice is the well-known dev account //Alice's sr25519 public key, the hotkey
@@ -131,11 +133,11 @@ func TestCompact(t *testing.T) {
 		{1 << 32, "070000000001"}, {math.MaxUint64, "13ffffffffffffffff"},
 	}
 	for _, c := range cases {
-		got := hex.EncodeToString(appendCompact(nil, c.n))
+		got := hex.EncodeToString(scale.AppendCompact(nil, c.n))
 		if got != c.want {
 			t.Errorf("compact(%d) = %s, want %s", c.n, got, c.want)
 		}
-		r := reader{buf: appendCompact(nil, c.n)}
+		r := reader{buf: scale.AppendCompact(nil, c.n)}
 		back, err := r.compact("n")
 		if err != nil || back != c.n || r.remaining() != 0 {
 			t.Errorf("decode compact(%d) = %d, %v", c.n, back, err)
