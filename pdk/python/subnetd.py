@@ -20,6 +20,7 @@ values: floats in Go's shortest form (``format_float``), strings escaped as Go e
 """
 
 import base64
+import codecs
 import json
 import math
 import sys
@@ -266,13 +267,25 @@ def _object(pairs):
     return d
 
 
+def _go_replace(e):
+    # Go's decoder replaces invalid UTF-8 byte by byte with U+FFFD; Python's "replace" would
+    # take a truncated sequence as one.
+    return "\ufffd", e.start + 1
+
+
+codecs.register_error("subnetd-go", _go_replace)
+
+
 def loads(b):
     """Decodes JSON like json.loads (objects as dicts, keeping repeated keys for go_field), but
-    also nesting deeper than Python's recursion limit, which Go reads up to 10000 levels."""
+    as Go does where they differ: invalid UTF-8 reads as U+FFFD, and nesting deeper than
+    Python's recursion limit (Go reads up to 10000 levels) is decoded too."""
+    if isinstance(b, (bytes, bytearray)):
+        b = b.decode("utf-8", "subnetd-go")
     try:
         return json.loads(b, object_pairs_hook=_object)
     except RecursionError:
-        return _loads_flat(b.decode("utf-8") if isinstance(b, (bytes, bytearray)) else b)
+        return _loads_flat(b)
 
 
 _TOKEN = None
