@@ -540,3 +540,222 @@ func TestPythonFiles(t *testing.T) {
 		t.Fatalf("no scorer.py: %v", err)
 	}
 }
+
+// buildPython writes scorer.py into a fresh project and builds it, or skips when python.wasm
+// or the command ABI is absent.
+func buildPython(t *testing.T, scorer string) ([]byte, error) {
+	t.Helper()
+	ctx := context.Background()
+	lang := plugins.PythonLanguage()
+	if err := lang.Toolchain(ctx, ""); err != nil {
+		t.Skipf("python.wasm absent (run scripts/install-python-wasi.sh): %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "hostile")
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "scorer.py"), []byte(scorer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "hostile.wasm")
+	err := lang.BuildWasm(ctx, dir, "hostile", out)
+	if err != nil && strings.Contains(err.Error(), "command scorer support") {
+		t.Skipf("no command ABI in this build: %v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(out)
+}
+
+// pythonEngines returns a runtime per engine this build has (wazero; wasmtime with -tags wasmtime).
+func pythonEngines(t *testing.T, lim runtime.Limits) map[runtime.Engine]*runtime.Runtime {
+	t.Helper()
+	ctx := context.Background()
+	rts := map[runtime.Engine]*runtime.Runtime{}
+	for _, e := range []runtime.Engine{runtime.EngineWazero, runtime.EngineWasmtime} {
+		rt, err := runtime.New(ctx, runtime.Config{Engine: e, Limits: lim})
+		if err != nil {
+			if e == runtime.EngineWazero {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Cleanup(func() { rt.Close(ctx) })
+		rts[e] = rt
+	}
+	return rts
+}
+
+func hostileRound(t *testing.T) ([]byte, runtime.RoundMeta) {
+	t.Helper()
+	r := runtime.Round{Netuid: 1, Block: 7, BlockHash: "0x00", BlockTimeMs: 1_764_000_000_000,
+		Miners: []runtime.Miner{{UID: 1, Hotkey: "a", Status: 200, Response: json.RawMessage(`{"answer":1}`)}}}
+	b, meta, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, meta
+}
+
+// TestPythonHostile runs hostile Python scorers in the runtime: an endless loop ends by gas with
+// the same figure on every engine and run; an exception is one line with its type and message;
+// sockets, host files and the clock do not reach the host; a flood of prints is capped; a syntax
+// error is refused by the build with its line.
+func TestPythonHostile(t *testing.T) {
+	ctx := context.Background()
+	round, meta := hostileRound(t)
+	lim := runtime.DefaultLimits()
+	lim.Gas = 3_000_000_000
+
+	t.Run("syntax error", func(t *testing.T) {
+		_, err := buildPython(t, "import subnetd\n\ndef score(r)\n    return {}\n")
+		if !errors.Is(err, plugins.ErrPythonSyntax) || !strings.Contains(err.Error(), "scorer.py:3") {
+			t.Fatalf("build: %v, want a syntax error at scorer.py:3", err)
+		}
+	})
+	t.Run("endless loop", func(t *testing.T) {
+		wasm, err := buildPython(t, "import subnetd\n\n@subnetd.score\ndef score(r):\n    while True:\n        pass\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gas []uint64
+		for e, rt := range pythonEngines(t, lim) {
+			for range 2 {
+				s, err := rt.Load(ctx, "loop", wasm)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := s.Score(ctx, round, meta)
+				if !errors.Is(err, runtime.ErrOutOfGas) {
+					t.Fatalf("%s: %v, want out of gas", e, err)
+				}
+				gas = append(gas, res.GasUsed)
+			}
+		}
+		for _, g := range gas {
+			if g != gas[0] {
+				t.Fatalf("gas differs across runs and engines: %v", gas)
+			}
+		}
+	})
+	t.Run("exception", func(t *testing.T) {
+		wasm, err := buildPython(t, "import subnetd\n\n@subnetd.score\ndef score(r):\n    print('about to fail')\n    raise KeyError('no such miner\\nsecond line')\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt := pythonEngines(t, lim)[runtime.EngineWazero]
+		s, err := rt.Load(ctx, "exc", wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Score(ctx, round, meta)
+		if err == nil || !strings.Contains(err.Error(), "KeyError: 'no such miner\\nsecond line'") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("error %q, want one line with KeyError and its message", err)
+		}
+	})
+	t.Run("sandbox", func(t *testing.T) {
+		// Each attempt logs its outcome; the host must see only failures, and the clock the block time.
+		wasm, err := buildPython(t, `import subnetd, time, os
+
+def attempt(name, f):
+    try:
+        subnetd.log(subnetd.INFO, "%s ok %r" % (name, f()))
+    except BaseException as e:
+        subnetd.log(subnetd.INFO, "%s refused %s" % (name, type(e).__name__))
+
+@subnetd.score
+def score(r):
+    attempt("socket", lambda: __import__("socket").create_connection(("127.0.0.1", 22), timeout=1))
+    attempt("passwd", lambda: open("/etc/passwd").read())
+    attempt("hostroot", lambda: os.listdir("/"))
+    attempt("write", lambda: open("/scorer/new.py", "w").write("x"))
+    attempt("env", lambda: sorted(k for k in os.environ if not k.startswith(("PYTHON", "SUBNETD"))))
+    subnetd.log(subnetd.INFO, "clock %d" % int(time.time() * 1000))
+    return subnetd.Scores({})
+`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt := pythonEngines(t, lim)[runtime.EngineWazero]
+		s, err := rt.Load(ctx, "sandbox", wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Score(ctx, round, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs []string
+		for _, l := range res.Logs {
+			logs = append(logs, l.Text)
+		}
+		all := strings.Join(logs, "\n")
+		for _, want := range []string{"socket refused", "passwd refused", "write refused", "env ok []", "clock 1764000000000"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("logs lack %q:\n%s", want, all)
+			}
+		}
+		if strings.Contains(all, "hostroot ok") && (strings.Contains(all, "etc") || strings.Contains(all, "home")) {
+			t.Errorf("the guest lists the host's root:\n%s", all)
+		}
+	})
+	t.Run("print flood", func(t *testing.T) {
+		wasm, err := buildPython(t, "import subnetd\n\n@subnetd.score\ndef score(r):\n    print('x' * 5_000_000)\n    for i in range(10_000):\n        print(i)\n    return subnetd.Scores({1: 0.5})\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt := pythonEngines(t, lim)[runtime.EngineWazero]
+		s, err := rt.Load(ctx, "flood", wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Score(ctx, round, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Output) != `{"scores":[{"uid":1,"score":0.5}]}` {
+			t.Fatalf("output %s: prints must not reach it", res.Output)
+		}
+		if len(res.Logs) > lim.Log.MaxLines || res.LogsDropped == 0 || !res.Logs[0].Truncated {
+			t.Fatalf("%d lines kept, %d dropped, first truncated %v: want the log caps applied", len(res.Logs), res.LogsDropped, res.Logs[0].Truncated)
+		}
+	})
+}
+
+// TestPythonDeterminism: the same module and Round give the same bytes and gas across calls,
+// fresh runtimes and engines.
+func TestPythonDeterminism(t *testing.T) {
+	ctx := context.Background()
+	wasm, err := buildPython(t, `import subnetd, random, os
+
+@subnetd.score
+def score(r):
+    seen = {str(i) for i in range(200)}  # set order follows the (fixed) string hash
+    order = ",".join(list(seen)[:20])
+    return subnetd.Scores({m.uid: random.random() + os.urandom(1)[0] for m in r.miners}, order)
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	round, meta := hostileRound(t)
+	var outs []string
+	for range 2 {
+		for e, rt := range pythonEngines(t, runtime.Limits{}) {
+			s, err := rt.Load(ctx, "det", wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				res, err := s.Score(ctx, round, meta)
+				if err != nil {
+					t.Fatalf("%s: %v", e, err)
+				}
+				outs = append(outs, fmt.Sprintf("%s gas %d", res.Output, res.GasUsed))
+			}
+		}
+	}
+	for _, o := range outs {
+		if o != outs[0] {
+			t.Fatalf("runs differ:\n%s", strings.Join(outs, "\n"))
+		}
+	}
+}

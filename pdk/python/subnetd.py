@@ -12,7 +12,8 @@ and optionally a challenge function with ``@subnetd.challenge``. ``subnetd plugi
 CPython for WASI, this module and every .py file of the project into one command scorer: the host
 runs ``main()`` with the call name ("score" or "challenge") as the last argument, the Round (or
 ChallengeRequest) message on stdin, and reads the output message from stdout. A failure exits 1
-with one line, ``Type: message``, as the last line on stderr.
+with one line, ``Type: message``, as the last line on stderr. ``print`` writes to stderr, so it
+logs (capped by the host like any log) and never corrupts the output.
 
 The output is byte-identical to what the Go kit (pdk/go, encoding/json) writes for the same
 values: floats in Go's shortest form (``format_float``), strings escaped as Go escapes them, and
@@ -465,6 +466,8 @@ def main(module="scorer"):
     argument on stdin and writes the output message to stdout. Exits 1 with one line on stderr
     on any failure."""
     sys.set_int_max_str_digits(0)  # a miner may send a 5000-digit number: Go reads it, so do we
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # print() in a scorer is a log line, never part of the output
     try:
         call = sys.argv[-1] if len(sys.argv) > 1 else ""
         if call not in ("score", "challenge"):
@@ -473,9 +476,9 @@ def main(module="scorer"):
         for name in ("score", "challenge"):
             if name not in _registry and callable(getattr(mod, name, None)):
                 _registry[name] = getattr(mod, name)
-        out = run(call, sys.stdin.buffer.read())
-        sys.stdout.buffer.write(out)
-        sys.stdout.buffer.flush()
+        msg = run(call, sys.stdin.buffer.read())
+        out.write(msg)
+        out.flush()
     except BaseException as e:  # SystemExit and KeyboardInterrupt included: one line, exit 1
         if isinstance(e, SystemExit) and e.code in (None, 0):
             e = RuntimeError("the scorer exited before returning its output")
