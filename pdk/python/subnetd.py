@@ -20,11 +20,15 @@ values: floats in Go's shortest form (``format_float``), strings escaped as Go e
 ``dumps`` encodes any state the same way, so a scorer ported from Go keeps its state bytes.
 """
 
-import base64
+import binascii
 import codecs
-import json
 import math
 import sys
+
+import _json  # the C scanner json.loads uses; importing json itself would pull in re and enum
+
+# The kit imports only built-in modules: every import is paid at every call, since each round
+# starts a fresh interpreter.
 
 ABI_VERSION = 1
 
@@ -137,11 +141,14 @@ def log(level, msg):
 def format_float(f):
     """Formats a finite float exactly as Go's encoding/json does: the shortest digits that read
     back as f, in fixed notation unless |f| < 1e-6 or |f| >= 1e21, then as 1.5e-7 / 1e+21."""
-    if f != f or f in (math.inf, -math.inf):
-        raise ValueError("json: unsupported value: " + repr(f))
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    r = repr(f)  # shortest round-trip digits, as Go's strconv with precision -1
+    r = repr(f)  # the shortest digits that read back as f, as Go's strconv with precision -1
+    if "e" not in r:
+        # 1e-4 <= |f| < 1e16 (or 0): repr is already Go's fixed notation, but for a trailing ".0".
+        if r[-2:] == ".0":
+            return r[:-2]
+        if r[-1] == "n" or r[-1] == "f":
+            raise ValueError("json: unsupported value: " + r)
+        return r
     sign = ""
     if r[0] == "-":
         sign, r = "-", r[1:]
@@ -182,22 +189,9 @@ def _escape_char(c):
     return c
 
 
-_ESCAPES = {chr(o): _escape_char(chr(o)) for o in list(range(0x20)) + [0x22, 0x26, 0x3C, 0x3E, 0x5C, 0x2028, 0x2029]}
-
-
-def _needs_escape(s):
-    for c in s:
-        if c in _ESCAPES or "\ud800" <= c <= "\udfff":
-            return True
-    return False
-
-
 def format_string(s):
     """Quotes s as Go's encoding/json does (HTML-safe: <, >, & and U+2028/9 escaped)."""
-    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s and "<" not in s \
-            and ">" not in s and "&" not in s:
-        return '"' + s + '"'
-    if not _needs_escape(s):
+    if s.isascii() and s.isprintable() and not ('"' in s or "\\" in s or "<" in s or ">" in s or "&" in s):
         return '"' + s + '"'
     return '"' + "".join(_escape_char(c) for c in s) + '"'
 
@@ -212,20 +206,27 @@ def dumps(v, sort_keys=False):
 
 
 def _encode(v, out, sort_keys):
-    if v is None:
+    t = type(v)
+    if t is float:
+        out.append(format_float(v))
+    elif t is str:
+        out.append(format_string(v))
+    elif t is int:
+        out.append(str(v))
+    elif v is None:
         out.append("null")
     elif v is True:
         out.append("true")
     elif v is False:
         out.append("false")
     elif isinstance(v, int):
-        out.append(str(v))
+        out.append(int.__repr__(v))
     elif isinstance(v, float):
-        out.append(format_float(v))
+        out.append(format_float(float(v)))
     elif isinstance(v, str):
-        out.append(format_string(v))
+        out.append(format_string(str(v)))
     elif isinstance(v, (bytes, bytearray)):
-        out.append('"' + base64.b64encode(bytes(v)).decode("ascii") + '"')
+        out.append('"' + binascii.b2a_base64(bytes(v), newline=False).decode("ascii") + '"')
     elif isinstance(v, dict):
         items = sorted(v.items()) if sort_keys else v.items()
         out.append("{")
@@ -284,9 +285,39 @@ def loads(b):
     if isinstance(b, (bytes, bytearray)):
         b = b.decode("utf-8", "subnetd-go")
     try:
-        return json.loads(b, object_pairs_hook=_object)
+        return _scan_all(b)
     except RecursionError:
         return _loads_flat(b)
+
+
+def _no_constant(name):
+    raise ValueError("invalid JSON: %s" % name)
+
+
+class _Context:
+    # What _json.make_scanner reads: strict JSON, Go's number reading, objects via _object.
+    strict = True
+    object_hook = None
+    object_pairs_hook = staticmethod(_object)
+    parse_float = float
+    parse_int = int
+    parse_constant = staticmethod(_no_constant)
+    memo = {}
+
+
+_scan = _json.make_scanner(_Context())
+_WS = " \t\n\r"
+
+
+def _scan_all(s):
+    i = len(s) - len(s.lstrip(_WS))
+    try:
+        v, end = _scan(s, i)
+    except StopIteration as e:
+        raise ValueError("invalid JSON at offset %d" % e.value) from None
+    if s[end:].strip(_WS):
+        raise ValueError("invalid JSON at offset %d: extra data" % end)
+    return v
 
 
 _TOKEN = None
@@ -323,13 +354,13 @@ def _loads_flat(s):
             items, _, kind = stack.pop()
             value = items if kind == "[" else _object(items)
         elif string is not None:
-            value = json.loads(string)
+            value = _scan_all(string)
             if expect_key:
                 stack[-1][1] = value
                 expect_key = False
                 continue
         else:
-            value = json.loads(scalar)
+            value = _scan_all(scalar)
         if not stack:
             result, done = value, True
         elif stack[-1][2] == "[":
@@ -373,7 +404,7 @@ def fix_string(s):
 def _decode_state(s):
     if not s:
         return b""
-    return base64.b64decode(s, validate=True)
+    return binascii.a2b_base64(s, strict_mode=True)
 
 
 def _miner(d, full):
@@ -427,7 +458,7 @@ def encode_scores(s):
     out = '{"scores":[' + ",".join(parts) + "]"
     st = _state_bytes(s.state)
     if st:
-        out += ',"state":"' + base64.b64encode(st).decode("ascii") + '"'
+        out += ',"state":"' + binascii.b2a_base64(st, newline=False).decode("ascii") + '"'
     return (out + "}").encode("ascii")
 
 

@@ -11,7 +11,6 @@ Build it with `subnetd plugin build examples/scorers/quality-py`.
 """
 
 import math
-import struct
 
 import subnetd
 
@@ -38,7 +37,7 @@ def task_from_seed(seed_hex):
     if len(h) % 2 or len(h) < 16 or h.strip("0123456789abcdefABCDEF"):
         raise ValueError("quality: round seed %r is not hex of at least 8 bytes" % seed_hex)
     seed = bytes.fromhex(h)
-    x = struct.unpack("<Q", seed[:8])[0]
+    x = int.from_bytes(seed[:8], "little")
     numbers = []
     for _ in range(TASK_LEN):
         x = (x + 0x9E3779B97F4A7C15) & _M64
@@ -166,10 +165,11 @@ def quality(m, want):
     return exp_neg(-20 * rel)
 
 
-# The constants of exp_neg, given by their bits as in the Go and AssemblyScript versions.
-LOG2E = struct.unpack("<d", struct.pack("<Q", 0x3FF71547652B82FE))[0]
-LN2_HI = struct.unpack("<d", struct.pack("<Q", 0x3FE62E42FEE00000))[0]
-LN2_LO = struct.unpack("<d", struct.pack("<Q", 0x3DEA39EF35793C76))[0]
+# The constants of exp_neg, given exactly (hex floats) as the Go and AssemblyScript versions give
+# their bits: 0x3ff71547652b82fe, 0x3fe62e42fee00000, 0x3dea39ef35793c76.
+LOG2E = float.fromhex("0x1.71547652b82fep+0")
+LN2_HI = float.fromhex("0x1.62e42fee00000p-1")
+LN2_LO = float.fromhex("0x1.a39ef35793c76p-33")
 
 
 def exp_neg(x):
@@ -183,9 +183,21 @@ def exp_neg(x):
         x = 0.0
     k = float(math.floor(x * LOG2E + 0.5))
     r = (x - k * LN2_HI) - k * LN2_LO
-    p = 1.0
-    for i in range(14, 0, -1):
-        p = 1 + (p * r) / i
+    # p = 1 + p*r/i for i = 14 down to 1, written out (the same operations, in the same order).
+    p = 1 + r / 14  # p*r with p = 1 is r exactly
+    p = 1 + (p * r) / 13
+    p = 1 + (p * r) / 12
+    p = 1 + (p * r) / 11
+    p = 1 + (p * r) / 10
+    p = 1 + (p * r) / 9
+    p = 1 + (p * r) / 8
+    p = 1 + (p * r) / 7
+    p = 1 + (p * r) / 6
+    p = 1 + (p * r) / 5
+    p = 1 + (p * r) / 4
+    p = 1 + (p * r) / 3
+    p = 1 + (p * r) / 2
+    p = 1 + (p * r) / 1
     if k < -1021:
         return (p * math.ldexp(1.0, int(k) + 54)) * math.ldexp(1.0, -54)
     return p * math.ldexp(1.0, int(k))
