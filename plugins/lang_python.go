@@ -218,8 +218,11 @@ func PythonFiles(dir string) (map[string][]byte, error) {
 }
 
 // BuildWasm packs python.wasm (custom sections stripped, so every Python scorer shares its
-// compiled code), the kit and the project's .py files into out, after the module's own
-// interpreter has compiled every file: a syntax error is refused with its file and line.
+// compiled code), the kit and the project's .py files into out. First the module's own
+// interpreter compiles every file and imports scorer.py: a syntax error is refused with its file
+// and line, an import that fails with its one-line error; the compiled files are packed too (as
+// __pycache__/*.pyc, hash-based and unchecked, made in the sandbox so the same on every machine),
+// which spares every call the compile, and the spec says whether scorer.py has a challenge.
 func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	files, err := PythonFiles(dir)
 	if err != nil {
@@ -233,10 +236,16 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	if err != nil {
 		return fmt.Errorf("build %s: strip python.wasm: %w", name, err)
 	}
-	if err := checkPythonSyntax(ctx, base, files); err != nil {
+	info, err := inspectPython(ctx, base, files)
+	if err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
-	mod, err := packCommand(base, pythonSpec(), files)
+	for p, b := range info.Pyc {
+		files[p] = b
+	}
+	spec := pythonSpec()
+	spec.Challenge = info.Challenge
+	mod, err := packCommand(base, spec, files)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
@@ -246,60 +255,91 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	return nil
 }
 
-// pythonCheck compiles every file under /scorer and exits 1 with "file:line: message" on the
-// first syntax error; success prints an empty Scores so the call validates.
-const pythonCheck = `import sys
-bad = []
+// pythonInspect compiles every .py file under /scorer to a hash-based pyc (its path as the
+// import system looks it up), then imports the kit and scorer.py, and returns as the Scores'
+// state {"challenge": bool, "pyc": {path: base64}}. A syntax error exits 1 with
+// "file:line: SyntaxError: message" as its last line; a failing import with its one-line error.
+const pythonInspect = `import sys, json, base64, _imp
+import _frozen_importlib_external as ext
+bad, pyc = [], {}
 for name in sorted(sys.argv[1:-1]):
     path = "/scorer/" + name
+    src = open(path, "rb").read()
     try:
-        compile(open(path, "rb").read(), name, "exec", dont_inherit=True)
+        code = compile(src, path, "exec", dont_inherit=True)
     except SyntaxError as e:
         bad.append("%s:%s: %s: %s" % (name, e.lineno, type(e).__name__, e.msg))
+        continue
+    data = ext._code_to_hash_pyc(code, _imp.source_hash(ext._RAW_MAGIC_NUMBER, src), False)
+    pyc[ext.cache_from_source(path)[len("/scorer/"):]] = base64.b64encode(data).decode()
 if bad:
-    sys.stderr.write("; ".join(bad) + "\n")
+    sys.stderr.write("; ".join(bad) + "
+")
     sys.exit(1)
-sys.stdout.write('{"scores":[]}')
+sys.path.insert(0, "/scorer")
+try:
+    import subnetd, scorer
+except BaseException as e:
+    sys.stderr.write("importing scorer.py: %s: %s
+" % (type(e).__name__, " ".join(str(e).split())))
+    sys.exit(1)
+ch = "challenge" in subnetd._registry or callable(getattr(scorer, "challenge", None))
+state = json.dumps({"challenge": ch, "pyc": pyc}).encode()
+sys.stdout.write(json.dumps({"scores": [], "state": base64.b64encode(state).decode()}))
 `
 
-// ErrPythonSyntax is wrapped by BuildWasm when a .py file does not compile.
-var ErrPythonSyntax = errors.New("python syntax error")
+// ErrPythonSyntax is wrapped by BuildWasm when a .py file does not compile or scorer.py fails
+// to import.
+var ErrPythonSyntax = errors.New("python scorer does not load")
 
-// checkPythonSyntax runs the module's own CPython (the one that will run the scorer, so the
-// host needs no Python) on every file in files.
-func checkPythonSyntax(ctx context.Context, base []byte, files map[string][]byte) error {
+// pythonInfo is what inspectPython learns.
+type pythonInfo struct {
+	Challenge bool              `json:"challenge"`
+	Pyc       map[string][]byte `json:"pyc"`
+}
+
+// inspectPython runs pythonInspect in the module's own CPython (the one that will run the
+// scorer, so the host needs no Python and a host 3.11 cannot refuse valid 3.12 syntax).
+func inspectPython(ctx context.Context, base []byte, files map[string][]byte) (pythonInfo, error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	spec := commandSpec{Args: append([]string{"python", "-S", "-s", "-B", "-P", "-c", pythonCheck}, names...), FilesDir: "/scorer"}
+	spec := pythonSpec()
+	spec.Args = append([]string{"python", "-S", "-s", "-B", "-P", "-c", pythonInspect}, names...)
 	mod, err := packCommand(base, spec, files)
 	if err != nil {
-		return fmt.Errorf("syntax check: %w", err)
+		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
 	}
-	rt, err := runtime.New(ctx, runtime.Config{CacheDir: compiledCacheDir()})
+	lim := runtime.DefaultLimits()
+	lim.MaxOutputBytes, lim.MaxStateBytes = 64<<20, 48<<20
+	rt, err := runtime.New(ctx, runtime.Config{Limits: lim, CacheDir: compiledCacheDir()})
 	if err != nil {
-		return fmt.Errorf("syntax check: %w", err)
+		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
 	}
 	defer rt.Close(ctx)
-	s, err := rt.Load(ctx, "python-syntax-check", mod)
+	s, err := rt.Load(ctx, "python-inspect", mod)
 	if err != nil {
-		return fmt.Errorf("syntax check: %w", err)
+		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
 	}
 	defer s.Close(ctx)
 	round, meta, err := runtime.Round{}.Encode()
 	if err != nil {
-		return fmt.Errorf("syntax check: %w", err)
+		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
 	}
 	res, err := s.Score(ctx, round, meta)
 	if err != nil {
 		if res != nil && len(res.Logs) > 0 {
-			return fmt.Errorf("%w: %s", ErrPythonSyntax, res.Logs[len(res.Logs)-1].Text)
+			return pythonInfo{}, fmt.Errorf("%w: %s", ErrPythonSyntax, res.Logs[len(res.Logs)-1].Text)
 		}
-		return fmt.Errorf("syntax check: %w", err)
+		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
 	}
-	return nil
+	var info pythonInfo
+	if err := json.Unmarshal(res.Scores.State, &info); err != nil {
+		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
+	}
+	return info, nil
 }
 
 // compiledCacheDir is where subnetd keeps compiled modules (as `subnetd score` does), so a

@@ -10,9 +10,10 @@ import "errors"
 // commandSpec mirrors runtime.CommandSpec: the argv (the call name is appended), extra
 // environment and the directory the packed files are served from.
 type commandSpec struct {
-	Args     []string
-	Env      []string
-	FilesDir string
+	Args      []string
+	Env       []string
+	Challenge bool
+	FilesDir  string
 }
 
 var errCommandABI = errors.New("this subnetd has no command scorer support yet (runtime.PackCommand, branch h1-runtime)")

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/subnetd/subnetd/plugins"
 	"github.com/subnetd/subnetd/runtime"
@@ -757,5 +758,80 @@ def score(r):
 		if o != outs[0] {
 			t.Fatalf("runs differ:\n%s", strings.Join(outs, "\n"))
 		}
+	}
+}
+
+// BenchmarkPythonQuality measures quality-py as plugin bench does: a call of the command scorer
+// (fresh interpreter each time) against the same files run by the host's CPython as a process
+// (start-up included on both sides), at 256 and 4096 miners, and reports the ratio, the gas per
+// call, and the module's cold and cached compile times.
+//
+//	go test ./plugins -run '^$' -bench BenchmarkPythonQuality -benchtime 5x
+func BenchmarkPythonQuality(b *testing.B) {
+	ctx := context.Background()
+	lang := plugins.PythonLanguage()
+	if err := lang.Toolchain(ctx, qualityPy); err != nil {
+		b.Skipf("python.wasm absent (run scripts/install-python-wasi.sh): %v", err)
+	}
+	out := filepath.Join(b.TempDir(), "q.wasm")
+	if err := lang.BuildWasm(ctx, qualityPy, "quality-py", out); err != nil {
+		b.Skip(err)
+	}
+	wasm, _ := os.ReadFile(out)
+	n, err := lang.Native(ctx, qualityPy, b.TempDir())
+	if err != nil {
+		b.Skip(err)
+	}
+	cache := b.TempDir()
+	compile := func() (time.Duration, *runtime.Runtime, *runtime.Scorer) {
+		rt, err := runtime.New(ctx, runtime.Config{CacheDir: cache})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		s, err := rt.Load(ctx, "quality-py", wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start), rt, s
+	}
+	cold, rt1, _ := compile()
+	rt1.Close(ctx)
+	cached, rt, s := compile()
+	defer rt.Close(ctx)
+	b.Logf("module %d bytes; compile cold %v, from the disk cache %v", len(wasm), cold.Round(time.Millisecond), cached.Round(time.Millisecond))
+	for _, miners := range []int{256, 4096} {
+		round, meta, err := plugins.SyntheticRound(ctx, s, miners)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("miners=%d", miners), func(b *testing.B) {
+			var wasmT, nativeT time.Duration
+			var gas uint64
+			for range b.N {
+				start := time.Now()
+				res, err := s.Score(ctx, round, meta)
+				if err != nil {
+					b.Fatal(err)
+				}
+				wasmT += time.Since(start)
+				gas = res.GasUsed
+				cmd := exec.Command(n.Argv[0], append(n.Argv[1:], "score")...)
+				cmd.Dir, cmd.Stdin = n.Dir, bytes.NewReader(round)
+				start = time.Now()
+				nat, err := cmd.Output()
+				nativeT += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !bytes.Equal(nat, res.Output) {
+					b.Fatalf("native and wasm Scores differ:\n%s\n%s", firstDiff(nat, res.Output), firstDiff(res.Output, nat))
+				}
+			}
+			b.ReportMetric(float64(wasmT.Microseconds())/1000/float64(b.N), "wasm-ms/call")
+			b.ReportMetric(float64(nativeT.Microseconds())/1000/float64(b.N), "native-ms/call")
+			b.ReportMetric(float64(wasmT)/float64(nativeT), "x-native")
+			b.ReportMetric(float64(gas), "gas/call")
+		})
 	}
 }
