@@ -273,15 +273,13 @@ for name in sorted(sys.argv[1:-1]):
     data = ext._code_to_hash_pyc(code, _imp.source_hash(ext._RAW_MAGIC_NUMBER, src), False)
     pyc[ext.cache_from_source(path)[len("/scorer/"):]] = base64.b64encode(data).decode()
 if bad:
-    sys.stderr.write("; ".join(bad) + "
-")
+    sys.stderr.write("; ".join(bad) + "\n")
     sys.exit(1)
 sys.path.insert(0, "/scorer")
 try:
     import subnetd, scorer
 except BaseException as e:
-    sys.stderr.write("importing scorer.py: %s: %s
-" % (type(e).__name__, " ".join(str(e).split())))
+    sys.stderr.write("importing scorer.py: %s: %s\n" % (type(e).__name__, " ".join(str(e).split())))
     sys.exit(1)
 ch = "challenge" in subnetd._registry or callable(getattr(scorer, "challenge", None))
 state = json.dumps({"challenge": ch, "pyc": pyc}).encode()
