@@ -39,8 +39,8 @@ const pythonEntry = "import subnetd; subnetd.main()"
 // kit and the project's files on sys.path (PYTHONPATH, the directory the files are served
 // from), and hash randomisation off (PYTHONHASHSEED=0; -I would ignore it, and the guest's
 // environment is the host's choice anyway). Its output is the same on every machine.
-func pythonSpec() commandSpec {
-	return commandSpec{
+func pythonSpec() runtime.CommandSpec {
+	return runtime.CommandSpec{
 		Args:     []string{"python", "-S", "-s", "-B", "-P", "-c", pythonEntry},
 		Env:      []string{"PYTHONHASHSEED=0", "PYTHONPATH=/scorer", "PYTHONUTF8=1"},
 		FilesDir: "/scorer",
@@ -232,7 +232,7 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	if err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
-	base, err := stripCustomSections(interp)
+	base, err := runtime.StripCustomSections(interp)
 	if err != nil {
 		return fmt.Errorf("build %s: strip python.wasm: %w", name, err)
 	}
@@ -245,7 +245,7 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	}
 	spec := pythonSpec()
 	spec.Challenge = info.Challenge
-	mod, err := packCommand(base, spec, files)
+	mod, err := runtime.PackCommand(base, spec, files)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
@@ -306,7 +306,7 @@ func inspectPython(ctx context.Context, base []byte, files map[string][]byte) (p
 	sort.Strings(names)
 	spec := pythonSpec()
 	spec.Args = append([]string{"python", "-S", "-s", "-B", "-P", "-c", pythonInspect}, names...)
-	mod, err := packCommand(base, spec, files)
+	mod, err := runtime.PackCommand(base, spec, files)
 	if err != nil {
 		return pythonInfo{}, fmt.Errorf("inspect: %w", err)
 	}
