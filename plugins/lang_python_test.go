@@ -22,6 +22,31 @@ import (
 
 const qualityPy = "../examples/scorers/quality-py"
 
+// pyCache is the compiled-code cache the tests' runtimes share, so that CPython (13 MB of Wasm)
+// is compiled and metered once per test binary rather than once per test.
+var pyCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "subnetd-plugins-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pyCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newPyRuntime returns a runtime with limits lim (zero: the defaults) sharing pyCache.
+func newPyRuntime(t testing.TB, e runtime.Engine, lim runtime.Limits) (*runtime.Runtime, error) {
+	rt, err := runtime.New(context.Background(), runtime.Config{Engine: e, Limits: lim, CacheDir: pyCache})
+	if err == nil {
+		t.Cleanup(func() { rt.Close(context.Background()) })
+	}
+	return rt, err
+}
+
 // pyCall runs one call ("score" or "challenge") of a Python scorer on a message.
 type pyCall func(t *testing.T, call string, msg []byte, meta runtime.RoundMeta) ([]byte, error)
 
@@ -223,11 +248,10 @@ func qualityAnswers(want float64) []string {
 func TestPythonQuality_AgreesWithGo(t *testing.T) {
 	ctx := context.Background()
 	runners := map[string]pyCall{"native": nativePython(t, qualityPy)}
-	rt, err := runtime.New(ctx, runtime.Config{})
+	rt, err := newPyRuntime(t, runtime.EngineWazero, runtime.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rt.Close(ctx)
 	goS := loadScorer(t, rt, "../examples/scorers/quality")
 	if s := loadPythonScorer(t, rt, qualityPy); s != nil {
 		runners["wasm"] = func(t *testing.T, call string, msg []byte, meta runtime.RoundMeta) ([]byte, error) {
@@ -472,11 +496,10 @@ func TestPythonLanguage_New(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("native", out)
-	rt, err := runtime.New(ctx, runtime.Config{})
+	rt, err := newPyRuntime(t, runtime.EngineWazero, runtime.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rt.Close(ctx)
 	if s := loadPythonScorer(t, rt, dir); s != nil {
 		res, err := s.Score(ctx, round, meta)
 		if err != nil {
@@ -570,17 +593,15 @@ func buildPython(t *testing.T, scorer string) ([]byte, error) {
 // pythonEngines returns a runtime per engine this build has (wazero; wasmtime with -tags wasmtime).
 func pythonEngines(t *testing.T, lim runtime.Limits) map[runtime.Engine]*runtime.Runtime {
 	t.Helper()
-	ctx := context.Background()
 	rts := map[runtime.Engine]*runtime.Runtime{}
 	for _, e := range []runtime.Engine{runtime.EngineWazero, runtime.EngineWasmtime} {
-		rt, err := runtime.New(ctx, runtime.Config{Engine: e, Limits: lim})
+		rt, err := newPyRuntime(t, e, lim)
 		if err != nil {
 			if e == runtime.EngineWazero {
 				t.Fatal(err)
 			}
 			continue
 		}
-		t.Cleanup(func() { rt.Close(ctx) })
 		rts[e] = rt
 	}
 	return rts
