@@ -658,6 +658,7 @@ func TestPythonHostile(t *testing.T) {
 				t.Fatalf("gas differs across runs and engines: %v", gas)
 			}
 		}
+		t.Logf("out of gas at %d on every run (%d runs over %d engines)", gas[0], len(gas), len(gas)/2)
 	})
 	t.Run("exception", func(t *testing.T) {
 		wasm, err := buildPython(t, "import subnetd\n\n@subnetd.score\ndef score(r):\n    print('about to fail')\n    raise KeyError('no such miner\\nsecond line')\n")
