@@ -57,3 +57,9 @@ func ExampleChain_EpochInput() {
 	// agreeing:  trust 65535 dividends 6553
 	// dissenting: trust 0 dividends 0
 }
+
+// The seed-independent parts of a devnet block: its hash is a pure function of its number.
+func ExampleBlockHash() {
+	fmt.Println(devnet.BlockHash(1) == devnet.BlockHash(1), devnet.BlockHash(1) != devnet.BlockHash(2))
+	// Output: true true
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/devnet"
 	"github.com/subnetd/subnetd/chain/subtensor"
-	"github.com/subnetd/subnetd/examples/demo"
+	"github.com/subnetd/subnetd/internal/demo"
 	"github.com/subnetd/subnetd/validator"
 	"github.com/subnetd/subnetd/wallet"
 )
