@@ -290,4 +290,3 @@ func TestNode_CommitTimelocked(t *testing.T) {
 		t.Fatalf("weights at block 9: %v, %v", w, err)
 	}
 }
-
