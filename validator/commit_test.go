@@ -14,7 +14,7 @@ import (
 
 // crChain is the devnet with commit-reveal switched on in the hyperparameters the validator reads,
 // recording the commit and reveal calls instead of applying them, so a test sees exactly what the
-// validator sent (devnetchain_commit_test.go runs the devnet's own commit-reveal rules).
+// validator sent (chain/devnet/node_test.go runs the devnet's own commit-reveal rules).
 type crChain struct {
 	*devnet.Node
 	version uint16
