@@ -584,11 +584,11 @@ func (c *Client) dryRunReason(ctx context.Context, rec *txRecord) (why error, su
 		return nil, false
 	}
 	why = rm.applyResultError(b, rec.isCommit)
-	// Not conclusive: a used nonce (it may have just landed), a future one (it waits for an earlier
-	// transaction of the same account, which may be in the block being built), or a full block (the
-	// head's block is full; the transaction may be in the block being built on it).
-	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce) && !errors.Is(why, errFutureNonce) &&
-		!errors.Is(why, errBlockFull)
+	// Not conclusive: a used nonce (it may have just landed) or a future one (it waits for an earlier
+	// transaction of the same account, which may be in the block being built). A full block is taken
+	// as conclusive here (chopsticks reports it for transactions it dropped at apply time, and builds
+	// no further block on its own); submit then looks for the copy in the blocks before believing it.
+	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce) && !errors.Is(why, errFutureNonce)
 }
 
 // applyResultError decodes an ApplyExtrinsicResult (Result<Result<(), DispatchError>,
