@@ -4,13 +4,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/subnetd/subnetd/providers"
+	"github.com/subnetd/subnetd/providers/internal/testfeatures"
 )
 
 func main() {
@@ -19,15 +19,6 @@ func main() {
 		mode = os.Args[1]
 	}
 	providers.Serve(func(ctx context.Context, round []byte) ([]byte, error) {
-		var r struct {
-			Miners []struct {
-				UID      uint16          `json:"uid"`
-				Response json.RawMessage `json:"response"`
-			} `json:"miners"`
-		}
-		if err := json.Unmarshal(round, &r); err != nil {
-			return nil, err
-		}
 		switch mode {
 		case "crash":
 			os.Exit(3)
@@ -47,15 +38,6 @@ func main() {
 		case "error":
 			return nil, fmt.Errorf("model not loaded")
 		}
-		var b strings.Builder
-		b.WriteString(`{"features":{`)
-		for i, m := range r.Miners {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `"%d":{"len":%d}`, m.UID, len(m.Response))
-		}
-		b.WriteString(`}}`)
-		return []byte(b.String()), nil
+		return testfeatures.Echo(round)
 	})
 }
