@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
+	"strings"
 )
 
 // ErrMalformed is wrapped when a provider's answer is not {"features":{"<uid>":<JSON>,…}} for
@@ -22,31 +22,34 @@ type Features map[uint16]json.RawMessage
 // included). A uid that was not asked for, a uid given twice, or anything but that shape fails
 // the whole answer: features the host cannot attribute are not used.
 func ParseAnswer(answer []byte, uids []uint16) (Features, error) {
-	var top map[string]json.RawMessage
+	var top struct {
+		Features json.RawMessage `json:"features"`
+	}
 	if err := json.Unmarshal(answer, &top); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	raw, ok := top["features"]
-	if !ok {
+	raw := bytes.TrimSpace(top.Features)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, fmt.Errorf(`%w: no "features" object`, ErrMalformed)
+	}
+	if raw[0] != '{' {
+		return nil, fmt.Errorf(`%w: "features" is not an object`, ErrMalformed)
 	}
 	asked := make(map[uint16]bool, len(uids))
 	for _, u := range uids {
 		asked[u] = true
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf(`%w: "features" is not an object`, ErrMalformed)
-	}
-	out := make(Features)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	out := make(Features, len(uids))
+	// raw is valid JSON (Unmarshal checked it), so a plain scan finds each member.
+	i := skipSpace(raw, 1)
+	for i < len(raw) && raw[i] != '}' {
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
 		}
-		key := t.(string) // object keys are strings once Token succeeded
+		end := bytes.IndexByte(raw[i+1:], '"') + i + 1 // keys we accept hold no escapes
+		key := string(raw[i+1 : end])
 		n, err := strconv.ParseUint(key, 10, 16)
-		if err != nil || strconv.FormatUint(n, 10) != key {
+		if err != nil || strconv.FormatUint(n, 10) != key || strings.IndexByte(key, '\\') >= 0 {
 			return nil, fmt.Errorf("%w: key %q is not a uid", ErrMalformed, truncate(key, 40))
 		}
 		uid := uint16(n)
@@ -56,23 +59,69 @@ func ParseAnswer(answer []byte, uids []uint16) (Features, error) {
 		if _, dup := out[uid]; dup {
 			return nil, fmt.Errorf("%w: uid %d given twice", ErrMalformed, uid)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%w: uid %d: %v", ErrMalformed, uid, err)
+		i = skipSpace(raw, end+1) + 1 // past ':'
+		i = skipSpace(raw, i)
+		j := valueEnd(raw, i)
+		v := raw[i:j]
+		if bytes.ContainsAny(v, " \t\r\n") {
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, v); err != nil {
+				return nil, fmt.Errorf("%w: uid %d: %v", ErrMalformed, uid, err)
+			}
+			v = buf.Bytes()
+		} else {
+			v = bytes.Clone(v)
 		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, v); err != nil {
-			return nil, fmt.Errorf("%w: uid %d: %v", ErrMalformed, uid, err)
-		}
-		out[uid] = buf.Bytes()
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf(`%w: data after the "features" object`, ErrMalformed)
+		out[uid] = v
+		i = skipSpace(raw, j)
 	}
 	return out, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the end of the JSON value starting at b[i], b being valid JSON.
+func valueEnd(b []byte, i int) int {
+	depth, inString := 0, false
+	for j := i; j < len(b); j++ {
+		c := b[j]
+		if inString {
+			switch c {
+			case '\\':
+				j++
+			case '"':
+				inString = false
+				if depth == 0 {
+					return j + 1
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return j // the end of the enclosing object: a scalar ended here
+			}
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		case ',', ' ', '\t', '\r', '\n':
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return len(b)
 }
 
 func truncate(s string, n int) string {

@@ -279,3 +279,39 @@ func TestParseAnswer(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseAnswer: never panics; what it accepts agrees with encoding/json's reading of the
+// same answer, value by value.
+func FuzzParseAnswer(f *testing.F) {
+	for _, s := range []string{`{"features":{"1":{"a": [1, "x\"}"]},"7":null}}`, `{"features":{ "2" : "s" , "1":1e3}}`,
+		`{"features":{"1":1,"1":2}}`, `{"features":[]}`, `{"features":{"1\u0030":1}}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	uids := []uint16{1, 2, 7, 10}
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		got, err := ParseAnswer(answer, uids)
+		if err != nil {
+			return
+		}
+		var ref struct {
+			Features map[string]json.RawMessage `json:"features"`
+		}
+		if err := json.Unmarshal(answer, &ref); err != nil {
+			t.Fatalf("accepted what encoding/json refuses: %v", err)
+		}
+		if len(ref.Features) != len(got) {
+			t.Fatalf("%d features, encoding/json reads %d", len(got), len(ref.Features))
+		}
+		for u, v := range got {
+			if !json.Valid(v) {
+				t.Fatalf("uid %d: invalid value %q", u, v)
+			}
+			var a, b any
+			json.Unmarshal(v, &a)
+			json.Unmarshal(ref.Features[fmt.Sprint(u)], &b)
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Fatalf("uid %d: %s, encoding/json reads %s", u, v, ref.Features[fmt.Sprint(u)])
+			}
+		}
+	})
+}
