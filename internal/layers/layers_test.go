@@ -17,7 +17,8 @@ const module = "github.com/subnetd/subnetd/"
 var mayImport = map[string][]string{
 	"cmd/subnetd":           {"*"},
 	"internal/demo":         {"validator", "plugins", "records", "runtime", "chain/devnet", "internal/miner", "wallet"},
-	"validator":             {"runtime", "plugins", "records", "dendrite", "weights", "yuma", "chain", "chain/timelock", "wallet"},
+	"validator":             {"runtime", "plugins", "records", "dendrite", "weights", "yuma", "chain", "chain/timelock", "wallet", "providers"},
+	"providers":             {},
 	"records":               {"runtime"},
 	"plugins":               {"runtime", "wallet"},
 	"runtime":               {"hostfns"},
