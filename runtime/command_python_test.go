@@ -1,0 +1,69 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/subnetd/subnetd/runtime"
+)
+
+// pythonWasm returns CPython for WASI ($SUBNETD_PYTHON_WASM, else the install script's path),
+// stripped of custom sections, or skips saying how to install it.
+func pythonWasm(t testing.TB) []byte {
+	t.Helper()
+	p := os.Getenv("SUBNETD_PYTHON_WASM")
+	if p == "" {
+		home, _ := os.UserHomeDir()
+		p = filepath.Join(home, ".cache", "subnetd", "python-wasi", "3.12.0", "python.wasm")
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Skipf("CPython for WASI not found at %s: run scripts/install-python-wasi.sh (or set SUBNETD_PYTHON_WASM)", p)
+	}
+	s, err := runtime.StripCustomSections(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const pyScorer = `import json, sys
+round = json.loads(sys.stdin.read())
+with open("/scorer/weights.json") as f:
+    w = json.load(f)
+print("python scoring", len(round["miners"]), file=sys.stderr)
+sys.stdout.write(json.dumps({"scores": [{"uid": m["uid"], "score": w[i % len(w)]} for i, m in enumerate(round["miners"])]}))
+`
+
+func pythonScorer(t testing.TB, py []byte, main string, files map[string][]byte) []byte {
+	t.Helper()
+	all := map[string][]byte{"main.py": []byte(main)}
+	for k, v := range files {
+		all[k] = v
+	}
+	wasm, err := runtime.PackCommand(py, runtime.CommandSpec{Args: []string{"python", "-I", "-S", "/scorer/main.py"}}, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wasm
+}
+
+func TestScorer_Score_python(t *testing.T) {
+	py := pythonWasm(t)
+	ctx := context.Background()
+	rt := newRuntime(t, runtime.Limits{})
+	s := load(t, rt, "py", pythonScorer(t, py, pyScorer, map[string][]byte{"weights.json": []byte("[0.25, 1.5]")}))
+	round, meta := testRound(t, "")
+	res, err := s.Score(ctx, round, meta)
+	if err != nil {
+		t.Fatalf("%v (logs %+v)", err, res.Logs)
+	}
+	want := []runtime.Score{{UID: 3, Score: 0.25}, {UID: 9, Score: 1.5}}
+	if fmt.Sprint(res.Scores.Scores) != fmt.Sprint(want) {
+		t.Fatalf("scores = %v, want %v", res.Scores.Scores, want)
+	}
+	t.Logf("python: %d gas, instantiate %s, call %s, logs %+v", res.GasUsed, res.Instantiate, res.Call, res.Logs)
+}
