@@ -2,11 +2,14 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/subnetd/subnetd/hostfns"
 	"github.com/subnetd/subnetd/runtime"
 )
 
@@ -38,6 +41,12 @@ print("python scoring", len(round["miners"]), file=sys.stderr)
 sys.stdout.write(json.dumps({"scores": [{"uid": m["uid"], "score": w[i % len(w)]} for i, m in enumerate(round["miners"])]}))
 `
 
+// pyRaise fails the way a buggy scorer does: an uncaught exception.
+const pyRaise = `import sys
+print("about to fail", file=sys.stderr)
+raise ValueError("bad")
+`
+
 func pythonScorer(t testing.TB, py []byte, main string, files map[string][]byte) []byte {
 	t.Helper()
 	all := map[string][]byte{"main.py": []byte(main)}
@@ -66,4 +75,52 @@ func TestScorer_Score_python(t *testing.T) {
 		t.Fatalf("scores = %v, want %v", res.Scores.Scores, want)
 	}
 	t.Logf("python: %d gas, instantiate %s, call %s, logs %+v", res.GasUsed, res.Instantiate, res.Call, res.Logs)
+}
+
+// A Python exception fails the call with its last line as the reason; reading outside the
+// files directory fails inside the guest.
+func TestScorer_Score_pythonHostile(t *testing.T) {
+	py := pythonWasm(t)
+	ctx := context.Background()
+	rt := newRuntime(t, runtime.Limits{})
+	round, meta := testRound(t, "")
+	s := load(t, rt, "py-raise", pythonScorer(t, py, pyRaise, nil))
+	_, err := s.Score(ctx, round, meta)
+	if !errors.Is(err, hostfns.ErrExit) || !strings.HasSuffix(err.Error(), "(scorer said: ValueError: bad)") {
+		t.Fatalf("err = %v", err)
+	}
+	const probe = `import os, socket, sys
+bad = []
+for p in ["/etc/passwd", "/scorer/../etc/passwd", "../../etc/passwd", "/tmp/x"]:
+    try:
+        open(p).read()
+        bad.append(p)
+    except OSError:
+        pass
+try:
+    open("/scorer/new.txt", "w").write("x")
+    bad.append("write")
+except OSError as e:
+    print("write refused:", e, file=sys.stderr)
+try:
+    socket.create_connection(("127.0.0.1", 80))
+    bad.append("socket")
+except Exception:
+    pass
+if os.environ.get("HOME") or os.environ.get("PATH"):
+    bad.append("host env")
+if bad:
+    raise SystemExit("escaped: " + ",".join(bad))
+print(sorted(os.listdir("/scorer")), file=sys.stderr)
+sys.stdout.write('{"scores":[]}')
+`
+	s = load(t, rt, "py-probe", pythonScorer(t, py, probe, map[string][]byte{"lib/x.py": nil}))
+	res, err := s.Score(ctx, round, meta)
+	if err != nil {
+		t.Fatalf("%v (logs %+v)", err, res.Logs)
+	}
+	t.Logf("logs %+v", res.Logs)
+	if last := res.Logs[len(res.Logs)-1].Text; last != "['lib', 'main.py']" {
+		t.Fatalf("listdir printed %q", last)
+	}
 }
