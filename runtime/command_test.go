@@ -135,10 +135,15 @@ func TestScorer_Score_commandHostile(t *testing.T) {
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("err = %v, want %v containing %q on one line", err, tc.want, tc.msg)
 			}
-			if res != nil && len(res.Logs) > lim.Log.MaxLines && lim.Log.MaxLines > 0 {
-				t.Fatalf("%d log lines kept", len(res.Logs))
+			if max := rt.Limits().Log.MaxLines; len(res.Logs) > max || (tc.mode == "stderr-flood" && (len(res.Logs) != max || res.LogsDropped != 3001-max)) {
+				t.Fatalf("%d log lines kept, %d dropped (cap %d)", len(res.Logs), res.LogsDropped, max)
 			}
-			if res != nil && len(res.Output) > 1<<20 {
+			for _, l := range res.Logs {
+				if len(l.Text) > rt.Limits().Log.MaxLineBytes+len("…") {
+					t.Fatalf("log line of %d bytes kept", len(l.Text))
+				}
+			}
+			if len(res.Output) > 1<<20 {
 				t.Fatalf("output of %d bytes kept", len(res.Output))
 			}
 		})
