@@ -124,3 +124,45 @@ sys.stdout.write('{"scores":[]}')
 		t.Fatalf("listdir printed %q", last)
 	}
 }
+
+// BenchmarkScorer_Score_commandForms compares one call of the same trivial scoring in three
+// forms on a 2-miner Round: a Go reactor (the baseline), a Go WASI command and a CPython
+// command, reporting each form's time and gas relative to the reactor measured in this run.
+func BenchmarkScorer_Score_commandForms(b *testing.B) {
+	ctx := context.Background()
+	rt := newRuntime(b, runtime.Limits{})
+	round, meta := testRound(b, "")
+	forms := []struct {
+		name string
+		wasm func() []byte
+	}{
+		{"go-reactor", func() []byte { return wasmFile(b, "hostile") }},
+		{"go-command", func() []byte { return commandScorer(b, "score", nil, runtime.CommandSpec{}) }},
+		{"python-command", func() []byte {
+			return pythonScorer(b, pythonWasm(b), pyScorer, map[string][]byte{"weights.json": []byte("[1]")})
+		}},
+	}
+	var baseNs, baseGas float64
+	for _, f := range forms {
+		b.Run(f.name, func(b *testing.B) {
+			s := load(b, rt, f.name, f.wasm())
+			var gas uint64
+			for b.Loop() {
+				res, err := s.Score(ctx, round, meta)
+				if err != nil {
+					b.Fatal(err)
+				}
+				gas = res.GasUsed
+			}
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			if f.name == "go-reactor" {
+				baseNs, baseGas = ns, float64(gas)
+			}
+			b.ReportMetric(float64(gas), "gas/op")
+			if baseNs > 0 {
+				b.ReportMetric(ns/baseNs, "x-time-vs-reactor")
+				b.ReportMetric(float64(gas)/baseGas, "x-gas-vs-reactor")
+			}
+		})
+	}
+}
