@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// ABIVersion is the scorer ABI version this kit implements.
+// ABIVersion is the scorer ABI version this kit implements. The runtime is the source of the
+// ABI's version and messages; runtime/pdk_drift_test.go fails when this kit drifts from it.
 const ABIVersion = 1
 
 // Round is the input of one scoring call: what the validator asked and what every miner answered.
