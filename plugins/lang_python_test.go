@@ -857,3 +857,21 @@ func BenchmarkPythonQuality(b *testing.B) {
 		})
 	}
 }
+
+// PythonFiles lists what a Python scorer carries: the kit and the project's .py files.
+func ExamplePythonFiles() {
+	files, err := plugins.PythonFiles("../examples/scorers/quality-py")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	fmt.Println(strings.Join(names, "\n"))
+	// Output:
+	// scorer.py
+	// subnetd.py
+}
