@@ -141,6 +141,21 @@ def log(level, msg):
 def format_float(f):
     """Formats a finite float exactly as Go's encoding/json does: the shortest digits that read
     back as f, in fixed notation unless |f| < 1e-6 or |f| >= 1e21, then as 1.5e-7 / 1e+21."""
+    r = _FORMATTED.get(f)
+    if r is not None and f != 0:  # 0.0 == -0.0 as keys, but Go writes "0" and "-0"
+        return r
+    r = _format_float(f)
+    _FORMATTED[f] = r
+    return r
+
+
+# format_float's results: a scorer often writes the same float twice (score and state), and the
+# shortest-digits conversion costs far more in Wasm than a lookup. A call is one interpreter, so
+# the memo lives no longer than one call.
+_FORMATTED = {}
+
+
+def _format_float(f):
     r = repr(f)  # the shortest digits that read back as f, as Go's strconv with precision -1
     if "e" not in r:
         # 1e-4 <= |f| < 1e16 (or 0): repr is already Go's fixed notation, but for a trailing ".0".
