@@ -57,6 +57,7 @@ func newPlot(title, ylabel string) *plot.Plot {
 	p.X.Tick.Marker = blockTicks{}
 	p.Legend.Top = true
 	p.Legend.Left = true
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	return p
 }
 
@@ -72,6 +73,8 @@ func svg(p *plot.Plot) (string, error) {
 	if i := strings.Index(s, "<svg"); i > 0 {
 		s = s[i:]
 	}
+	// A heat map's raster must fill its data rectangle, not keep the image's aspect ratio.
+	s = strings.ReplaceAll(s, "<image ", `<image preserveAspectRatio="none" `)
 	return s, nil
 }
 
@@ -185,14 +188,30 @@ func yRange(sts ...[]Stat) (lo, hi float64) {
 	return lo, hi
 }
 
-// minerLines draws metric m of the highlighted miners (bucket means).
+// legendEntry is one highlighted miner's colour, for the legend under its charts.
+type legendEntry struct {
+	UID   uint16
+	Color string
+}
+
+// legend returns the colours minerLines gives the highlighted miners.
+func (s *section) legend() []legendEntry {
+	var out []legendEntry
+	for k, i := range s.highlighted() {
+		c := lineColors[k%len(lineColors)]
+		out = append(out, legendEntry{s.UIDs[i], fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)})
+	}
+	return out
+}
+
+// minerLines draws metric m of the highlighted miners (bucket means); the legend is the page's.
 func minerLines(s *section, m metric, title, ylabel string) (string, error) {
 	p := newPlot(title, ylabel)
 	var sts [][]Stat
 	for k, i := range s.highlighted() {
 		st := s.Buckets.Reduce(s.Series[m][i])
 		sts = append(sts, st)
-		if err := addSeries(p, s.X, st, fmt.Sprintf("uid %d", s.UIDs[i]), lineColors[k%len(lineColors)], false); err != nil {
+		if err := addSeries(p, s.X, st, "", lineColors[k%len(lineColors)], false); err != nil {
 			return "", err
 		}
 	}

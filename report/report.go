@@ -91,9 +91,11 @@ type sectionView struct {
 	ScoreHeat, WeightHeat       template.HTML
 	IncentiveHeat               template.HTML
 	ScoreMax, WeightMax, IncMax float64
-	Validator, Outcomes         template.HTML
+	Validator, OutcomeChart     template.HTML
 	Gas, Time                   template.HTML
 	HasPreview                  bool
+	Legend                      []legendEntry
+	AllLines                    bool
 }
 
 // Render writes the page for hs (as Load returns them) to b; source names the records on the page.
@@ -117,6 +119,8 @@ func renderSection(s *section) (sectionView, error) {
 	sv := sectionView{section: s, Rounds: n, Miners: len(s.UIDs), Downsampled: s.Buckets.Downsampled(),
 		PerBucket: (n + s.Buckets.Len() - 1) / s.Buckets.Len(),
 		FromBlock: s.H.Rounds[0].Block, ToBlock: s.H.Rounds[n-1].Block}
+	sv.Legend = s.legend()
+	sv.AllLines = len(sv.Legend) == len(s.UIDs)
 	for _, r := range s.H.Rounds {
 		sv.HasPreview = sv.HasPreview || r.HasPreview
 	}
@@ -147,7 +151,7 @@ func renderSection(s *section) (sectionView, error) {
 		heat(&sv.IncentiveHeat, &sv.IncMax, mIncentive, "Previewed incentive, every miner")
 		str(&sv.Validator, func() (string, error) { return validatorChart(s) })
 	}
-	str(&sv.Outcomes, func() (string, error) { return outcomeChart(s) })
+	str(&sv.OutcomeChart, func() (string, error) { return outcomeChart(s) })
 	str(&sv.Gas, func() (string, error) {
 		return scalarChart(s, s.Gas, "Gas per round", "gas", "gas used", lineColors[4])
 	})
