@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 
 	"github.com/subnetd/subnetd/records"
@@ -100,14 +102,14 @@ func (f Filter) keep(r *records.Round) bool {
 // validator (sorted by netuid, then hotkey). It opens the database read-only, so it never
 // changes it and may run while the daemon writes. It returns ErrNoRounds when nothing matched.
 func Load(ctx context.Context, path string, f Filter) ([]*History, error) {
-	db, err := records.OpenReadOnly(ctx, path)
+	src, closeSrc, err := openSource(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer closeSrc()
 	byKey := map[Key]*History{}
 	total := 0
-	err = db.Each(ctx, func(r *records.Round) error {
+	err = src.Each(ctx, func(r *records.Round) error {
 		total++
 		if !f.keep(r) {
 			return nil
@@ -146,6 +148,39 @@ func Load(ctx context.Context, path string, f Filter) ([]*History, error) {
 		return out[i].Hotkey < out[j].Hotkey
 	})
 	return out, nil
+}
+
+// openSource opens a records database read-only, or reads an export file (JSON lines).
+func openSource(ctx context.Context, path string) (records.Source, func(), error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open records: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("open records %s: not a regular file", path)
+	}
+	if st.Size() == 0 {
+		return nil, nil, fmt.Errorf("records %s: empty file: %w", path, ErrNoRounds)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open records: %w", err)
+	}
+	magic := make([]byte, 16)
+	n, _ := io.ReadFull(f, magic)
+	f.Close()
+	if n == len(magic) && string(magic) == "SQLite format 3\x00" {
+		db, err := records.OpenReadOnly(ctx, path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close() }, nil
+	}
+	set, err := records.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s is neither a records database nor an export: %w", path, err)
+	}
+	return set, func() {}, nil
 }
 
 // The stored documents, as far as the report reads them.
