@@ -240,9 +240,23 @@ func heatMap(s *section, m metric, title string) (string, float64, error) {
 			}
 		}
 	}
+	// The colour map, sampled once into a lookup table: 256 levels are more than the eye tells
+	// apart, and a cell then costs an index instead of a colour-space conversion.
 	cm := moreland.Kindlmann()
 	cm.SetMin(0)
-	cm.SetMax(math.Max(vmax, math.SmallestNonzeroFloat64))
+	cm.SetMax(1)
+	var lut [256]color.Color
+	for i := range lut {
+		c, err := cm.At(float64(i) / 255)
+		if err != nil {
+			return "", 0, fmt.Errorf("heat map %s: colour map: %w", title, err)
+		}
+		lut[i] = c
+	}
+	scale := 0.0
+	if vmax > 0 {
+		scale = 255 / vmax
+	}
 	img := image.NewRGBA(image.Rect(0, 0, s.Buckets.Len(), rows))
 	for y := range rows {
 		for x := range s.Buckets.Len() {
@@ -255,11 +269,7 @@ func heatMap(s *section, m metric, title string) (string, float64, error) {
 			if st.N == 0 {
 				continue
 			}
-			c, err := cm.At(math.Max(0, math.Min(st.Mean, cm.Max())))
-			if err != nil {
-				return "", 0, fmt.Errorf("heat map %s: uid %d: %w", title, u, err)
-			}
-			img.Set(x, y, c)
+			img.Set(x, y, lut[int(math.Round(math.Max(0, math.Min(st.Mean*scale, 255))))])
 		}
 	}
 	p := newPlot(title, "uid")

@@ -257,9 +257,14 @@ func point(r *records.Round) (RoundPoint, error) {
 // as stored (raw JSON today; a typed document once records types them) by marshalling it first,
 // so the field names of the stored format are the only contract.
 func doc(field any, dst any) (bool, error) {
-	b, err := json.Marshal(field)
-	if err != nil {
-		return false, err
+	var b []byte
+	if raw, ok := field.(json.RawMessage); ok {
+		b = raw // stored JSON as it is: no need to re-encode it
+	} else {
+		var err error
+		if b, err = json.Marshal(field); err != nil {
+			return false, err
+		}
 	}
 	if len(b) == 0 || string(b) == "null" {
 		return false, nil
