@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/subnetd/subnetd/records"
 )
@@ -109,25 +111,42 @@ func Load(ctx context.Context, path string, f Filter) ([]*History, error) {
 	defer closeSrc()
 	byKey := map[Key]*History{}
 	total := 0
+	// Decoding the documents is most of the work: rounds are decoded in batches, a batch's rounds
+	// in parallel, and kept in record order.
+	var batch []*records.Round
+	flush := func() error {
+		pts, err := decodeAll(batch)
+		if err != nil {
+			return err
+		}
+		for i, r := range batch {
+			k := Key{r.Netuid, r.ValidatorHotkey}
+			h := byKey[k]
+			if h == nil {
+				h = &History{Key: k}
+				byKey[k] = h
+			}
+			h.ValidatorUID = r.ValidatorUID
+			h.Rounds = append(h.Rounds, pts[i])
+		}
+		batch = batch[:0]
+		return nil
+	}
 	err = src.Each(ctx, func(r *records.Round) error {
 		total++
 		if !f.keep(r) {
 			return nil
 		}
-		p, err := point(r)
-		if err != nil {
-			return fmt.Errorf("round %d (subnet %d, block %d): %w", r.ID, r.Netuid, r.Block, err)
+		r.RoundBytes, r.ChallengeRequest, r.ChallengeOutput = nil, nil, nil // not shown: let them go
+		batch = append(batch, r)
+		if len(batch) == decodeBatch {
+			return flush()
 		}
-		k := Key{r.Netuid, r.ValidatorHotkey}
-		h := byKey[k]
-		if h == nil {
-			h = &History{Key: k}
-			byKey[k] = h
-		}
-		h.ValidatorUID = r.ValidatorUID
-		h.Rounds = append(h.Rounds, p)
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read records %s: %w", path, err)
 	}
@@ -148,6 +167,34 @@ func Load(ctx context.Context, path string, f Filter) ([]*History, error) {
 		return out[i].Hotkey < out[j].Hotkey
 	})
 	return out, nil
+}
+
+// decodeBatch is how many rounds are decoded together.
+const decodeBatch = 256
+
+// decodeAll turns rs into points, using every CPU; the result is in the order of rs.
+func decodeAll(rs []*records.Round) ([]RoundPoint, error) {
+	pts := make([]RoundPoint, len(rs))
+	errs := make([]error, len(rs))
+	workers := min(runtime.GOMAXPROCS(0), len(rs))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rs); i += workers {
+				pts[i], errs[i] = point(rs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			r := rs[i]
+			return nil, fmt.Errorf("round %d (subnet %d, block %d): %w", r.ID, r.Netuid, r.Block, err)
+		}
+	}
+	return pts, nil
 }
 
 // openSource opens a records database read-only, or reads an export file (JSON lines).
