@@ -49,6 +49,24 @@ func (blockTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// uidTicks labels a uid axis with whole uids only.
+type uidTicks struct{}
+
+func (uidTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		if t.Value == math.Trunc(t.Value) {
+			out = append(out, plot.Tick{Value: t.Value, Label: t.Label})
+		}
+	}
+	if len(out) == 0 {
+		for v := math.Ceil(lo); v <= hi; v++ {
+			out = append(out, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+		}
+	}
+	return out
+}
+
 func newPlot(title, ylabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
@@ -247,7 +265,7 @@ func heatMap(s *section, m metric, title string) (string, float64, error) {
 	cm.SetMax(1)
 	var lut [256]color.Color
 	for i := range lut {
-		c, err := cm.At(float64(i) / 255)
+		c, err := cm.At(0.05 + 0.8*float64(i)/255) // stop short of white, the page's background
 		if err != nil {
 			return "", 0, fmt.Errorf("heat map %s: colour map: %w", title, err)
 		}
@@ -273,10 +291,14 @@ func heatMap(s *section, m metric, title string) (string, float64, error) {
 		}
 	}
 	p := newPlot(title, "uid")
+	p.Y.Tick.Marker = uidTicks{}
+	// Each column is centred on its bucket's x: the image reaches half a column past the ends.
 	x0, x1 := s.X[0], s.X[len(s.X)-1]
-	if x0 == x1 {
-		x0, x1 = x0-0.5, x1+0.5
+	half := 0.5
+	if len(s.X) > 1 {
+		half = (x1 - x0) / float64(len(s.X)-1) / 2
 	}
+	x0, x1 = x0-half, x1+half
 	p.Add(plotter.NewImage(img, x0, float64(lo)-0.5, x1, float64(hi)+0.5))
 	p.Legend.Top = false
 	out, err := svg(p)
