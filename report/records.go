@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -221,13 +222,68 @@ func openSource(ctx context.Context, path string) (records.Source, func(), error
 		if err != nil {
 			return nil, nil, err
 		}
-		return db, func() { db.Close() }, nil
+		errProbe := errors.New("probe")
+		perr := db.Each(ctx, func(*records.Round) error { return errProbe })
+		if perr == nil || errors.Is(perr, errProbe) {
+			return db, func() { db.Close() }, nil
+		}
+		db.Close()
+		// The rounds cannot be read in place: a database of an older schema, which this build
+		// reads only after migrating it (a write). Read a migrated copy; the original is untouched.
+		// (A daemon of this build would have migrated it already, so none is writing it.)
+		snap, cleanup, err := snapshot(ctx, path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read records %s: %w (and a copy could not be read: %w)", path, perr, err)
+		}
+		return snap, cleanup, nil
 	}
 	set, err := records.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s is neither a records database nor an export: %w", path, err)
 	}
 	return set, func() {}, nil
+}
+
+// snapshot copies the database (with its WAL) to a temporary directory and opens the copy with
+// records.Open, which brings it to this build's schema; cleanup closes and removes it.
+func snapshot(ctx context.Context, path string) (records.Source, func(), error) {
+	dir, err := os.MkdirTemp("", "subnetd-report-")
+	if err != nil {
+		return nil, nil, err
+	}
+	copyFile := func(from, to string) error {
+		in, err := os.Open(from)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(to)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	}
+	dst := filepath.Join(dir, "records.db")
+	err = copyFile(path, dst)
+	if err == nil {
+		if _, serr := os.Stat(path + "-wal"); serr == nil {
+			err = copyFile(path+"-wal", dst+"-wal")
+		}
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("copy: %w", err)
+	}
+	db, err := records.Open(ctx, dst)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); os.RemoveAll(dir) }, nil
 }
 
 // The stored documents, as far as the report reads them.
