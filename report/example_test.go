@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,13 +18,15 @@ func ExampleWrite() {
 	dir, _ := os.MkdirTemp("", "report-example")
 	defer os.RemoveAll(dir)
 
-	// A database with one recorded round, as the daemon writes them.
+	// A database with one recorded round, as the daemon writes them (here from its stored form).
 	db, _ := records.Open(ctx, filepath.Join(dir, "records.db"))
 	sha, _ := db.PutModule(ctx, "quality", []byte("\x00asm\x01\x00\x00\x00"))
-	db.Append(ctx, &records.Round{Netuid: 1, Block: 100, ValidatorHotkey: "5V", Scorer: "quality",
-		ModuleSHA256: sha, Engine: "wazero", Limits: json.RawMessage(`{}`), RoundBytes: []byte(`{}`),
-		ScoresBytes: []byte(`{"scores":[{"uid":1,"score":0.5},{"uid":2,"score":1}]}`),
-		Weights:     json.RawMessage(`{"uids":[1,2],"weights":[32768,65535]}`)})
+	var r records.Round
+	json.Unmarshal([]byte(`{"netuid":1,"block":100,"validator_hotkey":"5V","scorer":"quality",
+		"module_sha256":"`+sha+`","engine":"wazero","limits":{},"round_bytes":"e30=",
+		"scores_bytes":"`+base64.StdEncoding.EncodeToString([]byte(`{"scores":[{"uid":1,"score":0.5},{"uid":2,"score":1}]}`))+`",
+		"weights":{"uids":[1,2],"weights":[32768,65535]}}`), &r)
+	db.Append(ctx, &r)
 	db.Close()
 
 	page, err := report.Write(ctx, report.Options{
