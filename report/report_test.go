@@ -375,3 +375,36 @@ func TestLoad_OlderSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestWrite_EscapesRecordedText: names that come from scorer packages and the chain are text on
+// the page, never markup.
+func TestWrite_EscapesRecordedText(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "records.db")
+	buildDB(t, path, spec{Netuid: 1, Hotkey: `5V"><img src=x onerror=alert(1)>`, Rounds: 3, Miners: 2, Block0: 10, Seed: 5})
+	ctx := context.Background()
+	db, err := records.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := (&stored{Netuid: 1, Block: 40, ValidatorHotkey: `5V"><img src=x onerror=alert(1)>`, Scorer: "<script>alert(1)</script>",
+		ScorerVersion: "</svg><script>alert(2)</script>", ModuleSHA256: strings.Repeat("a", 64), Engine: "wazero",
+		Limits: []byte(`{}`), RoundBytes: []byte(`{}`), ScoresBytes: []byte(`{"scores":[{"uid":0,"score":1}]}`)}).asRecord()
+	if err := db.Append(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	page, err := Write(ctx, Options{Records: path, Out: filepath.Join(dir, "out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(page)
+	for _, bad := range []string{"<script", "<img"} {
+		if strings.Contains(string(b), bad) {
+			t.Errorf("recorded text became markup: page contains %q", bad)
+		}
+	}
+	if !strings.Contains(string(b), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the scorer's name is not on the page as text")
+	}
+}
