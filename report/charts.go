@@ -136,7 +136,7 @@ func addSeries(p *plot.Plot, x []float64, st []Stat, name string, c color.Color,
 				return fmt.Errorf("band %s: %w", name, err)
 			}
 			r, g, b, _ := c.RGBA()
-			pg.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 60}
+			pg.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 45}
 			pg.LineStyle.Width = 0
 			p.Add(pg)
 		}
@@ -229,7 +229,7 @@ func minerLines(s *section, m metric, title, ylabel string) (string, error) {
 	for k, i := range s.highlighted() {
 		st := s.Buckets.Reduce(s.Series[m][i])
 		sts = append(sts, st)
-		if err := addSeries(p, s.X, st, "", lineColors[k%len(lineColors)], false); err != nil {
+		if err := addSeries(p, s.X, st, "", lineColors[k%len(lineColors)], s.Buckets.Downsampled()); err != nil {
 			return "", err
 		}
 	}
