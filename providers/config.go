@@ -33,6 +33,9 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// MaxBytes caps one answer (default DefaultMaxBytes).
 	MaxBytes int `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty"`
+	// Dir is the working directory of a started provider (empty: the current one). The daemon
+	// sets it to its config file's directory, so relative paths in Command are relative to it.
+	Dir string `yaml:"-" json:"-"`
 }
 
 // WithDefaults returns c with zero fields set to the defaults.

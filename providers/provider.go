@@ -273,6 +273,7 @@ func (p *Provider) stopped() bool {
 // runOnce starts one process, serves it until it exits or Close, and returns why it ended.
 func (p *Provider) runOnce(stderr *logWriter) error {
 	cmd := exec.Command(p.cfg.Command[0], p.cfg.Command[1:]...)
+	cmd.Dir = p.cfg.Dir
 	pc := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		Plugins:          plugin.PluginSet{PluginName: &grpcPlugin{}},

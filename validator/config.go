@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/subnetd/subnetd/plugins"
+	"github.com/subnetd/subnetd/providers"
 	"github.com/subnetd/subnetd/runtime"
 	"github.com/subnetd/subnetd/wallet"
 )
@@ -150,6 +151,9 @@ type SubnetEntry struct {
 	Engine     string          `yaml:"engine"`
 	// QueryAll puts non-serving neurons in the Round too (status 503).
 	QueryAll bool `yaml:"query_all"`
+	// Providers are the subnet's feature providers (docs/PROVIDERS.md): each miner of the Round
+	// carries their features. A provider's command runs in the config file's directory.
+	Providers []providers.Config `yaml:"providers"`
 }
 
 // LoadConfig reads and checks a YAML config file. Unknown fields are errors.
@@ -264,6 +268,16 @@ func (c *Config) Validate() error {
 			if _, err := json.Marshal(s.Body); err != nil {
 				return bad("subnets[%d] (netuid %d): body: %v", i, s.Netuid, err)
 			}
+		}
+		names := map[string]bool{}
+		for j, p := range s.Providers {
+			if err := p.Validate(); err != nil {
+				return bad("subnets[%d] (netuid %d): providers[%d]: %v", i, s.Netuid, j, err)
+			}
+			if names[p.Name] {
+				return bad("subnets[%d] (netuid %d): provider %q listed twice", i, s.Netuid, p.Name)
+			}
+			names[p.Name] = true
 		}
 	}
 	return nil

@@ -20,6 +20,7 @@ var mayImport = map[string][]string{
 	"validator":             {"runtime", "plugins", "records", "dendrite", "weights", "yuma", "chain", "chain/timelock", "wallet", "providers"},
 	"providers":             {},
 	"records":               {"runtime"},
+	"report":                {"records"},
 	"plugins":               {"runtime", "wallet"},
 	"runtime":               {"hostfns"},
 	"hostfns":               {},

@@ -1,5 +1,6 @@
 // Command length-go is an example feature provider in Go: for each miner, the length in bytes
-// and in words of its answer's "text" field (null when it sent no text). Build it and name the
+// and in words of its text answer (the response's "answer" field when it is a string, else its
+// "text" field; null when it sent no text). Build it and name the
 // binary in the daemon config:
 //
 //	go build -o length-provider ./examples/providers/length-go
@@ -40,16 +41,33 @@ func features(_ context.Context, b []byte) ([]byte, error) {
 	}
 	out := make(map[string]*feature, len(r.Miners))
 	for _, m := range r.Miners {
-		var resp struct {
-			Text *string `json:"text"`
-		}
-		if json.Unmarshal(m.Response, &resp) != nil || resp.Text == nil {
+		text, ok := answerText(m.Response)
+		if !ok {
 			out[strconv.Itoa(int(m.UID))] = nil
 			continue
 		}
-		out[strconv.Itoa(int(m.UID))] = &feature{Bytes: len(*resp.Text), Words: len(strings.Fields(*resp.Text))}
+		out[strconv.Itoa(int(m.UID))] = &feature{Bytes: len(text), Words: len(strings.Fields(text))}
 	}
 	return json.Marshal(map[string]any{"features": out})
+}
+
+// answerText is the miner's text answer: "answer" when it is a string, else "text".
+func answerText(response json.RawMessage) (string, bool) {
+	var resp struct {
+		Answer json.RawMessage `json:"answer"`
+		Text   *string         `json:"text"`
+	}
+	if json.Unmarshal(response, &resp) != nil {
+		return "", false
+	}
+	var s string
+	if len(resp.Answer) > 0 && resp.Answer[0] == '"' && json.Unmarshal(resp.Answer, &s) == nil {
+		return s, true
+	}
+	if resp.Text != nil {
+		return *resp.Text, true
+	}
+	return "", false
 }
 
 func main() { providers.Serve(features) }

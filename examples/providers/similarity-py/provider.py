@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Example feature provider in Python: how close each miner's text is to a reference text.
 
-The reference is computed here from the round's challenge (for the quality example: the sum
-of the challenge's numbers, spelt out as "the sum is S"); the feature is the cosine similarity
-of character-trigram counts between a miner's "text" field and that reference, plus whether
-the miner answered at all. A real subnet would put an embedding model here: this is the place
+The reference is taken from the round's challenge: its "reference" text when the challenge is a
+text task ({"prompt":…,"reference":…}, as in examples/configs/providers.yaml), else the sum of
+its "numbers" spelt out as "the sum is S". The feature is the cosine similarity of
+character-trigram counts between a miner's text answer (its "answer" field, or "text") and that
+reference; null when the miner sent no text. A real subnet would put an embedding model here: this is the place
 for a GPU and native libraries, outside the deterministic sandbox. The scorer
 (examples/scorers/features) turns these features and the answers into scores.
 """
@@ -32,6 +33,8 @@ def cosine(a, b):
 
 def reference(round_):
     challenge = round_.get("challenge") or {}
+    if isinstance(challenge, dict) and isinstance(challenge.get("reference"), str):
+        return challenge["reference"]
     numbers = challenge.get("numbers") if isinstance(challenge, dict) else None
     if isinstance(numbers, list) and all(isinstance(x, (int, float)) for x in numbers):
         return "the sum is %g" % sum(numbers)
@@ -43,7 +46,9 @@ def features(round_):
     out = {}
     for m in round_.get("miners", []):
         resp = m.get("response")
-        text = resp.get("text") if isinstance(resp, dict) else None
+        text = None
+        if isinstance(resp, dict):
+            text = resp.get("answer") if isinstance(resp.get("answer"), str) else resp.get("text")
         if not isinstance(text, str):
             out[m["uid"]] = None
             continue
