@@ -51,9 +51,9 @@ class Validator:
 class Miner:
     """One miner's entry in a Round. In a ChallengeRequest only uid, hotkey and stake are set."""
 
-    __slots__ = ("uid", "hotkey", "stake", "status", "latency_ms", "response")
+    __slots__ = ("uid", "hotkey", "stake", "status", "latency_ms", "response", "features")
 
-    def __init__(self, uid=0, hotkey="", stake=0.0, status=0, latency_ms=0.0, response=None):
+    def __init__(self, uid=0, hotkey="", stake=0.0, status=0, latency_ms=0.0, response=None, features=None):
         self.uid = uid
         self.hotkey = hotkey
         self.stake = stake
@@ -61,6 +61,10 @@ class Miner:
         self.latency_ms = latency_ms
         # response is the miner's JSON answer, decoded (None when it gave none).
         self.response = response
+        # features are the feature providers' findings on this miner, decoded, by provider name
+        # (None for a provider that failed or said nothing of it); {} when the subnet has no
+        # providers (docs/PROVIDERS.md).
+        self.features = features if features is not None else {}
 
 
 class Round:
@@ -425,6 +429,9 @@ def _miner(d, full):
         m.status = d.get("status", 0)
         m.latency_ms = float(d.get("latency_ms", 0.0))
         m.response = d.get("response")
+        f = d.get("features")
+        if isinstance(f, dict):
+            m.features = f
     return m
 
 
