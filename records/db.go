@@ -128,37 +128,54 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // migrate brings the database to SchemaVersion in one transaction: it creates the version 0
 // tables where they are missing, then applies each migration above the stored user_version. A
 // database of a newer version is refused untouched.
-func migrate(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
+func migrate(ctx context.Context, db *sql.DB) (err error) {
+	var v int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if v == SchemaVersion {
+		return nil // the common case: no write lock taken
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d, this build reads up to %d: %w", v, SchemaVersion, ErrNewerSchema)
+	}
+	// BEGIN IMMEDIATE takes the write lock before the version is read again, so two processes
+	// opening the same old database wait for each other (busy_timeout) instead of one failing
+	// to upgrade its read lock.
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
-	defer tx.Rollback()
-	var v int
-	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
 	if v > SchemaVersion {
 		return fmt.Errorf("schema version %d, this build reads up to %d: %w", v, SchemaVersion, ErrNewerSchema)
 	}
-	if v == SchemaVersion {
-		return nil
-	}
 	if v == 0 {
-		if _, err := tx.ExecContext(ctx, schemaV0+pendingSchema); err != nil {
+		if _, err := conn.ExecContext(ctx, schemaV0+pendingSchema); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
 	}
-	for ; v < SchemaVersion; v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+	for i := v; i < SchemaVersion; i++ {
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", i, i+1, err)
 		}
 	}
-	// PRAGMA takes no bound parameters; v is this package's own constant.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion)); err != nil {
+	// PRAGMA takes no bound parameters; SchemaVersion is this package's own constant.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion)); err != nil {
 		return fmt.Errorf("set schema version: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return fmt.Errorf("migrate schema: commit: %w", err)
 	}
 	return nil

@@ -513,7 +513,7 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 		if out != nil {
 			rec.ScoresBytes = out.Output
 			rec.GasUsed = out.GasUsed
-			rec.Logs, _ = json.Marshal(out.Logs)
+			rec.Logs = out.Logs
 			s.metrics.scorerTime(s.cfg.Netuid, out.Instantiate+out.Call)
 		}
 		if err != nil {
@@ -524,6 +524,7 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	}
 	if res.ScorerErr != nil {
 		rec.Error = oneLine(res.ScorerErr)
+		rec.ErrorCode = errorCode(res.ScorerErr)
 		s.metrics.scorerFailure(s.cfg.Netuid)
 	}
 
@@ -568,32 +569,20 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 
 func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid int, res *RoundResult) {
 	rec := res.Record
-	n := len(mg.Neurons)
-	uids := make([]uint16, n)
-	ids := make([]int64, n)
-	for i := range uids {
-		uids[i] = uint16(i)
-		ids[i] = int64(i)
-	}
-	res.UIDs = uids
-	res.Dense = res.Scores.Dense(uids)
-	p := weights.Params{NumNeurons: n, MinAllowedWeights: int(mg.Hyperparams.MinAllowedWeights),
-		MaxWeightLimit: weights.LimitFromU16(mg.Hyperparams.MaxWeightsLimit)}
-	em, err := weights.Compute(ids, res.Dense, p)
-	wdoc := weightsDoc{em.UIDs, em.Weights, p, ""}
-	if err != nil {
-		wdoc.Error = err.Error()
-		res.TxErr = fmt.Errorf("weights: %w", err)
+	e := Emit(*res.Scores, EmitParams(mg))
+	res.UIDs, res.Dense = e.UIDs, e.Dense
+	rec.Weights = &e.Record
+	if e.Err != nil {
+		res.TxErr = e.Err
 		rec.TxError = oneLine(res.TxErr)
-		rec.Weights, _ = json.Marshal(wdoc)
 		return
 	}
+	em := e.Emitted
 	res.Emitted = em
-	rec.Weights, _ = json.Marshal(wdoc)
 
 	if pv, err := s.preview(ctx, mg, uid, em); err == nil {
 		res.Preview = pv
-		rec.Preview, _ = json.Marshal(pv)
+		rec.Preview = pv
 	} else {
 		s.log.Debug("no yuma preview", "err", err)
 	}
@@ -602,9 +591,10 @@ func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid 
 	if vk == 0 {
 		vk = mg.Hyperparams.WeightsVersionKey
 	}
-	call := chain.WeightsCall{Netuid: s.cfg.Netuid, Mecid: s.cfg.Mecid, UIDs: em.UIDs, Values: em.Weights, VersionKey: vk}
+	call := e.Call(s.cfg.Netuid, s.cfg.Mecid, vk)
 	var kind string
 	var tx chain.TxResult
+	var err error
 	if mg.Hyperparams.CommitRevealEnabled {
 		s.checkTimelocks(ctx, mg, uid)
 	}
@@ -624,11 +614,7 @@ func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid 
 		tx, err = s.chain.SetWeights(ctx, s.key, call)
 	}
 	res.Tx = tx
-	txDoc := struct {
-		Kind   string         `json:"kind"`
-		Result chain.TxResult `json:"result"`
-	}{kind, tx}
-	rec.Tx, _ = json.Marshal(txDoc)
+	rec.Tx = &records.Tx{Kind: kind, Result: tx}
 	rec.TxOutcome = tx.Outcome()
 	if err != nil {
 		res.TxErr = err
@@ -824,6 +810,11 @@ func (s *Subnet) loadPending(ctx context.Context) error {
 		s.pending = append(s.pending, pendingReveal{id: p.ID, call: call, salt: p.Salt, first: p.FirstBlock, last: p.LastBlock})
 	}
 	return nil
+}
+
+// errorCode is the code recorded for a round's error: the name of the sentinel it wraps.
+func errorCode(err error) string {
+	return records.ErrorCode(err, records.Sentinel{Name: "ErrNoChallenge", Err: ErrNoChallenge})
 }
 
 // oneLine flattens an error for a record.
