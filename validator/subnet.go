@@ -99,6 +99,12 @@ type Subnet struct {
 	lastErr   string    // last loop error logged (Run's goroutine only)
 	lastErrAt time.Time // when it was logged
 
+	loopMu   sync.Mutex // guards the loop's liveness below
+	loop     string     // a Loop* state
+	loopErr  string     // why the loop stopped
+	beat     time.Time  // when the loop last started an iteration (wall clock; never scored)
+	loopPoll time.Duration
+
 	mu        sync.Mutex // guards the fields below (round state, read by Status)
 	state     []byte
 	lastBlock uint64
@@ -226,6 +232,19 @@ func (s *Subnet) Close(ctx context.Context) error {
 	return s.rt.Close(ctx)
 }
 
+// Loop states of a subnet, as Status and /healthz report them.
+const (
+	// LoopStarting: the loop has not begun (Run not called yet).
+	LoopStarting = "starting"
+	// LoopRunning: the loop is polling the chain and running rounds.
+	LoopRunning = "running"
+	// LoopStalled: the loop is running but has not begun an iteration for longer than a round
+	// may take (stallAfter): something it waits on never returns.
+	LoopStalled = "stalled"
+	// LoopStopped: the loop has ended, by shutdown or (with an error) by a panic or failure.
+	LoopStopped = "stopped"
+)
+
 // SubnetStatus is a snapshot of a subnet loop for health checks and tables.
 type SubnetStatus struct {
 	Netuid    uint16 `json:"netuid"`
@@ -238,21 +257,68 @@ type SubnetStatus struct {
 	LastBlock uint64 `json:"last_block"`
 	// Timelocks says what became of the timelocked commits.
 	Timelocks TimelockStats `json:"timelocks"`
+	// State is the loop's state (a Loop* constant); Live is true while it is starting or
+	// running; Error says why a loop stopped or stalled (empty after a shutdown).
+	State string `json:"state"`
+	Live  bool   `json:"live"`
+	Error string `json:"error,omitempty"`
+	// LastLoopMs is the wall-clock time (Unix ms) the loop last began an iteration (0 before).
+	LastLoopMs int64 `json:"last_loop_ms,omitempty"`
 	// Last is the most recent round (nil before the first).
 	Last *RoundResult `json:"-"`
 }
 
 // Status returns a snapshot of the loop.
 func (s *Subnet) Status() SubnetStatus {
+	st := s.liveness(time.Now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SubnetStatus{Netuid: s.cfg.Netuid, Hotkey: s.hotkey, Rounds: s.rounds, Failures: s.failures, LastBlock: s.lastBlock, Last: s.last,
-		Timelocks: s.tlStats}
+	st.Hotkey, st.Rounds, st.Failures, st.LastBlock, st.Last = s.hotkey, s.rounds, s.failures, s.lastBlock, s.last
+	st.Timelocks = s.tlStats
 	st.Timelocks.Pending = len(s.timelocks)
 	if c := s.cur.Load(); c != nil {
 		st.Scorer, st.Version, st.SHA256 = c.Name, c.Version, c.SHA256
 	}
 	return st
+}
+
+// liveness is the loop part of Status at now.
+func (s *Subnet) liveness(now time.Time) SubnetStatus {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	st := SubnetStatus{Netuid: s.cfg.Netuid, State: s.loop, Error: s.loopErr}
+	if st.State == "" {
+		st.State = LoopStarting
+	}
+	if !s.beat.IsZero() {
+		st.LastLoopMs = s.beat.UnixMilli()
+		if st.State == LoopRunning && now.Sub(s.beat) > s.stallAfter(s.loopPoll) {
+			st.State = LoopStalled
+			st.Error = fmt.Sprintf("no loop iteration for %s", now.Sub(s.beat).Round(time.Second))
+		}
+	}
+	st.Live = st.State == LoopStarting || st.State == LoopRunning
+	return st
+}
+
+// stallAfter is how long a running loop may go without beginning an iteration before it is
+// reported stalled: the longest round, two polls and a margin.
+func (s *Subnet) stallAfter(poll time.Duration) time.Duration {
+	return s.roundBound() + 2*poll + 30*time.Second
+}
+
+// markLoop records the loop's state (and why it stopped).
+func (s *Subnet) markLoop(state, why string) {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	s.loop, s.loopErr = state, why
+}
+
+// heartbeat records that the loop began an iteration.
+func (s *Subnet) heartbeat(poll time.Duration) {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	s.loop, s.beat, s.loopPoll = LoopRunning, time.Now(), poll
 }
 
 // RoundResult is what one round did; its Record is already durable when RunRound returns it.
@@ -306,6 +372,7 @@ func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
+		s.heartbeat(poll)
 		mg, err := s.chain.Metagraph(ctx, s.cfg.Netuid)
 		if err == nil {
 			uid := findUID(mg, s.hotkey)
