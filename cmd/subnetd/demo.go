@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/subnetd/subnetd/examples/demo"
+	"github.com/subnetd/subnetd/internal/demo"
 )
 
 func newDemoCmd() *cobra.Command {

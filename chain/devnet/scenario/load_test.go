@@ -36,6 +36,9 @@ func TestLoad_Rejects(t *testing.T) {
 		{"block going back", tinyWith(`[{"block": 0}]`, "[]")},
 		{"epoch without emission", tinyWith(`[{"block": 2, "epoch": true}]`, "[]")},
 		{"both cutoffs", strings.Replace(tinyWith("[]", "[]"), `"tempo": 100`, `"tempo": 100, "activity_cutoff_factor_milli": 1000`, 1)},
+		{"both cutoffs in a step", tinyWith(`[{"block": 2, "hyperparameters": {"activity_cutoff": 1, "activity_cutoff_factor_milli": 1}}]`, "[]")},
+		{"hyperparameter out of range", strings.Replace(tinyWith("[]", "[]"), `"tempo": 100`, `"tempo": 70000`, 1)},
+		{"hyperparameters not an object", strings.Replace(tinyWith("[]", "[]"), `"hyperparameters": {`, `"hyperparameters": [], "x": {`, 1)},
 		{"negative stake", strings.Replace(tinyWith("[]", "[]"), `"alpha_stake": 3`, `"alpha_stake": -3`, 1)},
 		{"float stake", strings.Replace(tinyWith("[]", "[]"), `"alpha_stake": 3`, `"alpha_stake": 3.5`, 1)},
 	}

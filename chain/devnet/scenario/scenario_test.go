@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/subnetd/subnetd/yuma/internal/shareddata"
+	"github.com/subnetd/subnetd/internal/testvectors"
 )
 
 // TestScenario_Run runs every shipped scenario through the same Load/Run
 // path the CLI uses, re-parses the printed JSON lines, and checks them
 // against the scenario's expectations.
 func TestScenario_Run(t *testing.T) {
-	dir := shareddata.YumaDir(t)
+	dir := testvectors.Path(t, "yuma")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -24,61 +24,16 @@ type Scenario struct {
 	Name string `json:"name"`
 	// Netuid is the subnet the scenario runs on.
 	Netuid uint16 `json:"netuid"`
-	// Hyperparameters are the subnet's initial settings.
-	Hyperparameters Hyperparameters `json:"hyperparameters"`
+	// Hyperparameters are the subnet's initial settings: a JSON object of
+	// devnet.Hyperparameters keys over devnet.DefaultHyperparameters (keys
+	// left out keep their default).
+	Hyperparameters json.RawMessage `json:"hyperparameters"`
 	// Genesis is the chain state the scenario starts from.
 	Genesis Genesis `json:"genesis"`
 	// Steps are applied in order.
 	Steps []Step `json:"steps"`
 	// Expected lists what the original test asserts.
 	Expected []Expectation `json:"expected"`
-}
-
-// Hyperparameters is a (possibly partial) set of raw chain hyperparameters;
-// a nil field is left unchanged.
-type Hyperparameters struct {
-	// Tempo is Tempo (blocks).
-	Tempo *uint16 `json:"tempo"`
-	// Kappa is Kappa (/65535).
-	Kappa *uint16 `json:"kappa"`
-	// BondsMovingAverage is BondsMovingAverage (/1e6).
-	BondsMovingAverage *uint64 `json:"bonds_moving_average"`
-	// BondsPenalty is BondsPenalty (/65535).
-	BondsPenalty *uint16 `json:"bonds_penalty"`
-	// ActivityCutoffFactorMilli is ActivityCutoffFactorMilli.
-	ActivityCutoffFactorMilli *uint32 `json:"activity_cutoff_factor_milli"`
-	// ActivityCutoff is a cutoff in blocks, used as is (alternative to the factor).
-	ActivityCutoff *uint64 `json:"activity_cutoff"`
-	// LiquidAlphaOn is LiquidAlphaOn.
-	LiquidAlphaOn *bool `json:"liquid_alpha_on"`
-	// AlphaLow is the low AlphaValues bound (/65535).
-	AlphaLow *uint16 `json:"alpha_low"`
-	// AlphaHigh is the high AlphaValues bound (/65535).
-	AlphaHigh *uint16 `json:"alpha_high"`
-	// AlphaSigmoidSteepness is AlphaSigmoidSteepness.
-	AlphaSigmoidSteepness *int16 `json:"alpha_sigmoid_steepness"`
-	// Yuma3On is Yuma3On.
-	Yuma3On *bool `json:"yuma3_on"`
-	// MaxAllowedValidators is MaxAllowedValidators.
-	MaxAllowedValidators *uint16 `json:"max_allowed_validators"`
-	// MaxAllowedUids is MaxAllowedUids.
-	MaxAllowedUids *uint16 `json:"max_allowed_uids"`
-	// MinAllowedWeights is MinAllowedWeights.
-	MinAllowedWeights *uint16 `json:"min_allowed_weights"`
-	// MaxWeightsLimit is MaxWeightsLimit.
-	MaxWeightsLimit *uint16 `json:"max_weights_limit"`
-	// WeightsSetRateLimit is WeightsSetRateLimit (blocks).
-	WeightsSetRateLimit *uint64 `json:"weights_set_rate_limit"`
-	// WeightsVersionKey is WeightsVersionKey.
-	WeightsVersionKey *uint64 `json:"weights_version_key"`
-	// StakeThreshold is StakeThreshold (rao).
-	StakeThreshold *uint64 `json:"stake_threshold"`
-	// TaoWeight is TaoWeight (/u64::MAX).
-	TaoWeight *uint64 `json:"tao_weight"`
-	// CommitRevealEnabled is CommitRevealWeightsEnabled.
-	CommitRevealEnabled *bool `json:"commit_reveal_enabled"`
-	// BondsResetOn is BondsResetOn.
-	BondsResetOn *bool `json:"bonds_reset_on"`
 }
 
 // Genesis is the initial chain state.
@@ -109,8 +64,9 @@ type GenesisNeuron struct {
 type Step struct {
 	// Block is the block the chain moves to first (required).
 	Block *uint64 `json:"block"`
-	// Hyperparameters overwrites the given keys from now on.
-	Hyperparameters *Hyperparameters `json:"hyperparameters"`
+	// Hyperparameters overwrites the given devnet.Hyperparameters keys from
+	// now on (absent or null: none).
+	Hyperparameters json.RawMessage `json:"hyperparameters"`
 	// Register appends neurons or replaces uids.
 	Register []Registration `json:"register"`
 	// Stake sets uids' hotkey stakes.
@@ -201,8 +157,8 @@ func Load(r io.Reader) (*Scenario, error) {
 	if sc.Format != "" && sc.Format != Format {
 		return nil, fmt.Errorf("%w: format %q, want %q", ErrInvalid, sc.Format, Format)
 	}
-	if sc.Hyperparameters.ActivityCutoff != nil && sc.Hyperparameters.ActivityCutoffFactorMilli != nil {
-		return nil, fmt.Errorf("%w: give activity_cutoff or activity_cutoff_factor_milli, not both", ErrInvalid)
+	if _, err := sc.initialHyperparameters(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	for i, nr := range sc.Genesis.Neurons {
 		if int(nr.UID) != i {
@@ -224,57 +180,20 @@ func Load(r io.Reader) (*Scenario, error) {
 		if st.Epoch && st.RaoEmission == nil {
 			return nil, fmt.Errorf("%w: epoch step %d has no rao_emission", ErrInvalid, i)
 		}
-		if h := st.Hyperparameters; h != nil && h.ActivityCutoff != nil && h.ActivityCutoffFactorMilli != nil {
-			return nil, fmt.Errorf("%w: step %d gives activity_cutoff and activity_cutoff_factor_milli", ErrInvalid, i)
+		if hp := devnet.DefaultHyperparameters(); len(st.Hyperparameters) > 0 {
+			if err := json.Unmarshal(st.Hyperparameters, &hp); err != nil {
+				return nil, fmt.Errorf("%w: step %d: %v", ErrInvalid, i, err)
+			}
 		}
 	}
 	return &sc, nil
 }
 
-// apply overwrites the fields h sets.
-func (h *Hyperparameters) apply(hp *devnet.Hyperparameters) {
-	set16 := func(dst *uint16, v *uint16) {
-		if v != nil {
-			*dst = *v
-		}
+// initialHyperparameters are the chain's defaults with the scenario's keys applied.
+func (sc *Scenario) initialHyperparameters() (devnet.Hyperparameters, error) {
+	hp := devnet.DefaultHyperparameters()
+	if err := json.Unmarshal(sc.Hyperparameters, &hp); err != nil {
+		return hp, err
 	}
-	set64 := func(dst *uint64, v *uint64) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setB := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set16(&hp.Tempo, h.Tempo)
-	set16(&hp.Kappa, h.Kappa)
-	set64(&hp.BondsMovingAverage, h.BondsMovingAverage)
-	set16(&hp.BondsPenalty, h.BondsPenalty)
-	if h.ActivityCutoffFactorMilli != nil {
-		hp.ActivityCutoffFactorMilli = *h.ActivityCutoffFactorMilli
-		hp.ActivityCutoffOverride = false
-	}
-	if h.ActivityCutoff != nil {
-		hp.ActivityCutoff = *h.ActivityCutoff
-		hp.ActivityCutoffOverride = true
-	}
-	setB(&hp.LiquidAlphaOn, h.LiquidAlphaOn)
-	set16(&hp.AlphaLow, h.AlphaLow)
-	set16(&hp.AlphaHigh, h.AlphaHigh)
-	if h.AlphaSigmoidSteepness != nil {
-		hp.AlphaSigmoidSteepness = *h.AlphaSigmoidSteepness
-	}
-	setB(&hp.Yuma3On, h.Yuma3On)
-	set16(&hp.MaxAllowedValidators, h.MaxAllowedValidators)
-	set16(&hp.MaxAllowedUids, h.MaxAllowedUids)
-	set16(&hp.MinAllowedWeights, h.MinAllowedWeights)
-	set16(&hp.MaxWeightsLimit, h.MaxWeightsLimit)
-	set64(&hp.WeightsSetRateLimit, h.WeightsSetRateLimit)
-	set64(&hp.WeightsVersionKey, h.WeightsVersionKey)
-	set64(&hp.StakeThreshold, h.StakeThreshold)
-	set64(&hp.TaoWeight, h.TaoWeight)
-	setB(&hp.CommitRevealEnabled, h.CommitRevealEnabled)
-	setB(&hp.BondsResetOn, h.BondsResetOn)
+	return hp, nil
 }

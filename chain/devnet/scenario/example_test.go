@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/subnetd/subnetd/yuma/scenario"
+	"github.com/subnetd/subnetd/chain/devnet/scenario"
 )
 
 // A one-epoch scenario: no permits exist yet, so emission falls back to stake.

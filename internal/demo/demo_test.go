@@ -15,7 +15,7 @@ func TestRun(t *testing.T) {
 	defer cancel()
 	cfg := DefaultConfig()
 	cfg.Dir = t.TempDir()
-	cfg.ScorersDir = "../scorers"
+	cfg.ScorersDir = "../../examples/scorers"
 	cfg.Tempos = 3
 	res, err := Run(ctx, cfg)
 	if err != nil {

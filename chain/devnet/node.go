@@ -1,11 +1,10 @@
-package validator
+package devnet
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -14,27 +13,28 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/subnetd/subnetd/chain"
-	"github.com/subnetd/subnetd/chain/devnet"
 	"github.com/subnetd/subnetd/chain/timelock"
 	"github.com/subnetd/subnetd/wallet"
 	"github.com/subnetd/subnetd/yuma"
 )
 
-// DevnetBlockMs is the block time the devnet adapter reports (12 s, as on Bittensor), so block
+// BlockMs is the block time a Node reports (12 s, as on Bittensor), so block
 // timestamps are a pure function of the block number.
-const DevnetBlockMs = 12_000
+const BlockMs = 12_000
 
-// DevnetGenesisMs is the timestamp the devnet adapter gives block 0 (2025-01-01T00:00:00Z).
-const DevnetGenesisMs = 1_735_689_600_000
+// GenesisMs is the timestamp a Node gives block 0 (2025-01-01T00:00:00Z).
+const GenesisMs = 1_735_689_600_000
 
-// DevnetChain makes a chain/devnet state machine speak chain.Chain, so the validator runs on the
-// embedded chain exactly as on a real one. It adds what the state machine does not keep: axon
+// Node serves a Chain (the state machine) as a chain.Chain, the way a subtensor node serves its
+// runtime, so the validator runs on the embedded chain exactly as on a real one. It adds what the
+// state machine does not keep: axon
 // addresses (ServeAxon), deterministic block hashes and timestamps, signature checks on every
 // write, transaction hashes, nonces and statuses. Hash commit-reveal (v2) and timelocked commits
-// follow the devnet's model of subtensor's rules and fail with the same pallet errors; timelocked
+// follow the devnet's model of subtensor's rules and fail with the same pallet errors (the state
+// machine's errors are chain's *chain.DispatchError values, passed through unchanged); timelocked
 // commits answer chain.ErrNotAvailable while the devnet's CommitRevealVersion is 0 (its default).
-type DevnetChain struct {
-	dc *devnet.Chain
+type Node struct {
+	c *Chain
 
 	mu     sync.Mutex
 	axons  map[uint16]map[string]chain.Axon
@@ -42,24 +42,24 @@ type DevnetChain struct {
 	txs    map[[32]byte]chain.TxResult
 }
 
-// NewDevnetChain wraps dc.
-func NewDevnetChain(dc *devnet.Chain) *DevnetChain {
-	return &DevnetChain{dc: dc, axons: map[uint16]map[string]chain.Axon{},
+// NewNode serves c.
+func NewNode(c *Chain) *Node {
+	return &Node{c: c, axons: map[uint16]map[string]chain.Axon{},
 		nonces: map[[32]byte]uint64{}, txs: map[[32]byte]chain.TxResult{}}
 }
 
 // Devnet returns the wrapped state machine (for registration, stake and block production).
-func (d *DevnetChain) Devnet() *devnet.Chain { return d.dc }
+func (n *Node) Devnet() *Chain { return n.c }
 
 // ServeAxon records where hotkey serves on a subnet (the chain's serve_axon).
-func (d *DevnetChain) ServeAxon(netuid uint16, hotkey, ip string, port int) error {
+func (n *Node) ServeAxon(netuid uint16, hotkey, ip string, port int) error {
 	if port <= 0 || port > math.MaxUint16 {
 		return fmt.Errorf("serve axon for %s on subnet %d: port %d out of range", hotkey, netuid, port)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.axons[netuid] == nil {
-		d.axons[netuid] = map[string]chain.Axon{}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.axons[netuid] == nil {
+		n.axons[netuid] = map[string]chain.Axon{}
 	}
 	ipType := uint8(4)
 	for _, c := range ip {
@@ -67,7 +67,7 @@ func (d *DevnetChain) ServeAxon(netuid uint16, hotkey, ip string, port int) erro
 			ipType = 6
 		}
 	}
-	d.axons[netuid][hotkey] = chain.Axon{Block: d.dc.Block(), Version: 1, IP: ip, Port: uint16(port), IPType: ipType, Protocol: 4}
+	n.axons[netuid][hotkey] = chain.Axon{Block: n.c.Block(), Version: 1, IP: ip, Port: uint16(port), IPType: ipType, Protocol: 4}
 	return nil
 }
 
@@ -79,19 +79,19 @@ func BlockHash(block uint64) string {
 	return "0x" + hex.EncodeToString(h[:])
 }
 
-// BlockTimeMs implements BlockTimer: DevnetGenesisMs + block × DevnetBlockMs.
-func (d *DevnetChain) BlockTimeMs(_ context.Context, block uint64) (int64, error) {
-	return DevnetGenesisMs + int64(block)*DevnetBlockMs, nil
+// BlockTimeMs implements validator.BlockTimer: GenesisMs + block × BlockMs.
+func (n *Node) BlockTimeMs(_ context.Context, block uint64) (int64, error) {
+	return GenesisMs + int64(block)*BlockMs, nil
 }
 
-// Advance moves the chain forward by n blocks and returns the epochs that ran.
-func (d *DevnetChain) Advance(n uint64) ([]devnet.EpochResult, error) {
-	return d.dc.AdvanceTo(d.dc.Block() + n)
+// Advance moves the chain forward by blocks blocks and returns the epochs that ran.
+func (n *Node) Advance(blocks uint64) ([]EpochResult, error) {
+	return n.c.AdvanceTo(n.c.Block() + blocks)
 }
 
 // Produce advances one block every interval until ctx ends, calling onEpoch (when set) with
 // the epochs each block ran. It is the devnet's block production for demos and `subnetd run`.
-func (d *DevnetChain) Produce(ctx context.Context, interval time.Duration, onEpoch func([]devnet.EpochResult)) error {
+func (n *Node) Produce(ctx context.Context, interval time.Duration, onEpoch func([]EpochResult)) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -99,7 +99,7 @@ func (d *DevnetChain) Produce(ctx context.Context, interval time.Duration, onEpo
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			eps, err := d.Advance(1)
+			eps, err := n.Advance(1)
 			if err != nil {
 				return fmt.Errorf("devnet block production: %w", err)
 			}
@@ -111,67 +111,61 @@ func (d *DevnetChain) Produce(ctx context.Context, interval time.Duration, onEpo
 }
 
 // CurrentBlock implements chain.Chain.
-func (d *DevnetChain) CurrentBlock(ctx context.Context) (uint64, error) {
+func (n *Node) CurrentBlock(ctx context.Context) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	return d.dc.Block(), nil
+	return n.c.Block(), nil
 }
 
 // Hyperparams implements chain.Chain.
-func (d *DevnetChain) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparams, error) {
+func (n *Node) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparams, error) {
 	if err := ctx.Err(); err != nil {
 		return chain.Hyperparams{}, err
 	}
-	hp, err := d.dc.Hyperparameters(netuid)
+	hp, err := n.c.Hyperparameters(netuid)
 	if err != nil {
-		return chain.Hyperparams{}, mapDevnetErr(err)
+		return chain.Hyperparams{}, err
 	}
-	period, err := d.dc.RevealPeriod(netuid)
+	period, err := n.c.RevealPeriod(netuid)
 	if err != nil {
-		return chain.Hyperparams{}, mapDevnetErr(err)
+		return chain.Hyperparams{}, err
 	}
 	return chain.Hyperparams{
 		Tempo: hp.Tempo, WeightsVersionKey: hp.WeightsVersionKey, WeightsRateLimit: hp.WeightsSetRateLimit,
 		MinAllowedWeights: hp.MinAllowedWeights, MaxWeightsLimit: hp.MaxWeightsLimit,
 		CommitRevealEnabled: hp.CommitRevealEnabled, RevealPeriodEpochs: period,
-		CommitRevealVersion: d.dc.CommitRevealVersion(), ImmunityPeriod: uint16(min(hp.ImmunityPeriod, math.MaxUint16)),
+		CommitRevealVersion: n.c.CommitRevealVersion(), ImmunityPeriod: uint16(min(hp.ImmunityPeriod, math.MaxUint16)),
 		ActivityCutoff: uint16(min(hp.ActivityCutoffBlocks(), math.MaxUint16)), MaxValidators: hp.MaxAllowedValidators,
 		MaxUIDs: hp.MaxAllowedUids, MechanismCount: 1,
 	}, nil
 }
 
-// accountOf turns a devnet hotkey into an account id: the SS58 address it is, or (for the
-// free-form names Yuma scenarios use) the sha256 of the name.
-func accountOf(hotkey string) chain.AccountID {
-	return chain.AccountID(devnet.AccountID(hotkey))
-}
-
 // Metagraph implements chain.Chain.
-func (d *DevnetChain) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph, error) {
-	hp, err := d.Hyperparams(ctx, netuid)
+func (n *Node) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph, error) {
+	hp, err := n.Hyperparams(ctx, netuid)
 	if err != nil {
 		return nil, err
 	}
-	block := d.dc.Block()
-	ns, err := d.dc.Neurons(netuid)
+	block := n.c.Block()
+	ns, err := n.c.Neurons(netuid)
 	if err != nil {
-		return nil, mapDevnetErr(err)
+		return nil, err
 	}
-	d.mu.Lock()
-	axons := d.axons[netuid]
+	n.mu.Lock()
+	axons := n.axons[netuid]
 	mg := &chain.Metagraph{Netuid: netuid, Block: block, BlockHash: BlockHash(block), Hyperparams: hp,
 		Neurons: make([]chain.Neuron, len(ns))}
-	for i, n := range ns {
-		ax, ok := axons[n.Hotkey]
+	for i, nr := range ns {
+		ax, ok := axons[nr.Hotkey]
 		if !ok {
 			ax = chain.Axon{IP: "0.0.0.0"}
 		}
-		mg.Neurons[i] = chain.Neuron{UID: n.UID, Hotkey: accountOf(n.Hotkey), Stake: n.Stake.Alpha,
-			ValidatorPermit: n.ValidatorPermit, LastUpdate: n.LastUpdate, BlockAtRegistration: n.BlockAtRegistration,
-			Active: n.Active, Axon: ax}
+		mg.Neurons[i] = chain.Neuron{UID: nr.UID, Hotkey: chain.AccountID(AccountID(nr.Hotkey)), Stake: nr.Stake.Alpha,
+			ValidatorPermit: nr.ValidatorPermit, LastUpdate: nr.LastUpdate, BlockAtRegistration: nr.BlockAtRegistration,
+			Active: nr.Active, Axon: ax}
 	}
-	d.mu.Unlock()
+	n.mu.Unlock()
 	return mg, nil
 }
 
@@ -187,54 +181,54 @@ func cells(rows [][]yuma.Cell) [][]chain.UIDValue {
 }
 
 // Weights implements chain.Chain (mechanism 0 only).
-func (d *DevnetChain) Weights(ctx context.Context, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
-	ns, err := d.neurons(ctx, netuid, mecid)
+func (n *Node) Weights(ctx context.Context, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
+	ns, err := n.neurons(ctx, netuid, mecid)
 	if err != nil {
 		return nil, err
 	}
 	rows := make([][]yuma.Cell, len(ns))
-	for i, n := range ns {
-		rows[i] = n.Weights
+	for i, nr := range ns {
+		rows[i] = nr.Weights
 	}
 	return cells(rows), nil
 }
 
 // Bonds implements chain.Chain (mechanism 0 only).
-func (d *DevnetChain) Bonds(ctx context.Context, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
-	ns, err := d.neurons(ctx, netuid, mecid)
+func (n *Node) Bonds(ctx context.Context, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
+	ns, err := n.neurons(ctx, netuid, mecid)
 	if err != nil {
 		return nil, err
 	}
 	rows := make([][]yuma.Cell, len(ns))
-	for i, n := range ns {
-		rows[i] = n.Bonds
+	for i, nr := range ns {
+		rows[i] = nr.Bonds
 	}
 	return cells(rows), nil
 }
 
-func (d *DevnetChain) neurons(ctx context.Context, netuid uint16, mecid uint8) ([]devnet.NeuronInfo, error) {
+func (n *Node) neurons(ctx context.Context, netuid uint16, mecid uint8) ([]NeuronInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if mecid != 0 {
 		return nil, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
 	}
-	ns, err := d.dc.Neurons(netuid)
+	ns, err := n.c.Neurons(netuid)
 	if err != nil {
-		return nil, mapDevnetErr(err)
+		return nil, err
 	}
 	return ns, nil
 }
 
-// EpochInput implements EpochInputer: the exact input of the subnet's next epoch as the chain
+// EpochInput implements validator.EpochInputer: the exact input of the subnet's next epoch as the chain
 // state stands, for the Yuma preview.
-func (d *DevnetChain) EpochInput(ctx context.Context, netuid uint16, raoEmission uint64) (*yuma.Input, error) {
+func (n *Node) EpochInput(ctx context.Context, netuid uint16, raoEmission uint64) (*yuma.Input, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	in, err := d.dc.EpochInput(netuid, raoEmission)
+	in, err := n.c.EpochInput(netuid, raoEmission)
 	if err != nil {
-		return nil, mapDevnetErr(err)
+		return nil, err
 	}
 	return in, nil
 }
@@ -242,12 +236,12 @@ func (d *DevnetChain) EpochInput(ctx context.Context, netuid uint16, raoEmission
 // signed checks a write: the signer signs the call's payload with its nonce, the signature is
 // verified with the signer's public key, and the transaction hash is blake2-256 of payload and
 // signature.
-func (d *DevnetChain) signed(s chain.Signer, call string, body []byte) (hotkey string, res chain.TxResult, err error) {
+func (n *Node) signed(s chain.Signer, call string, body []byte) (hotkey string, res chain.TxResult, err error) {
 	pub := s.PublicKey()
-	d.mu.Lock()
-	nonce := d.nonces[pub]
-	d.nonces[pub] = nonce + 1
-	d.mu.Unlock()
+	n.mu.Lock()
+	nonce := n.nonces[pub]
+	n.nonces[pub] = nonce + 1
+	n.mu.Unlock()
 	msg := binary.LittleEndian.AppendUint64([]byte("subnetd-devnet/"+call+"/"), nonce)
 	msg = append(msg, body...)
 	sig, err := s.Sign(msg)
@@ -262,27 +256,26 @@ func (d *DevnetChain) signed(s chain.Signer, call string, body []byte) (hotkey s
 	return wallet.EncodeSS58(pub), res, nil
 }
 
-func (d *DevnetChain) finish(res chain.TxResult, err error, events ...string) (chain.TxResult, error) {
+func (n *Node) finish(res chain.TxResult, err error, events ...string) (chain.TxResult, error) {
 	res.State = chain.TxInBlock
-	res.Block = d.dc.Block()
+	res.Block = n.c.Block()
 	if bh, e := hex.DecodeString(BlockHash(res.Block)[2:]); e == nil {
 		copy(res.BlockHash[:], bh)
 	}
 	if err != nil {
-		err = mapDevnetErr(err)
 		res.Err = err
 		res.Events = []string{"System.ExtrinsicFailed"}
 	} else {
 		res.Events = append(events, "System.ExtrinsicSuccess")
 	}
-	d.mu.Lock()
-	d.txs[res.Hash] = res
-	d.mu.Unlock()
+	n.mu.Lock()
+	n.txs[res.Hash] = res
+	n.mu.Unlock()
 	return res, err
 }
 
 // SetWeights implements chain.Chain with the devnet's set_weights checks.
-func (d *DevnetChain) SetWeights(ctx context.Context, s chain.Signer, w chain.WeightsCall) (chain.TxResult, error) {
+func (n *Node) SetWeights(ctx context.Context, s chain.Signer, w chain.WeightsCall) (chain.TxResult, error) {
 	if err := ctx.Err(); err != nil {
 		return chain.TxResult{}, err
 	}
@@ -292,11 +285,11 @@ func (d *DevnetChain) SetWeights(ctx context.Context, s chain.Signer, w chain.We
 	if w.Mecid != 0 {
 		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
 	}
-	hotkey, res, err := d.signed(s, "set_weights", weightsBody(w))
+	hotkey, res, err := n.signed(s, "set_weights", weightsBody(w))
 	if err != nil {
 		return chain.TxResult{State: chain.TxDropped}, err
 	}
-	return d.finish(res, d.dc.SetWeights(w.Netuid, hotkey, w.UIDs, w.Values, w.VersionKey), "SubtensorModule.WeightsSet")
+	return n.finish(res, n.c.SetWeights(w.Netuid, hotkey, w.UIDs, w.Values, w.VersionKey), "SubtensorModule.WeightsSet")
 }
 
 // weightsBody is the signed payload of set_weights and reveal_weights.
@@ -310,7 +303,7 @@ func weightsBody(w chain.WeightsCall) []byte {
 }
 
 // CommitWeights implements chain.Chain with the devnet's commit_weights (commit-reveal v2).
-func (d *DevnetChain) CommitWeights(ctx context.Context, s chain.Signer, netuid uint16, mecid uint8, hash [32]byte) (chain.TxResult, error) {
+func (n *Node) CommitWeights(ctx context.Context, s chain.Signer, netuid uint16, mecid uint8, hash [32]byte) (chain.TxResult, error) {
 	if err := ctx.Err(); err != nil {
 		return chain.TxResult{}, err
 	}
@@ -318,16 +311,16 @@ func (d *DevnetChain) CommitWeights(ctx context.Context, s chain.Signer, netuid 
 		return chain.TxResult{State: chain.TxDropped}, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
 	}
 	body := append(binary.LittleEndian.AppendUint16(nil, netuid), hash[:]...)
-	hotkey, res, err := d.signed(s, "commit_weights", body)
+	hotkey, res, err := n.signed(s, "commit_weights", body)
 	if err != nil {
 		return chain.TxResult{State: chain.TxDropped}, err
 	}
-	return d.finish(res, d.dc.CommitWeights(netuid, hotkey, hash), "SubtensorModule.WeightsCommitted")
+	return n.finish(res, n.c.CommitWeights(netuid, hotkey, hash), "SubtensorModule.WeightsCommitted")
 }
 
 // RevealWeights implements chain.Chain with the devnet's reveal_weights: the weights land with
 // set_weights' checks when the salted hash matches a commit in its reveal epoch.
-func (d *DevnetChain) RevealWeights(ctx context.Context, s chain.Signer, w chain.WeightsCall, salt []uint16) (chain.TxResult, error) {
+func (n *Node) RevealWeights(ctx context.Context, s chain.Signer, w chain.WeightsCall, salt []uint16) (chain.TxResult, error) {
 	if err := ctx.Err(); err != nil {
 		return chain.TxResult{}, err
 	}
@@ -341,26 +334,26 @@ func (d *DevnetChain) RevealWeights(ctx context.Context, s chain.Signer, w chain
 	for _, x := range salt {
 		body = binary.LittleEndian.AppendUint16(body, x)
 	}
-	hotkey, res, err := d.signed(s, "reveal_weights", body)
+	hotkey, res, err := n.signed(s, "reveal_weights", body)
 	if err != nil {
 		return chain.TxResult{State: chain.TxDropped}, err
 	}
-	return d.finish(res, d.dc.RevealWeights(w.Netuid, hotkey, w.UIDs, w.Values, salt, w.VersionKey),
+	return n.finish(res, n.c.RevealWeights(w.Netuid, hotkey, w.UIDs, w.Values, salt, w.VersionKey),
 		"SubtensorModule.WeightsSet", "SubtensorModule.WeightsRevealed")
 }
 
 // PendingCommits implements chain.Chain: the hash commits the devnet holds for hotkey (expired
 // ones included until the hotkey's next commit or reveal drops them, as on chain).
-func (d *DevnetChain) PendingCommits(ctx context.Context, netuid uint16, mecid uint8, hotkey chain.AccountID) ([]chain.WeightCommit, error) {
+func (n *Node) PendingCommits(ctx context.Context, netuid uint16, mecid uint8, hotkey chain.AccountID) ([]chain.WeightCommit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if mecid != 0 {
 		return nil, chain.NewDispatchError("SubtensorModule", "MechanismDoesNotExist")
 	}
-	hcs, err := d.dc.PendingCommits(netuid, wallet.EncodeSS58(hotkey))
+	hcs, err := n.c.PendingCommits(netuid, wallet.EncodeSS58(hotkey))
 	if err != nil {
-		return nil, mapDevnetErr(err)
+		return nil, err
 	}
 	var out []chain.WeightCommit
 	for _, hc := range hcs {
@@ -371,16 +364,16 @@ func (d *DevnetChain) PendingCommits(ctx context.Context, netuid uint16, mecid u
 }
 
 // CommitTimelocked implements chain.Chain with the devnet's commit_timelocked_weights. The devnet
-// reveals the commit itself once its round's pulse is injected (devnet.Chain.InjectPulse);
+// reveals the commit itself once its round's pulse is injected (Chain.InjectPulse);
 // chain.ErrNotAvailable while the devnet's CommitRevealVersion is 0.
-func (d *DevnetChain) CommitTimelocked(ctx context.Context, s chain.Signer, tc chain.TimelockedCommit) (chain.TxResult, error) {
+func (n *Node) CommitTimelocked(ctx context.Context, s chain.Signer, tc chain.TimelockedCommit) (chain.TxResult, error) {
 	if err := ctx.Err(); err != nil {
 		return chain.TxResult{}, err
 	}
 	if len(tc.Ciphertext) == 0 || len(tc.Ciphertext) > timelock.MaxCommitSize {
 		return chain.TxResult{}, fmt.Errorf("timelocked commit: ciphertext of %d bytes (want 1..%d)", len(tc.Ciphertext), timelock.MaxCommitSize)
 	}
-	if d.dc.CommitRevealVersion() == 0 {
+	if n.c.CommitRevealVersion() == 0 {
 		return chain.TxResult{State: chain.TxDropped}, fmt.Errorf("devnet commit_timelocked_weights: %w", chain.ErrNotAvailable)
 	}
 	if tc.Mecid != 0 {
@@ -390,53 +383,22 @@ func (d *DevnetChain) CommitTimelocked(ctx context.Context, s chain.Signer, tc c
 	body = append(body, tc.Ciphertext...)
 	body = binary.LittleEndian.AppendUint64(body, tc.RevealRound)
 	body = binary.LittleEndian.AppendUint16(body, tc.Version)
-	hotkey, res, err := d.signed(s, "commit_timelocked_weights", body)
+	hotkey, res, err := n.signed(s, "commit_timelocked_weights", body)
 	if err != nil {
 		return chain.TxResult{State: chain.TxDropped}, err
 	}
-	return d.finish(res, d.dc.CommitTimelocked(tc.Netuid, hotkey, tc.Ciphertext, tc.RevealRound, tc.Version),
+	return n.finish(res, n.c.CommitTimelocked(tc.Netuid, hotkey, tc.Ciphertext, tc.RevealRound, tc.Version),
 		"SubtensorModule.TimelockedWeightsCommitted")
 }
 
 // TxStatus implements chain.Chain.
-func (d *DevnetChain) TxStatus(_ context.Context, hash [32]byte) (chain.TxResult, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if r, ok := d.txs[hash]; ok {
+func (n *Node) TxStatus(_ context.Context, hash [32]byte) (chain.TxResult, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if r, ok := n.txs[hash]; ok {
 		return r, nil
 	}
 	return chain.TxResult{Hash: hash, State: chain.TxUnknown}, nil
 }
 
-// devnetErrors are the devnet's pallet-named errors that chain has sentinels for.
-var devnetErrors = []error{
-	devnet.ErrCommitRevealEnabled, devnet.ErrWeightVecNotEqualSize, devnet.ErrUidsLengthExceedUidsInSubNet,
-	devnet.ErrHotKeyNotRegisteredInSubNet, devnet.ErrNotEnoughStakeToSetWeights, devnet.ErrIncorrectWeightVersionKey,
-	devnet.ErrSettingWeightsTooFast, devnet.ErrNeuronNoValidatorPermit, devnet.ErrDuplicateUids,
-	devnet.ErrUidVecContainInvalidOne, devnet.ErrWeightVecLengthIsLow, devnet.ErrMaxWeightExceeded,
-	devnet.ErrCommitRevealDisabled, devnet.ErrCommittingWeightsTooFast, devnet.ErrTooManyUnrevealedCommits,
-	devnet.ErrNoWeightsCommitFound, devnet.ErrRevealTooEarly, devnet.ErrExpiredWeightCommit,
-	devnet.ErrInvalidRevealCommitHashNotMatch, devnet.ErrIncorrectCommitRevealVersion, devnet.ErrInvalidRevealRound,
-}
-
-// mapDevnetErr turns a devnet error into the *chain.DispatchError a real chain would give, so
-// callers branch with errors.Is against the chain sentinels on both implementations.
-func mapDevnetErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, e := range devnetErrors {
-		if errors.Is(err, e) {
-			return chain.NewDispatchError("SubtensorModule", e.Error())
-		}
-	}
-	if errors.Is(err, devnet.ErrTimelockNotAvailable) {
-		return fmt.Errorf("%w: %w", chain.ErrNotAvailable, err)
-	}
-	if errors.Is(err, devnet.ErrSubnetNotExists) {
-		return chain.NewDispatchError("SubtensorModule", "SubNetworkDoesNotExist")
-	}
-	return err
-}
-
-var _ chain.Chain = (*DevnetChain)(nil)
+var _ chain.Chain = (*Node)(nil)

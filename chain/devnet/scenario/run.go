@@ -32,8 +32,10 @@ type EpochLine struct {
 // returns the lines it wrote. A step the chain rejects ends the run with an
 // error naming the step and the chain's reason.
 func (sc *Scenario) Run(ctx context.Context, w io.Writer) ([]EpochLine, error) {
-	hp := devnet.DefaultHyperparameters()
-	sc.Hyperparameters.apply(&hp)
+	hp, err := sc.initialHyperparameters()
+	if err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
 	chain := devnet.New(sc.Genesis.Block)
 	cfg := devnet.SubnetConfig{Hyperparameters: hp}
 	if o := sc.Genesis.OwnerUID; o != nil {
@@ -78,12 +80,14 @@ func (sc *Scenario) runStep(chain *devnet.Chain, i int) (*EpochLine, error) {
 	if _, err := chain.AdvanceTo(*st.Block); err != nil {
 		return nil, err
 	}
-	if st.Hyperparameters != nil {
+	if len(st.Hyperparameters) > 0 {
 		hp, err := chain.Hyperparameters(netuid)
 		if err != nil {
 			return nil, err
 		}
-		st.Hyperparameters.apply(&hp)
+		if err := json.Unmarshal(st.Hyperparameters, &hp); err != nil {
+			return nil, err
+		}
 		if err := chain.SetHyperparameters(netuid, hp); err != nil {
 			return nil, err
 		}

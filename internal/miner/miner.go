@@ -1,6 +1,6 @@
 // Package miner is an example Bittensor miner built on the dendrite package's Axon. It answers the
 // example scorers' challenges with a configurable quality and latency, so a demo network can run
-// good, bad, slow and dead miners side by side; the cmd/miner directory holds its command.
+// good, bad, slow and dead miners side by side; examples/miner/cmd/miner is its command.
 //
 // What a miner answers is an AnswerFunc: synapse body JSON in, response JSON out. DefaultAnswer
 // echoes the challenge and adds an "answer" field computed per task:

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/dendrite"
-	"github.com/subnetd/subnetd/examples/miner"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/wallet"
 )
 

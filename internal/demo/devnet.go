@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain/devnet"
-	"github.com/subnetd/subnetd/examples/miner"
-	"github.com/subnetd/subnetd/validator"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/wallet"
 )
 
@@ -32,7 +31,7 @@ type DevnetOptions struct {
 // Devnet is a running embedded network: the chain and its example miners.
 type Devnet struct {
 	// Chain is the devnet behind the chain.Chain adapter.
-	Chain *validator.DevnetChain
+	Chain *devnet.Node
 	// Names maps each miner's hotkey to its spec.
 	Names map[string]MinerSpec
 	// Genesis is the first block.
@@ -54,7 +53,7 @@ func (d *Devnet) Close() {
 func StartDevnet(ctx context.Context, opts DevnetOptions) (*Devnet, error) {
 	const genesis = 1
 	dc := devnet.New(genesis)
-	ch := validator.NewDevnetChain(dc)
+	ch := devnet.NewNode(dc)
 	hp := devnet.DefaultHyperparameters()
 	hp.Tempo = opts.Tempo
 	hp.MaxAllowedValidators = 8
