@@ -160,6 +160,11 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 	if err := r.Check(); err != nil {
 		return fail(err)
 	}
+	if len(r.RoundBytes) == 0 && len(r.ChallengeRequest) == 0 && r.Error != "" {
+		// The host failed before the scorer read anything (its input could not be encoded):
+		// nothing ran, so there is nothing to re-run, and the record says so.
+		return res
+	}
 	s, err := rp.scorer(ctx, r)
 	if err != nil {
 		return fail(fmt.Errorf("load module: %w", err))

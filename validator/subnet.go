@@ -446,12 +446,58 @@ func trim0x(s string) string {
 	return s
 }
 
-// RunRound runs one round now: swap in an offered scorer, snapshot the metagraph, challenge,
-// query, score, compute weights, preview, submit, record. It returns an error only when no
-// record could be made (not registered, chain unreachable, records unwritable); scorer and
-// chain failures are part of the returned result and of the record.
+// RunRound runs one round now, in its phases: swap in an offered scorer, snapshot the chain,
+// challenge, query the miners, score, emit the weights (and the Yuma preview), submit them,
+// record. It returns an error only when no record could be made (no scorer, not registered,
+// chain unreachable, records unwritable); every failure after the snapshot (the challenge, the
+// miners, the scorer, the weights, the chain) is part of the returned result and of the record.
 func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	started := time.Now()
+	sc, err := s.swap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := s.newResult(sc, in, started)
+	q := s.challenge(ctx, sc, in, res)
+	if res.ScorerErr == nil {
+		s.query(ctx, in, q, res)
+	}
+	res.Record.Miners = len(in.round.Miners)
+	s.score(ctx, sc, in, res)
+	if res.Scores != nil {
+		if call, ok := s.emit(ctx, in, res); ok {
+			s.submit(ctx, in, call, res)
+		}
+	}
+	if err := s.record(ctx, sc, res); err != nil {
+		return nil, err
+	}
+	s.finish(sc, in, res, started)
+	return res, nil
+}
+
+// roundInput is what the snapshot phase read from the chain: the metagraph, our uid, the Round
+// the scorer will read (miners filled in, answers not yet) and the miners to query.
+type roundInput struct {
+	mg      *chain.Metagraph
+	uid     int
+	round   runtime.Round
+	targets []dendrite.Target
+}
+
+// querySpec is what the challenge phase decided to send the miners.
+type querySpec struct {
+	synapse string
+	body    json.RawMessage
+	timeout time.Duration
+}
+
+// swap installs a scorer offered since the last round and returns the scorer this round runs.
+func (s *Subnet) swap(ctx context.Context) (*Scorer, error) {
 	if nx := s.next.Swap(nil); nx != nil {
 		old := s.cur.Swap(nx)
 		s.log.Info("scorer swapped at round boundary", "scorer", nx.Name, "version", nx.Version, "sha256", nx.SHA256)
@@ -464,6 +510,13 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	if sc == nil {
 		return nil, fmt.Errorf("subnet %d: %w", s.cfg.Netuid, ErrNoScorer)
 	}
+	return sc, nil
+}
+
+// snapshot reads the metagraph and the block time, finds our uid, and builds the round's Round
+// (seed, validator, state carried from the last round, miners) and the miners to query: those
+// serving an axon, and with QueryAll the others too (status 503, not queried).
+func (s *Subnet) snapshot(ctx context.Context) (*roundInput, error) {
 	mg, err := s.chain.Metagraph(ctx, s.cfg.Netuid)
 	if err != nil {
 		s.metrics.chainError(s.cfg.Netuid, "metagraph")
@@ -482,100 +535,126 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	s.mu.Lock()
 	state := s.state
 	s.mu.Unlock()
-	round := runtime.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash, BlockTimeMs: blockMs,
-		Seed: roundSeed(s.cfg.Netuid, mg.BlockHash), Validator: runtime.Validator{UID: uint16(uid), Hotkey: s.hotkey}, State: state}
-	var targets []dendrite.Target
+	in := &roundInput{mg: mg, uid: uid, round: runtime.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash,
+		BlockTimeMs: blockMs, Seed: roundSeed(s.cfg.Netuid, mg.BlockHash),
+		Validator: runtime.Validator{UID: uint16(uid), Hotkey: s.hotkey}, State: state}}
 	for i, n := range mg.Neurons {
 		if i == uid {
 			continue
 		}
 		m := runtime.Miner{UID: n.UID, Hotkey: n.Hotkey.String(), Stake: float64(n.Stake) / 1e9}
 		if n.Axon.Serving() {
-			targets = append(targets, dendrite.Target{UID: n.UID, IP: n.Axon.IP, Port: int(n.Axon.Port), Hotkey: m.Hotkey})
+			in.targets = append(in.targets, dendrite.Target{UID: n.UID, IP: n.Axon.IP, Port: int(n.Axon.Port), Hotkey: m.Hotkey})
 		} else if !s.cfg.QueryAll {
 			continue
 		} else {
 			m.Status = 503
 		}
-		round.Miners = append(round.Miners, m)
+		in.round.Miners = append(in.round.Miners, m)
 	}
-	rec := &records.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash, BlockTimeMs: blockMs,
-		Seed: "0x" + hex.EncodeToString(round.Seed[:]), ValidatorUID: uint16(uid), ValidatorHotkey: s.hotkey,
+	return in, nil
+}
+
+// newResult starts the round's result and record from what the snapshot read.
+func (s *Subnet) newResult(sc *Scorer, in *roundInput, started time.Time) *RoundResult {
+	r := &in.round
+	rec := &records.Round{Netuid: s.cfg.Netuid, Block: r.Block, BlockHash: r.BlockHash, BlockTimeMs: r.BlockTimeMs,
+		Seed: "0x" + hex.EncodeToString(r.Seed[:]), ValidatorUID: uint16(in.uid), ValidatorHotkey: s.hotkey,
 		Scorer: sc.Name, ScorerVersion: sc.Version, ModuleSHA256: sc.SHA256, Engine: string(s.rt.Engine()),
 		EngineVersion: s.rt.EngineVersion(), MeterVersion: s.rt.MeterVersion(), StartedMs: started.UnixMilli()}
 	rec.Limits, _ = json.Marshal(s.rt.Limits())
-	res := &RoundResult{Record: rec}
+	return &RoundResult{Record: rec}
+}
 
-	// Challenge: the scorer's own, or the config's.
-	synapse, body, timeout := s.cfg.Synapse, s.cfg.Body, s.cfg.Timeout
-	if sc.S.Info().HasChallenge {
-		req, meta, err := round.EncodeChallengeRequest()
-		if err != nil {
-			return nil, fmt.Errorf("subnet %d: challenge request: %w", s.cfg.Netuid, err)
+// challenge decides what the miners are asked: the scorer's own challenge when it has one
+// (recorded with the exact request it read), else the config's. A failure (the request cannot be
+// encoded, the scorer fails or declines with no config fallback) is set as res.ScorerErr.
+func (s *Subnet) challenge(ctx context.Context, sc *Scorer, in *roundInput, res *RoundResult) querySpec {
+	rec := res.Record
+	q := querySpec{synapse: s.cfg.Synapse, body: s.cfg.Body, timeout: s.cfg.Timeout}
+	if !sc.S.Info().HasChallenge {
+		if q.synapse == "" {
+			res.ScorerErr = ErrNoChallenge
 		}
-		rec.ChallengeRequest = req
-		out, err := sc.S.Challenge(ctx, req, meta)
-		if err == nil {
-			rec.ChallengeOutput = out.Output
-			var ch runtime.Challenge
-			if ch, err = runtime.ParseChallenge(out.Output); err == nil {
-				synapse, body = ch.Synapse, ch.Body
-				if ch.TimeoutMs > 0 {
-					timeout = min(timeout, time.Duration(ch.TimeoutMs)*time.Millisecond)
-				}
-			}
-		}
-		if errors.Is(err, runtime.ErrNoChallenge) {
-			// The module exports subnetd_challenge but declines: the config gives the challenge.
-			rec.ChallengeRequest, rec.ChallengeOutput, err = nil, nil, nil
-			if synapse == "" {
-				err = ErrNoChallenge
-			}
-		}
-		if err != nil {
-			res.ScorerErr = fmt.Errorf("challenge: %w", err)
-		}
-	} else if synapse == "" {
-		res.ScorerErr = ErrNoChallenge
+		return q
 	}
-	if res.ScorerErr == nil {
-		round.Challenge = body
-		rec.Synapse = synapse
-		if len(targets) > 0 {
-			qctx, cancel := context.WithTimeout(ctx, timeout+2*time.Second)
-			resps, err := s.client.QueryMany(qctx, targets, dendrite.Request{Synapse: synapse, Body: body, Timeout: timeout})
-			cancel()
-			if err != nil {
-				res.ScorerErr = fmt.Errorf("query miners: %w", err)
-			}
-			byUID := make(map[uint16]dendrite.Response, len(resps))
-			for _, r := range resps {
-				byUID[r.Target.UID] = r
-			}
-			for i := range round.Miners {
-				m := &round.Miners[i]
-				r, ok := byUID[m.UID]
-				if !ok {
-					continue
-				}
-				m.Status = r.Status
-				m.LatencyMs = float64(r.Latency.Microseconds()) / 1000
-				if r.Status == 200 && len(r.Body) > 0 {
-					m.Response = r.Body
-					rec.Answered++
-				}
-			}
-		}
-		s.metrics.queried(s.cfg.Netuid, len(targets), rec.Answered)
-	}
-	rec.Miners = len(round.Miners)
-
-	// Score.
-	roundBytes, meta, err := round.Encode()
+	req, meta, err := in.round.EncodeChallengeRequest()
 	if err != nil {
-		return nil, fmt.Errorf("subnet %d: encode round: %w", s.cfg.Netuid, err)
+		res.ScorerErr = fmt.Errorf("challenge request: %w", err)
+		return q
 	}
-	rec.RoundBytes = roundBytes
+	rec.ChallengeRequest = req
+	out, err := sc.S.Challenge(ctx, req, meta)
+	if err == nil {
+		rec.ChallengeOutput = out.Output
+		var ch runtime.Challenge
+		if ch, err = runtime.ParseChallenge(out.Output); err == nil {
+			q.synapse, q.body = ch.Synapse, ch.Body
+			if ch.TimeoutMs > 0 {
+				q.timeout = min(q.timeout, time.Duration(ch.TimeoutMs)*time.Millisecond)
+			}
+		}
+	}
+	if errors.Is(err, runtime.ErrNoChallenge) {
+		// The module exports subnetd_challenge but declines: the config gives the challenge.
+		rec.ChallengeRequest, rec.ChallengeOutput, err = nil, nil, nil
+		if q.synapse == "" {
+			err = ErrNoChallenge
+		}
+	}
+	if err != nil {
+		res.ScorerErr = fmt.Errorf("challenge: %w", err)
+	}
+	return q
+}
+
+// query sends the challenge to the serving miners and fills in the Round each one's status,
+// latency and (status 200) answer. A miner that fails is a status in the Round, not an error.
+func (s *Subnet) query(ctx context.Context, in *roundInput, q querySpec, res *RoundResult) {
+	rec := res.Record
+	in.round.Challenge = q.body
+	rec.Synapse = q.synapse
+	if len(in.targets) > 0 {
+		qctx, cancel := context.WithTimeout(ctx, q.timeout+2*time.Second)
+		resps, err := s.client.QueryMany(qctx, in.targets, dendrite.Request{Synapse: q.synapse, Body: q.body, Timeout: q.timeout})
+		cancel()
+		if err != nil {
+			res.ScorerErr = fmt.Errorf("query miners: %w", err)
+		}
+		byUID := make(map[uint16]dendrite.Response, len(resps))
+		for _, r := range resps {
+			byUID[r.Target.UID] = r
+		}
+		for i := range in.round.Miners {
+			m := &in.round.Miners[i]
+			r, ok := byUID[m.UID]
+			if !ok {
+				continue
+			}
+			m.Status = r.Status
+			m.LatencyMs = float64(r.Latency.Microseconds()) / 1000
+			if r.Status == 200 && len(r.Body) > 0 {
+				m.Response = r.Body
+				rec.Answered++
+			}
+		}
+	}
+	s.metrics.queried(s.cfg.Netuid, len(in.targets), rec.Answered)
+}
+
+// score encodes the Round, records its exact bytes and, when nothing failed before, runs the
+// scorer on them. A Round that cannot be encoded is recorded with no bytes and the error.
+func (s *Subnet) score(ctx context.Context, sc *Scorer, in *roundInput, res *RoundResult) {
+	rec := res.Record
+	roundBytes, meta, err := in.round.Encode()
+	if err != nil {
+		rec.RoundBytes = []byte{}
+		if res.ScorerErr == nil {
+			res.ScorerErr = fmt.Errorf("encode round: %w", err)
+		}
+	} else {
+		rec.RoundBytes = roundBytes
+	}
 	if res.ScorerErr == nil {
 		out, err := sc.S.Score(ctx, roundBytes, meta)
 		if out != nil {
@@ -595,79 +674,47 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 		rec.ErrorCode = errorCode(res.ScorerErr)
 		s.metrics.scorerFailure(s.cfg.Netuid)
 	}
-
-	// Weights, preview, submit.
-	if res.Scores != nil {
-		s.weightsAndSubmit(ctx, mg, uid, res)
-	}
-	rec.FinishedMs = time.Now().UnixMilli()
-	if !sc.stored.Load() {
-		if _, err := s.rec.PutModule(ctx, sc.Name, sc.Wasm); err != nil {
-			return nil, fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
-		}
-		sc.stored.Store(true)
-	}
-	if err := s.rec.Append(ctx, rec); err != nil {
-		return nil, fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
-	}
-	s.mu.Lock()
-	if res.Scores != nil {
-		s.state = res.Scores.State
-	}
-	s.lastBlock = mg.Block
-	s.rounds++
-	if res.ScorerErr != nil || res.TxErr != nil {
-		s.failures++
-	}
-	s.last = res
-	s.mu.Unlock()
-	outcome := "ok"
-	switch {
-	case res.ScorerErr != nil:
-		outcome = "scorer_error"
-	case res.TxErr != nil:
-		outcome = "chain_error"
-	}
-	s.metrics.round(s.cfg.Netuid, outcome, mg.Block)
-	s.log.Info("round", "block", mg.Block, "scorer", sc.Name, "version", sc.Version, "miners", rec.Miners,
-		"answered", rec.Answered, "outcome", outcome, "tx", rec.TxOutcome, "record", rec.ID,
-		"ms", time.Since(started).Milliseconds())
-	return res, nil
 }
 
-func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid int, res *RoundResult) {
+// emit turns the scores into weights (Emit) and previews the epoch with them. It returns the
+// call to submit, or false when no weights could be computed (recorded as the round's TxErr).
+func (s *Subnet) emit(ctx context.Context, in *roundInput, res *RoundResult) (chain.WeightsCall, bool) {
 	rec := res.Record
-	e := Emit(*res.Scores, EmitParams(mg))
+	e := Emit(*res.Scores, EmitParams(in.mg))
 	res.UIDs, res.Dense = e.UIDs, e.Dense
 	rec.Weights = &e.Record
 	if e.Err != nil {
 		res.TxErr = e.Err
 		rec.TxError = oneLine(res.TxErr)
-		return
+		return chain.WeightsCall{}, false
 	}
-	em := e.Emitted
-	res.Emitted = em
-
-	if pv, err := s.preview(ctx, mg, uid, em); err == nil {
+	res.Emitted = e.Emitted
+	if pv, err := s.preview(ctx, in.mg, in.uid, e.Emitted); err == nil {
 		res.Preview = pv
 		rec.Preview = pv
 	} else {
 		s.log.Debug("no yuma preview", "err", err)
 	}
-
 	vk := s.cfg.VersionKey
 	if vk == 0 {
-		vk = mg.Hyperparams.WeightsVersionKey
+		vk = in.mg.Hyperparams.WeightsVersionKey
 	}
-	call := e.Call(s.cfg.Netuid, s.cfg.Mecid, vk)
+	return e.Call(s.cfg.Netuid, s.cfg.Mecid, vk), true
+}
+
+// submit sends the weights the way the subnet takes them: set_weights, or on a commit-reveal
+// subnet a timelocked commit where the runtime has it and a hash commit otherwise (as the SDK
+// does), after revealing due hash commits and checking earlier timelocked ones.
+func (s *Subnet) submit(ctx context.Context, in *roundInput, call chain.WeightsCall, res *RoundResult) {
+	rec := res.Record
+	mg := in.mg
 	var kind string
 	var tx chain.TxResult
 	var err error
 	if mg.Hyperparams.CommitRevealEnabled {
-		s.checkTimelocks(ctx, mg, uid)
+		s.checkTimelocks(ctx, mg, in.uid)
 	}
 	if mg.Hyperparams.CommitRevealEnabled && mg.Hyperparams.CommitRevealVersion > 0 {
-		// As the SDK does: timelocked where the runtime has it, the hash commit otherwise.
 		kind = "commit_timelocked_weights"
 		tx, err = s.commitTimelocked(ctx, mg, call)
 		if errors.Is(err, chain.ErrNotAvailable) {
@@ -691,6 +738,49 @@ func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid 
 		return
 	}
 	s.metrics.submitted(s.cfg.Netuid, kind)
+}
+
+// record stores the scorer's module (once) and commits the round's record.
+func (s *Subnet) record(ctx context.Context, sc *Scorer, res *RoundResult) error {
+	rec := res.Record
+	rec.FinishedMs = time.Now().UnixMilli()
+	if !sc.stored.Load() {
+		if _, err := s.rec.PutModule(ctx, sc.Name, sc.Wasm); err != nil {
+			return fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
+		}
+		sc.stored.Store(true)
+	}
+	if err := s.rec.Append(ctx, rec); err != nil {
+		return fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
+	}
+	return nil
+}
+
+// finish carries the round's state to the next one and counts, measures and logs it.
+func (s *Subnet) finish(sc *Scorer, in *roundInput, res *RoundResult, started time.Time) {
+	rec := res.Record
+	s.mu.Lock()
+	if res.Scores != nil {
+		s.state = res.Scores.State
+	}
+	s.lastBlock = in.mg.Block
+	s.rounds++
+	if res.ScorerErr != nil || res.TxErr != nil {
+		s.failures++
+	}
+	s.last = res
+	s.mu.Unlock()
+	outcome := "ok"
+	switch {
+	case res.ScorerErr != nil:
+		outcome = "scorer_error"
+	case res.TxErr != nil:
+		outcome = "chain_error"
+	}
+	s.metrics.round(s.cfg.Netuid, outcome, in.mg.Block)
+	s.log.Info("round", "block", in.mg.Block, "scorer", sc.Name, "version", sc.Version, "miners", rec.Miners,
+		"answered", rec.Answered, "outcome", outcome, "tx", rec.TxOutcome, "record", rec.ID,
+		"ms", time.Since(started).Milliseconds())
 }
 
 // commit makes a commit-reveal v2 hash commit of call and reveals earlier commits whose window
