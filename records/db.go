@@ -74,8 +74,12 @@ const SchemaVersion = 1
 // migrations[i] takes a database from schema version i to i+1. Append only; never edit one
 // that has shipped.
 var migrations = []string{
-	// 0 -> 1: the sentinel name of a round's error, compared by replay instead of the text.
-	`ALTER TABLE rounds ADD COLUMN error_code TEXT NOT NULL DEFAULT ''`,
+	// 0 -> 1: the sentinel name of a round's error, compared by replay instead of the text; the
+	// block a hash commit was sent in (chain.PendingReveal.SubmittedAt), taken for older rows
+	// from the start of their reveal window, which is later (so they are kept longer, not less).
+	`ALTER TABLE rounds ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
+	ALTER TABLE pending_reveals ADD COLUMN submitted_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE pending_reveals SET submitted_at = first_block;`,
 }
 
 const roundColumns = `id, netuid, block, block_hash, block_time_ms, seed, validator_uid, validator_hotkey,

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/runtime"
 )
 
@@ -64,9 +65,18 @@ func TestDB_OpenOldRelease(t *testing.T) {
 	if failed != 2 || kinds["set_weights in_block"] != 6 || kinds["commit_weights in_block"] != 4 {
 		t.Fatalf("failed %d, tx kinds %v", failed, kinds)
 	}
-	ps, err := db.Pending(ctx, 3, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
-	if err != nil || len(ps) != 1 || len(ps[0].Salt) != 8 {
+	alice, err := chain.ParseAccountID("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.List(ctx, alice)
+	if err != nil || len(ps) != 1 || len(ps[0].Salt) != 8 || ps[0].Call.Netuid != 3 || ps[0].SubmittedAt != 40 {
 		t.Fatalf("pending reveals %+v, %v", ps, err)
+	}
+	p := ps[0]
+	want := chain.CommitHash(alice, chain.NetuidIndex(3, 0), p.Call.UIDs, p.Call.Values, p.Salt, p.Call.VersionKey)
+	if h, err := p.HashBytes(); err != nil || h != want {
+		t.Fatalf("old pending reveal hash %s, want %x", p.Hash, want)
 	}
 	sum, err := Replay(ctx, db, ReplayOptions{}, func(r ReplayResult) error {
 		if !r.Match() {
@@ -154,5 +164,46 @@ func TestErrorCode(t *testing.T) {
 		if got := ErrorCode(tc.err, Sentinel{"ErrMine", mine}); got != tc.want {
 			t.Errorf("ErrorCode(%v) = %q, want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestDB_SaltStore: the records database keeps hash-commit salts for chain.HashCommitter: what is
+// saved is listed for its hotkey only, with the hash recomputed, and removed by hash.
+func TestDB_SaltStore(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	var alice, bob chain.AccountID
+	alice[0], bob[0] = 1, 2
+	mk := func(hk chain.AccountID, v uint16) chain.PendingReveal {
+		w := chain.WeightsCall{Netuid: 2, Mecid: 1, UIDs: []uint16{0, 1}, Values: []uint16{v, 65535}, VersionKey: 9}
+		salt := []uint16{1, 2, 3, 4, 5, 6, 7, 8}
+		h := chain.CommitHash(hk, chain.NetuidIndex(2, 1), w.UIDs, w.Values, salt, w.VersionKey)
+		return chain.PendingReveal{Hotkey: hk, Call: w, Salt: salt, Hash: fmt.Sprintf("0x%x", h), SubmittedAt: uint64(v)}
+	}
+	a1, a2, b1 := mk(alice, 10), mk(alice, 20), mk(bob, 30)
+	for _, p := range []chain.PendingReveal{a1, a2, b1} {
+		if err := db.Save(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Save(ctx, chain.PendingReveal{Hash: "0x12"}); err == nil {
+		t.Fatal("saved a pending reveal with a malformed hash")
+	}
+	got, err := db.List(ctx, alice)
+	if err != nil || len(got) != 2 || got[0].Hash != a1.Hash || got[1].Hash != a2.Hash || got[1].SubmittedAt != 20 {
+		t.Fatalf("alice's pending reveals %+v, %v", got, err)
+	}
+	h, _ := a1.HashBytes()
+	if err := db.Remove(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Remove(ctx, h); err != nil {
+		t.Fatalf("removing a removed reveal: %v", err)
+	}
+	if got, _ := db.List(ctx, alice); len(got) != 1 || got[0].Hash != a2.Hash {
+		t.Fatalf("after remove: %+v", got)
+	}
+	if got, _ := db.List(ctx, bob); len(got) != 1 || got[0].Hash != b1.Hash {
+		t.Fatalf("bob's: %+v", got)
 	}
 }

@@ -111,7 +111,7 @@ type Subnet struct {
 	rounds    int
 	failures  int
 	last      *RoundResult
-	pending   []pendingReveal
+	hashes    *chain.HashCommitter // hash commits, their salts in the records database
 	timelocks []pendingTimelock
 	tlStats   TimelockStats
 }
@@ -132,14 +132,6 @@ type TimelockStats struct {
 	// Missed commits not revealed by the end of their window: the chain lacked the drand
 	// pulse or could not decrypt them. Each one is logged as an error.
 	Missed int `json:"missed"`
-}
-
-// pendingReveal is a hash commit waiting for its reveal window.
-type pendingReveal struct {
-	id          int64 // in the records database
-	call        chain.WeightsCall
-	salt        []uint16
-	first, last uint64
 }
 
 // SubnetDeps are what a Subnet shares with its validator.
@@ -181,9 +173,7 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 	}
 	s := &Subnet{cfg: cfg, chain: deps.Chain, key: deps.Key, hotkey: deps.Key.SS58(), client: client, rt: rt,
 		rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
-	if err := s.loadPending(ctx); err != nil {
-		s.log.Warn("could not restore pending reveals from records", "err", err)
-	}
+	s.hashes = &chain.HashCommitter{Chain: deps.Chain, Store: deps.Records, Signer: deps.Key}
 	if st, err := deps.Records.LastState(ctx, cfg.Netuid, s.hotkey); err == nil {
 		s.state = st
 	} else {
@@ -719,11 +709,11 @@ func (s *Subnet) submit(ctx context.Context, in *roundInput, call chain.WeightsC
 		tx, err = s.commitTimelocked(ctx, mg, call)
 		if errors.Is(err, chain.ErrNotAvailable) {
 			kind = "commit_weights"
-			tx, err = s.commit(ctx, mg, call)
+			tx, err = s.commit(ctx, call)
 		}
 	} else if mg.Hyperparams.CommitRevealEnabled {
 		kind = "commit_weights"
-		tx, err = s.commit(ctx, mg, call)
+		tx, err = s.commit(ctx, call)
 	} else {
 		kind = "set_weights"
 		tx, err = s.chain.SetWeights(ctx, s.key, call)
@@ -783,49 +773,38 @@ func (s *Subnet) finish(sc *Scorer, in *roundInput, res *RoundResult, started ti
 		"ms", time.Since(started).Milliseconds())
 }
 
-// commit makes a commit-reveal v2 hash commit of call and reveals earlier commits whose window
-// is open. Salts are kept in memory and in the round record's tx field.
-func (s *Subnet) commit(ctx context.Context, mg *chain.Metagraph, call chain.WeightsCall) (chain.TxResult, error) {
-	s.revealDue(ctx, mg)
-	salt := make([]uint16, 8)
-	var rb [16]byte
-	if _, err := rand.Read(rb[:]); err != nil {
-		return chain.TxResult{}, fmt.Errorf("commit salt: %w", err)
-	}
-	for i := range salt {
-		salt[i] = binary.LittleEndian.Uint16(rb[2*i:])
-	}
-	pub := s.key.PublicKey()
-	hash := chain.CommitHash(pub, chain.NetuidIndex(call.Netuid, call.Mecid), call.UIDs, call.Values, salt, call.VersionKey)
-	tx, err := s.chain.CommitWeights(ctx, s.key, call.Netuid, call.Mecid, hash)
-	if err != nil {
-		return tx, err
-	}
-	first, last := chain.RevealWindow(call.Netuid, mg.Hyperparams.Tempo, mg.Hyperparams.RevealPeriodEpochs, tx.Block)
-	pr := pendingReveal{call: call, salt: salt, first: first, last: last}
-	callJSON, _ := json.Marshal(call)
-	rec := &records.PendingReveal{Netuid: call.Netuid, Hotkey: s.hotkey, Call: callJSON, Salt: salt, FirstBlock: first, LastBlock: last}
-	if err := s.rec.PutPending(ctx, rec); err != nil {
-		s.log.Warn("pending reveal not persisted; a restart before its window would lose it", "err", err)
-	}
-	pr.id = rec.ID
-	s.mu.Lock()
-	s.pending = append(s.pending, pr)
-	s.mu.Unlock()
-	return tx, nil
+// commit makes a commit-reveal v2 hash commit of call (chain.HashCommitter: the salt is in the
+// records database before the commit is sent) after revealing the earlier commits whose window is
+// open; a restarted validator finds its salts there and reveals them.
+func (s *Subnet) commit(ctx context.Context, call chain.WeightsCall) (chain.TxResult, error) {
+	s.revealDue(ctx)
+	tx, _, err := s.hashes.Commit(ctx, call)
+	return tx, err
 }
 
 // commitTimelocked encrypts call to the drand round the SDK would choose (the chain decrypts and
-// applies it itself) and submits it. The payload format follows the runtime's commit-reveal
-// version: 4 and later carry the hotkey, earlier ones the legacy layout.
+// applies it itself) and submits it, with the version chain.TimelockVersion and the payload format
+// chain.TimelockWithHotkey give for the call the chain will use (the rule the CLI follows too). A
+// chain that has no timelocked call answers chain.ErrNotAvailable.
 func (s *Subnet) commitTimelocked(ctx context.Context, mg *chain.Metagraph, call chain.WeightsCall) (chain.TxResult, error) {
 	hp := mg.Hyperparams
-	format := timelock.FormatLegacy
-	if hp.CommitRevealVersion >= 4 {
-		format = timelock.FormatV4
+	name := "commit_timelocked_weights"
+	if tc, ok := s.chain.(chain.TimelockedCaller); ok {
+		var err error
+		if name, err = tc.TimelockedCall(ctx, call.Mecid); err != nil {
+			return chain.TxResult{}, err
+		}
+		if name == "" {
+			return chain.TxResult{}, fmt.Errorf("timelocked commit: %w", chain.ErrNotAvailable)
+		}
 	}
 	round := timelock.RevealRound(timelock.RevealSchedule{Netuid: chain.NetuidIndex(call.Netuid, call.Mecid), Tempo: hp.Tempo,
 		CurrentBlock: mg.Block, RevealPeriodEpochs: hp.RevealPeriodEpochs}, time.Now())
+	version := chain.TimelockVersion(hp.CommitRevealVersion)
+	format := timelock.FormatLegacy
+	if chain.TimelockWithHotkey(name, version) {
+		format = timelock.FormatV4
+	}
 	pub := s.key.PublicKey()
 	ct, err := timelock.BuildCommit(rand.Reader, timelock.CommitRequest{Format: format, Hotkey: pub[:], Uids: call.UIDs,
 		Weights: call.Values, VersionKey: call.VersionKey, RevealRound: round})
@@ -833,7 +812,7 @@ func (s *Subnet) commitTimelocked(ctx context.Context, mg *chain.Metagraph, call
 		return chain.TxResult{}, fmt.Errorf("timelocked commit: %w", err)
 	}
 	tx, err := s.chain.CommitTimelocked(ctx, s.key, chain.TimelockedCommit{Netuid: call.Netuid, Mecid: call.Mecid,
-		Ciphertext: ct, RevealRound: round, Version: hp.CommitRevealVersion})
+		Ciphertext: ct, RevealRound: round, Version: version})
 	if err == nil {
 		first, last := chain.RevealWindow(call.Netuid, hp.Tempo, hp.RevealPeriodEpochs, tx.Block)
 		s.mu.Lock()
@@ -915,59 +894,27 @@ func sameRow(row []chain.UIDValue, call chain.WeightsCall) bool {
 	return n == len(want)
 }
 
-// revealDue reveals every pending commit whose reveal window contains the current block and
-// drops the expired ones.
-func (s *Subnet) revealDue(ctx context.Context, mg *chain.Metagraph) {
-	s.mu.Lock()
-	pend := s.pending
-	s.pending = nil
-	s.mu.Unlock()
-	var keep []pendingReveal
-	for _, p := range pend {
-		switch {
-		case mg.Block > p.last:
-			s.log.Warn("hash commit expired before it could be revealed", "first", p.first, "last", p.last)
-			s.dropPending(ctx, p)
-		case mg.Block >= p.first:
-			if _, err := s.chain.RevealWeights(ctx, s.key, p.call, p.salt); err != nil {
-				s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
-				s.log.Warn("reveal failed", "err", err)
-			} else {
-				s.metrics.submitted(s.cfg.Netuid, "reveal_weights")
-			}
-			s.dropPending(ctx, p)
-		default:
-			keep = append(keep, p)
+// revealDue reveals every stored hash commit whose reveal window is open (chain.HashCommitter),
+// logging and counting what became of each.
+func (s *Subnet) revealDue(ctx context.Context) {
+	outs, err := s.hashes.RevealDue(ctx)
+	for _, o := range outs {
+		switch o.Action {
+		case "revealed":
+			s.metrics.submitted(s.cfg.Netuid, "reveal_weights")
+		case "failed":
+			s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
+			s.log.Warn("reveal failed", "hash", o.Pending.Hash, "err", o.Err)
+		case "expired":
+			s.log.Warn("hash commit expired before it could be revealed", "hash", o.Pending.Hash, "first", o.Window[0], "last", o.Window[1])
+		case "gone":
+			s.log.Warn("hash commit no longer on chain; its salt is dropped", "hash", o.Pending.Hash)
 		}
 	}
-	s.mu.Lock()
-	s.pending = append(keep, s.pending...)
-	s.mu.Unlock()
-}
-
-func (s *Subnet) dropPending(ctx context.Context, p pendingReveal) {
-	if p.id == 0 {
-		return
-	}
-	if err := s.rec.DeletePending(ctx, p.id); err != nil {
-		s.log.Warn("could not remove a pending reveal from the records", "err", err)
-	}
-}
-
-// loadPending restores the pending reveals a previous run persisted.
-func (s *Subnet) loadPending(ctx context.Context) error {
-	ps, err := s.rec.Pending(ctx, s.cfg.Netuid, s.hotkey)
 	if err != nil {
-		return err
+		s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
+		s.log.Warn("cannot reveal pending hash commits", "err", err)
 	}
-	for _, p := range ps {
-		var call chain.WeightsCall
-		if err := json.Unmarshal(p.Call, &call); err != nil {
-			return fmt.Errorf("pending reveal %d: %w", p.ID, err)
-		}
-		s.pending = append(s.pending, pendingReveal{id: p.ID, call: call, salt: p.Salt, first: p.FirstBlock, last: p.LastBlock})
-	}
-	return nil
 }
 
 // errorCode is the code recorded for a round's error: the name of the sentinel it wraps.

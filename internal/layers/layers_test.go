@@ -18,7 +18,7 @@ var mayImport = map[string][]string{
 	"cmd/subnetd":           {"*"},
 	"internal/demo":         {"validator", "plugins", "records", "runtime", "chain/devnet", "internal/miner", "wallet"},
 	"validator":             {"runtime", "plugins", "records", "dendrite", "weights", "yuma", "chain", "chain/timelock", "wallet"},
-	"records":               {"runtime"},
+	"records":               {"runtime", "chain", "weights", "hostfns"},
 	"plugins":               {"runtime", "wallet"},
 	"runtime":               {"hostfns"},
 	"hostfns":               {},
