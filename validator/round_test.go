@@ -156,3 +156,41 @@ func TestSubnet_emit(t *testing.T) {
 		t.Fatalf("no weights: ok %v, tx error %v, record %+v", ok, res.TxErr, res.Record.Weights)
 	}
 }
+
+// TestSubnet_RunRound_challengeFails: a scorer whose challenge runs out of gas is a recorded
+// failure with its code, the round queries and scores nothing, and replay finds the same failure
+// at the same place.
+func TestSubnet_RunRound_challengeFails(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
+	s, err := NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Limits: runtime.Limits{Gas: 2000}},
+		SubnetDeps{Chain: n.ch, Key: n.key, Records: n.db, CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	sc, err := s.LoadScorer(ctx, "quality-as", "1", challengeWasm(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetScorer(sc)
+	res, err := s.RunRound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res.Record
+	if !errors.Is(res.ScorerErr, runtime.ErrOutOfGas) || rec.ErrorCode != "ErrOutOfGas" || len(rec.ChallengeRequest) == 0 ||
+		len(rec.ChallengeOutput) != 0 || rec.Answered != 0 || len(rec.ScoresBytes) != 0 {
+		t.Fatalf("scorer error %v, record code %q, challenge %d/%d bytes, answered %d", res.ScorerErr, rec.ErrorCode,
+			len(rec.ChallengeRequest), len(rec.ChallengeOutput), rec.Answered)
+	}
+	sum, err := records.Replay(ctx, n.db, records.ReplayOptions{CacheDir: cacheDir, Check: CheckWeights}, func(r records.ReplayResult) error {
+		if !r.Match() {
+			t.Errorf("round %d: %s %v", r.ID, r.Verdict, r.Differences)
+		}
+		return nil
+	})
+	if err != nil || !sum.AllMatch || sum.Identical != 1 {
+		t.Fatalf("replay %+v, %v", sum, err)
+	}
+}
