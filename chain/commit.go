@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"context"
 	"encoding/binary"
 
 	"golang.org/x/crypto/blake2b"
@@ -45,4 +46,34 @@ func RevealWindow(netuid uint16, tempo uint16, revealPeriod uint64, commitBlock 
 		first = 0
 	}
 	return first, first + uint64(tempo)
+}
+
+// DefaultCommitRevealVersion is the chain's default CommitRevealWeightsVersion, the
+// commit_reveal_version a timelocked commit must carry where the subnet's value reads 0.
+const DefaultCommitRevealVersion = 4
+
+// TimelockVersion is the commit_reveal_version to send for a subnet whose CommitRevealVersion
+// reads v: v, or DefaultCommitRevealVersion when v is 0 (a runtime without the storage item).
+func TimelockVersion(v uint16) uint16 {
+	if v == 0 {
+		return DefaultCommitRevealVersion
+	}
+	return v
+}
+
+// TimelockWithHotkey is the payload rule of a timelocked commit, by the call it is sent with and
+// the commit_reveal_version it carries (TimelockVersion): false (the legacy payload
+// {uids, values, version_key}) for commit_crv3_weights and commit_crv3_mechanism_weights, which
+// carry no version and whose runtimes (spec 300) decode nothing else, and for versions below 4,
+// which predate the hotkey; true (the v4 payload, whose hotkey the chain checks against the
+// signer) otherwise. The CLI and the daemon both follow it; docs/OPERATIONS.md says why.
+func TimelockWithHotkey(call string, version uint16) bool {
+	return call != "commit_crv3_weights" && call != "commit_crv3_mechanism_weights" && version >= 4
+}
+
+// TimelockedCaller is implemented by chains that can name the timelocked commit call they would
+// submit for a mechanism ("" when the runtime has none), as chain/subtensor's Client does. A
+// chain without it is taken to submit commit_timelocked_weights.
+type TimelockedCaller interface {
+	TimelockedCall(ctx context.Context, mecid uint8) (string, error)
 }

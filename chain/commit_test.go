@@ -2,6 +2,7 @@ package chain
 
 import (
 	"encoding/hex"
+	"fmt"
 	"testing"
 )
 
@@ -124,5 +125,32 @@ func TestWeightsCall_Validate(t *testing.T) {
 		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errorsIs(err, tt.want)) {
 			t.Errorf("Validate(%+v) = %v, want %v", tt.w, err, tt.want)
 		}
+	}
+}
+
+// TestTimelockWithHotkey: one rule for the CLI and the daemon; the legacy payload for the calls
+// that carry no version and for versions before 4, v4 otherwise; version 0 is sent as 4.
+func TestTimelockWithHotkey(t *testing.T) {
+	tests := []struct {
+		call    string
+		version uint16
+		want    bool
+		sent    uint16
+	}{
+		{"commit_crv3_weights", 4, false, 4},
+		{"commit_crv3_weights", 0, false, 4},
+		{"commit_crv3_mechanism_weights", 4, false, 4},
+		{"commit_timelocked_weights", 4, true, 4},
+		{"commit_timelocked_weights", 0, true, 4},
+		{"commit_timelocked_weights", 3, false, 3},
+		{"commit_timelocked_mechanism_weights", 5, true, 5},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s v%d", tc.call, tc.version), func(t *testing.T) {
+			v := TimelockVersion(tc.version)
+			if got := TimelockWithHotkey(tc.call, v); got != tc.want || v != tc.sent {
+				t.Fatalf("hotkey %v version %d, want %v %d", got, v, tc.want, tc.sent)
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@
 //
 // The package also holds what both sides must agree on bit for bit: the commit-reveal v2 hash
 // (CommitHash), the netuid storage index of a mechanism (NetuidIndex), the epoch arithmetic of hash
-// commits (EpochIndex, RevealWindow), and a durable store for the salts of pending commits
-// (SaltStore), so that a validator restarted between commit and reveal can still reveal.
+// commits (EpochIndex, RevealWindow), the timelocked commit's version and payload rule
+// (TimelockVersion, TimelockWithHotkey), and the one hash commit-reveal runner (HashCommitter) over a
+// durable store for the salts of pending commits (SaltStore: FileSaltStore for the CLI, the records
+// database for the daemon), so that a validator restarted between commit and reveal can still reveal.
 package chain

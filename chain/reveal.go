@@ -15,8 +15,10 @@ import (
 	"strings"
 )
 
-// PendingReveal is what a validator must keep between a hash commit and its reveal. The salt is not
-// a secret once revealed, but until then it hides the weights; the file is written 0600.
+// PendingReveal is what a validator must keep between a hash commit and its reveal: the call, the
+// salt, and the commit hash they give. The salt is not a secret once revealed, but until then it
+// hides the weights. It is the one pending-reveal type of the CLI's salt files and the daemon's
+// records database.
 type PendingReveal struct {
 	Hotkey AccountID   `json:"hotkey"`
 	Call   WeightsCall `json:"call"`
@@ -38,43 +40,54 @@ func (p PendingReveal) HashBytes() ([32]byte, error) {
 	return h, nil
 }
 
-// SaltStore keeps PendingReveals durably in a directory, one JSON file per commit named by its hash,
-// written with write-to-temp, fsync, rename, so a crash never leaves half a file.
-type SaltStore struct {
+// SaltStore keeps PendingReveals durably between a hash commit and its reveal. The CLI keeps them in
+// files (FileSaltStore); the daemon in its records database (records.DB).
+type SaltStore interface {
+	// Save stores p durably (replacing a pending reveal with the same hash).
+	Save(ctx context.Context, p PendingReveal) error
+	// List returns the pending reveals of hotkey, in a stable order.
+	List(ctx context.Context, hotkey AccountID) ([]PendingReveal, error)
+	// Remove deletes the pending reveal with this hash (no error if it is already gone).
+	Remove(ctx context.Context, hash [32]byte) error
+}
+
+// FileSaltStore is a SaltStore in a directory, one JSON file per commit named by its hash, written
+// with write-to-temp, fsync, rename, so a crash never leaves half a file; files are mode 0600.
+type FileSaltStore struct {
 	dir string
 }
 
-// OpenSaltStore creates dir (0700) if needed and returns a store in it.
-func OpenSaltStore(dir string) (*SaltStore, error) {
+// OpenSaltStore creates dir (0700) if needed and returns a file store in it.
+func OpenSaltStore(dir string) (*FileSaltStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("salt store %s: %w", dir, err)
 	}
-	return &SaltStore{dir: dir}, nil
+	return &FileSaltStore{dir: dir}, nil
 }
 
 // Dir returns the store's directory.
-func (s *SaltStore) Dir() string { return s.dir }
+func (s *FileSaltStore) Dir() string { return s.dir }
 
 // Path returns the file a pending reveal with this hash is kept in.
-func (s *SaltStore) Path(hash [32]byte) string {
+func (s *FileSaltStore) Path(hash [32]byte) string {
 	return filepath.Join(s.dir, "0x"+hex.EncodeToString(hash[:])+".json")
 }
 
-// Save writes p durably and returns its path.
-func (s *SaltStore) Save(p PendingReveal) (string, error) {
+// Save writes p durably to Path(its hash).
+func (s *FileSaltStore) Save(_ context.Context, p PendingReveal) error {
 	h, err := p.HashBytes()
 	if err != nil {
-		return "", err
+		return err
 	}
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		return "", err
+		return err
 	}
 	path := s.Path(h)
 	if err := writeFileSync(s.dir, path, append(data, '\n')); err != nil {
-		return "", fmt.Errorf("salt store: write %s: %w", path, err)
+		return fmt.Errorf("salt store: write %s: %w", path, err)
 	}
-	return path, nil
+	return nil
 }
 
 // writeFileSync writes data to path atomically (temp file, fsync, rename, directory fsync), mode 0600.
@@ -108,7 +121,7 @@ func writeFileSync(dir, path string, data []byte) error {
 }
 
 // List returns the pending reveals of a hotkey, ordered by file name.
-func (s *SaltStore) List(hotkey AccountID) ([]PendingReveal, error) {
+func (s *FileSaltStore) List(_ context.Context, hotkey AccountID) ([]PendingReveal, error) {
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("salt store: %w", err)
@@ -138,7 +151,7 @@ func (s *SaltStore) List(hotkey AccountID) ([]PendingReveal, error) {
 }
 
 // Remove deletes the pending reveal with this hash (no error if it is already gone).
-func (s *SaltStore) Remove(hash [32]byte) error {
+func (s *FileSaltStore) Remove(_ context.Context, hash [32]byte) error {
 	if err := os.Remove(s.Path(hash)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("salt store: %w", err)
 	}
@@ -157,7 +170,7 @@ const StaleAfter = 256
 // reveal window. A restarted process calls RevealDue again and carries on from the files.
 type HashCommitter struct {
 	Chain  Chain
-	Store  *SaltStore
+	Store  SaltStore
 	Signer Signer
 	// Rand is the salt's source (crypto/rand when nil).
 	Rand io.Reader
@@ -188,13 +201,13 @@ func (h *HashCommitter) Commit(ctx context.Context, w WeightsCall) (TxResult, Pe
 		return TxResult{}, PendingReveal{}, err
 	}
 	p := PendingReveal{Hotkey: pub, Call: w, Salt: salt, Hash: "0x" + hex.EncodeToString(hash[:]), SubmittedAt: cur}
-	if _, err := h.Store.Save(p); err != nil {
+	if err := h.Store.Save(ctx, p); err != nil {
 		return TxResult{}, p, err
 	}
 	res, err := h.Chain.CommitWeights(ctx, h.Signer, w.Netuid, w.Mecid, hash)
 	if err != nil && !errors.Is(err, ErrTxPending) && res.State != TxPending {
 		// Refused, dropped, or landed with an error: the chain holds no such commit.
-		_ = h.Store.Remove(hash)
+		_ = h.Store.Remove(ctx, hash)
 	}
 	return res, p, err
 }
@@ -215,7 +228,7 @@ type RevealOutcome struct {
 // drops the files of commits the chain no longer has, and reports what it did with each.
 func (h *HashCommitter) RevealDue(ctx context.Context) ([]RevealOutcome, error) {
 	pub := AccountID(h.Signer.PublicKey())
-	stored, err := h.Store.List(pub)
+	stored, err := h.Store.List(ctx, pub)
 	if err != nil || len(stored) == 0 {
 		return nil, err
 	}
@@ -256,23 +269,23 @@ func (h *HashCommitter) RevealDue(ctx context.Context) ([]RevealOutcome, error) 
 			o.Action = "waiting"
 			if cur > p.SubmittedAt+StaleAfter {
 				o.Action = "gone"
-				o.Err = h.Store.Remove(hash)
+				o.Err = h.Store.Remove(ctx, hash)
 			}
 		case next < found.FirstRevealBlock:
 			o.Action, o.Window = "waiting", [2]uint64{found.FirstRevealBlock, found.LastRevealBlock}
 		case next > found.LastRevealBlock:
 			o.Action, o.Window = "expired", [2]uint64{found.FirstRevealBlock, found.LastRevealBlock}
-			o.Err = h.Store.Remove(hash)
+			o.Err = h.Store.Remove(ctx, hash)
 		default:
 			o.Window = [2]uint64{found.FirstRevealBlock, found.LastRevealBlock}
 			o.Result, o.Err = h.Chain.RevealWeights(ctx, h.Signer, p.Call, p.Salt)
 			switch {
 			case o.Err == nil:
 				o.Action = "revealed"
-				_ = h.Store.Remove(hash)
+				_ = h.Store.Remove(ctx, hash)
 			case errors.Is(o.Err, ErrExpiredWeightCommit) || errors.Is(o.Err, ErrNoWeightsCommitFound):
 				o.Action = "gone"
-				_ = h.Store.Remove(hash)
+				_ = h.Store.Remove(ctx, hash)
 			default:
 				o.Action = "failed" // kept: the next call tries again while the window lasts
 			}

@@ -13,7 +13,7 @@ type fakeChain struct {
 	block   uint64
 	tempo   uint16
 	commits []WeightCommit
-	store   *SaltStore
+	store   *FileSaltStore
 	refuse  error // CommitWeights fails with this, after the salt file was checked
 	sawFile bool
 	set     []WeightsCall
@@ -121,7 +121,7 @@ func TestHashCommitter_CommitAndReveal(t *testing.T) {
 	if len(fc.set) != 1 || fc.set[0].VersionKey != 7 {
 		t.Fatalf("revealed %+v", fc.set)
 	}
-	if left, _ := store2.List(AccountID(alicePub)); len(left) != 0 {
+	if left, _ := store2.List(context.Background(), AccountID(alicePub)); len(left) != 0 {
 		t.Fatalf("%d salt files left", len(left))
 	}
 }
@@ -136,7 +136,7 @@ func TestHashCommitter_Outcomes(t *testing.T) {
 		if _, _, err := hc.Commit(ctx, w); err == nil || !fc.sawFile {
 			t.Fatalf("err = %v, file seen %v", err, fc.sawFile)
 		}
-		if left, _ := store.List(AccountID(alicePub)); len(left) != 0 {
+		if left, _ := store.List(context.Background(), AccountID(alicePub)); len(left) != 0 {
 			t.Fatalf("%d salt files left after a refused commit", len(left))
 		}
 	})
@@ -147,7 +147,7 @@ func TestHashCommitter_Outcomes(t *testing.T) {
 		if _, _, err := hc.Commit(ctx, w); err == nil {
 			t.Fatal("no error")
 		}
-		if left, _ := store.List(AccountID(alicePub)); len(left) != 1 {
+		if left, _ := store.List(context.Background(), AccountID(alicePub)); len(left) != 1 {
 			t.Fatalf("%d salt files, want 1 (the commit may still land)", len(left))
 		}
 	})
@@ -172,7 +172,7 @@ func TestHashCommitter_Outcomes(t *testing.T) {
 		if len(outs) != 1 || outs[0].Action != "gone" {
 			t.Fatalf("outs = %+v", outs)
 		}
-		if left, _ := store.List(AccountID(alicePub)); len(left) != 0 {
+		if left, _ := store.List(context.Background(), AccountID(alicePub)); len(left) != 0 {
 			t.Fatalf("%d salt files left", len(left))
 		}
 	})
@@ -183,21 +183,21 @@ func TestSaltStore_List(t *testing.T) {
 	other := AccountID{1}
 	for i, hk := range []AccountID{AccountID(alicePub), other, AccountID(alicePub)} {
 		h := CommitHash(hk, 1, []uint16{uint16(i)}, []uint16{1}, nil, 0)
-		if _, err := store.Save(PendingReveal{Hotkey: hk, Hash: "0x" + hexOf(h)}); err != nil {
+		if err := store.Save(context.Background(), PendingReveal{Hotkey: hk, Hash: "0x" + hexOf(h)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mine, err := store.List(AccountID(alicePub))
+	mine, err := store.List(context.Background(), AccountID(alicePub))
 	if err != nil || len(mine) != 2 {
 		t.Fatalf("List = %d, %v", len(mine), err)
 	}
-	if _, err := store.Save(PendingReveal{Hash: "0x12"}); err == nil {
+	if err := store.Save(context.Background(), PendingReveal{Hash: "0x12"}); err == nil {
 		t.Fatal("saved a reveal with a malformed hash")
 	}
 	if err := os.WriteFile(store.Dir()+"/0xbad.json", []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.List(other); err == nil {
+	if _, err := store.List(context.Background(), other); err == nil {
 		t.Fatal("List read a corrupt file without complaint")
 	}
 }

@@ -21,7 +21,9 @@ type Source interface {
 	Each(ctx context.Context, fn func(*Round) error) error
 }
 
-const schema = `
+// schemaV0 is the schema every release before schema versions wrote (user_version 0). A new
+// database is created at version 0 and migrated like an old one, so there is one path.
+const schemaV0 = `
 CREATE TABLE IF NOT EXISTS modules (
 	sha256 TEXT PRIMARY KEY,
 	name   TEXT NOT NULL,
@@ -66,10 +68,25 @@ CREATE TABLE IF NOT EXISTS rounds (
 CREATE INDEX IF NOT EXISTS rounds_subnet ON rounds (netuid, validator_hotkey, id);
 `
 
+// SchemaVersion is the schema this build writes, kept in SQLite's user_version.
+const SchemaVersion = 1
+
+// migrations[i] takes a database from schema version i to i+1. Append only; never edit one
+// that has shipped.
+var migrations = []string{
+	// 0 -> 1: the sentinel name of a round's error, compared by replay instead of the text; the
+	// block a hash commit was sent in (chain.PendingReveal.SubmittedAt), taken for older rows
+	// from the start of their reveal window, which is later (so they are kept longer, not less).
+	`ALTER TABLE rounds ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
+	ALTER TABLE pending_reveals ADD COLUMN submitted_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE pending_reveals SET submitted_at = first_block;`,
+}
+
 const roundColumns = `id, netuid, block, block_hash, block_time_ms, seed, validator_uid, validator_hotkey,
 	scorer, scorer_version, module_sha256, engine, engine_version, limits, synapse, challenge_request,
 	challenge_output, round_bytes, round_sha256, scores_bytes, scores_sha256, error, miners, answered,
-	weights, preview, tx, tx_outcome, tx_error, logs, started_ms, finished_ms, meter_version, gas_used`
+	weights, preview, tx, tx_outcome, tx_error, logs, started_ms, finished_ms, meter_version, gas_used,
+	error_code`
 
 // DB is a records database. It is safe for concurrent use: writes are serialised, and every
 // Append is one durable transaction.
@@ -96,9 +113,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open records %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	if _, err := db.ExecContext(ctx, schema+pendingSchema); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open records %s: create schema: %w", path, err)
+		return nil, fmt.Errorf("open records %s: %w", path, err)
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -110,6 +127,71 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open records %s: journal mode is %q, want wal", path, mode)
 	}
 	return &DB{db: db, path: path}, nil
+}
+
+// migrate brings the database to SchemaVersion in one transaction: it creates the version 0
+// tables where they are missing, then applies each migration above the stored user_version. A
+// database of a newer version is refused untouched.
+func migrate(ctx context.Context, db *sql.DB) (err error) {
+	var v int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if v == SchemaVersion {
+		return nil // the common case: no write lock taken
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d, this build reads up to %d: %w", v, SchemaVersion, ErrNewerSchema)
+	}
+	// BEGIN IMMEDIATE takes the write lock before the version is read again, so two processes
+	// opening the same old database wait for each other (busy_timeout) instead of one failing
+	// to upgrade its read lock.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d, this build reads up to %d: %w", v, SchemaVersion, ErrNewerSchema)
+	}
+	if v == 0 {
+		if _, err := conn.ExecContext(ctx, schemaV0+pendingSchema); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	for i := v; i < SchemaVersion; i++ {
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", i, i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; SchemaVersion is this package's own constant.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion)); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("migrate schema: commit: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion returns the database's schema version (SQLite user_version).
+func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := d.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
 }
 
 // Path returns the database file's path.
@@ -178,14 +260,8 @@ func (d *DB) Modules(ctx context.Context, fn func(Module) error) error {
 // names must have been stored with PutModule. When Append returns nil the round is durable.
 func (d *DB) Append(ctx context.Context, r *Round) error {
 	r.Seal()
-	docs := []struct {
-		name string
-		doc  []byte
-	}{{"limits", r.Limits}, {"weights", r.Weights}, {"preview", r.Preview}, {"tx", r.Tx}, {"logs", r.Logs}}
-	for _, d := range docs {
-		if len(d.doc) > 0 && !json.Valid(d.doc) {
-			return fmt.Errorf("record round (subnet %d, block %d): %s is not valid JSON", r.Netuid, r.Block, d.name)
-		}
+	if len(r.Limits) > 0 && !json.Valid(r.Limits) {
+		return fmt.Errorf("record round (subnet %d, block %d): limits is not valid JSON", r.Netuid, r.Block)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -218,11 +294,16 @@ func (d *DB) insertWithID(ctx context.Context, tx *sql.Tx, r *Round) error {
 	return nil
 }
 
-func nullJSON(b []byte) any {
-	if len(b) == 0 {
-		return nil
+// docJSON encodes a round document for its column: NULL when absent.
+func docJSON[T any](name string, v *T) (any, error) {
+	if v == nil {
+		return nil, nil
 	}
-	return string(b)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", name, err)
+	}
+	return string(b), nil
 }
 
 // insertRound writes r in tx; keepID keeps r.ID (Import), else SQLite assigns the next one.
@@ -231,12 +312,30 @@ func insertRound(ctx context.Context, tx *sql.Tx, r *Round, keepID bool) (sql.Re
 	if keepID {
 		id = r.ID
 	}
-	return tx.ExecContext(ctx, `INSERT INTO rounds (`+roundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	w, err := docJSON("weights", r.Weights)
+	if err != nil {
+		return nil, err
+	}
+	pv, err := docJSON("preview", r.Preview)
+	if err != nil {
+		return nil, err
+	}
+	txd, err := docJSON("tx", r.Tx)
+	if err != nil {
+		return nil, err
+	}
+	var logs any
+	if r.Logs != nil {
+		if logs, err = docJSON("logs", &r.Logs); err != nil {
+			return nil, err
+		}
+	}
+	return tx.ExecContext(ctx, `INSERT INTO rounds (`+roundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		id, r.Netuid, int64(r.Block), r.BlockHash, r.BlockTimeMs, r.Seed, r.ValidatorUID, r.ValidatorHotkey,
 		r.Scorer, r.ScorerVersion, r.ModuleSHA256, r.Engine, r.EngineVersion, string(r.Limits), r.Synapse,
 		r.ChallengeRequest, r.ChallengeOutput, r.RoundBytes, r.RoundSHA256, r.ScoresBytes, r.ScoresSHA256,
-		r.Error, r.Miners, r.Answered, nullJSON(r.Weights), nullJSON(r.Preview), nullJSON(r.Tx),
-		r.TxOutcome, r.TxError, nullJSON(r.Logs), r.StartedMs, r.FinishedMs, r.MeterVersion, int64(r.GasUsed))
+		r.Error, r.Miners, r.Answered, w, pv, txd,
+		r.TxOutcome, r.TxError, logs, r.StartedMs, r.FinishedMs, r.MeterVersion, int64(r.GasUsed), r.ErrorCode)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -250,7 +349,7 @@ func scanRound(s scanner) (*Round, error) {
 		&r.ValidatorHotkey, &r.Scorer, &r.ScorerVersion, &r.ModuleSHA256, &r.Engine, &r.EngineVersion,
 		&limits, &r.Synapse, &r.ChallengeRequest, &r.ChallengeOutput, &r.RoundBytes, &r.RoundSHA256,
 		&r.ScoresBytes, &r.ScoresSHA256, &r.Error, &r.Miners, &r.Answered, &weights, &preview, &tx,
-		&r.TxOutcome, &r.TxError, &logs, &r.StartedMs, &r.FinishedMs, &r.MeterVersion, &gas)
+		&r.TxOutcome, &r.TxError, &logs, &r.StartedMs, &r.FinishedMs, &r.MeterVersion, &gas, &r.ErrorCode)
 	if err != nil {
 		return nil, err
 	}
@@ -259,18 +358,34 @@ func scanRound(s scanner) (*Round, error) {
 	if limits != "" {
 		r.Limits = []byte(limits)
 	}
-	r.Weights = rawOrNil(weights)
-	r.Preview = rawOrNil(preview)
-	r.Tx = rawOrNil(tx)
-	r.Logs = rawOrNil(logs)
+	if err := decodeDoc(r.ID, "weights", weights, &r.Weights); err != nil {
+		return nil, err
+	}
+	if err := decodeDoc(r.ID, "preview", preview, &r.Preview); err != nil {
+		return nil, err
+	}
+	if err := decodeDoc(r.ID, "tx", tx, &r.Tx); err != nil {
+		return nil, err
+	}
+	if logs.Valid && logs.String != "" {
+		if err := json.Unmarshal([]byte(logs.String), &r.Logs); err != nil {
+			return nil, fmt.Errorf("round %d: logs document: %w", r.ID, err)
+		}
+	}
 	return &r, nil
 }
 
-func rawOrNil(s sql.NullString) []byte {
-	if !s.Valid || s.String == "" {
+// decodeDoc reads a document column into *dst (left nil when the column is NULL, empty or null).
+func decodeDoc[T any](id int64, name string, col sql.NullString, dst **T) error {
+	if !col.Valid || col.String == "" || col.String == "null" {
 		return nil
 	}
-	return []byte(s.String)
+	v := new(T)
+	if err := json.Unmarshal([]byte(col.String), v); err != nil {
+		return fmt.Errorf("round %d: %s document: %w", id, name, err)
+	}
+	*dst = v
+	return nil
 }
 
 // Get returns the round with the given ID.

@@ -8,6 +8,13 @@
 // logs. Module bytes are stored once per sha256 in the same database, so a record set is
 // self-contained.
 //
+// The documents a round carries (weights, preview, transaction, logs) are typed (Weights, Preview,
+// Tx, LogLine) and stored as JSON whose shape every earlier release wrote, and a failed round stores
+// the name of the sentinel its error wraps (ErrorCode), which replay compares. The database carries
+// its schema version in SQLite's user_version: Open migrates an older database in one transaction
+// and refuses a newer one (ErrNewerSchema). The same database keeps the daemon's hash-commit salts
+// (DB implements chain.SaltStore).
+//
 // Append commits a round in its own transaction before it returns; the validator calls it before
 // the next round begins, so a crash (even kill -9) loses at most the round in flight and never
 // leaves a half-written one.

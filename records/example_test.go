@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/subnetd/subnetd/records"
+	"github.com/subnetd/subnetd/runtime"
 )
 
 // Record a round, export the records for an auditor and read the export back.
@@ -40,4 +41,11 @@ func Example() {
 	}
 	fmt.Println(r.ID, len(set.Rounds), len(set.Modules), set.Rounds[0].Check() == nil)
 	// Output: 1 1 1 true
+}
+
+// Name the sentinel a round's error wraps, as a record stores it for replay to compare.
+func ExampleErrorCode() {
+	err := fmt.Errorf("score: %w", &runtime.GasError{Used: 300013, Limit: 300000})
+	fmt.Println(records.ErrorCode(err))
+	// Output: ErrOutOfGas
 }

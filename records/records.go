@@ -19,12 +19,16 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrBadFormat: a file is neither a records database nor an export of the supported version.
 	ErrBadFormat = errors.New("unrecognised records format")
+	// ErrNewerSchema: the database was written by a newer subnetd (its schema version is above
+	// SchemaVersion); this build refuses to touch it.
+	ErrNewerSchema = errors.New("records database schema is newer than this build")
 	// ErrIntegrity: a record's bytes do not match the hash recorded with them.
 	ErrIntegrity = errors.New("record integrity check failed")
 )
 
-// Round is one validator round as recorded. Byte fields hold exact bytes (base64 in JSON);
-// RawMessage fields hold JSON documents the validator produced (weights, preview, transaction).
+// Round is one validator round as recorded. Byte fields hold exact bytes (base64 in JSON); the
+// documents the validator produced (weights, preview, transaction, logs) are typed (docs.go) and
+// stored as JSON; Limits is the runtime's own limits document, kept as the exact recorded JSON.
 type Round struct {
 	// ID is the record's sequence number in its database (assigned by Append).
 	ID int64 `json:"id"`
@@ -65,21 +69,25 @@ type Round struct {
 	ScoresSHA256 string `json:"scores_sha256,omitempty"`
 	// Error is the scorer's error, one line, when the round failed in the scorer.
 	Error string `json:"error,omitempty"`
+	// ErrorCode names the sentinel Error wraps (ErrorCode(err), e.g. "ErrOutOfGas"); replay
+	// compares it rather than the text. Empty in records written before schema version 1, and
+	// when the error wraps no known sentinel: replay then compares the text.
+	ErrorCode string `json:"error_code,omitempty"`
 	// Miners is the number of miners in the Round; Answered how many answered with status 200.
 	Miners   int `json:"miners"`
 	Answered int `json:"answered"`
 
-	// Weights is what was emitted: {"uids":[…],"weights":[…u16…]} and the parameters used.
-	Weights json.RawMessage `json:"weights,omitempty"`
-	// Preview is the Yuma preview of this epoch with the emitted row.
-	Preview json.RawMessage `json:"preview,omitempty"`
-	// Tx is the chain transaction (kind, hash, block, state, events); TxOutcome its one-word outcome;
-	// TxError the error when the submission failed or was skipped.
-	Tx        json.RawMessage `json:"tx,omitempty"`
-	TxOutcome string          `json:"tx_outcome,omitempty"`
-	TxError   string          `json:"tx_error,omitempty"`
-	// Logs are the scorer's captured log lines (JSON array).
-	Logs json.RawMessage `json:"logs,omitempty"`
+	// Weights is what was emitted and the parameters used (nil when the scorer failed).
+	Weights *Weights `json:"weights,omitempty"`
+	// Preview is the Yuma preview of this epoch with the emitted row (nil when unavailable).
+	Preview *Preview `json:"preview,omitempty"`
+	// Tx is the chain transaction (nil when nothing was submitted); TxOutcome its one-word
+	// outcome; TxError the error when the submission failed or was skipped.
+	Tx        *Tx    `json:"tx,omitempty"`
+	TxOutcome string `json:"tx_outcome,omitempty"`
+	TxError   string `json:"tx_error,omitempty"`
+	// Logs are the scorer's captured log lines.
+	Logs []LogLine `json:"logs,omitempty"`
 	// MeterVersion names the gas cost model (runtime.Runtime.MeterVersion); GasUsed is the gas the
 	// scorer call used (also when it failed): replay must reproduce it exactly.
 	MeterVersion string `json:"meter_version,omitempty"`

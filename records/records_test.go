@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func scoredRound(t *testing.T, db *DB, block uint64, state []byte) *Round {
 		ValidatorHotkey: "5V", Scorer: "latency", ModuleSHA256: sha, Engine: string(rt.Engine()),
 		EngineVersion: rt.EngineVersion(), MeterVersion: rt.MeterVersion(), GasUsed: res.GasUsed,
 		Limits: lim, Synapse: "Ping", RoundBytes: b, ScoresBytes: res.Output,
-		Miners: 3, Answered: 2, Weights: json.RawMessage(`{"uids":[1,3],"weights":[65535,30000]}`)}
+		Miners: 3, Answered: 2, Weights: &Weights{UIDs: []uint16{1, 3}, Weights: []uint16{65535, 30000}}}
 }
 
 func openTemp(t *testing.T) *DB {
@@ -116,7 +117,7 @@ func TestDB_Append(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.RoundBytes, r2.RoundBytes) || !bytes.Equal(got.ScoresBytes, r2.ScoresBytes) ||
-		got.Block != 20 || got.Engine != r2.Engine || string(got.Weights) != string(r2.Weights) ||
+		got.Block != 20 || got.Engine != r2.Engine || !reflect.DeepEqual(got.Weights, r2.Weights) ||
 		got.GasUsed == 0 || got.GasUsed != r2.GasUsed || got.MeterVersion != r2.MeterVersion {
 		t.Fatalf("round read back differs: %+v", got)
 	}

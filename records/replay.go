@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/subnetd/subnetd/runtime"
 )
@@ -28,10 +30,11 @@ type ReplayOptions struct {
 	Engine runtime.Engine
 	// CacheDir keeps compiled modules between replays (optional).
 	CacheDir string
-	// Check, when set, is called for every round that replayed identically, with the Scores
-	// bytes; each string it returns is a difference (e.g. weights that do not follow from the
-	// scores). The validator package provides one for weights (validator.CheckWeights).
-	Check func(r *Round, scores []byte) []string
+	// Check, when set, is called for every round that replayed identically, with the Scores the
+	// replay validated; each string it returns is a difference (e.g. weights that do not follow
+	// from the scores). The validator package provides one that runs the live round's own emit
+	// code (validator.CheckWeights).
+	Check func(r *Round, scores runtime.Scores) []string
 }
 
 // ReplayResult is the verdict on one round.
@@ -157,6 +160,11 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 	if err := r.Check(); err != nil {
 		return fail(err)
 	}
+	if len(r.RoundBytes) == 0 && len(r.ChallengeRequest) == 0 && r.Error != "" {
+		// The host failed before the scorer read anything (its input could not be encoded):
+		// nothing ran, so there is nothing to re-run, and the record says so.
+		return res
+	}
 	s, err := rp.scorer(ctx, r)
 	if err != nil {
 		return fail(fmt.Errorf("load module: %w", err))
@@ -167,11 +175,26 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 			return fail(fmt.Errorf("recorded challenge request: %w", err))
 		}
 		out, err := s.Challenge(ctx, r.ChallengeRequest, meta)
-		switch {
-		case err != nil:
-			res.Differences = append(res.Differences, "challenge: replay failed: "+err.Error())
-		case !bytes.Equal(out.Output, r.ChallengeOutput):
-			res.Differences = append(res.Differences, "challenge: "+byteDiff(r.ChallengeOutput, out.Output))
+		if err == nil {
+			if !bytes.Equal(out.Output, r.ChallengeOutput) {
+				res.Differences = append(res.Differences, "challenge: "+byteDiff(r.ChallengeOutput, out.Output))
+			}
+			_, err = runtime.ParseChallenge(out.Output)
+		}
+		if err != nil {
+			// The live round stops at a failed challenge (it queries and scores nothing), so the
+			// record must show the same failure, and there is nothing further to replay.
+			err = fmt.Errorf("challenge: %w", err)
+			switch {
+			case r.Error == "":
+				res.Differences = append(res.Differences, "challenge: recorded a challenge, replay failed: "+err.Error())
+			case !sameFailure(r, err):
+				res.Differences = append(res.Differences, fmt.Sprintf("challenge: both failed, recorded %s, replay %s", failureName(r.ErrorCode, r.Error), failureName(ErrorCode(err), err.Error())))
+			}
+			if len(res.Differences) > 0 {
+				res.Verdict = Different
+			}
+			return res
 		}
 	}
 	meta, err := runtime.ParseRoundMeta(r.RoundBytes)
@@ -189,8 +212,8 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 	case err == nil && r.Error != "":
 		res.Differences = append(res.Differences, "scores: recorded failure ("+r.Error+"), replay succeeded")
 	case err != nil && r.Error != "":
-		if err.Error() != r.Error && !(errors.Is(err, runtime.ErrTimeout) && bytes.Contains([]byte(r.Error), []byte(runtime.ErrTimeout.Error()))) {
-			res.Differences = append(res.Differences, fmt.Sprintf("scores: both failed, recorded %q, replay %q", r.Error, err.Error()))
+		if !sameFailure(r, err) {
+			res.Differences = append(res.Differences, fmt.Sprintf("scores: both failed, recorded %s, replay %s", failureName(r.ErrorCode, r.Error), failureName(ErrorCode(err), err.Error())))
 		}
 	default:
 		if !bytes.Equal(got, r.ScoresBytes) {
@@ -201,12 +224,33 @@ func (rp *replayer) round(ctx context.Context, r *Round) ReplayResult {
 		res.Differences = append(res.Differences, fmt.Sprintf("gas: recorded %d, replay %d", r.GasUsed, out.GasUsed))
 	}
 	if len(res.Differences) == 0 && err == nil && rp.opts.Check != nil {
-		res.Differences = append(res.Differences, rp.opts.Check(r, got)...)
+		res.Differences = append(res.Differences, rp.opts.Check(r, out.Scores)...)
 	}
 	if len(res.Differences) > 0 {
 		res.Verdict = Different
 	}
 	return res
+}
+
+// sameFailure reports whether the replay's error err is the failure r recorded: the same
+// sentinel when r stored one (ErrorCode), else (records from before schema version 1, or an error
+// that wraps no sentinel) the same text, a timeout matching any recorded timeout.
+func sameFailure(r *Round, err error) bool {
+	if r.ErrorCode != "" {
+		return ErrorCode(err) == r.ErrorCode
+	}
+	if err.Error() == r.Error {
+		return true
+	}
+	return errors.Is(err, runtime.ErrTimeout) && strings.Contains(r.Error, runtime.ErrTimeout.Error())
+}
+
+// failureName quotes an error for a difference, with its code when it has one.
+func failureName(code, text string) string {
+	if code == "" {
+		return strconv.Quote(text)
+	}
+	return code + " " + strconv.Quote(text)
 }
 
 // scoresMsg is a loose parse of a Scores message for explaining differences.

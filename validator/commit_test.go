@@ -17,12 +17,14 @@ import (
 // validator sent (chain/devnet/node_test.go runs the devnet's own commit-reveal rules).
 type crChain struct {
 	*devnet.Node
-	version uint16
-	mu      sync.Mutex
-	hashes  [][32]byte
-	reveals []chain.WeightsCall
-	salts   [][]uint16
-	tl      []chain.TimelockedCommit
+	version  uint16
+	mu       sync.Mutex
+	hashes   [][32]byte
+	blocks   []uint64 // the block of each hash commit
+	revealed map[[32]byte]bool
+	reveals  []chain.WeightsCall
+	salts    [][]uint16
+	tl       []chain.TimelockedCommit
 }
 
 func (c *crChain) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparams, error) {
@@ -43,12 +45,36 @@ func (c *crChain) CommitWeights(_ context.Context, s chain.Signer, netuid uint16
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.hashes = append(c.hashes, hash)
+	c.blocks = append(c.blocks, c.Devnet().Block())
 	return chain.TxResult{State: chain.TxInBlock, Block: c.Devnet().Block(), Events: []string{"SubtensorModule.WeightsCommitted"}}, nil
+}
+
+// PendingCommits lists the recorded hash commits not yet revealed, with subtensor's reveal window.
+func (c *crChain) PendingCommits(ctx context.Context, netuid uint16, mecid uint8, _ chain.AccountID) ([]chain.WeightCommit, error) {
+	hp, err := c.Hyperparams(ctx, netuid)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []chain.WeightCommit
+	for i, h := range c.hashes {
+		if c.revealed[h] {
+			continue
+		}
+		first, last := chain.RevealWindow(netuid, hp.Tempo, hp.RevealPeriodEpochs, c.blocks[i])
+		out = append(out, chain.WeightCommit{Hash: h, CommitBlock: c.blocks[i], FirstRevealBlock: first, LastRevealBlock: last})
+	}
+	return out, nil
 }
 
 func (c *crChain) RevealWeights(_ context.Context, s chain.Signer, w chain.WeightsCall, salt []uint16) (chain.TxResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.revealed == nil {
+		c.revealed = map[[32]byte]bool{}
+	}
+	c.revealed[chain.CommitHash(s.PublicKey(), chain.NetuidIndex(w.Netuid, w.Mecid), w.UIDs, w.Values, salt, w.VersionKey)] = true
 	c.reveals = append(c.reveals, w)
 	c.salts = append(c.salts, salt)
 	return chain.TxResult{State: chain.TxInBlock, Block: c.Devnet().Block(), Events: []string{"SubtensorModule.WeightsRevealed"}}, nil
@@ -84,7 +110,7 @@ func TestSubnet_commitReveal(t *testing.T) {
 		t.Fatal(err, res.TxErr)
 	}
 	s.Close(ctx)
-	if ps, err := n.db.Pending(ctx, testNetuid, n.key.SS58()); err != nil || len(ps) != 1 {
+	if ps, err := n.db.List(ctx, chain.AccountID(n.key.PublicKey())); err != nil || len(ps) != 1 {
 		t.Fatalf("pending reveals persisted: %v %v", ps, err)
 	}
 	s, err = NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
@@ -116,10 +142,10 @@ func TestSubnet_commitReveal(t *testing.T) {
 	if got != cc.hashes[0] {
 		t.Fatal("the first reveal does not match the first commitment (made before the restart)")
 	}
-	ps, _ := n.db.Pending(ctx, testNetuid, n.key.SS58())
+	ps, _ := n.db.List(ctx, chain.AccountID(n.key.PublicKey()))
 	for _, p := range ps {
-		if p.FirstBlock <= n.ch.Devnet().Block() {
-			t.Fatalf("a revealed or due commitment is still pending: %+v", p)
+		if h, _ := p.HashBytes(); h == cc.hashes[0] {
+			t.Fatalf("the revealed commitment is still pending: %+v", p)
 		}
 	}
 }

@@ -229,7 +229,9 @@ func (d *Daemon) Handler() http.Handler {
 	return mux
 }
 
-// health answers 200 when the chain answers, with every subnet's status; 503 otherwise.
+// health answers 200 when the chain answers and every subnet loop is live (starting or
+// running), with every subnet's status; 503 otherwise: the status names the first problem (the
+// chain, or a subnet whose loop stopped or stalled) and each subnet says whether it is live.
 func (d *Daemon) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
@@ -239,7 +241,7 @@ func (d *Daemon) health(w http.ResponseWriter, r *http.Request) {
 		Uptime  string         `json:"uptime"`
 		Error   string         `json:"error,omitempty"`
 		Subnets []SubnetStatus `json:"subnets"`
-	}{Status: "ok", Uptime: time.Since(d.started).Round(time.Second).String()}
+	}{Status: "ok", Uptime: time.Since(d.started).Round(time.Second).String(), Subnets: []SubnetStatus{}}
 	b, err := d.chain.CurrentBlock(ctx)
 	code := http.StatusOK
 	if err != nil {
@@ -247,7 +249,15 @@ func (d *Daemon) health(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Block = b
 	for _, s := range d.v.Subnets() {
-		out.Subnets = append(out.Subnets, s.Status())
+		st := s.Status()
+		out.Subnets = append(out.Subnets, st)
+		if !st.Live && code == http.StatusOK {
+			out.Status, code = "subnet "+st.State, http.StatusServiceUnavailable
+			out.Error = fmt.Sprintf("subnet %d: loop %s", st.Netuid, st.State)
+			if st.Error != "" {
+				out.Error += ": " + st.Error
+			}
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/weights"
 	"github.com/subnetd/subnetd/yuma"
 )
@@ -18,30 +19,12 @@ type EpochInputer interface {
 	EpochInput(ctx context.Context, netuid uint16, raoEmission uint64) (*yuma.Input, error)
 }
 
-// Preview is this epoch as Yuma would compute it if our emitted row were on chain now.
-type Preview struct {
-	// Block is the block the preview was computed at.
-	Block uint64 `json:"block"`
-	// UID is our uid.
-	UID uint16 `json:"uid"`
-	// Approximate reports that some epoch parameters were not readable and took defaults.
-	Approximate bool `json:"approximate,omitempty"`
-	// ValidatorTrust, Dividends and Consensus are our terms (u16 / 65535).
-	ValidatorTrust float64 `json:"validator_trust"`
-	Dividends      float64 `json:"dividends"`
-	// ValidatorEmission is what we would earn this epoch (rao of RaoEmission).
-	ValidatorEmission uint64 `json:"validator_emission"`
-	// RaoEmission is the emission the preview split.
-	RaoEmission uint64 `json:"rao_emission"`
-	// Incentive is every miner's expected incentive (u16 / 65535), by uid; zeros left out.
-	Incentive []UIDFloat `json:"incentive"`
-}
+// Preview is this epoch as Yuma would compute it if our emitted row were on chain now. It is the
+// round record's preview document.
+type Preview = records.Preview
 
 // UIDFloat is one uid's value.
-type UIDFloat struct {
-	UID   uint16  `json:"uid"`
-	Value float64 `json:"value"`
-}
+type UIDFloat = records.UIDFloat
 
 func (s *Subnet) preview(ctx context.Context, mg *chain.Metagraph, uid int, em weights.Emitted) (*Preview, error) {
 	var in *yuma.Input

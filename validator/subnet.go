@@ -99,13 +99,19 @@ type Subnet struct {
 	lastErr   string    // last loop error logged (Run's goroutine only)
 	lastErrAt time.Time // when it was logged
 
+	loopMu   sync.Mutex // guards the loop's liveness below
+	loop     string     // a Loop* state
+	loopErr  string     // why the loop stopped
+	beat     time.Time  // when the loop last started an iteration (wall clock; never scored)
+	loopPoll time.Duration
+
 	mu        sync.Mutex // guards the fields below (round state, read by Status)
 	state     []byte
 	lastBlock uint64
 	rounds    int
 	failures  int
 	last      *RoundResult
-	pending   []pendingReveal
+	hashes    *chain.HashCommitter // hash commits, their salts in the records database
 	timelocks []pendingTimelock
 	tlStats   TimelockStats
 }
@@ -126,14 +132,6 @@ type TimelockStats struct {
 	// Missed commits not revealed by the end of their window: the chain lacked the drand
 	// pulse or could not decrypt them. Each one is logged as an error.
 	Missed int `json:"missed"`
-}
-
-// pendingReveal is a hash commit waiting for its reveal window.
-type pendingReveal struct {
-	id          int64 // in the records database
-	call        chain.WeightsCall
-	salt        []uint16
-	first, last uint64
 }
 
 // SubnetDeps are what a Subnet shares with its validator.
@@ -175,9 +173,7 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 	}
 	s := &Subnet{cfg: cfg, chain: deps.Chain, key: deps.Key, hotkey: deps.Key.SS58(), client: client, rt: rt,
 		rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
-	if err := s.loadPending(ctx); err != nil {
-		s.log.Warn("could not restore pending reveals from records", "err", err)
-	}
+	s.hashes = &chain.HashCommitter{Chain: deps.Chain, Store: deps.Records, Signer: deps.Key}
 	if st, err := deps.Records.LastState(ctx, cfg.Netuid, s.hotkey); err == nil {
 		s.state = st
 	} else {
@@ -226,6 +222,19 @@ func (s *Subnet) Close(ctx context.Context) error {
 	return s.rt.Close(ctx)
 }
 
+// Loop states of a subnet, as Status and /healthz report them.
+const (
+	// LoopStarting: the loop has not begun (Run not called yet).
+	LoopStarting = "starting"
+	// LoopRunning: the loop is polling the chain and running rounds.
+	LoopRunning = "running"
+	// LoopStalled: the loop is running but has not begun an iteration for longer than a round
+	// may take (stallAfter): something it waits on never returns.
+	LoopStalled = "stalled"
+	// LoopStopped: the loop has ended, by shutdown or (with an error) by a panic or failure.
+	LoopStopped = "stopped"
+)
+
 // SubnetStatus is a snapshot of a subnet loop for health checks and tables.
 type SubnetStatus struct {
 	Netuid    uint16 `json:"netuid"`
@@ -238,21 +247,68 @@ type SubnetStatus struct {
 	LastBlock uint64 `json:"last_block"`
 	// Timelocks says what became of the timelocked commits.
 	Timelocks TimelockStats `json:"timelocks"`
+	// State is the loop's state (a Loop* constant); Live is true while it is starting or
+	// running; Error says why a loop stopped or stalled (empty after a shutdown).
+	State string `json:"state"`
+	Live  bool   `json:"live"`
+	Error string `json:"error,omitempty"`
+	// LastLoopMs is the wall-clock time (Unix ms) the loop last began an iteration (0 before).
+	LastLoopMs int64 `json:"last_loop_ms,omitempty"`
 	// Last is the most recent round (nil before the first).
 	Last *RoundResult `json:"-"`
 }
 
 // Status returns a snapshot of the loop.
 func (s *Subnet) Status() SubnetStatus {
+	st := s.liveness(time.Now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := SubnetStatus{Netuid: s.cfg.Netuid, Hotkey: s.hotkey, Rounds: s.rounds, Failures: s.failures, LastBlock: s.lastBlock, Last: s.last,
-		Timelocks: s.tlStats}
+	st.Hotkey, st.Rounds, st.Failures, st.LastBlock, st.Last = s.hotkey, s.rounds, s.failures, s.lastBlock, s.last
+	st.Timelocks = s.tlStats
 	st.Timelocks.Pending = len(s.timelocks)
 	if c := s.cur.Load(); c != nil {
 		st.Scorer, st.Version, st.SHA256 = c.Name, c.Version, c.SHA256
 	}
 	return st
+}
+
+// liveness is the loop part of Status at now.
+func (s *Subnet) liveness(now time.Time) SubnetStatus {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	st := SubnetStatus{Netuid: s.cfg.Netuid, State: s.loop, Error: s.loopErr}
+	if st.State == "" {
+		st.State = LoopStarting
+	}
+	if !s.beat.IsZero() {
+		st.LastLoopMs = s.beat.UnixMilli()
+		if st.State == LoopRunning && now.Sub(s.beat) > s.stallAfter(s.loopPoll) {
+			st.State = LoopStalled
+			st.Error = fmt.Sprintf("no loop iteration for %s", now.Sub(s.beat).Round(time.Second))
+		}
+	}
+	st.Live = st.State == LoopStarting || st.State == LoopRunning
+	return st
+}
+
+// stallAfter is how long a running loop may go without beginning an iteration before it is
+// reported stalled: the longest round, two polls and a margin.
+func (s *Subnet) stallAfter(poll time.Duration) time.Duration {
+	return s.roundBound() + 2*poll + 30*time.Second
+}
+
+// markLoop records the loop's state (and why it stopped).
+func (s *Subnet) markLoop(state, why string) {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	s.loop, s.loopErr = state, why
+}
+
+// heartbeat records that the loop began an iteration.
+func (s *Subnet) heartbeat(poll time.Duration) {
+	s.loopMu.Lock()
+	defer s.loopMu.Unlock()
+	s.loop, s.beat, s.loopPoll = LoopRunning, time.Now(), poll
 }
 
 // RoundResult is what one round did; its Record is already durable when RunRound returns it.
@@ -307,6 +363,7 @@ func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
+		s.heartbeat(poll)
 		mg, err := s.chain.Metagraph(ctx, s.cfg.Netuid)
 		if err == nil {
 			uid := findUID(mg, s.hotkey)
@@ -379,12 +436,58 @@ func trim0x(s string) string {
 	return s
 }
 
-// RunRound runs one round now: swap in an offered scorer, snapshot the metagraph, challenge,
-// query, score, compute weights, preview, submit, record. It returns an error only when no
-// record could be made (not registered, chain unreachable, records unwritable); scorer and
-// chain failures are part of the returned result and of the record.
+// RunRound runs one round now, in its phases: swap in an offered scorer, snapshot the chain,
+// challenge, query the miners, score, emit the weights (and the Yuma preview), submit them,
+// record. It returns an error only when no record could be made (no scorer, not registered,
+// chain unreachable, records unwritable); every failure after the snapshot (the challenge, the
+// miners, the scorer, the weights, the chain) is part of the returned result and of the record.
 func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	started := time.Now()
+	sc, err := s.swap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := s.newResult(sc, in, started)
+	q := s.challenge(ctx, sc, in, res)
+	if res.ScorerErr == nil {
+		s.query(ctx, in, q, res)
+	}
+	res.Record.Miners = len(in.round.Miners)
+	s.score(ctx, sc, in, res)
+	if res.Scores != nil {
+		if call, ok := s.emit(ctx, in, res); ok {
+			s.submit(ctx, in, call, res)
+		}
+	}
+	if err := s.record(ctx, sc, res); err != nil {
+		return nil, err
+	}
+	s.finish(sc, in, res, started)
+	return res, nil
+}
+
+// roundInput is what the snapshot phase read from the chain: the metagraph, our uid, the Round
+// the scorer will read (miners filled in, answers not yet) and the miners to query.
+type roundInput struct {
+	mg      *chain.Metagraph
+	uid     int
+	round   runtime.Round
+	targets []dendrite.Target
+}
+
+// querySpec is what the challenge phase decided to send the miners.
+type querySpec struct {
+	synapse string
+	body    json.RawMessage
+	timeout time.Duration
+}
+
+// swap installs a scorer offered since the last round and returns the scorer this round runs.
+func (s *Subnet) swap(ctx context.Context) (*Scorer, error) {
 	if nx := s.next.Swap(nil); nx != nil {
 		old := s.cur.Swap(nx)
 		s.log.Info("scorer swapped at round boundary", "scorer", nx.Name, "version", nx.Version, "sha256", nx.SHA256)
@@ -397,6 +500,13 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	if sc == nil {
 		return nil, fmt.Errorf("subnet %d: %w", s.cfg.Netuid, ErrNoScorer)
 	}
+	return sc, nil
+}
+
+// snapshot reads the metagraph and the block time, finds our uid, and builds the round's Round
+// (seed, validator, state carried from the last round, miners) and the miners to query: those
+// serving an axon, and with QueryAll the others too (status 503, not queried).
+func (s *Subnet) snapshot(ctx context.Context) (*roundInput, error) {
 	mg, err := s.chain.Metagraph(ctx, s.cfg.Netuid)
 	if err != nil {
 		s.metrics.chainError(s.cfg.Netuid, "metagraph")
@@ -415,106 +525,132 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	s.mu.Lock()
 	state := s.state
 	s.mu.Unlock()
-	round := runtime.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash, BlockTimeMs: blockMs,
-		Seed: roundSeed(s.cfg.Netuid, mg.BlockHash), Validator: runtime.Validator{UID: uint16(uid), Hotkey: s.hotkey}, State: state}
-	var targets []dendrite.Target
+	in := &roundInput{mg: mg, uid: uid, round: runtime.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash,
+		BlockTimeMs: blockMs, Seed: roundSeed(s.cfg.Netuid, mg.BlockHash),
+		Validator: runtime.Validator{UID: uint16(uid), Hotkey: s.hotkey}, State: state}}
 	for i, n := range mg.Neurons {
 		if i == uid {
 			continue
 		}
 		m := runtime.Miner{UID: n.UID, Hotkey: n.Hotkey.String(), Stake: float64(n.Stake) / 1e9}
 		if n.Axon.Serving() {
-			targets = append(targets, dendrite.Target{UID: n.UID, IP: n.Axon.IP, Port: int(n.Axon.Port), Hotkey: m.Hotkey})
+			in.targets = append(in.targets, dendrite.Target{UID: n.UID, IP: n.Axon.IP, Port: int(n.Axon.Port), Hotkey: m.Hotkey})
 		} else if !s.cfg.QueryAll {
 			continue
 		} else {
 			m.Status = 503
 		}
-		round.Miners = append(round.Miners, m)
+		in.round.Miners = append(in.round.Miners, m)
 	}
-	rec := &records.Round{Netuid: s.cfg.Netuid, Block: mg.Block, BlockHash: mg.BlockHash, BlockTimeMs: blockMs,
-		Seed: "0x" + hex.EncodeToString(round.Seed[:]), ValidatorUID: uint16(uid), ValidatorHotkey: s.hotkey,
+	return in, nil
+}
+
+// newResult starts the round's result and record from what the snapshot read.
+func (s *Subnet) newResult(sc *Scorer, in *roundInput, started time.Time) *RoundResult {
+	r := &in.round
+	rec := &records.Round{Netuid: s.cfg.Netuid, Block: r.Block, BlockHash: r.BlockHash, BlockTimeMs: r.BlockTimeMs,
+		Seed: "0x" + hex.EncodeToString(r.Seed[:]), ValidatorUID: uint16(in.uid), ValidatorHotkey: s.hotkey,
 		Scorer: sc.Name, ScorerVersion: sc.Version, ModuleSHA256: sc.SHA256, Engine: string(s.rt.Engine()),
 		EngineVersion: s.rt.EngineVersion(), MeterVersion: s.rt.MeterVersion(), StartedMs: started.UnixMilli()}
 	rec.Limits, _ = json.Marshal(s.rt.Limits())
-	res := &RoundResult{Record: rec}
+	return &RoundResult{Record: rec}
+}
 
-	// Challenge: the scorer's own, or the config's.
-	synapse, body, timeout := s.cfg.Synapse, s.cfg.Body, s.cfg.Timeout
-	if sc.S.Info().HasChallenge {
-		req, meta, err := round.EncodeChallengeRequest()
-		if err != nil {
-			return nil, fmt.Errorf("subnet %d: challenge request: %w", s.cfg.Netuid, err)
+// challenge decides what the miners are asked: the scorer's own challenge when it has one
+// (recorded with the exact request it read), else the config's. A failure (the request cannot be
+// encoded, the scorer fails or declines with no config fallback) is set as res.ScorerErr.
+func (s *Subnet) challenge(ctx context.Context, sc *Scorer, in *roundInput, res *RoundResult) querySpec {
+	rec := res.Record
+	q := querySpec{synapse: s.cfg.Synapse, body: s.cfg.Body, timeout: s.cfg.Timeout}
+	if !sc.S.Info().HasChallenge {
+		if q.synapse == "" {
+			res.ScorerErr = ErrNoChallenge
 		}
-		rec.ChallengeRequest = req
-		out, err := sc.S.Challenge(ctx, req, meta)
-		if err == nil {
-			rec.ChallengeOutput = out.Output
-			var ch runtime.Challenge
-			if ch, err = runtime.ParseChallenge(out.Output); err == nil {
-				synapse, body = ch.Synapse, ch.Body
-				if ch.TimeoutMs > 0 {
-					timeout = min(timeout, time.Duration(ch.TimeoutMs)*time.Millisecond)
-				}
-			}
-		}
-		if errors.Is(err, runtime.ErrNoChallenge) {
-			// The module exports subnetd_challenge but declines: the config gives the challenge.
-			rec.ChallengeRequest, rec.ChallengeOutput, err = nil, nil, nil
-			if synapse == "" {
-				err = ErrNoChallenge
-			}
-		}
-		if err != nil {
-			res.ScorerErr = fmt.Errorf("challenge: %w", err)
-		}
-	} else if synapse == "" {
-		res.ScorerErr = ErrNoChallenge
+		return q
 	}
-	if res.ScorerErr == nil {
-		round.Challenge = body
-		rec.Synapse = synapse
-		if len(targets) > 0 {
-			qctx, cancel := context.WithTimeout(ctx, timeout+2*time.Second)
-			resps, err := s.client.QueryMany(qctx, targets, dendrite.Request{Synapse: synapse, Body: body, Timeout: timeout})
-			cancel()
-			if err != nil {
-				res.ScorerErr = fmt.Errorf("query miners: %w", err)
-			}
-			byUID := make(map[uint16]dendrite.Response, len(resps))
-			for _, r := range resps {
-				byUID[r.Target.UID] = r
-			}
-			for i := range round.Miners {
-				m := &round.Miners[i]
-				r, ok := byUID[m.UID]
-				if !ok {
-					continue
-				}
-				m.Status = r.Status
-				m.LatencyMs = float64(r.Latency.Microseconds()) / 1000
-				if r.Status == 200 && len(r.Body) > 0 {
-					m.Response = r.Body
-					rec.Answered++
-				}
-			}
-		}
-		s.metrics.queried(s.cfg.Netuid, len(targets), rec.Answered)
-	}
-	rec.Miners = len(round.Miners)
-
-	// Score.
-	roundBytes, meta, err := round.Encode()
+	req, meta, err := in.round.EncodeChallengeRequest()
 	if err != nil {
-		return nil, fmt.Errorf("subnet %d: encode round: %w", s.cfg.Netuid, err)
+		res.ScorerErr = fmt.Errorf("challenge request: %w", err)
+		return q
 	}
-	rec.RoundBytes = roundBytes
+	rec.ChallengeRequest = req
+	out, err := sc.S.Challenge(ctx, req, meta)
+	if err == nil {
+		rec.ChallengeOutput = out.Output
+		var ch runtime.Challenge
+		if ch, err = runtime.ParseChallenge(out.Output); err == nil {
+			q.synapse, q.body = ch.Synapse, ch.Body
+			if ch.TimeoutMs > 0 {
+				q.timeout = min(q.timeout, time.Duration(ch.TimeoutMs)*time.Millisecond)
+			}
+		}
+	}
+	if errors.Is(err, runtime.ErrNoChallenge) {
+		// The module exports subnetd_challenge but declines: the config gives the challenge.
+		rec.ChallengeRequest, rec.ChallengeOutput, err = nil, nil, nil
+		if q.synapse == "" {
+			err = ErrNoChallenge
+		}
+	}
+	if err != nil {
+		res.ScorerErr = fmt.Errorf("challenge: %w", err)
+	}
+	return q
+}
+
+// query sends the challenge to the serving miners and fills in the Round each one's status,
+// latency and (status 200) answer. A miner that fails is a status in the Round, not an error.
+func (s *Subnet) query(ctx context.Context, in *roundInput, q querySpec, res *RoundResult) {
+	rec := res.Record
+	in.round.Challenge = q.body
+	rec.Synapse = q.synapse
+	if len(in.targets) > 0 {
+		qctx, cancel := context.WithTimeout(ctx, q.timeout+2*time.Second)
+		resps, err := s.client.QueryMany(qctx, in.targets, dendrite.Request{Synapse: q.synapse, Body: q.body, Timeout: q.timeout})
+		cancel()
+		if err != nil {
+			res.ScorerErr = fmt.Errorf("query miners: %w", err)
+		}
+		byUID := make(map[uint16]dendrite.Response, len(resps))
+		for _, r := range resps {
+			byUID[r.Target.UID] = r
+		}
+		for i := range in.round.Miners {
+			m := &in.round.Miners[i]
+			r, ok := byUID[m.UID]
+			if !ok {
+				continue
+			}
+			m.Status = r.Status
+			m.LatencyMs = float64(r.Latency.Microseconds()) / 1000
+			if r.Status == 200 && len(r.Body) > 0 {
+				m.Response = r.Body
+				rec.Answered++
+			}
+		}
+	}
+	s.metrics.queried(s.cfg.Netuid, len(in.targets), rec.Answered)
+}
+
+// score encodes the Round, records its exact bytes and, when nothing failed before, runs the
+// scorer on them. A Round that cannot be encoded is recorded with no bytes and the error.
+func (s *Subnet) score(ctx context.Context, sc *Scorer, in *roundInput, res *RoundResult) {
+	rec := res.Record
+	roundBytes, meta, err := in.round.Encode()
+	if err != nil {
+		rec.RoundBytes = []byte{}
+		if res.ScorerErr == nil {
+			res.ScorerErr = fmt.Errorf("encode round: %w", err)
+		}
+	} else {
+		rec.RoundBytes = roundBytes
+	}
 	if res.ScorerErr == nil {
 		out, err := sc.S.Score(ctx, roundBytes, meta)
 		if out != nil {
 			rec.ScoresBytes = out.Output
 			rec.GasUsed = out.GasUsed
-			rec.Logs, _ = json.Marshal(out.Logs)
+			rec.Logs = out.Logs
 			s.metrics.scorerTime(s.cfg.Netuid, out.Instantiate+out.Call)
 		}
 		if err != nil {
@@ -525,28 +661,99 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	}
 	if res.ScorerErr != nil {
 		rec.Error = oneLine(res.ScorerErr)
+		rec.ErrorCode = errorCode(res.ScorerErr)
 		s.metrics.scorerFailure(s.cfg.Netuid)
 	}
+}
 
-	// Weights, preview, submit.
-	if res.Scores != nil {
-		s.weightsAndSubmit(ctx, mg, uid, res)
+// emit turns the scores into weights (Emit) and previews the epoch with them. It returns the
+// call to submit, or false when no weights could be computed (recorded as the round's TxErr).
+func (s *Subnet) emit(ctx context.Context, in *roundInput, res *RoundResult) (chain.WeightsCall, bool) {
+	rec := res.Record
+	e := Emit(*res.Scores, EmitParams(in.mg))
+	res.UIDs, res.Dense = e.UIDs, e.Dense
+	rec.Weights = &e.Record
+	if e.Err != nil {
+		res.TxErr = e.Err
+		rec.TxError = oneLine(res.TxErr)
+		return chain.WeightsCall{}, false
 	}
+	res.Emitted = e.Emitted
+	if pv, err := s.preview(ctx, in.mg, in.uid, e.Emitted); err == nil {
+		res.Preview = pv
+		rec.Preview = pv
+	} else {
+		s.log.Debug("no yuma preview", "err", err)
+	}
+	vk := s.cfg.VersionKey
+	if vk == 0 {
+		vk = in.mg.Hyperparams.WeightsVersionKey
+	}
+	return e.Call(s.cfg.Netuid, s.cfg.Mecid, vk), true
+}
+
+// submit sends the weights the way the subnet takes them: set_weights, or on a commit-reveal
+// subnet a timelocked commit where the runtime has it and a hash commit otherwise (as the SDK
+// does), after revealing due hash commits and checking earlier timelocked ones.
+func (s *Subnet) submit(ctx context.Context, in *roundInput, call chain.WeightsCall, res *RoundResult) {
+	rec := res.Record
+	mg := in.mg
+	var kind string
+	var tx chain.TxResult
+	var err error
+	if mg.Hyperparams.CommitRevealEnabled {
+		s.checkTimelocks(ctx, mg, in.uid)
+	}
+	if mg.Hyperparams.CommitRevealEnabled && mg.Hyperparams.CommitRevealVersion > 0 {
+		kind = "commit_timelocked_weights"
+		tx, err = s.commitTimelocked(ctx, mg, call)
+		if errors.Is(err, chain.ErrNotAvailable) {
+			kind = "commit_weights"
+			tx, err = s.commit(ctx, call)
+		}
+	} else if mg.Hyperparams.CommitRevealEnabled {
+		kind = "commit_weights"
+		tx, err = s.commit(ctx, call)
+	} else {
+		kind = "set_weights"
+		tx, err = s.chain.SetWeights(ctx, s.key, call)
+	}
+	res.Tx = tx
+	rec.Tx = &records.Tx{Kind: kind, Result: tx}
+	rec.TxOutcome = tx.Outcome()
+	if err != nil {
+		res.TxErr = err
+		rec.TxError = oneLine(err)
+		s.metrics.chainError(s.cfg.Netuid, kind)
+		return
+	}
+	s.metrics.submitted(s.cfg.Netuid, kind)
+}
+
+// record stores the scorer's module (once) and commits the round's record.
+func (s *Subnet) record(ctx context.Context, sc *Scorer, res *RoundResult) error {
+	rec := res.Record
 	rec.FinishedMs = time.Now().UnixMilli()
 	if !sc.stored.Load() {
 		if _, err := s.rec.PutModule(ctx, sc.Name, sc.Wasm); err != nil {
-			return nil, fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
+			return fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
 		}
 		sc.stored.Store(true)
 	}
 	if err := s.rec.Append(ctx, rec); err != nil {
-		return nil, fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
+		return fmt.Errorf("subnet %d: %w", s.cfg.Netuid, err)
 	}
+	return nil
+}
+
+// finish carries the round's state to the next one and counts, measures and logs it.
+func (s *Subnet) finish(sc *Scorer, in *roundInput, res *RoundResult, started time.Time) {
+	rec := res.Record
 	s.mu.Lock()
 	if res.Scores != nil {
 		s.state = res.Scores.State
 	}
-	s.lastBlock = mg.Block
+	s.lastBlock = in.mg.Block
 	s.rounds++
 	if res.ScorerErr != nil || res.TxErr != nil {
 		s.failures++
@@ -560,129 +767,44 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	case res.TxErr != nil:
 		outcome = "chain_error"
 	}
-	s.metrics.round(s.cfg.Netuid, outcome, mg.Block)
-	s.log.Info("round", "block", mg.Block, "scorer", sc.Name, "version", sc.Version, "miners", rec.Miners,
+	s.metrics.round(s.cfg.Netuid, outcome, in.mg.Block)
+	s.log.Info("round", "block", in.mg.Block, "scorer", sc.Name, "version", sc.Version, "miners", rec.Miners,
 		"answered", rec.Answered, "outcome", outcome, "tx", rec.TxOutcome, "record", rec.ID,
 		"ms", time.Since(started).Milliseconds())
-	return res, nil
 }
 
-func (s *Subnet) weightsAndSubmit(ctx context.Context, mg *chain.Metagraph, uid int, res *RoundResult) {
-	rec := res.Record
-	n := len(mg.Neurons)
-	uids := make([]uint16, n)
-	ids := make([]int64, n)
-	for i := range uids {
-		uids[i] = uint16(i)
-		ids[i] = int64(i)
-	}
-	res.UIDs = uids
-	res.Dense = res.Scores.Dense(uids)
-	p := weights.Params{NumNeurons: n, MinAllowedWeights: int(mg.Hyperparams.MinAllowedWeights),
-		MaxWeightLimit: weights.LimitFromU16(mg.Hyperparams.MaxWeightsLimit)}
-	em, err := weights.Compute(ids, res.Dense, p)
-	wdoc := weightsDoc{em.UIDs, em.Weights, p, ""}
-	if err != nil {
-		wdoc.Error = err.Error()
-		res.TxErr = fmt.Errorf("weights: %w", err)
-		rec.TxError = oneLine(res.TxErr)
-		rec.Weights, _ = json.Marshal(wdoc)
-		return
-	}
-	res.Emitted = em
-	rec.Weights, _ = json.Marshal(wdoc)
-
-	if pv, err := s.preview(ctx, mg, uid, em); err == nil {
-		res.Preview = pv
-		rec.Preview, _ = json.Marshal(pv)
-	} else {
-		s.log.Debug("no yuma preview", "err", err)
-	}
-
-	vk := s.cfg.VersionKey
-	if vk == 0 {
-		vk = mg.Hyperparams.WeightsVersionKey
-	}
-	call := chain.WeightsCall{Netuid: s.cfg.Netuid, Mecid: s.cfg.Mecid, UIDs: em.UIDs, Values: em.Weights, VersionKey: vk}
-	var kind string
-	var tx chain.TxResult
-	if mg.Hyperparams.CommitRevealEnabled {
-		s.checkTimelocks(ctx, mg, uid)
-	}
-	if mg.Hyperparams.CommitRevealEnabled && mg.Hyperparams.CommitRevealVersion > 0 {
-		// As the SDK does: timelocked where the runtime has it, the hash commit otherwise.
-		kind = "commit_timelocked_weights"
-		tx, err = s.commitTimelocked(ctx, mg, call)
-		if errors.Is(err, chain.ErrNotAvailable) {
-			kind = "commit_weights"
-			tx, err = s.commit(ctx, mg, call)
-		}
-	} else if mg.Hyperparams.CommitRevealEnabled {
-		kind = "commit_weights"
-		tx, err = s.commit(ctx, mg, call)
-	} else {
-		kind = "set_weights"
-		tx, err = s.chain.SetWeights(ctx, s.key, call)
-	}
-	res.Tx = tx
-	txDoc := struct {
-		Kind   string         `json:"kind"`
-		Result chain.TxResult `json:"result"`
-	}{kind, tx}
-	rec.Tx, _ = json.Marshal(txDoc)
-	rec.TxOutcome = tx.Outcome()
-	if err != nil {
-		res.TxErr = err
-		rec.TxError = oneLine(err)
-		s.metrics.chainError(s.cfg.Netuid, kind)
-		return
-	}
-	s.metrics.submitted(s.cfg.Netuid, kind)
-}
-
-// commit makes a commit-reveal v2 hash commit of call and reveals earlier commits whose window
-// is open. Salts are kept in memory and in the round record's tx field.
-func (s *Subnet) commit(ctx context.Context, mg *chain.Metagraph, call chain.WeightsCall) (chain.TxResult, error) {
-	s.revealDue(ctx, mg)
-	salt := make([]uint16, 8)
-	var rb [16]byte
-	if _, err := rand.Read(rb[:]); err != nil {
-		return chain.TxResult{}, fmt.Errorf("commit salt: %w", err)
-	}
-	for i := range salt {
-		salt[i] = binary.LittleEndian.Uint16(rb[2*i:])
-	}
-	pub := s.key.PublicKey()
-	hash := chain.CommitHash(pub, chain.NetuidIndex(call.Netuid, call.Mecid), call.UIDs, call.Values, salt, call.VersionKey)
-	tx, err := s.chain.CommitWeights(ctx, s.key, call.Netuid, call.Mecid, hash)
-	if err != nil {
-		return tx, err
-	}
-	first, last := chain.RevealWindow(call.Netuid, mg.Hyperparams.Tempo, mg.Hyperparams.RevealPeriodEpochs, tx.Block)
-	pr := pendingReveal{call: call, salt: salt, first: first, last: last}
-	callJSON, _ := json.Marshal(call)
-	rec := &records.PendingReveal{Netuid: call.Netuid, Hotkey: s.hotkey, Call: callJSON, Salt: salt, FirstBlock: first, LastBlock: last}
-	if err := s.rec.PutPending(ctx, rec); err != nil {
-		s.log.Warn("pending reveal not persisted; a restart before its window would lose it", "err", err)
-	}
-	pr.id = rec.ID
-	s.mu.Lock()
-	s.pending = append(s.pending, pr)
-	s.mu.Unlock()
-	return tx, nil
+// commit makes a commit-reveal v2 hash commit of call (chain.HashCommitter: the salt is in the
+// records database before the commit is sent) after revealing the earlier commits whose window is
+// open; a restarted validator finds its salts there and reveals them.
+func (s *Subnet) commit(ctx context.Context, call chain.WeightsCall) (chain.TxResult, error) {
+	s.revealDue(ctx)
+	tx, _, err := s.hashes.Commit(ctx, call)
+	return tx, err
 }
 
 // commitTimelocked encrypts call to the drand round the SDK would choose (the chain decrypts and
-// applies it itself) and submits it. The payload format follows the runtime's commit-reveal
-// version: 4 and later carry the hotkey, earlier ones the legacy layout.
+// applies it itself) and submits it, with the version chain.TimelockVersion and the payload format
+// chain.TimelockWithHotkey give for the call the chain will use (the rule the CLI follows too). A
+// chain that has no timelocked call answers chain.ErrNotAvailable.
 func (s *Subnet) commitTimelocked(ctx context.Context, mg *chain.Metagraph, call chain.WeightsCall) (chain.TxResult, error) {
 	hp := mg.Hyperparams
-	format := timelock.FormatLegacy
-	if hp.CommitRevealVersion >= 4 {
-		format = timelock.FormatV4
+	name := "commit_timelocked_weights"
+	if tc, ok := s.chain.(chain.TimelockedCaller); ok {
+		var err error
+		if name, err = tc.TimelockedCall(ctx, call.Mecid); err != nil {
+			return chain.TxResult{}, err
+		}
+		if name == "" {
+			return chain.TxResult{}, fmt.Errorf("timelocked commit: %w", chain.ErrNotAvailable)
+		}
 	}
 	round := timelock.RevealRound(timelock.RevealSchedule{Netuid: chain.NetuidIndex(call.Netuid, call.Mecid), Tempo: hp.Tempo,
 		CurrentBlock: mg.Block, RevealPeriodEpochs: hp.RevealPeriodEpochs}, time.Now())
+	version := chain.TimelockVersion(hp.CommitRevealVersion)
+	format := timelock.FormatLegacy
+	if chain.TimelockWithHotkey(name, version) {
+		format = timelock.FormatV4
+	}
 	pub := s.key.PublicKey()
 	ct, err := timelock.BuildCommit(rand.Reader, timelock.CommitRequest{Format: format, Hotkey: pub[:], Uids: call.UIDs,
 		Weights: call.Values, VersionKey: call.VersionKey, RevealRound: round})
@@ -690,7 +812,7 @@ func (s *Subnet) commitTimelocked(ctx context.Context, mg *chain.Metagraph, call
 		return chain.TxResult{}, fmt.Errorf("timelocked commit: %w", err)
 	}
 	tx, err := s.chain.CommitTimelocked(ctx, s.key, chain.TimelockedCommit{Netuid: call.Netuid, Mecid: call.Mecid,
-		Ciphertext: ct, RevealRound: round, Version: hp.CommitRevealVersion})
+		Ciphertext: ct, RevealRound: round, Version: version})
 	if err == nil {
 		first, last := chain.RevealWindow(call.Netuid, hp.Tempo, hp.RevealPeriodEpochs, tx.Block)
 		s.mu.Lock()
@@ -772,59 +894,32 @@ func sameRow(row []chain.UIDValue, call chain.WeightsCall) bool {
 	return n == len(want)
 }
 
-// revealDue reveals every pending commit whose reveal window contains the current block and
-// drops the expired ones.
-func (s *Subnet) revealDue(ctx context.Context, mg *chain.Metagraph) {
-	s.mu.Lock()
-	pend := s.pending
-	s.pending = nil
-	s.mu.Unlock()
-	var keep []pendingReveal
-	for _, p := range pend {
-		switch {
-		case mg.Block > p.last:
-			s.log.Warn("hash commit expired before it could be revealed", "first", p.first, "last", p.last)
-			s.dropPending(ctx, p)
-		case mg.Block >= p.first:
-			if _, err := s.chain.RevealWeights(ctx, s.key, p.call, p.salt); err != nil {
-				s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
-				s.log.Warn("reveal failed", "err", err)
-			} else {
-				s.metrics.submitted(s.cfg.Netuid, "reveal_weights")
-			}
-			s.dropPending(ctx, p)
-		default:
-			keep = append(keep, p)
+// revealDue reveals every stored hash commit whose reveal window is open (chain.HashCommitter),
+// logging and counting what became of each.
+func (s *Subnet) revealDue(ctx context.Context) {
+	outs, err := s.hashes.RevealDue(ctx)
+	for _, o := range outs {
+		switch o.Action {
+		case "revealed":
+			s.metrics.submitted(s.cfg.Netuid, "reveal_weights")
+		case "failed":
+			s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
+			s.log.Warn("reveal failed", "hash", o.Pending.Hash, "err", o.Err)
+		case "expired":
+			s.log.Warn("hash commit expired before it could be revealed", "hash", o.Pending.Hash, "first", o.Window[0], "last", o.Window[1])
+		case "gone":
+			s.log.Warn("hash commit no longer on chain; its salt is dropped", "hash", o.Pending.Hash)
 		}
 	}
-	s.mu.Lock()
-	s.pending = append(keep, s.pending...)
-	s.mu.Unlock()
-}
-
-func (s *Subnet) dropPending(ctx context.Context, p pendingReveal) {
-	if p.id == 0 {
-		return
-	}
-	if err := s.rec.DeletePending(ctx, p.id); err != nil {
-		s.log.Warn("could not remove a pending reveal from the records", "err", err)
-	}
-}
-
-// loadPending restores the pending reveals a previous run persisted.
-func (s *Subnet) loadPending(ctx context.Context) error {
-	ps, err := s.rec.Pending(ctx, s.cfg.Netuid, s.hotkey)
 	if err != nil {
-		return err
+		s.metrics.chainError(s.cfg.Netuid, "reveal_weights")
+		s.log.Warn("cannot reveal pending hash commits", "err", err)
 	}
-	for _, p := range ps {
-		var call chain.WeightsCall
-		if err := json.Unmarshal(p.Call, &call); err != nil {
-			return fmt.Errorf("pending reveal %d: %w", p.ID, err)
-		}
-		s.pending = append(s.pending, pendingReveal{id: p.ID, call: call, salt: p.Salt, first: p.FirstBlock, last: p.LastBlock})
-	}
-	return nil
+}
+
+// errorCode is the code recorded for a round's error: the name of the sentinel it wraps.
+func errorCode(err error) string {
+	return records.ErrorCode(err, records.Sentinel{Name: "ErrNoChallenge", Err: ErrNoChallenge})
 }
 
 // oneLine flattens an error for a record.

@@ -32,9 +32,9 @@ func TestSubnet_RunRound(t *testing.T) {
 	}
 	// The weights on chain are the ones recorded.
 	ns, _ := n.ch.Devnet().Neurons(testNetuid)
-	var w struct{ UIDs, Weights []uint16 }
-	if err := json.Unmarshal(rec.Weights, &w); err != nil {
-		t.Fatal(err)
+	w := rec.Weights
+	if w == nil || w.Error != "" {
+		t.Fatalf("recorded weights %+v", w)
 	}
 	if len(ns[0].Weights) != len(w.UIDs) || len(w.UIDs) != 3 {
 		t.Fatalf("chain row %v, recorded %v", ns[0].Weights, w)
@@ -71,12 +71,13 @@ func TestSubnet_RunRound(t *testing.T) {
 		t.Fatalf("replay %+v %v", sum, err)
 	}
 	// Weights that do not follow from the scores are caught.
-	bad := *rec
-	bad.Weights = []byte(strings.Replace(string(rec.Weights), `"weights":[`, `"weights":[1,`, 1))
-	if d := CheckWeights(&bad, rec.ScoresBytes); len(d) != 1 || !strings.HasPrefix(d[0], "weights: recorded") {
+	bad, badW := *rec, *rec.Weights
+	badW.Weights = append([]uint16{1}, badW.Weights[1:]...)
+	bad.Weights = &badW
+	if d := CheckWeights(&bad, *res.Scores); len(d) != 1 || !strings.HasPrefix(d[0], "weights: recorded") {
 		t.Fatalf("tampered weights: %v", d)
 	}
-	if d := CheckWeights(rec, rec.ScoresBytes); d != nil {
+	if d := CheckWeights(rec, *res.Scores); d != nil {
 		t.Fatalf("genuine weights: %v", d)
 	}
 }

@@ -3,7 +3,6 @@ package validator
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -113,7 +112,7 @@ func TestSubnet_subtensor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("round: miners %d, weights %s, tx %s, outcome %q, preview %s", res.Record.Miners, res.Record.Weights, res.Record.Tx, res.Record.TxOutcome, res.Record.Preview)
+	t.Logf("round: miners %d, weights %+v, tx %+v, outcome %q, preview %+v", res.Record.Miners, res.Record.Weights, res.Record.Tx, res.Record.TxOutcome, res.Record.Preview)
 	if res.ScorerErr != nil || res.TxErr != nil {
 		t.Fatalf("scorer %v, tx %v", res.ScorerErr, res.TxErr)
 	}
@@ -122,8 +121,10 @@ func TestSubnet_subtensor(t *testing.T) {
 		t.Fatal(err)
 	}
 	uid := res.Record.ValidatorUID
-	var w struct{ UIDs, Weights []uint16 }
-	json.Unmarshal(res.Record.Weights, &w)
+	w := res.Record.Weights
+	if w == nil {
+		t.Fatal("no weights recorded")
+	}
 	if len(rows[uid]) != len(w.UIDs) {
 		t.Fatalf("chain row %v, recorded %+v", rows[uid], w)
 	}

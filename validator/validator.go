@@ -52,12 +52,17 @@ func (v *Validator) Run(ctx context.Context) error {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
+					s.markLoop(LoopStopped, fmt.Sprintf("panic: %v", r))
 					v.log.Error("subnet loop panicked; it is stopped, the others keep running", "netuid", s.Netuid(), "panic", fmt.Sprint(r))
 				}
 			}()
-			if err := s.Run(ctx, v.poll); err != nil {
+			err := s.Run(ctx, v.poll)
+			if err != nil {
 				v.log.Error("subnet loop stopped", "netuid", s.Netuid(), "err", err)
+				s.markLoop(LoopStopped, err.Error())
+				return
 			}
+			s.markLoop(LoopStopped, "")
 		}()
 	}
 	wg.Wait()

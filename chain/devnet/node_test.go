@@ -119,7 +119,7 @@ func TestNode_HashCommitter(t *testing.T) {
 	if err != nil || len(w[0]) != 2 || w[0][0] != (chain.UIDValue{UID: 1, Value: 65535}) || w[0][1] != (chain.UIDValue{UID: 2, Value: 32768}) {
 		t.Fatalf("weights after the reveal: %v, %v", w, err)
 	}
-	if left, _ := store.List(chain.AccountID(alice.PublicKey())); len(left) != 0 {
+	if left, _ := store.List(ctx, chain.AccountID(alice.PublicKey())); len(left) != 0 {
 		t.Errorf("salt files left after the reveal: %+v", left)
 	}
 	if pend, _ := d.PendingCommits(ctx, 1, 0, chain.AccountID(alice.PublicKey())); len(pend) != 0 {

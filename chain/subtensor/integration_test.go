@@ -300,7 +300,7 @@ func TestClient_CommitReveal(t *testing.T) {
 	if !slices.Equal(rows[0], want) {
 		t.Fatalf("weights after reveal = %v, want %v", rows[0], want)
 	}
-	if left, _ := store2.List(chain.AccountID(alice.PublicKey())); len(left) != 0 {
+	if left, _ := store2.List(ctx, chain.AccountID(alice.PublicKey())); len(left) != 0 {
 		t.Errorf("salt files left after the reveal: %d", len(left))
 	}
 

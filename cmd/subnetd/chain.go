@@ -295,9 +295,10 @@ func chainCommitTimelocked(ctx context.Context, c *subtensor.Client, s *wallet.K
 			Netuid: chain.NetuidIndex(w.Netuid, w.Mecid), Tempo: hp.Tempo, CurrentBlock: cur, RevealPeriodEpochs: hp.RevealPeriodEpochs,
 		}, time.Now())
 	}
-	format := timelock.FormatV4
-	if call == "commit_crv3_weights" {
-		format = timelock.FormatLegacy
+	version := chain.TimelockVersion(hp.CommitRevealVersion)
+	format := timelock.FormatLegacy
+	if chain.TimelockWithHotkey(call, version) {
+		format = timelock.FormatV4
 	}
 	pub := s.PublicKey()
 	ct, err := timelock.BuildCommit(rand.Reader, timelock.CommitRequest{
@@ -306,13 +307,8 @@ func chainCommitTimelocked(ctx context.Context, c *subtensor.Client, s *wallet.K
 	if err != nil {
 		return chain.TxResult{}, round, err
 	}
-	version := hp.CommitRevealVersion
-	if version == 0 {
-		version = 4
-	}
-	res, err := c.CommitTimelocked(ctx, s, chain.TimelockedCommit{
-		Netuid: w.Netuid, Mecid: w.Mecid, Ciphertext: ct, RevealRound: round, Version: version,
-	})
+	tc := chain.TimelockedCommit{Netuid: w.Netuid, Mecid: w.Mecid, Ciphertext: ct, RevealRound: round, Version: version}
+	res, err := c.CommitTimelocked(ctx, s, tc)
 	return res, round, err
 }
 

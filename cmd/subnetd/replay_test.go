@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -117,5 +118,55 @@ func TestReplayCmd_errors(t *testing.T) {
 		if err := cmd.Execute(); err == nil {
 			t.Errorf("replay %v succeeded", args)
 		}
+	}
+}
+
+// TestReplayCmd_oldRelease replays the database and the export written by an earlier release
+// (records/testdata/README.md), weights check included: every round is identical, and a weight
+// altered in the old database is caught by the live emit code.
+func TestReplayCmd_oldRelease(t *testing.T) {
+	old, err := os.ReadFile("../../records/testdata/v0-main-eb573ce.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(dbPath, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	replay := func(path string) (records.ReplaySummary, string, error) {
+		var stdout bytes.Buffer
+		cmd := newReplayCmd()
+		cmd.SetArgs([]string{"--records", path, "--cache-dir", "", "--quiet"})
+		cmd.SetOut(&stdout)
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		var sum struct {
+			Summary records.ReplaySummary `json:"summary"`
+		}
+		if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); jerr != nil {
+			t.Fatalf("summary line %q: %v", lines[len(lines)-1], jerr)
+		}
+		return sum.Summary, stdout.String(), err
+	}
+	for _, path := range []string{dbPath, "../../records/testdata/v0-main-eb573ce.jsonl"} {
+		sum, _, err := replay(path)
+		if err != nil || !sum.AllMatch || sum.Identical != 12 {
+			t.Fatalf("%s: summary %+v, %v", path, sum, err)
+		}
+	}
+	sdb, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sdb.Exec(`UPDATE rounds SET weights = replace(weights, '"weights":[65535', '"weights":[65534') WHERE id = 1`)
+	sdb.Close()
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("tamper: %v", err)
+	}
+	sum, out, err := replay(dbPath)
+	if !errors.Is(err, errReplayMismatch) || sum.Different != 1 || !strings.Contains(out, "weights: recorded uids") {
+		t.Fatalf("tampered weights: summary %+v, %v\n%s", sum, err, out)
 	}
 }

@@ -19,7 +19,7 @@ var mayImport = map[string][]string{
 	"internal/demo":         {"validator", "plugins", "records", "runtime", "chain/devnet", "internal/miner", "wallet"},
 	"validator":             {"runtime", "plugins", "records", "dendrite", "weights", "yuma", "chain", "chain/timelock", "wallet", "providers"},
 	"providers":             {},
-	"records":               {"runtime"},
+	"records":               {"runtime", "chain", "weights", "hostfns"},
 	"report":                {"records"},
 	"plugins":               {"runtime", "wallet", "pdk/assemblyscript", "pdk/python", "pdk/rust", "pdk/c", "pdk"},
 	"runtime":               {"hostfns"},
