@@ -69,7 +69,7 @@ CREATE INDEX IF NOT EXISTS rounds_subnet ON rounds (netuid, validator_hotkey, id
 `
 
 // SchemaVersion is the schema this build writes, kept in SQLite's user_version.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] takes a database from schema version i to i+1. Append only; never edit one
 // that has shipped.
@@ -80,13 +80,15 @@ var migrations = []string{
 	`ALTER TABLE rounds ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
 	ALTER TABLE pending_reveals ADD COLUMN submitted_at INTEGER NOT NULL DEFAULT 0;
 	UPDATE pending_reveals SET submitted_at = first_block;`,
+	// 1 -> 2: the feature provider calls of a round (their features are in the round bytes).
+	`ALTER TABLE rounds ADD COLUMN providers TEXT;`,
 }
 
 const roundColumns = `id, netuid, block, block_hash, block_time_ms, seed, validator_uid, validator_hotkey,
 	scorer, scorer_version, module_sha256, engine, engine_version, limits, synapse, challenge_request,
 	challenge_output, round_bytes, round_sha256, scores_bytes, scores_sha256, error, miners, answered,
 	weights, preview, tx, tx_outcome, tx_error, logs, started_ms, finished_ms, meter_version, gas_used,
-	error_code`
+	error_code, providers`
 
 // DB is a records database. It is safe for concurrent use: writes are serialised, and every
 // Append is one durable transaction.
@@ -324,18 +326,23 @@ func insertRound(ctx context.Context, tx *sql.Tx, r *Round, keepID bool) (sql.Re
 	if err != nil {
 		return nil, err
 	}
-	var logs any
+	var logs, provs any
 	if r.Logs != nil {
 		if logs, err = docJSON("logs", &r.Logs); err != nil {
 			return nil, err
 		}
 	}
-	return tx.ExecContext(ctx, `INSERT INTO rounds (`+roundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	if r.Providers != nil {
+		if provs, err = docJSON("providers", &r.Providers); err != nil {
+			return nil, err
+		}
+	}
+	return tx.ExecContext(ctx, `INSERT INTO rounds (`+roundColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		id, r.Netuid, int64(r.Block), r.BlockHash, r.BlockTimeMs, r.Seed, r.ValidatorUID, r.ValidatorHotkey,
 		r.Scorer, r.ScorerVersion, r.ModuleSHA256, r.Engine, r.EngineVersion, string(r.Limits), r.Synapse,
 		r.ChallengeRequest, r.ChallengeOutput, r.RoundBytes, r.RoundSHA256, r.ScoresBytes, r.ScoresSHA256,
 		r.Error, r.Miners, r.Answered, w, pv, txd,
-		r.TxOutcome, r.TxError, logs, r.StartedMs, r.FinishedMs, r.MeterVersion, int64(r.GasUsed), r.ErrorCode)
+		r.TxOutcome, r.TxError, logs, r.StartedMs, r.FinishedMs, r.MeterVersion, int64(r.GasUsed), r.ErrorCode, provs)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -344,12 +351,12 @@ func scanRound(s scanner) (*Round, error) {
 	var r Round
 	var block, gas int64
 	var limits string
-	var weights, preview, tx, logs sql.NullString
+	var weights, preview, tx, logs, provs sql.NullString
 	err := s.Scan(&r.ID, &r.Netuid, &block, &r.BlockHash, &r.BlockTimeMs, &r.Seed, &r.ValidatorUID,
 		&r.ValidatorHotkey, &r.Scorer, &r.ScorerVersion, &r.ModuleSHA256, &r.Engine, &r.EngineVersion,
 		&limits, &r.Synapse, &r.ChallengeRequest, &r.ChallengeOutput, &r.RoundBytes, &r.RoundSHA256,
 		&r.ScoresBytes, &r.ScoresSHA256, &r.Error, &r.Miners, &r.Answered, &weights, &preview, &tx,
-		&r.TxOutcome, &r.TxError, &logs, &r.StartedMs, &r.FinishedMs, &r.MeterVersion, &gas, &r.ErrorCode)
+		&r.TxOutcome, &r.TxError, &logs, &r.StartedMs, &r.FinishedMs, &r.MeterVersion, &gas, &r.ErrorCode, &provs)
 	if err != nil {
 		return nil, err
 	}
@@ -370,6 +377,11 @@ func scanRound(s scanner) (*Round, error) {
 	if logs.Valid && logs.String != "" {
 		if err := json.Unmarshal([]byte(logs.String), &r.Logs); err != nil {
 			return nil, fmt.Errorf("round %d: logs document: %w", r.ID, err)
+		}
+	}
+	if provs.Valid && provs.String != "" && provs.String != "null" {
+		if err := json.Unmarshal([]byte(provs.String), &r.Providers); err != nil {
+			return nil, fmt.Errorf("round %d: providers document: %w", r.ID, err)
 		}
 	}
 	return &r, nil

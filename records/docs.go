@@ -57,3 +57,16 @@ type UIDFloat struct {
 
 // LogLine is one line a scorer logged during the round.
 type LogLine = hostfns.LogLine
+
+// ProviderCall is what one feature provider did in a round (docs/PROVIDERS.md). Its features
+// themselves are in the Round bytes, each miner's "features" object, exactly as the scorer read them.
+type ProviderCall struct {
+	// Provider is the provider's configured name.
+	Provider string `json:"provider"`
+	// Error is why the call failed (the provider then gave null for every miner); empty when it answered.
+	Error string `json:"error,omitempty"`
+	// Features is how many miners it gave features for.
+	Features int `json:"features"`
+	// LatencyMs is the call's wall time (informational, never replayed).
+	LatencyMs float64 `json:"latency_ms"`
+}

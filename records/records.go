@@ -88,6 +88,9 @@ type Round struct {
 	TxError   string `json:"tx_error,omitempty"`
 	// Logs are the scorer's captured log lines.
 	Logs []LogLine `json:"logs,omitempty"`
+	// Providers are the subnet's feature provider calls of this round, in config order (nil
+	// without providers).
+	Providers []ProviderCall `json:"providers,omitempty"`
 	// MeterVersion names the gas cost model (runtime.Runtime.MeterVersion); GasUsed is the gas the
 	// scorer call used (also when it failed): replay must reproduce it exactly.
 	MeterVersion string `json:"meter_version,omitempty"`

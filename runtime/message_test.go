@@ -133,3 +133,35 @@ func TestRound_Encode_features(t *testing.T) {
 		t.Fatalf("invalid features: %v", err)
 	}
 }
+
+// TestDecodeRound: every Round Encode writes decodes and encodes again to the same bytes.
+func TestDecodeRound(t *testing.T) {
+	rounds := []runtime.Round{
+		{Netuid: 3, Block: 9, BlockHash: "0xab", BlockTimeMs: 17, Seed: [32]byte{1, 2}, State: []byte("st\x00ate"),
+			Validator: runtime.Validator{UID: 4, Hotkey: "5V"}, Challenge: json.RawMessage(`{"numbers":[1,2.5]}`),
+			Miners: []runtime.Miner{{UID: 9, Hotkey: "h9", Stake: 1.25, Status: 200, LatencyMs: 12.5, Response: json.RawMessage(`{"a":[1,{"b":null}]}`),
+				Features: map[string]json.RawMessage{"p": json.RawMessage(`{"x":1e-7}`), "q": nil}},
+				{UID: 2, Status: 408, LatencyMs: 12000}}},
+		{Netuid: 1},
+	}
+	for i, r := range rounds {
+		b, _, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := runtime.DecodeRound(b)
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		again, _, err := d.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(again) != string(b) {
+			t.Errorf("round %d:\n first %s\n again %s", i, b, again)
+		}
+	}
+	if _, err := runtime.DecodeRound([]byte(`{"seed":"0x12"}`)); err == nil {
+		t.Error("a bad seed decoded")
+	}
+}
