@@ -298,6 +298,10 @@ func (c *Config) subnetConfig(e SubnetEntry) SubnetConfig {
 	if e.Body != nil {
 		sc.Body, _ = json.Marshal(e.Body)
 	}
+	for _, p := range e.Providers {
+		p.Dir = c.dir
+		sc.Providers = append(sc.Providers, p)
+	}
 	if sc.Timeout == 0 {
 		sc.Timeout = c.Defaults.Timeout
 	}

@@ -1,10 +1,13 @@
 package validator
 
 import (
+	"errors"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/subnetd/subnetd/providers"
 )
 
 // Metrics are the daemon's Prometheus metrics. A nil *Metrics records nothing, so tests and
@@ -19,6 +22,10 @@ type Metrics struct {
 	submittedC  *prometheus.CounterVec
 	chainErrs   *prometheus.CounterVec
 	swaps       *prometheus.CounterVec
+	provCalls   *prometheus.CounterVec
+	provFails   *prometheus.CounterVec
+	provLatency *prometheus.HistogramVec
+	provRestart *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -43,7 +50,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		swaps: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "subnetd_scorer_swaps_total",
 			Help: "Scorer versions offered to a subnet, by result (applied, refused)."}, []string{"netuid", "result"}),
 	}
-	reg.MustRegister(m.rounds, m.lastBlock, m.scorerTimeH, m.scorerFail, m.queriedC, m.answeredC, m.submittedC, m.chainErrs, m.swaps)
+	m.provCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "subnetd_provider_calls_total",
+		Help: "Feature provider calls, by subnet and provider."}, []string{"netuid", "provider"})
+	m.provFails = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "subnetd_provider_failures_total",
+		Help: "Feature provider calls that failed (their features were null), by subnet, provider and reason."}, []string{"netuid", "provider", "reason"})
+	m.provLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "subnetd_provider_seconds",
+		Help: "Feature provider call time, by subnet and provider.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}, []string{"netuid", "provider"})
+	m.provRestart = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "subnetd_provider_restarts",
+		Help: "Times a feature provider's process was restarted since the daemon started, by subnet and provider."}, []string{"netuid", "provider"})
+	reg.MustRegister(m.rounds, m.lastBlock, m.scorerTimeH, m.scorerFail, m.queriedC, m.answeredC, m.submittedC, m.chainErrs, m.swaps,
+		m.provCalls, m.provFails, m.provLatency, m.provRestart)
 	return m
 }
 
@@ -95,4 +111,37 @@ func (m *Metrics) swap(netuid uint16, result string) {
 	if m != nil {
 		m.swaps.WithLabelValues(nu(netuid), result).Inc()
 	}
+}
+
+func (m *Metrics) providerCall(netuid uint16, provider string, err error, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.provCalls.WithLabelValues(nu(netuid), provider).Inc()
+	m.provLatency.WithLabelValues(nu(netuid), provider).Observe(d.Seconds())
+	if err != nil {
+		m.provFails.WithLabelValues(nu(netuid), provider, providerReason(err)).Inc()
+	}
+}
+
+func (m *Metrics) providerRestarts(netuid uint16, provider string, n int) {
+	if m == nil {
+		return
+	}
+	m.provRestart.WithLabelValues(nu(netuid), provider).Set(float64(n))
+}
+
+// providerReason is a provider failure's metric label.
+func providerReason(err error) string {
+	switch {
+	case errors.Is(err, providers.ErrTimeout):
+		return "timeout"
+	case errors.Is(err, providers.ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, providers.ErrMalformed):
+		return "malformed"
+	case errors.Is(err, providers.ErrNotRunning), errors.Is(err, providers.ErrClosed):
+		return "not_running"
+	}
+	return "error"
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/timelock"
 	"github.com/subnetd/subnetd/dendrite"
+	"github.com/subnetd/subnetd/providers"
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/runtime"
 	"github.com/subnetd/subnetd/wallet"
@@ -64,6 +65,9 @@ type SubnetConfig struct {
 	MaxResponseBytes int64
 	// PreviewEmission is the alpha (rao) the Yuma preview splits (default 1e9).
 	PreviewEmission uint64
+	// Providers are the subnet's feature providers (docs/PROVIDERS.md), started with the subnet
+	// and stopped with it; each miner of the Round carries their features.
+	Providers []providers.Config
 }
 
 // Scorer is one loaded version of a subnet's scorer.
@@ -92,6 +96,7 @@ type Subnet struct {
 	rec     *records.DB
 	log     *slog.Logger
 	metrics *Metrics
+	provs   []*providers.Provider
 
 	cur  atomic.Pointer[Scorer]
 	next atomic.Pointer[Scorer]
@@ -173,6 +178,14 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 	}
 	s := &Subnet{cfg: cfg, chain: deps.Chain, key: deps.Key, hotkey: deps.Key.SS58(), client: client, rt: rt,
 		rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
+	for _, pc := range cfg.Providers {
+		p, err := providers.Start(pc, s.log)
+		if err != nil {
+			s.Close(ctx)
+			return nil, fmt.Errorf("subnet %d: %w", cfg.Netuid, err)
+		}
+		s.provs = append(s.provs, p)
+	}
 	s.hashes = &chain.HashCommitter{Chain: deps.Chain, Store: deps.Records, Signer: deps.Key}
 	if st, err := deps.Records.LastState(ctx, cfg.Netuid, s.hotkey); err == nil {
 		s.state = st
@@ -218,6 +231,9 @@ func (s *Subnet) Current() *Scorer { return s.cur.Load() }
 
 // Close releases the subnet's runtime and connections.
 func (s *Subnet) Close(ctx context.Context) error {
+	for _, p := range s.provs {
+		p.Close()
+	}
 	s.client.Close()
 	return s.rt.Close(ctx)
 }
@@ -254,6 +270,9 @@ type SubnetStatus struct {
 	Error string `json:"error,omitempty"`
 	// LastLoopMs is the wall-clock time (Unix ms) the loop last began an iteration (0 before).
 	LastLoopMs int64 `json:"last_loop_ms,omitempty"`
+	// Providers are the subnet's feature providers' states. A provider that is down costs its
+	// features, not the subnet's liveness.
+	Providers []providers.Status `json:"providers,omitempty"`
 	// Last is the most recent round (nil before the first).
 	Last *RoundResult `json:"-"`
 }
@@ -268,6 +287,11 @@ func (s *Subnet) Status() SubnetStatus {
 	st.Timelocks.Pending = len(s.timelocks)
 	if c := s.cur.Load(); c != nil {
 		st.Scorer, st.Version, st.SHA256 = c.Name, c.Version, c.SHA256
+	}
+	for _, p := range s.provs {
+		ps := p.Status()
+		st.Providers = append(st.Providers, ps)
+		s.metrics.providerRestarts(s.cfg.Netuid, ps.Name, ps.Restarts)
 	}
 	return st
 }
@@ -437,7 +461,7 @@ func trim0x(s string) string {
 }
 
 // RunRound runs one round now, in its phases: swap in an offered scorer, snapshot the chain,
-// challenge, query the miners, score, emit the weights (and the Yuma preview), submit them,
+// challenge, query the miners, ask the feature providers, score, emit the weights (and the Yuma preview), submit them,
 // record. It returns an error only when no record could be made (no scorer, not registered,
 // chain unreachable, records unwritable); every failure after the snapshot (the challenge, the
 // miners, the scorer, the weights, the chain) is part of the returned result and of the record.
@@ -455,6 +479,7 @@ func (s *Subnet) RunRound(ctx context.Context) (*RoundResult, error) {
 	q := s.challenge(ctx, sc, in, res)
 	if res.ScorerErr == nil {
 		s.query(ctx, in, q, res)
+		s.features(ctx, in, res)
 	}
 	res.Record.Miners = len(in.round.Miners)
 	s.score(ctx, sc, in, res)
@@ -630,6 +655,42 @@ func (s *Subnet) query(ctx context.Context, in *roundInput, q querySpec, res *Ro
 		}
 	}
 	s.metrics.queried(s.cfg.Netuid, len(in.targets), rec.Answered)
+}
+
+// features asks the subnet's feature providers, concurrently, about the answered Round (as the
+// scorer will see it, without state) and gives every miner each provider's features, null where
+// a provider failed or said nothing of it. A provider's failure is recorded and costs only its
+// own features: the round goes on and the scorer decides.
+func (s *Subnet) features(ctx context.Context, in *roundInput, res *RoundResult) {
+	if len(s.provs) == 0 {
+		return
+	}
+	view := in.round
+	view.State = nil
+	b, meta, err := view.Encode()
+	if err != nil {
+		return // the score phase records the encoding failure
+	}
+	outs := providers.Collect(ctx, s.provs, b, meta.UIDs)
+	for i := range in.round.Miners {
+		in.round.Miners[i].Features = make(map[string]json.RawMessage, len(outs))
+	}
+	calls := make([]records.ProviderCall, 0, len(outs))
+	for _, o := range outs {
+		call := records.ProviderCall{Provider: o.Provider, Features: len(o.Features),
+			LatencyMs: float64(o.Latency.Microseconds()) / 1000}
+		if o.Err != nil {
+			call.Error = oneLine(o.Err)
+			s.log.Warn("feature provider failed; its features are null this round", "provider", o.Provider, "err", o.Err)
+		}
+		s.metrics.providerCall(s.cfg.Netuid, o.Provider, o.Err, o.Latency)
+		for i := range in.round.Miners {
+			m := &in.round.Miners[i]
+			m.Features[o.Provider] = o.Features[m.UID] // nil (null) when it said nothing
+		}
+		calls = append(calls, call)
+	}
+	res.Record.Providers = calls
 }
 
 // score encodes the Round, records its exact bytes and, when nothing failed before, runs the
