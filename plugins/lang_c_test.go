@@ -2,12 +2,16 @@ package plugins_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/subnetd/subnetd/plugins"
+	"github.com/subnetd/subnetd/runtime"
 )
 
 func TestCLanguage_Project(t *testing.T) {
@@ -49,5 +53,70 @@ func TestCLanguage_BuildErrors(t *testing.T) {
 	err = lang.BuildWasm(ctx, dir, "broken", filepath.Join(dir, "broken.wasm"))
 	if err == nil || !strings.Contains(err.Error(), "SUBNETD_SCORE") {
 		t.Fatalf("a project without SUBNETD_SCORE must be refused: %v", err)
+	}
+}
+
+// BenchmarkLanguage_WasmVsNative measures quality-rs and quality-c through the runtime (fresh
+// instance per call, as validators run them: ns/op) against the same sources built natively
+// and timed in-process by the bench protocol in the same run (native-ns/op), at 256 and 4096
+// miners, and reports the ratio:
+//
+//	go test ./plugins -run '^$' -bench Language_WasmVsNative -benchtime 2s
+func BenchmarkLanguage_WasmVsNative(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		lang plugins.Language
+		dir  string
+	}{{plugins.RustLanguage(), "../examples/scorers/quality-rs"}, {plugins.CLanguage(), "../examples/scorers/quality-c"}} {
+		b.Run(string(c.lang.Name()), func(b *testing.B) {
+			requireLang(b, c.lang)
+			wasm := langBuild(b, c.lang, c.dir)
+			tmp := b.TempDir()
+			nat, err := c.lang.Native(ctx, c.dir, tmp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rt, err := runtime.New(ctx, runtime.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rt.Close(ctx)
+			s, err := rt.Load(ctx, "bench", wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, n := range []int{256, 4096} {
+				b.Run(fmt.Sprintf("miners=%d", n), func(b *testing.B) {
+					round, meta, err := plugins.SyntheticRound(ctx, s, n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					roundPath := filepath.Join(tmp, "round.json")
+					os.WriteFile(roundPath, round, 0o600)
+					out, err := exec.CommandContext(ctx, nat.Argv[0], "bench", "--round", roundPath, "--min-time", "1s").Output()
+					if err != nil {
+						b.Fatal(err)
+					}
+					var res struct {
+						NsPerCall float64 `json:"ns_per_call"`
+					}
+					if err := json.Unmarshal(out, &res); err != nil || res.NsPerCall <= 0 {
+						b.Fatalf("native bench printed %q", out)
+					}
+					if _, err := s.Score(ctx, round, meta); err != nil {
+						b.Fatal(err)
+					}
+					b.ResetTimer()
+					for range b.N {
+						if _, err := s.Score(ctx, round, meta); err != nil {
+							b.Fatal(err)
+						}
+					}
+					wasmNs := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+					b.ReportMetric(res.NsPerCall, "native-ns/op")
+					b.ReportMetric(wasmNs/res.NsPerCall, "ratio")
+				})
+			}
+		})
 	}
 }
