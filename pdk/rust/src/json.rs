@@ -203,9 +203,19 @@ pub struct Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    /// ToString decodes the key.
+    /// Decode returns the key's text, escapes resolved as Go resolves them.
     pub fn decode(&self) -> String {
         decode_string(self.raw)
+    }
+
+    /// Plain returns the key's bytes when it has no escapes (what it decodes to), else None.
+    pub fn plain(&self) -> Option<&'a [u8]> {
+        let inner = &self.raw[1..self.raw.len() - 1];
+        if inner.contains(&b'\\') {
+            None
+        } else {
+            Some(inner)
+        }
     }
 
     /// Eq reports whether the decoded key is exactly name.
