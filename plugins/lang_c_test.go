@@ -134,3 +134,22 @@ func BenchmarkLanguage_WasmVsNative(b *testing.B) {
 		})
 	}
 }
+
+// ExampleCLanguage builds the C port of the quality example and prepares its native twin.
+func ExampleCLanguage() {
+	ctx := context.Background()
+	lang := plugins.CLanguage()
+	if !lang.Detect("examples/scorers/quality-c") {
+		return
+	}
+	if err := lang.BuildWasm(ctx, "examples/scorers/quality-c", "quality-c", "quality-c.wasm"); err != nil {
+		fmt.Println(err) // c toolchain missing: … (apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32)
+		return
+	}
+	nat, err := lang.Native(ctx, "examples/scorers/quality-c", os.TempDir())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(nat.Argv[0], "bench --round ROUND.json --min-time 1s")
+}
