@@ -57,7 +57,8 @@ func TestCLanguage_BuildErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkLanguage_WasmVsNative measures quality-rs and quality-c through the runtime (fresh
+// BenchmarkLanguage_WasmVsNative measures quality-rs and quality-c (and, for scale, the Go
+// original) through the runtime (fresh
 // instance per call, as validators run them, Scores validated by the host: ns/op; the export
 // alone: call-ns/op) against the same sources built natively and timed in-process by the bench
 // protocol in the same run (native-ns/op), at 256 and 4096 miners, and reports the ratio of
@@ -69,14 +70,33 @@ func BenchmarkLanguage_WasmVsNative(b *testing.B) {
 	for _, c := range []struct {
 		lang plugins.Language
 		dir  string
-	}{{plugins.RustLanguage(), "../examples/scorers/quality-rs"}, {plugins.CLanguage(), "../examples/scorers/quality-c"}} {
-		b.Run(string(c.lang.Name()), func(b *testing.B) {
-			requireLang(b, c.lang)
-			wasm := langBuild(b, c.lang, c.dir)
+	}{{nil, "../examples/scorers/quality"}, {plugins.RustLanguage(), "../examples/scorers/quality-rs"}, {plugins.CLanguage(), "../examples/scorers/quality-c"}} {
+		name := "go"
+		if c.lang != nil {
+			name = string(c.lang.Name())
+		}
+		b.Run(name, func(b *testing.B) {
 			tmp := b.TempDir()
-			nat, err := c.lang.Native(ctx, c.dir, tmp)
-			if err != nil {
-				b.Fatal(err)
+			var wasm []byte
+			var nat plugins.Native
+			if c.lang == nil { // the Go original, for scale: built as plugin bench builds it
+				wp, err := plugins.Build(ctx, c.dir, plugins.TargetWasm, filepath.Join(tmp, "go.wasm"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				np, err := plugins.Build(ctx, c.dir, plugins.TargetNative, filepath.Join(tmp, "go-native"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				wasm, _ = os.ReadFile(wp)
+				nat.Argv = []string{np}
+			} else {
+				requireLang(b, c.lang)
+				wasm = langBuild(b, c.lang, c.dir)
+				var err error
+				if nat, err = c.lang.Native(ctx, c.dir, tmp); err != nil {
+					b.Fatal(err)
+				}
 			}
 			rt, err := runtime.New(ctx, runtime.Config{})
 			if err != nil {
