@@ -148,19 +148,30 @@ func lastErrSuffix(s string) string {
 
 // Features sends the Round JSON (as the scorer sees it, without state) and returns the
 // provider's features for uids, validated by ParseAnswer, within the provider's timeout and
-// size cap. Every failure names the provider.
+// size cap. A provider still on its first start is waited for within that timeout; one that is
+// restarting fails at once. Every failure names the provider.
 func (p *Provider) Features(ctx context.Context, round []byte, uids []uint16) (Features, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
 	p.mu.Lock()
-	cli, st, last := p.cli, p.state, p.lastErr
+	cli, st, last, running := p.cli, p.state, p.lastErr, p.running
 	p.mu.Unlock()
+	if st == StateStarting {
+		// The first start is still under way (a model loading): wait for it within the deadline.
+		select {
+		case <-running:
+			p.mu.Lock()
+			cli, st, last = p.cli, p.state, p.lastErr
+			p.mu.Unlock()
+		case <-ctx.Done():
+		}
+	}
 	if cli == nil {
 		if st == StateStopped {
 			return nil, fmt.Errorf("provider %s: %w", p.cfg.Name, ErrClosed)
 		}
 		return nil, fmt.Errorf("provider %s: %w (%s%s)", p.cfg.Name, ErrNotRunning, st, lastErrSuffix(last))
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
 	answer, err := cli.features(ctx, round, p.cfg.MaxBytes)
 	if err != nil {
 		err = p.classify(ctx, err)

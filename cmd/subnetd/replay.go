@@ -18,11 +18,13 @@ var errReplayMismatch = errors.New("replay: not every round matched")
 
 func newReplayCmd() *cobra.Command {
 	var (
-		path     string
-		engine   string
-		cacheDir string
-		quiet    bool
-		export   string
+		path      string
+		engine    string
+		cacheDir  string
+		quiet     bool
+		export    string
+		recompute bool
+		config    string
 	)
 	cmd := &cobra.Command{
 		Use:   "replay --records PATH [--engine wazero]",
@@ -45,8 +47,20 @@ A "different" round lists how it differs (which uid's score, the state bytes, th
 The exit status is 0 only when every round matched.
 
 --export FILE also writes a records database as the portable export (JSON lines, modules
-included) that an auditor can take away; docs/AUDITING.md describes it.`,
+included) that an auditor can take away; docs/AUDITING.md describes it.
+
+Rounds of a subnet with feature providers replay from the features recorded in their Round, so
+they match whatever the providers would say today. --recompute-features --config FILE also
+starts the providers the daemon config gives each subnet, sends each recorded round to them
+again (its Round without features and state, exactly what they were sent then), and prints,
+per round and provider, a line
+  {"feature_drift":{"id":1,"netuid":1,"block":40,"provider":"similarity","exact":11,
+                    "drifted":[{"uid":3,"exact":false,"comparable":true,"max_diff":0.0012}]}}
+and a summary per provider ("max_diff" is the largest numeric difference; "comparable":false
+means the values differ in shape or in a non-numeric part). Drift is reported, not failed: the
+exit status still says whether the scorer replayed identically (docs/PROVIDERS.md).`,
 		Example: `  subnetd replay --records ./subnetd-demo/records.db
+  subnetd replay --records ./subnetd-data/records.db --recompute-features --config subnetd.yaml
   subnetd replay --records audit-export.jsonl --engine wazero
   subnetd replay --records /var/lib/subnetd/records.db --export audit-export.jsonl`,
 		Args:         cobra.NoArgs,
@@ -54,6 +68,9 @@ included) that an auditor can take away; docs/AUDITING.md describes it.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
 				return errors.New("replay: --records PATH is required")
+			}
+			if recompute && config == "" {
+				return errors.New("replay: --recompute-features needs --config FILE (the daemon config naming each subnet's providers)")
 			}
 			ctx := cmd.Context()
 			// Refuse an engine this build lacks once, not once per round.
@@ -94,6 +111,11 @@ included) that an auditor can take away; docs/AUDITING.md describes it.`,
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "replayed %d rounds: %d identical, %d different, %d failed\n", sum.Rounds, sum.Identical, sum.Different, sum.Failed)
+			if recompute {
+				if err := replayFeatures(cmd, src, config, enc); err != nil {
+					return fmt.Errorf("replay: %w", err)
+				}
+			}
 			if !sum.AllMatch {
 				return errReplayMismatch
 			}
@@ -105,6 +127,8 @@ included) that an auditor can take away; docs/AUDITING.md describes it.`,
 	cmd.Flags().StringVar(&cacheDir, "cache-dir", daemonCacheDir(), "where compiled scorers are cached on disk (empty: no disk cache)")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "do not explain differences on stderr")
 	cmd.Flags().StringVar(&export, "export", "", "also write the records database as an export file (JSON lines) for auditors")
+	cmd.Flags().BoolVar(&recompute, "recompute-features", false, "also re-run the configured feature providers on the recorded rounds and report how far their features drift")
+	cmd.Flags().StringVar(&config, "config", "", "daemon config naming each subnet's feature providers (with --recompute-features)")
 	return cmd
 }
 
@@ -115,4 +139,27 @@ func daemonCacheDir() string {
 		return ""
 	}
 	return d + string(os.PathSeparator) + "subnetd" + string(os.PathSeparator) + "compiled"
+}
+
+// replayFeatures runs validator.RecomputeFeatures and prints its lines and summary.
+func replayFeatures(cmd *cobra.Command, src records.Source, config string, enc *json.Encoder) error {
+	cfg, err := validator.LoadConfig(config)
+	if err != nil {
+		return err
+	}
+	sums, err := validator.RecomputeFeatures(cmd.Context(), src, cfg, nil, func(d validator.FeatureDrift) error {
+		return enc.Encode(struct {
+			D validator.FeatureDrift `json:"feature_drift"`
+		}{d})
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range sums {
+		fmt.Fprintf(cmd.ErrOrStderr(), "provider %s: %d rounds, %d miners: %d exact, %d drifted by at most %g, %d not comparable; %d calls failed\n",
+			s.Provider, s.Rounds, s.Miners, s.Exact, s.Comparable, s.MaxDiff, s.Miners-s.Exact-s.Comparable, s.Failed)
+	}
+	return enc.Encode(struct {
+		S []validator.DriftSummary `json:"feature_drift_summary"`
+	}{sums})
 }
