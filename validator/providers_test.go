@@ -100,3 +100,44 @@ func TestSubnet_RunRound_noProviders(t *testing.T) {
 		t.Fatalf("no providers, yet: %s / %+v", res.Record.RoundBytes, res.Record.Providers)
 	}
 }
+
+// TestRecomputeFeatures: re-running the same provider on the recorded rounds gives exact
+// features; a provider that now answers otherwise is reported, per uid.
+func TestRecomputeFeatures(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	n := newTestNet(t, filepath.Join(dir, "r.db"), 3, 0)
+	bin := buildLengthProvider(t)
+	s, err := n.newSubnet(SubnetConfig{Synapse: "TextPrompt", Body: []byte(`{"prompt":"p","reference":"a b"}`),
+		Providers: []providers.Config{{Name: "length", Command: []string{bin}}}}, latencyWasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RunRound(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+
+	run := func(cmd []string) ([]FeatureDrift, []DriftSummary) {
+		cfg := &Config{Subnets: []SubnetEntry{{Netuid: testNetuid, Providers: []providers.Config{{Name: "length", Command: cmd}}}}}
+		var got []FeatureDrift
+		sums, err := RecomputeFeatures(ctx, n.db, cfg, nil, func(d FeatureDrift) error { got = append(got, d); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, sums
+	}
+	got, sums := run([]string{bin})
+	if len(got) != 1 || got[0].Exact != 3 || len(got[0].Drifted) != 0 || len(sums) != 1 || sums[0].Exact != 3 {
+		t.Fatalf("same provider: %+v / %+v", got, sums)
+	}
+	// A provider that answers something else for the same rounds: every miner drifts.
+	other := filepath.Join(t.TempDir(), "other")
+	if out, err := exec.Command("go", "build", "-o", other, "../providers/testdata/provider").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	got, _ = run([]string{other, "echo"})
+	if len(got) != 1 || got[0].Exact != 0 || len(got[0].Drifted) != 3 || got[0].Drifted[0].Comparable {
+		t.Fatalf("other provider: %+v", got)
+	}
+}
