@@ -21,6 +21,9 @@ import (
 type Chain interface {
 	// CurrentBlock returns the number of the best block.
 	CurrentBlock(ctx context.Context) (uint64, error)
+	// BlockTimeMs returns block n's timestamp (Timestamp.Now at that block, Unix milliseconds):
+	// the time a scorer's clock reads in a round anchored to that block.
+	BlockTimeMs(ctx context.Context, n uint64) (int64, error)
 	// Hyperparams returns the weight-related hyperparameters of a subnet.
 	Hyperparams(ctx context.Context, netuid uint16) (Hyperparams, error)
 	// Metagraph returns a snapshot of a subnet: its neurons and hyperparameters at one block.

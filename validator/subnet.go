@@ -33,12 +33,6 @@ var (
 	ErrNoChallenge = errors.New("no challenge: the scorer has none and the config gives no synapse")
 )
 
-// BlockTimer is implemented by chains that can tell a block's timestamp (the devnet adapter);
-// elsewhere Round.BlockTimeMs is 0.
-type BlockTimer interface {
-	BlockTimeMs(ctx context.Context, block uint64) (int64, error)
-}
-
 // SubnetConfig is one subnet's settings.
 type SubnetConfig struct {
 	// Netuid is the subnet; Mecid its mechanism (0 for the main one).
@@ -541,11 +535,10 @@ func (s *Subnet) snapshot(ctx context.Context) (*roundInput, error) {
 	if uid < 0 {
 		return nil, fmt.Errorf("subnet %d: %s: %w", s.cfg.Netuid, s.hotkey, ErrNotRegistered)
 	}
-	var blockMs int64
-	if bt, ok := s.chain.(BlockTimer); ok {
-		if blockMs, err = bt.BlockTimeMs(ctx, mg.Block); err != nil {
-			return nil, fmt.Errorf("subnet %d: block time: %w", s.cfg.Netuid, err)
-		}
+	blockMs, err := s.chain.BlockTimeMs(ctx, mg.Block)
+	if err != nil {
+		s.metrics.chainError(s.cfg.Netuid, "block_time")
+		return nil, fmt.Errorf("subnet %d: block time: %w", s.cfg.Netuid, err)
 	}
 	s.mu.Lock()
 	state := s.state

@@ -15,6 +15,7 @@ import (
 
 	"github.com/subnetd/subnetd/chain/subtensor"
 	"github.com/subnetd/subnetd/records"
+	"github.com/subnetd/subnetd/runtime"
 	"github.com/subnetd/subnetd/wallet"
 )
 
@@ -115,6 +116,17 @@ func TestSubnet_subtensor(t *testing.T) {
 	t.Logf("round: miners %d, weights %+v, tx %+v, outcome %q, preview %+v", res.Record.Miners, res.Record.Weights, res.Record.Tx, res.Record.TxOutcome, res.Record.Preview)
 	if res.ScorerErr != nil || res.TxErr != nil {
 		t.Fatalf("scorer %v, tx %v", res.ScorerErr, res.TxErr)
+	}
+	// The scorer's clock read the chain's own time: Timestamp.Now at the round's block.
+	chainMs, err := c.BlockTimeMs(ctx, res.Record.Block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Record.BlockTimeMs != chainMs || chainMs < 1_600_000_000_000 {
+		t.Fatalf("recorded block time %d, chain's Timestamp.Now at block %d is %d", res.Record.BlockTimeMs, res.Record.Block, chainMs)
+	}
+	if meta, err := runtime.ParseRoundMeta(res.Record.RoundBytes); err != nil || meta.BlockTimeMs != chainMs {
+		t.Fatalf("the Round's block_time_ms %d (%v), want %d", meta.BlockTimeMs, err, chainMs)
 	}
 	rows, err := c.Weights(ctx, netuid, 0)
 	if err != nil {

@@ -79,7 +79,7 @@ func BlockHash(block uint64) string {
 	return "0x" + hex.EncodeToString(h[:])
 }
 
-// BlockTimeMs implements validator.BlockTimer: GenesisMs + block × BlockMs.
+// BlockTimeMs implements chain.Chain: GenesisMs + block × BlockMs.
 func (n *Node) BlockTimeMs(_ context.Context, block uint64) (int64, error) {
 	return GenesisMs + int64(block)*BlockMs, nil
 }
