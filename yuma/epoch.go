@@ -19,62 +19,42 @@ func Epoch(in *Input) (*Output, error) {
 
 // epoch is Epoch with at most maxWorkers goroutines for large subnets; the
 // result does not depend on maxWorkers.
+//
+// Its stages follow subtensor's epoch_mechanism (run_epoch.rs) in the
+// chain's order, under the chain's section banners; the "§" numbers are the
+// sections of shared/reference/yuma-spec.md, and docs/YUMA.md maps every
+// stage function to the chain's step. reference_test.go holds the same
+// epoch written out literally, one math.rs function per step.
 func epoch(in *Input, maxWorkers int) (*Output, error) {
 	n := len(in.Neurons)
 	if n > math.MaxUint16 {
 		return nil, fmt.Errorf("epoch with %d neurons: %w", n, ErrTooManyNeurons)
 	}
 	p := in.Params
-	block := in.Block
 	nrn := in.Neurons
-
-	// Activity.
-	active := make([]bool, n)
-	for i := range nrn {
-		active[i] = !(satAdd(nrn[i].LastUpdate, p.ActivityCutoff) < block)
-	}
-
-	// Stake: alpha + tao * tao_weight in I64F64, threshold, normalise, floor to I32F32.
-	taoWeight := fixed.TaoWeight(p.TaoWeight).ToI64F64()
-	total := make([]fixed.I64F64, n)
-	filtered := make([]fixed.I64F64, n)
-	for i := range nrn {
-		t := fixed.I64F64FromU64(nrn[i].AlphaStake).Add(fixed.I64F64FromU64(nrn[i].TaoStake).Mul(taoWeight))
-		total[i] = t
-		if (in.HasOwner && int(in.OwnerUID) == i) || t.ToU64() >= p.StakeThreshold {
-			filtered[i] = t
-		}
-	}
-	normalize64(filtered)
-	stake := make([]fx, n)
-	for i := range filtered {
-		stake[i] = filtered[i].ToI32F32()
-	}
-
-	// Validator permits: previous permits mask this epoch; new ones are top-k.
-	owner := -1
+	owner := -1 // get_owner_uid
 	if in.HasOwner && int(in.OwnerUID) < n {
 		owner = int(in.OwnerUID)
 	}
-	forbid := make([]bool, n)
-	for i := range nrn {
-		forbid[i] = !(nrn[i].ValidatorPermit || i == owner)
-	}
-	newPermit := topKNonzero(stake, int(p.MaxAllowedValidators))
-	if owner >= 0 {
-		newPermit[owner] = true
-	}
 
-	// Active stake.
-	activeStake := slices.Clone(stake)
-	for i := range activeStake {
-		if !active[i] || forbid[i] {
-			activeStake[i] = 0
-		}
-	}
-	normalize(activeStake)
+	// == Activity == (§3): inactive = last_update + activity_cutoff < current_block.
+	active := activity(nrn, in.Block, p.ActivityCutoff)
 
-	// Weights: read (uid < n), permit mask, diagonal, outdated, commit-reveal, normalise.
+	// == Stake == (§4): get_stake_weights_for_network, StakeThreshold,
+	// inplace_normalize_64.
+	total, stake := stakeWeights(nrn, owner, &p)
+
+	// == Validator permits == (§5): last epoch's permits mask this epoch;
+	// is_topk_nonzero gives the new ones.
+	forbid, newPermit := validatorPermits(nrn, stake, owner, p.MaxAllowedValidators)
+
+	// == Active stake == (§6): inplace_mask_vector(inactive),
+	// inplace_mask_vector(validator_forbids), inplace_normalize.
+	activeStake := activeStakeOf(stake, active, forbid)
+
+	// == Weights == (§7): get_weights_sparse, mask_rows_sparse,
+	// mask_diag_sparse_except_index, vec_mask_sparse_matrix (outdated), the
+	// commit-reveal mask, inplace_row_normalize_sparse.
 	workers, cells := 1, 0
 	for i := range nrn {
 		cells += len(nrn[i].Weights) + len(nrn[i].Bonds)
@@ -84,29 +64,16 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	}
 	pr := newPar(workers)
 	defer pr.release()
-	// The registration blocks, read once per stored weight, in one
-	// compact array rather than from the neurons.
-	reg := make([]uint64, n)
-	for i := range nrn {
-		reg[i] = nrn[i].BlockAtRegistration
-	}
-	weights := make(sparse, n)
-	pr.rows(n, func(w, from, to int) {
-		for i := from; i < to; i++ {
-			if !forbid[i] {
-				weights[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
-			}
-		}
-	})
+	weights := getWeights(in, forbid, owner, pr)
 
-	// Consensus: stake-weighted median per column with kappa.
-	kappa := fixed.U16Proportion(p.Kappa)
+	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
+	// with kappa, then col_clip_sparse and row_sum_sparse.
+	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
 	consensus := weightedMedianCols(activeStake, weights, n, kappa, workers)
-
-	// Clip, validator trust, incentive. The clipped matrix is only
-	// materialised when bonds need it: in place of W when the bonds penalty
-	// is 1 (W is not read again), as a copy when it is strictly between.
-	penalty := fixed.U16Proportion(p.BondsPenalty)
+	// The clipped matrix is only materialised when bonds need it: in place
+	// of W when the bonds penalty is 1 (W is not read again), as a copy when
+	// it is strictly between.
+	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
 	var clipped sparse
 	switch penalty {
 	case 0:
@@ -115,6 +82,9 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	default:
 		clipped = make(sparse, n)
 	}
+
+	// == Ranks, Trust, Incentive == (§7.2): matmul_sparse of the clipped
+	// weights, fused with the clip and validator trust; incentive = normalised ranks.
 	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
 	var rankSums []fx
 	if !p.Yuma3On && penalty == fixed.One {
@@ -123,12 +93,10 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	incentive := ranks
 	normalize(incentive)
 
-	// Bonds.
+	// == Bonds and Dividends == (§7.3): interpolate_sparse (weights for
+	// bonds), the recent-registration bond mask, then one bond model.
 	wb := interpolate(weights, clipped, n, penalty, pr.ars[0])
-	lastTempo := satSub(block, uint64(p.Tempo))
-	if in.LastStepBlock != 0 {
-		lastTempo = satAdd(in.LastStepBlock, 1)
-	}
+	lastTempo := lastTempoBlock(in)
 	var dividends []fx
 	var bondsOut [][]Cell
 	if p.Yuma3On {
@@ -146,9 +114,10 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		bondsOut, dividends = originalBonds(&p, nrn, wb, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
 	}
 
-	// Emission split.
+	// == Emission and Pruning scores == (§8): the server/validator split.
 	serverNorm, validatorNorm, combinedNorm := splitEmission(incentive, dividends, activeStake, stake)
 
+	// == Value storage == (§9, §10): u16 terms, rao, permits, bond rows.
 	out := &Output{
 		Active:            active,
 		ValidatorPermit:   newPermit,
@@ -173,7 +142,103 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	return out, nil
 }
 
-// readWeightsRow reads uid i's stored weights as the epoch sees them: columns
+// activity is §3: a uid is active when last_update + activity_cutoff >=
+// current_block (saturating add).
+func activity(nrn []Neuron, block, cutoff uint64) []bool {
+	active := make([]bool, len(nrn))
+	for i := range nrn {
+		active[i] = !(satAdd(nrn[i].LastUpdate, cutoff) < block)
+	}
+	return active
+}
+
+// stakeWeights is §4: get_stake_weights_for_network (alpha + tao ×
+// tao_weight in I64F64), the StakeThreshold filter (the owner is exempt),
+// inplace_normalize_64, and the floor to I32F32. It returns the unfiltered
+// totals (stored as the stake term) and the normalised stake.
+func stakeWeights(nrn []Neuron, owner int, p *Params) ([]fixed.I64F64, []fx) {
+	n := len(nrn)
+	taoWeight := fixed.TaoWeight(p.TaoWeight).ToI64F64()
+	total := make([]fixed.I64F64, n)
+	filtered := make([]fixed.I64F64, n)
+	for i := range nrn {
+		t := fixed.I64F64FromU64(nrn[i].AlphaStake).Add(fixed.I64F64FromU64(nrn[i].TaoStake).Mul(taoWeight))
+		total[i] = t
+		if i == owner || t.ToU64() >= p.StakeThreshold {
+			filtered[i] = t
+		}
+	}
+	normalize64(filtered)
+	stake := make([]fx, n)
+	for i := range filtered {
+		stake[i] = filtered[i].ToI32F32()
+	}
+	return total, stake
+}
+
+// validatorPermits is §5: validator_forbids from the previous epoch's
+// permits (the owner's forced), and new_validator_permits =
+// is_topk_nonzero(stake, max_allowed_validators) with the owner's forced.
+func validatorPermits(nrn []Neuron, stake []fx, owner int, maxValidators uint16) (forbid, newPermit []bool) {
+	forbid = make([]bool, len(nrn))
+	for i := range nrn {
+		forbid[i] = !(nrn[i].ValidatorPermit || i == owner)
+	}
+	newPermit = topKNonzero(stake, int(maxValidators))
+	if owner >= 0 {
+		newPermit[owner] = true
+	}
+	return forbid, newPermit
+}
+
+// activeStakeOf is §6: stake with inactive and forbidden uids zeroed, normalised.
+func activeStakeOf(stake []fx, active, forbid []bool) []fx {
+	activeStake := slices.Clone(stake)
+	for i := range activeStake {
+		if !active[i] || forbid[i] {
+			activeStake[i] = 0
+		}
+	}
+	normalize(activeStake)
+	return activeStake
+}
+
+// getWeights is §7: the weights matrix as the epoch sees it, row by row
+// (readWeightsRow); rows of forbidden uids are empty (mask_rows_sparse).
+func getWeights(in *Input, forbid []bool, owner int, pr *par) sparse {
+	nrn := in.Neurons
+	n := len(nrn)
+	// The registration blocks, read once per stored weight, in one
+	// compact array rather than from the neurons.
+	reg := make([]uint64, n)
+	for i := range nrn {
+		reg[i] = nrn[i].BlockAtRegistration
+	}
+	weights := make(sparse, n)
+	pr.rows(n, func(w, from, to int) {
+		for i := from; i < to; i++ {
+			if !forbid[i] {
+				weights[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
+			}
+		}
+	})
+	return weights
+}
+
+// lastTempoBlock is §7.3's last_tempo: current_block - tempo before the
+// first distributed epoch, LastMechansimStepBlock + 1 after it. Bonds on a
+// uid registered at or after it are dropped.
+func lastTempoBlock(in *Input) uint64 {
+	if in.LastStepBlock != 0 {
+		return satAdd(in.LastStepBlock, 1)
+	}
+	return satSub(in.Block, uint64(in.Params.Tempo))
+}
+
+// readWeightsRow is §7 for one row (get_weights_sparse, then
+// mask_diag_sparse_except_index, vec_mask_sparse_matrix for outdated weights,
+// the commit-reveal mask and inplace_row_normalize_sparse, fused):
+// it reads uid i's stored weights as the epoch sees them: columns
 // < n, the diagonal removed (except the owner's), weights set before the
 // target's registration (or committed before it, with commit-reveal)
 // removed, and the row normalised (inplace_row_normalize_sparse).
@@ -207,7 +272,9 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	return row
 }
 
-// splitEmission normalises incentive and dividends over their combined sum
+// splitEmission is §8 ("Emission and Pruning scores"): combined_emission,
+// inplace_normalize_using_sum and the zero-emission fallback. It
+// normalises incentive and dividends over their combined sum
 // (a 50/50 miner/validator split when both are non-zero); when nothing was
 // earned, validators get everything by active stake, or by stake when no
 // stake is active.
@@ -233,7 +300,11 @@ func splitEmission(incentive, dividends, activeStake, stake []fx) (server, valid
 	return server, validator, combined
 }
 
-// yuma3Bonds is the Yuma3 branch: bonds read as u16 proportions, the
+// yuma3Bonds is §7.3 B, the `if Yuma3On` branch of epoch_mechanism:
+// get_bonds_sparse_fixed_proportion and scalar_vec_mask_sparse_matrix
+// (readBonds), compute_bonds_sparse (computeBondsYuma3),
+// inplace_col_normalize_sparse on a copy, row_sum_sparse(mat_vec_mul_sparse),
+// vec_mul with the active stake, inplace_normalize. That is: bonds read as u16 proportions, the
 // (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
 // times active stake. The EMA bonds are stored as they are (as u16, for the
 // rows in permit).
@@ -313,7 +384,12 @@ func countEntries(m sparse) int {
 	return k
 }
 
-// originalBonds is the original Yuma branch: bonds read as u16 integers and
+// originalBonds is §7.3 A, the original-Yuma branch of epoch_mechanism:
+// get_bonds_sparse, scalar_vec_mask_sparse_matrix,
+// inplace_col_normalize_sparse, row_hadamard_sparse (ΔB),
+// inplace_col_normalize_sparse, compute_ema_bonds_normal_sparse,
+// inplace_col_normalize_sparse, matmul_transpose_sparse (dividends),
+// inplace_normalize, inplace_col_max_upscale_sparse. That is: bonds read as u16 integers and
 // column-normalised, ΔB = W_b ∘ S column-normalised, the fixed-alpha EMA
 // column-normalised, dividends d_i = Σ_j b_ij·I_j, and the stored bonds:
 // the normalised EMA max-upscaled per column (inplace_col_max_upscale_sparse)
@@ -502,13 +578,16 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	return out, dividends
 }
 
-// fixedAlpha is 1 - BondsMovingAverage/1e6 (the I64F64 quotient floored to I32F32).
+// fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
+// compute_disabled_liquid_alpha: 1 - BondsMovingAverage/1e6 (the I64F64
+// quotient floored to I32F32).
 func fixedAlpha(bma uint64) fx {
 	q := fixed.I64F64FromU64(bma).SafeDiv(fixed.I64F64FromU64(1_000_000))
 	return fixed.One.Sub(q.ToI32F32())
 }
 
-// readBonds reads stored bonds for Yuma3 (rows < n) as u16 proportions and
+// readBonds is get_bonds_sparse_fixed_proportion followed by
+// scalar_vec_mask_sparse_matrix (last_tempo <= registered): it reads stored bonds for Yuma3 (rows < n) as u16 proportions and
 // drops columns whose uid registered at or after lastTempo.
 func readBonds(nrn []Neuron, lastTempo uint64, pr *par) sparse {
 	n := len(nrn)
