@@ -657,7 +657,9 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
 	median1 := func(score []fx, scratch *medianScratch) fx {
 		if fast {
-			return weightedMedianFast(useStake, score, part, minority, 0, stakeSum, scratch)
+			// The chain's quickselect over the whole range, found by
+			// bucketing (same result: see weightedQuantile).
+			return weightedQuantile(useStake, score, minority, stakeSum, scratch)
 		}
 		return weightedMedian(useStake, score, part, minority, 0, stakeSum, scratch)
 	}
@@ -847,13 +849,15 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 			m := 0
 			for _, e := range row {
 				th := getFx(c, int(e.col))
-				v := e.val
-				if th < v {
-					if th <= 0 {
-						continue
-					}
-					v = th
+				// col_clip_sparse: min(value, threshold), the entry dropped
+				// when it is clipped to a threshold <= 0. Tested in this
+				// order, the (rare) non-positive threshold comes first and
+				// the min compiles without a branch: whether a weight is
+				// above its consensus is a coin flip the CPU cannot predict.
+				if th <= 0 && th < e.val {
+					continue
 				}
+				v := min(e.val, th)
 				if plain {
 					t += v
 					if int(e.col) < n {
