@@ -64,6 +64,13 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	}
 	pr := newPar(workers)
 	defer pr.release()
+	if workers > 1 {
+		cost := make([]int, n)
+		for i := range nrn {
+			cost[i] = 1 + len(nrn[i].Weights) + len(nrn[i].Bonds)
+		}
+		pr.balance(cost)
+	}
 	weights := getWeights(in, forbid, owner, pr)
 
 	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
