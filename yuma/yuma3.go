@@ -171,44 +171,39 @@ func ascendingBelow(row []entry, cols int) bool {
 // then the merge of the two rows, and at each of them the chain's forward
 // walk stops on the entry of that column when the row has one (and reads 0
 // otherwise): the merge visits the same columns in the same order with the
-// same (weight, bond) pairs, without the sort.
+// same (weight, bond) pairs, without the sort. With each column at most
+// once per row, mat_ema_alpha_sparse's two loops reduce to one step per
+// merged column: a column with a weight emits min(1, (1-a)·bond +
+// max(0, a·weight)) when positive (the decayed bond is 0 without a bond
+// entry), and a column with only a bond emits nothing (the bond is dropped,
+// so its alpha, a pure function of the column's values, is not needed).
+// alpha and decayed are unused scratch here.
 func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+	row := ar.row(len(wRow))
 	wi, bi := 0, 0
-	for wi < len(wRow) || bi < len(bRow) {
-		var j uint16
-		var wv, bv fx
-		switch {
-		case bi == len(bRow) || (wi < len(wRow) && wRow[wi].col < bRow[bi].col):
-			j, wv = wRow[wi].col, wRow[wi].val
-			wi++
-		case wi == len(wRow) || bRow[bi].col < wRow[wi].col:
-			j, bv = bRow[bi].col, bRow[bi].val
-			bi++
-		default:
-			j, wv, bv = wRow[wi].col, wRow[wi].val, bRow[bi].val
-			wi++
+	for wi < len(wRow) {
+		e := wRow[wi]
+		for bi < len(bRow) && bRow[bi].col < e.col {
+			bi++ // a bond without a weight: dropped
+		}
+		var bv fx
+		if bi < len(bRow) && bRow[bi].col == e.col {
+			bv = bRow[bi].val
 			bi++
 		}
-		alpha[j] = alphaOf(j, wv, bv)
-	}
-	for _, e := range bRow {
-		decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
-	}
-	row := ar.row(len(wRow))
-	for _, e := range wRow {
-		inc := alpha[e.col].Mul(e.val).Max(0)
-		v := decayed[e.col].Add(inc).Min(fixed.One)
+		a := alphaOf(e.col, e.val, bv)
+		var v fx
+		if bv != 0 {
+			v = fixed.One.Sub(a).Mul(bv)
+		}
+		v = v.Add(a.Mul(e.val).Max(0)).Min(fixed.One)
 		if v > 0 {
 			row = append(row, entry{e.col, v})
 			if colSum != nil {
 				colSum[e.col] = colSum[e.col].Add(v)
 			}
 		}
-	}
-	for _, r := range [2][]entry{wRow, bRow} {
-		for _, e := range r {
-			alpha[e.col], decayed[e.col] = 0, 0
-		}
+		wi++
 	}
 	return row
 }
