@@ -462,6 +462,61 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 		cols := make([]uint16, 0, 64)
 		for i := from; i < to; i++ {
 			s := activeStake[i]
+			if bonds := nrn[i].Bonds; ascendingBelow(wb[i], n) && cellsAscending(bonds) {
+				// Both rows in strictly ascending column order (what
+				// readWeightsRow makes of a submitted row, and what the
+				// epoch stores): the accumulator's non-zero columns are the
+				// merge of the two rows, each holding 0 + alpha·ΔB and then
+				// + (1-alpha)·B in the chain's order, so the merge gives
+				// the same values in the same column order without the
+				// accumulator.
+				wr := wb[i]
+				row := ar.row(min(n, len(wr)+len(bonds)))
+				wi, bi := 0, 0
+				for wi < len(wr) || bi < len(bonds) {
+					if bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]) {
+						bi++
+						continue
+					}
+					takeW := bi == len(bonds) || wi < len(wr) && wr[wi].col <= bonds[bi].UID
+					takeB := wi == len(wr) || bi < len(bonds) && bonds[bi].UID <= wr[wi].col
+					var j uint16
+					var v fx
+					if takeW {
+						e := wr[wi]
+						d := e.val.Mul(s)
+						if dv := &deltaDiv[e.col]; dv.y != 0 {
+							if q, ok := dv.quick(d); ok {
+								d = q
+							} else {
+								d = d.SafeDiv(dv.y)
+							}
+						}
+						j, v = e.col, alpha.Mul(d)
+						wi++
+					}
+					if takeB {
+						c := bonds[bi]
+						b := fixed.FromU16(c.Value)
+						if dv := &bondDiv[c.UID]; dv.y != 0 {
+							if q, ok := dv.quickInt(b); ok {
+								b = q
+							} else {
+								b = b.SafeDiv(dv.y)
+							}
+						}
+						j, v = c.UID, v.Add(oneMinus.Mul(b))
+						bi++
+					}
+					if v > 0 {
+						row = append(row, entry{j, v})
+						colSum[j] = colSum[j].Add(v)
+						colMax[j] = colMax[j].Max(v)
+					}
+				}
+				ema[i] = row
+				continue
+			}
 			// A dense row scans the whole accumulator (an untouched column
 			// is 0 and is not emitted); a sparse one tracks its columns.
 			// Either way the positives come out in column order.
@@ -583,6 +638,16 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	})
 	normalize(dividends)
 	return out, dividends
+}
+
+// cellsAscending reports whether a stored row's columns are strictly ascending.
+func cellsAscending(row []Cell) bool {
+	for k := 1; k < len(row); k++ {
+		if row[k-1].UID >= row[k].UID {
+			return false
+		}
+	}
+	return true
 }
 
 // fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
