@@ -266,16 +266,21 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	src := nrn[i].Weights
 	row := ar.row(len(src))[:len(src)]
 	m := 0
+	// The row sum is taken as the row is read: the kept values, in order,
+	// with the same saturating adds as inplace_row_normalize_sparse's sum.
+	var sum fx
 	for _, c := range src {
 		j := int(c.UID)
 		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
 			continue
 		}
-		row[m] = entry{col: c.UID, val: fixed.FromU16(c.Value)}
+		v := fixed.FromU16(c.Value)
+		row[m] = entry{col: c.UID, val: v}
+		sum = sum.Add(v)
 		m++
 	}
 	row = row[:m]
-	normalizeRow(row)
+	normalizeRowBy(row, sum)
 	return row
 }
 
@@ -413,7 +418,6 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	// for the original model: columns >= n and recently registered uids are
 	// dropped).
 	keepCol := bondColumns(nrn, lastTempo)
-	keep := func(c uint16) bool { return int(c) < n && keepCol[c] }
 	bondParts := pr.partials(n)
 	var deltaParts [][]fx
 	if deltaSum == nil {
@@ -423,7 +427,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 		sum := bondParts[w]
 		for i := from; i < to; i++ {
 			for _, c := range nrn[i].Bonds {
-				if keep(c.UID) {
+				if int(c.UID) < n && keepCol[c.UID] {
 					sum[c.UID] = sum[c.UID].Add(fixed.FromU16(c.Value))
 				}
 			}
@@ -540,7 +544,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 				}
 			}
 			for _, c := range nrn[i].Bonds {
-				if keep(c.UID) {
+				if int(c.UID) < n && keepCol[c.UID] {
 					b := fixed.FromU16(c.Value)
 					if dv := &bondDiv[c.UID]; dv.y != 0 {
 						if q, ok := dv.quickInt(b); ok {
@@ -727,11 +731,13 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	// Normalised stakes are proportions and the partition is 0..m-1, so
 	// the fast path applies whenever the stake sum is itself at most 1.
 	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
-	median1 := func(score []fx, scratch *medianScratch) fx {
+	// median1 is the median of one column's score vector; lo and hi are
+	// its smallest and largest score.
+	median1 := func(score []fx, lo, hi fx, scratch *medianScratch) fx {
 		if fast {
 			// The chain's quickselect over the whole range, found by
 			// bucketing (same result: see weightedQuantile).
-			return weightedQuantile(useStake, score, minority, stakeSum, scratch)
+			return weightedQuantile(useStake, score, minority, stakeSum, lo, hi, scratch)
 		}
 		return weightedMedian(useStake, score, part, minority, 0, stakeSum, scratch)
 	}
@@ -745,7 +751,7 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 			voters = append(voters, w[i])
 			nnz += len(w[i])
 			for k := 1; k < len(w[i]) && sorted; k++ {
-				sorted = w[i][k-1].col <= w[i][k].col
+				sorted = w[i][k-1].col < w[i][k].col
 			}
 		}
 	}
@@ -801,7 +807,8 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 			for _, x := range col {
 				score[x.col] = x.val
 			}
-			median[c] = median1(score, &scratch)
+			lo, hi := minMax(score)
+			median[c] = median1(score, lo, hi, &scratch)
 			for _, x := range col {
 				score[x.col] = 0
 			}
@@ -825,20 +832,25 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 }
 
 // medianColsBlocked is the column sweep for voter rows whose columns are
-// in ascending order (what set_weights submissions usually are): columns
+// in strictly ascending order (what set_weights submissions usually are): columns
 // are taken in blocks, each block's scores are laid out densely (one
 // contiguous m-vector per column) by advancing a cursor along every row, and
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]fx, *medianScratch) fx) []fx {
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
 	const block = 64
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
 	sweep := func(fromBlock, toBlock int) {
 		buf := make([]fx, block*m)
 		cursor := make([]int, m)
-		var has [block]bool
+		// Per column of the block: how many voters have an entry (each at
+		// most one: the rows are strictly ascending) and the entries'
+		// smallest and largest values, so that the median needs no pass
+		// of its own to find them.
+		var cnt [block]int
+		var cmin, cmax [block]fx
 		var scratch medianScratch
 		start := uint16(min(fromBlock*block, n))
 		for k, row := range voters {
@@ -847,21 +859,30 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]
 		for b := fromBlock; b < toBlock; b++ {
 			lo, hi := b*block, min((b+1)*block, n)
 			clear(buf[:(hi-lo)*m])
-			has = [block]bool{}
+			cnt = [block]int{}
 			for k, row := range voters {
 				c := cursor[k]
 				for c < len(row) && int(row[c].col) < hi {
 					j := int(row[c].col) - lo
-					buf[j*m+k] = row[c].val
-					has[j] = true
+					v := row[c].val
+					buf[j*m+k] = v
+					if cnt[j] == 0 {
+						cmin[j], cmax[j] = v, v
+					}
+					cmin[j], cmax[j] = min(cmin[j], v), max(cmax[j], v)
+					cnt[j]++
 					c++
 				}
 				cursor[k] = c
 			}
 			for j := 0; j < hi-lo; j++ {
-				if has[j] { // otherwise every score is 0 and so is the median
-					median[lo+j] = median1(buf[j*m:(j+1)*m], &scratch)
+				if cnt[j] == 0 {
+					continue // every score is 0, and so is the median
 				}
+				if cnt[j] < m { // the voters without an entry score 0
+					cmin[j], cmax[j] = min(cmin[j], 0), max(cmax[j], 0)
+				}
+				median[lo+j] = median1(buf[j*m:(j+1)*m], cmin[j], cmax[j], &scratch)
 			}
 		}
 	}

@@ -41,18 +41,15 @@ import (
 // top 8 significant bits of the offset, so buckets follow score order), the
 // bucket where the cumulative stake first exceeds minority holds x*, and
 // only that bucket's elements are sorted.
-func weightedQuantile(stake, score []fx, minority, total fx, s *medianScratch) fx {
+//
+// lo and hi must be the smallest and the largest score (minMax).
+func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianScratch) fx {
 	m := len(score)
 	switch m {
 	case 0:
 		return 0
 	case 1:
 		return score[0]
-	}
-	lo, hi := score[0], score[0]
-	for _, v := range score[1:] {
-		lo = min(lo, v)
-		hi = max(hi, v)
 	}
 	if total <= minority || lo == hi {
 		return hi
@@ -104,4 +101,17 @@ func weightedQuantile(stake, score []fx, minority, total fx, s *medianScratch) f
 		}
 	}
 	return hi // not reached: the bucket's stakes take the sum past minority
+}
+
+// minMax returns the smallest and the largest value of a non-empty v (0, 0
+// for an empty one).
+func minMax(v []fx) (lo, hi fx) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v[1:] {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
 }

@@ -56,7 +56,8 @@ func TestWeightedQuantile_MatchesChain(t *testing.T) {
 			part[i] = i
 		}
 		want := weightedMedianFast(stake, score, part, minority, 0, total, &s1)
-		got := weightedQuantile(stake, score, minority, total, &s2)
+		lo, hi := minMax(score)
+		got := weightedQuantile(stake, score, minority, total, lo, hi, &s2)
 		if got != want {
 			t.Fatalf("case %d (m=%d): got %v, want %v\nstake %v\nscore %v\nminority %v", k, m, got, want, stake, score, minority)
 		}
