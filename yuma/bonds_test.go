@@ -121,7 +121,7 @@ func TestOriginalBonds_Reference(t *testing.T) {
 		for _, workers := range []int{1, 3} {
 			for _, sums := range [][]fx{nil, deltaSum} {
 				pr := newPar(workers)
-				gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), sums, incentive, stake, lastTempo, permit, pr)
+				gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, sums, incentive, stake, lastTempo, permit, pr)
 				pr.release()
 				if got := fmt.Sprint(gotBonds, gotDiv); got != want {
 					t.Fatalf("case %d (n=%d, density %v, %d workers, sums given %v): fused pipeline differs from the reference",

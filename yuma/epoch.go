@@ -71,7 +71,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		}
 		pr.balance(cost)
 	}
-	weights := getWeights(in, forbid, owner, pr)
+	weights, ascending := getWeights(in, forbid, owner, pr)
 
 	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
 	// with kappa, then col_clip_sparse and row_sum_sparse.
@@ -103,11 +103,19 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	// == Bonds and Dividends == (§7.3): interpolate_sparse (weights for
 	// bonds), the recent-registration bond mask, then one bond model.
 	wb := interpolate(weights, clipped, n, penalty, pr.ars[0])
+	// Rows of W_b in strictly ascending column order: those of W (clipping
+	// only drops entries), or all of them when interpolate_sparse rebuilt
+	// the rows in column order.
+	if penalty != 0 && penalty != fixed.One {
+		for i := range ascending {
+			ascending[i] = true
+		}
+	}
 	lastTempo := lastTempoBlock(in)
 	var dividends []fx
 	var bondsOut [][]Cell
 	if p.Yuma3On {
-		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, newPermit, pr)
+		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, ascending, consensus, incentive, activeStake, lastTempo, newPermit, pr)
 	} else {
 		// With the bonds penalty at 1, W_b is the clipped matrix and the
 		// column sums of ΔB = W_b ∘ S are the ranks before normalisation:
@@ -118,7 +126,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		if penalty == fixed.One {
 			deltaSum = rankSums
 		}
-		bondsOut, dividends = originalBonds(&p, nrn, wb, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
+		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
 	}
 
 	// == Emission and Pruning scores == (§8): the server/validator split.
@@ -212,7 +220,8 @@ func activeStakeOf(stake []fx, active, forbid []bool) []fx {
 
 // getWeights is §7: the weights matrix as the epoch sees it, row by row
 // (readWeightsRow); rows of forbidden uids are empty (mask_rows_sparse).
-func getWeights(in *Input, forbid []bool, owner int, pr *par) sparse {
+// ascending[i] reports whether row i's columns are strictly ascending.
+func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, ascending []bool) {
 	nrn := in.Neurons
 	n := len(nrn)
 	// The registration blocks, read once per stored weight, in one
@@ -221,15 +230,17 @@ func getWeights(in *Input, forbid []bool, owner int, pr *par) sparse {
 	for i := range nrn {
 		reg[i] = nrn[i].BlockAtRegistration
 	}
-	weights := make(sparse, n)
+	weights = make(sparse, n)
+	ascending = make([]bool, n)
 	pr.rows(n, func(w, from, to int) {
 		for i := from; i < to; i++ {
+			ascending[i] = true
 			if !forbid[i] {
-				weights[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
+				weights[i], ascending[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
 			}
 		}
 	})
-	return weights
+	return weights, ascending
 }
 
 // lastTempoBlock is §7.3's last_tempo: current_block - tempo before the
@@ -249,15 +260,16 @@ func lastTempoBlock(in *Input) uint64 {
 // < n, the diagonal removed (except the owner's), weights set before the
 // target's registration (or committed before it, with commit-reveal)
 // removed, and the row normalised (inplace_row_normalize_sparse).
-// reg[j] is uid j's BlockAtRegistration.
-func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
+// reg[j] is uid j's BlockAtRegistration. It also reports whether the row's
+// columns are strictly ascending.
+func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, bool) {
 	nrn := in.Neurons
 	n := len(nrn)
 	// A target is kept when it registered before this row's last update
 	// (and, with commit-reveal, at or before its commit): reg[j] <= maxReg.
 	lastUpdate := nrn[i].LastUpdate
 	if lastUpdate == 0 {
-		return nil // every reg[j] >= 0 >= LastUpdate
+		return nil, true // every reg[j] >= 0 >= LastUpdate
 	}
 	maxReg := lastUpdate - 1
 	if in.CommitReveal {
@@ -269,11 +281,14 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	// The row sum is taken as the row is read: the kept values, in order,
 	// with the same saturating adds as inplace_row_normalize_sparse's sum.
 	var sum fx
+	asc, prev := true, -1
 	for _, c := range src {
 		j := int(c.UID)
 		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
 			continue
 		}
+		asc = asc && j > prev
+		prev = j
 		v := fixed.FromU16(c.Value)
 		row[m] = entry{col: c.UID, val: v}
 		sum = sum.Add(v)
@@ -281,7 +296,7 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	}
 	row = row[:m]
 	normalizeRowBy(row, sum)
-	return row
+	return row, asc
 }
 
 // splitEmission is §8 ("Emission and Pruning scores"): combined_emission,
@@ -320,13 +335,16 @@ func splitEmission(incentive, dividends, activeStake, stake []fx) (server, valid
 // (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
 // times active stake. The EMA bonds are stored as they are (as u16, for the
 // rows in permit).
-func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+//
+// wbAscending[i] reports whether row i of wb is in strictly ascending
+// column order (nil: not known).
+func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensus, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
-	bonds := readBonds(nrn, lastTempo, pr)
+	bonds, bondsAscending := readBonds(nrn, lastTempo, pr)
 	// The EMA comes with its column sums, for inplace_col_normalize_sparse
 	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
 	// stored, so each entry is normalised where it is used.
-	ema, colSum := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
+	ema, colSum := computeBondsYuma3(p, wb, bonds, wbAscending, bondsAscending, consensus, n, pr)
 	div := columnDivisors(colSum, countEntries(ema))
 	dividends := make([]fx, n)
 	out := make([][]Cell, n)
@@ -412,8 +430,20 @@ func countEntries(m sparse) int {
 // here the normalised bonds and ΔB are computed where the EMA reads them,
 // from column sums taken beforehand, so only the EMA itself is stored. The
 // per-entry operations and their order are the chain's.
-func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+//
+// wbAscending[i] reports whether row i of wb is in strictly ascending
+// column order (nil: not known).
+func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
+	if wbAscending == nil {
+		wbAscending = make([]bool, n)
+		for i := range wb {
+			wbAscending[i] = ascendingBelow(wb[i], n)
+		}
+	}
+	// bondsAscending[i]: stored bond row i is in strictly ascending order
+	// (found while the column sums read it).
+	bondsAscending := make([]bool, n)
 	// keep reports whether stored bond column c is read (readBondsRow's rule
 	// for the original model: columns >= n and recently registered uids are
 	// dropped).
@@ -426,11 +456,15 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	pr.rows(n, func(w, from, to int) {
 		sum := bondParts[w]
 		for i := from; i < to; i++ {
+			asc, prev := true, -1
 			for _, c := range nrn[i].Bonds {
+				asc = asc && int(c.UID) > prev
+				prev = int(c.UID)
 				if int(c.UID) < n && keepCol[c.UID] {
 					sum[c.UID] = sum[c.UID].Add(fixed.FromU16(c.Value))
 				}
 			}
+			bondsAscending[i] = asc
 		}
 		if deltaParts != nil {
 			sum := deltaParts[w]
@@ -466,7 +500,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 		cols := make([]uint16, 0, 64)
 		for i := from; i < to; i++ {
 			s := activeStake[i]
-			if bonds := nrn[i].Bonds; ascendingBelow(wb[i], n) && cellsAscending(bonds) {
+			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
 				// Both rows in strictly ascending column order (what
 				// readWeightsRow makes of a submitted row, and what the
 				// epoch stores): the accumulator's non-zero columns are the
@@ -644,16 +678,6 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	return out, dividends
 }
 
-// cellsAscending reports whether a stored row's columns are strictly ascending.
-func cellsAscending(row []Cell) bool {
-	for k := 1; k < len(row); k++ {
-		if row[k-1].UID >= row[k].UID {
-			return false
-		}
-	}
-	return true
-}
-
 // fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
 // compute_disabled_liquid_alpha: 1 - BondsMovingAverage/1e6 (the I64F64
 // quotient floored to I32F32).
@@ -664,17 +688,19 @@ func fixedAlpha(bma uint64) fx {
 
 // readBonds is get_bonds_sparse_fixed_proportion followed by
 // scalar_vec_mask_sparse_matrix (last_tempo <= registered): it reads stored bonds for Yuma3 (rows < n) as u16 proportions and
-// drops columns whose uid registered at or after lastTempo.
-func readBonds(nrn []Neuron, lastTempo uint64, pr *par) sparse {
+// drops columns whose uid registered at or after lastTempo. ascending[i]
+// reports whether row i is in strictly ascending column order, below n.
+func readBonds(nrn []Neuron, lastTempo uint64, pr *par) (b sparse, ascending []bool) {
 	n := len(nrn)
-	b := make(sparse, n)
+	b = make(sparse, n)
+	ascending = make([]bool, n)
 	keepCol := bondColumns(nrn, lastTempo)
 	pr.rows(n, func(w, from, to int) {
 		for i := from; i < to; i++ {
-			b[i] = readBondsRow(nrn, keepCol, i, lastTempo, pr.ars[w])
+			b[i], ascending[i] = readBondsRow(nrn, keepCol, i, lastTempo, pr.ars[w])
 		}
 	})
-	return b
+	return b, ascending
 }
 
 // bondColumns reports, per uid, whether its bond column is read: the uid
@@ -688,12 +714,15 @@ func bondColumns(nrn []Neuron, lastTempo uint64) []bool {
 }
 
 // readBondsRow reads uid i's stored bonds row for readBonds; keepCol is
-// bondColumns(nrn, lastTempo).
-func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *arena) []entry {
+// bondColumns(nrn, lastTempo). It also reports whether the row it returns
+// is in strictly ascending column order with every column below n.
+func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *arena) ([]entry, bool) {
 	n := len(nrn)
 	row := ar.row(len(nrn[i].Bonds))
+	asc, prev := true, -1
 	for _, c := range nrn[i].Bonds {
 		if int(c.UID) >= n {
+			asc = asc && lastTempo == 0 // kept below: not below n
 			// The chain reads such an entry with registration block 0
 			// (dropped only when last_tempo is 0). Every later step ignores
 			// columns >= n except the liquid-alpha walk, where the entry
@@ -706,9 +735,11 @@ func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *are
 		if !keepCol[c.UID] {
 			continue
 		}
+		asc = asc && int(c.UID) > prev
+		prev = int(c.UID)
 		row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})
 	}
-	return row
+	return row, asc
 }
 
 // weightedMedianCols is weighted_median_col_sparse over n columns.

@@ -8,7 +8,10 @@ import (
 // some consensus is non-zero, otherwise the fixed-alpha EMA. It also
 // returns the column sums of the EMA (positive values, added up from
 // per-worker partials, which is exact: see par).
-func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (sparse, []fx) {
+//
+// wAsc and bAsc, when not nil, report per row whether w's and b's columns
+// are strictly ascending and below len(consensus).
+func computeBondsYuma3(p *Params, w, b sparse, wAsc, bAsc []bool, consensus []fx, n int, pr *par) (sparse, []fx) {
 	liquid := false
 	if p.LiquidAlphaOn {
 		for _, c := range consensus {
@@ -24,7 +27,7 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
-	return matEMAAlpha(w, b, consensus, low, high, steep, pr, parts), sumPartials(parts)
+	return matEMAAlpha(w, b, wAsc, bAsc, consensus, low, high, steep, pr, parts), sumPartials(parts)
 }
 
 // matEMAAlpha fuses compute_liquid_alpha_values_sparse and
@@ -37,7 +40,7 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (
 // independent, so large matrices are split over pr's workers.
 // When colSums is non-nil, worker w adds the values it emits (columns <
 // len(consensus)) to colSums[w]; w and b must then have the same length.
-func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par, colSums [][]fx) sparse {
+func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, steep fx, pr *par, colSums [][]fx) sparse {
 	if len(w) != len(b) {
 		return w
 	}
@@ -54,7 +57,7 @@ func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par, colS
 		if colSums != nil {
 			colSum = colSums[wk]
 		}
-		matEMAAlphaRows(w, b, len(consensus), pr.ars[wk], out, colSum, from, to, func(j uint16, wv, bv fx) fx {
+		matEMAAlphaRows(w, b, wAsc, bAsc, len(consensus), pr.ars[wk], out, colSum, from, to, func(j uint16, wv, bv fx) fx {
 			d := alphaDiff(consensus[j], wv, bv)
 			if d == 0 {
 				return alpha0
@@ -79,20 +82,24 @@ func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, 
 		return w
 	}
 	out := make(sparse, len(w))
-	matEMAAlphaRows(w, b, cols, ar, out, nil, 0, len(w), alphaOf)
+	matEMAAlphaRows(w, b, nil, nil, cols, ar, out, nil, 0, len(w), alphaOf)
 	return out
 }
 
 // matEMAAlphaRows computes rows [from, to) of matEMAAlphaFn into out,
 // adding the values it emits to colSum when that is non-nil.
-func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, colSum []fx, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
+// wAsc and bAsc, when not nil, tell per row whether w's and b's rows are
+// strictly ascending and below cols (what ascendingBelow would find).
+func matEMAAlphaRows(w, b sparse, wAsc, bAsc []bool, cols int, ar *arena, out sparse, colSum []fx, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
 	alpha := make([]fx, cols)
 	decayed := make([]fx, cols)
 	need := make([]bool, cols)
 	q := make([]uint16, 0, 64)
 	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
-		if ascendingBelow(wRow, cols) && ascendingBelow(bRow, cols) {
+		wOK := wAsc != nil && wAsc[i] && (len(wRow) == 0 || int(wRow[len(wRow)-1].col) < cols) || wAsc == nil && ascendingBelow(wRow, cols)
+		bOK := bAsc != nil && bAsc[i] && (len(bRow) == 0 || int(bRow[len(bRow)-1].col) < cols) || bAsc == nil && ascendingBelow(bRow, cols)
+		if wOK && bOK {
 			out[i] = emaAlphaRowMerged(wRow, bRow, alpha, decayed, ar, colSum, alphaOf)
 			continue
 		}
