@@ -772,6 +772,16 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 		}
 		return weightedMedian(useStake, score, part, minority, 0, stakeSum, scratch)
 	}
+	// medianFew is median1 for a column in which only the voters ks
+	// (distinct) have an entry: the others score 0. When they are few, the
+	// quantile is taken over the entries and one element standing for all
+	// the zeros (same result: see quantileFew).
+	medianFew := func(score []fx, ks []uint16, lo, hi fx, scratch *medianScratch) fx {
+		if fast && 4*len(ks) < m {
+			return quantileFew(useStake, score, ks, minority, stakeSum, scratch)
+		}
+		return median1(score, lo, hi, scratch)
+	}
 
 	// The rows of positive-stake validators, in uid order: row k of the
 	// median's score vectors.
@@ -787,7 +797,7 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 		}
 	}
 	if sorted && len(voters) == m {
-		return medianColsBlocked(voters, n, m, nnz, workers, median1)
+		return medianColsBlocked(voters, n, m, nnz, workers, medianFew)
 	}
 
 	// Transpose the rows of positive-stake validators into per-column lists,
@@ -829,19 +839,30 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	// it would be alone, so the result does not depend on the split.
 	sweep := func(from, to int) {
 		score := make([]fx, m)
+		seen := make([]bool, m)
+		var ks []uint16
 		var scratch medianScratch
 		for c := from; c < to; c++ {
 			col := cells[count[c]:count[c+1]]
 			if len(col) == 0 {
 				continue // every score is 0, so the median is 0
 			}
+			ks = ks[:0]
 			for _, x := range col {
 				score[x.col] = x.val
+				if !seen[x.col] {
+					seen[x.col] = true
+					ks = append(ks, x.col)
+				}
 			}
-			lo, hi := minMax(score)
-			median[c] = median1(score, lo, hi, &scratch)
+			if fast && 4*len(ks) < m {
+				median[c] = quantileFew(useStake, score, ks, minority, stakeSum, &scratch)
+			} else {
+				lo, hi := minMax(score)
+				median[c] = median1(score, lo, hi, &scratch)
+			}
 			for _, x := range col {
-				score[x.col] = 0
+				score[x.col], seen[x.col] = 0, false
 			}
 		}
 	}
@@ -869,12 +890,13 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) []fx {
 	const block = 64
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
 	sweep := func(fromBlock, toBlock int) {
 		buf := make([]fx, block*m)
+		ks := make([]uint16, block*m) // column j's voters: ks[j*m : j*m+cnt[j]]
 		cursor := make([]int, m)
 		// Per column of the block: how many voters have an entry (each at
 		// most one: the rows are strictly ascending) and the entries'
@@ -897,6 +919,7 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]
 					j := int(row[c].col) - lo
 					v := row[c].val
 					buf[j*m+k] = v
+					ks[j*m+cnt[j]] = uint16(k)
 					if cnt[j] == 0 {
 						cmin[j], cmax[j] = v, v
 					}
@@ -913,7 +936,7 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]
 				if cnt[j] < m { // the voters without an entry score 0
 					cmin[j], cmax[j] = min(cmin[j], 0), max(cmax[j], 0)
 				}
-				median[lo+j] = median1(buf[j*m:(j+1)*m], cmin[j], cmax[j], &scratch)
+				median[lo+j] = medianFew(buf[j*m:(j+1)*m], ks[j*m:j*m+cnt[j]], cmin[j], cmax[j], &scratch)
 			}
 		}
 	}

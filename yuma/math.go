@@ -120,6 +120,8 @@ func normalizeRowBy(row []entry, s fx) {
 type medianScratch struct {
 	a, b, c    []int
 	pa, pb, pc []scoreStake
+	// qs and qk hold quantileFew's compacted scores and stakes.
+	qs, qk []fx
 }
 
 func (s *medianScratch) grow(n int) {

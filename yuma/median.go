@@ -103,6 +103,31 @@ func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianSc
 	return hi // not reached: the bucket's stakes take the sum past minority
 }
 
+// quantileFew is weightedQuantile(stake, score, minority, total, …) for a
+// score vector in which only the voters ks (distinct) may score non-zero.
+// The result depends only on the scores present and on the stake at or
+// below each score (see weightedQuantile), so the voters without an entry
+// are taken as one element scoring 0 with their stakes' sum, total minus
+// the others' (exact: the stakes are proportions summing to total without
+// saturation). That element is kept even when its stake is 0: a score
+// that is present can be the answer (the smallest, when minority < 0).
+func quantileFew(stake, score []fx, ks []uint16, minority, total fx, s *medianScratch) fx {
+	qs, qk := s.qs[:0], s.qk[:0]
+	var covered fx
+	for _, k := range ks {
+		qs = append(qs, score[k])
+		qk = append(qk, stake[k])
+		covered += stake[k]
+	}
+	if len(ks) < len(stake) {
+		qs = append(qs, 0)
+		qk = append(qk, total-covered)
+	}
+	s.qs, s.qk = qs, qk
+	lo, hi := minMax(qs)
+	return weightedQuantile(qk, qs, minority, total, lo, hi, s)
+}
+
 // minMax returns the smallest and the largest value of a non-empty v (0, 0
 // for an empty one).
 func minMax(v []fx) (lo, hi fx) {

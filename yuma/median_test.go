@@ -63,3 +63,46 @@ func TestWeightedQuantile_MatchesChain(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantileFew_MatchesChain checks quantileFew (the zeros of a sparse
+// column taken as one element) against the chain's quickselect on sparse
+// score vectors: explicit zero entries, zero stakes, negative minorities.
+func TestQuantileFew_MatchesChain(t *testing.T) {
+	r := rand.New(rand.NewPCG(34, 55))
+	var s1, s2 medianScratch
+	for k := 0; k < 30000; k++ {
+		m := 1 + r.IntN(300)
+		stake := make([]fx, m)
+		score := make([]fx, m)
+		for i := range stake {
+			if r.IntN(6) != 0 {
+				stake[i] = fx(r.Int64N(1 << 32))
+			}
+		}
+		normalize(stake)
+		total := sum(stake)
+		var ks []uint16
+		for _, i := range r.Perm(m)[:r.IntN(m/4+1)] {
+			ks = append(ks, uint16(i))
+			switch r.IntN(4) {
+			case 0: // an explicit zero weight
+			case 1:
+				score[i] = fx(r.Int64N(4))
+			default:
+				score[i] = fx(r.Int64N(int64(fixed.One) + 1))
+			}
+		}
+		if len(ks) == 0 {
+			continue
+		}
+		minority := []fx{total - fixed.U16Proportion(32767), -1, 0, total, fx(r.Int64N(int64(total) + 2))}[r.IntN(5)]
+		part := make([]int, m)
+		for i := range part {
+			part[i] = i
+		}
+		want := weightedMedianFast(stake, score, part, minority, 0, total, &s1)
+		if got := quantileFew(stake, score, ks, minority, total, &s2); got != want {
+			t.Fatalf("case %d (m=%d, %d entries): got %v, want %v", k, m, len(ks), got, want)
+		}
+	}
+}
