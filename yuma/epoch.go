@@ -351,7 +351,14 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			var s fx
-			for _, e := range ema[i] {
+			cells := []Cell{}
+			if newPermit[i] {
+				cells = make([]Cell, len(ema[i]))
+			}
+			for k, e := range ema[i] {
+				if newPermit[i] {
+					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+				}
 				if int(e.col) < len(incentive) {
 					v := e.val
 					if int(e.col) < n && div[e.col].y != 0 {
@@ -368,13 +375,6 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 			}
 			if v, ok := s.CheckedMul(activeStake[i]); ok {
 				dividends[i] = v
-			}
-			cells := []Cell{}
-			if newPermit[i] {
-				cells = make([]Cell, len(ema[i]))
-				for k, e := range ema[i] {
-					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
-				}
 			}
 			out[i] = cells
 		}
