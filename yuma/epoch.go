@@ -448,7 +448,13 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	// for the original model: columns >= n and recently registered uids are
 	// dropped).
 	keepCol := bondColumns(nrn, lastTempo)
-	bondParts := pr.partials(n)
+	// The stored bonds are whole numbers (u16 as I32F32): their column sums
+	// are taken as integers, then widened. The chain's saturating sum of
+	// non-negative terms is min(exact sum, MAX), which the widening gives.
+	bondParts := make([][]uint64, pr.workers)
+	for w := range bondParts {
+		bondParts[w] = make([]uint64, n)
+	}
 	var deltaParts [][]fx
 	if deltaSum == nil {
 		deltaParts = pr.partials(n)
@@ -461,7 +467,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				asc = asc && int(c.UID) > prev
 				prev = int(c.UID)
 				if int(c.UID) < n && keepCol[c.UID] {
-					sum[c.UID] = sum[c.UID].Add(fixed.FromU16(c.Value))
+					sum[c.UID] += uint64(c.Value)
 				}
 			}
 			bondsAscending[i] = asc
@@ -484,7 +490,18 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	for i := range nrn {
 		stored += len(nrn[i].Bonds)
 	}
-	bondDiv, deltaDiv := columnDivisors(sumPartials(bondParts), stored), columnDivisors(deltaSum, countEntries(wb))
+	bondSum := make([]fx, n)
+	for j := range bondSum {
+		var t uint64
+		for _, part := range bondParts {
+			t += part[j]
+		}
+		bondSum[j] = fixed.MaxI32F32
+		if t <= uint64(fixed.MaxI32F32)>>32 {
+			bondSum[j] = fx(t << 32)
+		}
+	}
+	bondDiv, deltaDiv := columnDivisors(bondSum, stored), columnDivisors(deltaSum, countEntries(wb))
 
 	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
 	// column sums and maxima of what it keeps.
