@@ -97,10 +97,8 @@ func matEMAAlphaRows(w, b sparse, wAsc, bAsc []bool, cols int, ar *arena, out sp
 	q := make([]uint16, 0, 64)
 	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
-		wOK := wAsc != nil && wAsc[i] && (len(wRow) == 0 || int(wRow[len(wRow)-1].col) < cols) || wAsc == nil && ascendingBelow(wRow, cols)
-		bOK := bAsc != nil && bAsc[i] && (len(bRow) == 0 || int(bRow[len(bRow)-1].col) < cols) || bAsc == nil && ascendingBelow(bRow, cols)
-		if wOK && bOK {
-			out[i] = emaAlphaRowMerged(wRow, bRow, alpha, decayed, ar, colSum, alphaOf)
+		if rowAscendingBelow(wAsc, i, wRow, cols) && rowAscendingBelow(bAsc, i, bRow, cols) {
+			out[i] = emaAlphaRowMerged(wRow, bRow, ar, colSum, alphaOf)
 			continue
 		}
 		q = q[:0]
@@ -162,6 +160,16 @@ func matEMAAlphaRows(w, b sparse, wAsc, bAsc []bool, cols int, ar *arena, out sp
 	}
 }
 
+// rowAscendingBelow is ascendingBelow(row, cols) for row i of a matrix
+// whose rows' order is known (ascending[i]: strictly ascending), so that
+// only the last column is checked; with ascending nil it checks the row.
+func rowAscendingBelow(ascending []bool, i int, row []entry, cols int) bool {
+	if ascending == nil {
+		return ascendingBelow(row, cols)
+	}
+	return ascending[i] && (len(row) == 0 || int(row[len(row)-1].col) < cols)
+}
+
 // ascendingBelow reports whether row's columns are strictly ascending and
 // below cols (what stored rows are).
 func ascendingBelow(row []entry, cols int) bool {
@@ -184,8 +192,7 @@ func ascendingBelow(row []entry, cols int) bool {
 // max(0, a·weight)) when positive (the decayed bond is 0 without a bond
 // entry), and a column with only a bond emits nothing (the bond is dropped,
 // so its alpha, a pure function of the column's values, is not needed).
-// alpha and decayed are unused scratch here.
-func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+func emaAlphaRowMerged(wRow, bRow []entry, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
 	row := ar.row(len(wRow))
 	wi, bi := 0, 0
 	for wi < len(wRow) {
