@@ -116,6 +116,12 @@ func randomSubnet(r *rand.Rand) *Input {
 				nr.Bonds = append(nr.Bonds, Cell{uint16(j), uint16(r.IntN(65536))})
 			}
 		}
+		if tie {
+			// Nothing masked: every weight and bond is read.
+			nr.BlockAtRegistration = uint64(r.IntN(5))
+			nr.LastUpdate = in.Block - 1
+			nr.ValidatorPermit = true
+		}
 		if n > 0 && (tie || r.IntN(6) == 0) {
 			// A single full weight on a column with a full bond: weight ==
 			// bond (1.0 both ways), the liquid-alpha sigmoid's tie.
