@@ -52,10 +52,15 @@ func benchInput(n, v int, dense, yuma3 bool) *Input {
 }
 
 // BenchmarkEpoch reports wall time per epoch, process CPU time per epoch
-// (all goroutines; the column medians run in parallel), and the ratio of
-// wall time to the smallest case (n=256, 64 validators, same model and
-// density) measured in the same run.
+// (all goroutines; large epochs run on GOMAXPROCS workers, so use -cpu to
+// compare one core with two), the ratio of wall time to the smallest case
+// (n=256, 64 validators, same model and density), and the ratio to the
+// literal reference epoch (reference_test.go) timed once on the same input
+// in the same run. The reference builds the chain's dense n×n liquid-alpha
+// matrix (n² exp series), so it is not timed for Yuma3 with liquid alpha at
+// n=4096, where it takes seconds.
 func BenchmarkEpoch(b *testing.B) {
+	refMs := map[string]float64{}
 	for _, model := range []string{"yuma", "yuma3-liquid"} {
 		for _, density := range []string{"dense", "sparse"} {
 			var base float64
@@ -63,6 +68,13 @@ func BenchmarkEpoch(b *testing.B) {
 				name := fmt.Sprintf("%s/%s/n=%d/v=%d", model, density, sz.n, sz.v)
 				b.Run(name, func(b *testing.B) {
 					in := benchInput(sz.n, sz.v, density == "dense", model != "yuma")
+					ref, timed := refMs[name]
+					if !timed && (model == "yuma" || sz.n < 4096) {
+						start := time.Now()
+						refEpoch(in)
+						ref = float64(time.Since(start).Nanoseconds()) / 1e6
+						refMs[name] = ref
+					}
 					b.ResetTimer()
 					start, cpu0 := time.Now(), cpuNanos()
 					for i := 0; i < b.N; i++ {
@@ -80,6 +92,9 @@ func BenchmarkEpoch(b *testing.B) {
 					}
 					if base > 0 {
 						b.ReportMetric(per/base, "x-vs-256x64")
+					}
+					if ref > 0 {
+						b.ReportMetric(ref/(per/1e6), "x-faster-than-ref")
 					}
 				})
 			}

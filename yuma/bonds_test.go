@@ -121,7 +121,7 @@ func TestOriginalBonds_Reference(t *testing.T) {
 		for _, workers := range []int{1, 3} {
 			for _, sums := range [][]fx{nil, deltaSum} {
 				pr := newPar(workers)
-				gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), sums, incentive, stake, lastTempo, permit, pr)
+				gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, sums, incentive, stake, lastTempo, permit, pr)
 				pr.release()
 				if got := fmt.Sprint(gotBonds, gotDiv); got != want {
 					t.Fatalf("case %d (n=%d, density %v, %d workers, sums given %v): fused pipeline differs from the reference",
@@ -138,4 +138,33 @@ func cloneRows(m sparse) sparse {
 		out[i] = append([]entry(nil), r...)
 	}
 	return out
+}
+
+// TestOriginalBonds_SaturatedColumnSum holds a bond column whose sum passes
+// the I32F32 range (33 000 bonds of 65535 on uid 0, about 2^31) to the
+// reference's saturating adds: the integer column sums must saturate alike.
+func TestOriginalBonds_SaturatedColumnSum(t *testing.T) {
+	const n = 33000
+	p := DefaultParams()
+	nrn := make([]Neuron, n)
+	wb := make(sparse, n)
+	stake := make([]fx, n)
+	incentive := make([]fx, n)
+	permit := make([]bool, n)
+	for i := range nrn {
+		nrn[i].Bonds = []Cell{{0, 65535}, {uint16(1 + i%7), uint16(i)}}
+		stake[i] = fx(1 << 10)
+		permit[i] = i%2 == 0
+	}
+	incentive[0], incentive[3] = fixed.One/2, fixed.One/2
+	wantBonds, wantDiv := refOriginalBonds(&p, nrn, cloneRows(wb), incentive, stake, 100, permit)
+	pr := newPar(1)
+	defer pr.release()
+	gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, nil, incentive, stake, 100, permit, pr)
+	if fmt.Sprint(gotBonds, gotDiv) != fmt.Sprint(wantBonds, wantDiv) {
+		t.Fatal("saturated column sums differ from the reference")
+	}
+	if wantBonds[0][0].Value == 0 {
+		t.Fatal("degenerate case: no bond on the saturated column")
+	}
 }

@@ -41,16 +41,17 @@ func (r reciprocal) quo(n uint64) uint64 {
 // for every x. The epoch divides every entry of a row by the row's sum and
 // every entry of a column by the column's sum; with the divisor prepared
 // once per row or column, the common cases cost a multiply and a shift.
+// The two reciprocals are stored flat (32 bytes in all), since the column
+// passes keep one divisor per column in cache.
 type divisor struct {
 	y fx
-	// small divides x<<32 by y, for y >= 2 (raw).
-	small   reciprocal
-	smallOK bool
-	// whole divides x >> wshift by y >> t, when y > 0 has t >= 32 trailing
-	// zero bits (an integer-valued sum) and y >> t >= 2.
-	whole   reciprocal
-	wshift  uint
-	wholeOK bool
+	// small divides x<<32 by y, for y >= 2 (raw): multiplier sm, shift ss.
+	sm uint64
+	// whole divides x >> wpre by y >> t, when y > 0 has t >= 32 trailing
+	// zero bits (an integer-valued sum) and y >> t >= 2: multiplier wm, shift ws.
+	wm               uint64
+	ss, ws, wpre     uint8
+	smallOK, wholeOK bool
 }
 
 func newDivisor(y fx) divisor {
@@ -58,9 +59,11 @@ func newDivisor(y fx) divisor {
 	if y < 2 {
 		return d
 	}
-	d.small, d.smallOK = newReciprocal(uint64(y)), true
+	r := newReciprocal(uint64(y))
+	d.sm, d.ss, d.smallOK = r.m, uint8(r.shift), true
 	if t := uint(bits.TrailingZeros64(uint64(y))); t >= 32 && uint64(y)>>t >= 2 {
-		d.whole, d.wshift, d.wholeOK = newReciprocal(uint64(y)>>t), t-32, true
+		r := newReciprocal(uint64(y) >> t)
+		d.wm, d.ws, d.wpre, d.wholeOK = r.m, uint8(r.shift), uint8(t-32), true
 	}
 	return d
 }
@@ -83,7 +86,8 @@ func (d *divisor) div(x fx) fx {
 // reciprocal applies, and for y >= 2 the quotient is below 2^62.
 func (d *divisor) quick(x fx) (fx, bool) {
 	if uint64(x) < 1<<31 && d.smallOK {
-		return fx(d.small.quo(uint64(x) << 32)), true
+		h, _ := bits.Mul64(uint64(x)<<32, d.sm)
+		return fx(h >> d.ss), true
 	}
 	return 0, false
 }
@@ -96,7 +100,8 @@ func (d *divisor) quick(x fx) (fx, bool) {
 // (x >> (t-32)) / (y >> t) (at most x, so it fits); the numerator is below 2^63.
 func (d *divisor) quickInt(x fx) (fx, bool) {
 	if x >= 1<<32 && d.wholeOK {
-		return fx(d.whole.quo(uint64(x) >> d.wshift)), true
+		h, _ := bits.Mul64(uint64(x)>>d.wpre, d.wm)
+		return fx(h >> d.ws), true
 	}
 	return 0, false
 }

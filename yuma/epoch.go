@@ -19,62 +19,42 @@ func Epoch(in *Input) (*Output, error) {
 
 // epoch is Epoch with at most maxWorkers goroutines for large subnets; the
 // result does not depend on maxWorkers.
+//
+// Its stages follow subtensor's epoch_mechanism (run_epoch.rs) in the
+// chain's order, under the chain's section banners; the "§" numbers are the
+// sections of shared/reference/yuma-spec.md, and docs/YUMA.md maps every
+// stage function to the chain's step. reference_test.go holds the same
+// epoch written out literally, one math.rs function per step.
 func epoch(in *Input, maxWorkers int) (*Output, error) {
 	n := len(in.Neurons)
 	if n > math.MaxUint16 {
 		return nil, fmt.Errorf("epoch with %d neurons: %w", n, ErrTooManyNeurons)
 	}
 	p := in.Params
-	block := in.Block
 	nrn := in.Neurons
-
-	// Activity.
-	active := make([]bool, n)
-	for i := range nrn {
-		active[i] = !(satAdd(nrn[i].LastUpdate, p.ActivityCutoff) < block)
-	}
-
-	// Stake: alpha + tao * tao_weight in I64F64, threshold, normalise, floor to I32F32.
-	taoWeight := fixed.TaoWeight(p.TaoWeight).ToI64F64()
-	total := make([]fixed.I64F64, n)
-	filtered := make([]fixed.I64F64, n)
-	for i := range nrn {
-		t := fixed.I64F64FromU64(nrn[i].AlphaStake).Add(fixed.I64F64FromU64(nrn[i].TaoStake).Mul(taoWeight))
-		total[i] = t
-		if (in.HasOwner && int(in.OwnerUID) == i) || t.ToU64() >= p.StakeThreshold {
-			filtered[i] = t
-		}
-	}
-	normalize64(filtered)
-	stake := make([]fx, n)
-	for i := range filtered {
-		stake[i] = filtered[i].ToI32F32()
-	}
-
-	// Validator permits: previous permits mask this epoch; new ones are top-k.
-	owner := -1
+	owner := -1 // get_owner_uid
 	if in.HasOwner && int(in.OwnerUID) < n {
 		owner = int(in.OwnerUID)
 	}
-	forbid := make([]bool, n)
-	for i := range nrn {
-		forbid[i] = !(nrn[i].ValidatorPermit || i == owner)
-	}
-	newPermit := topKNonzero(stake, int(p.MaxAllowedValidators))
-	if owner >= 0 {
-		newPermit[owner] = true
-	}
 
-	// Active stake.
-	activeStake := slices.Clone(stake)
-	for i := range activeStake {
-		if !active[i] || forbid[i] {
-			activeStake[i] = 0
-		}
-	}
-	normalize(activeStake)
+	// == Activity == (§3): inactive = last_update + activity_cutoff < current_block.
+	active := activity(nrn, in.Block, p.ActivityCutoff)
 
-	// Weights: read (uid < n), permit mask, diagonal, outdated, commit-reveal, normalise.
+	// == Stake == (§4): get_stake_weights_for_network, StakeThreshold,
+	// inplace_normalize_64.
+	total, stake := stakeWeights(nrn, owner, &p)
+
+	// == Validator permits == (§5): last epoch's permits mask this epoch;
+	// is_topk_nonzero gives the new ones.
+	forbid, newPermit := validatorPermits(nrn, stake, owner, p.MaxAllowedValidators)
+
+	// == Active stake == (§6): inplace_mask_vector(inactive),
+	// inplace_mask_vector(validator_forbids), inplace_normalize.
+	activeStake := activeStakeOf(stake, active, forbid)
+
+	// == Weights == (§7): get_weights_sparse, mask_rows_sparse,
+	// mask_diag_sparse_except_index, vec_mask_sparse_matrix (outdated), the
+	// commit-reveal mask, inplace_row_normalize_sparse.
 	workers, cells := 1, 0
 	for i := range nrn {
 		cells += len(nrn[i].Weights) + len(nrn[i].Bonds)
@@ -84,29 +64,23 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	}
 	pr := newPar(workers)
 	defer pr.release()
-	// The registration blocks, read once per stored weight, in one
-	// compact array rather than from the neurons.
-	reg := make([]uint64, n)
-	for i := range nrn {
-		reg[i] = nrn[i].BlockAtRegistration
-	}
-	weights := make(sparse, n)
-	pr.rows(n, func(w, from, to int) {
-		for i := from; i < to; i++ {
-			if !forbid[i] {
-				weights[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
-			}
+	if workers > 1 {
+		cost := make([]int, n)
+		for i := range nrn {
+			cost[i] = 1 + len(nrn[i].Weights) + len(nrn[i].Bonds)
 		}
-	})
+		pr.balance(cost)
+	}
+	weights, ascending := getWeights(in, forbid, owner, pr)
 
-	// Consensus: stake-weighted median per column with kappa.
-	kappa := fixed.U16Proportion(p.Kappa)
+	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
+	// with kappa, then col_clip_sparse and row_sum_sparse.
+	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
 	consensus := weightedMedianCols(activeStake, weights, n, kappa, workers)
-
-	// Clip, validator trust, incentive. The clipped matrix is only
-	// materialised when bonds need it: in place of W when the bonds penalty
-	// is 1 (W is not read again), as a copy when it is strictly between.
-	penalty := fixed.U16Proportion(p.BondsPenalty)
+	// The clipped matrix is only materialised when bonds need it: in place
+	// of W when the bonds penalty is 1 (W is not read again), as a copy when
+	// it is strictly between.
+	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
 	var clipped sparse
 	switch penalty {
 	case 0:
@@ -115,6 +89,9 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	default:
 		clipped = make(sparse, n)
 	}
+
+	// == Ranks, Trust, Incentive == (§7.2): matmul_sparse of the clipped
+	// weights, fused with the clip and validator trust; incentive = normalised ranks.
 	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
 	var rankSums []fx
 	if !p.Yuma3On && penalty == fixed.One {
@@ -123,16 +100,22 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	incentive := ranks
 	normalize(incentive)
 
-	// Bonds.
+	// == Bonds and Dividends == (§7.3): interpolate_sparse (weights for
+	// bonds), the recent-registration bond mask, then one bond model.
 	wb := interpolate(weights, clipped, n, penalty, pr.ars[0])
-	lastTempo := satSub(block, uint64(p.Tempo))
-	if in.LastStepBlock != 0 {
-		lastTempo = satAdd(in.LastStepBlock, 1)
+	// Rows of W_b in strictly ascending column order: those of W (clipping
+	// only drops entries), or all of them when interpolate_sparse rebuilt
+	// the rows in column order.
+	if penalty != 0 && penalty != fixed.One {
+		for i := range ascending {
+			ascending[i] = true
+		}
 	}
+	lastTempo := lastTempoBlock(in)
 	var dividends []fx
 	var bondsOut [][]Cell
 	if p.Yuma3On {
-		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, consensus, incentive, activeStake, lastTempo, newPermit, pr)
+		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, ascending, consensus, incentive, activeStake, lastTempo, newPermit, pr)
 	} else {
 		// With the bonds penalty at 1, W_b is the clipped matrix and the
 		// column sums of ΔB = W_b ∘ S are the ranks before normalisation:
@@ -143,12 +126,13 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		if penalty == fixed.One {
 			deltaSum = rankSums
 		}
-		bondsOut, dividends = originalBonds(&p, nrn, wb, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
+		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
 	}
 
-	// Emission split.
+	// == Emission and Pruning scores == (§8): the server/validator split.
 	serverNorm, validatorNorm, combinedNorm := splitEmission(incentive, dividends, activeStake, stake)
 
+	// == Value storage == (§9, §10): u16 terms, rao, permits, bond rows.
 	out := &Output{
 		Active:            active,
 		ValidatorPermit:   newPermit,
@@ -173,19 +157,119 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	return out, nil
 }
 
-// readWeightsRow reads uid i's stored weights as the epoch sees them: columns
+// activity is §3: a uid is active when last_update + activity_cutoff >=
+// current_block (saturating add).
+func activity(nrn []Neuron, block, cutoff uint64) []bool {
+	active := make([]bool, len(nrn))
+	for i := range nrn {
+		active[i] = !(satAdd(nrn[i].LastUpdate, cutoff) < block)
+	}
+	return active
+}
+
+// stakeWeights is §4: get_stake_weights_for_network (alpha + tao ×
+// tao_weight in I64F64), the StakeThreshold filter (the owner is exempt),
+// inplace_normalize_64, and the floor to I32F32. It returns the unfiltered
+// totals (stored as the stake term) and the normalised stake.
+func stakeWeights(nrn []Neuron, owner int, p *Params) ([]fixed.I64F64, []fx) {
+	n := len(nrn)
+	taoWeight := fixed.TaoWeight(p.TaoWeight).ToI64F64()
+	total := make([]fixed.I64F64, n)
+	filtered := make([]fixed.I64F64, n)
+	for i := range nrn {
+		t := fixed.I64F64FromU64(nrn[i].AlphaStake).Add(fixed.I64F64FromU64(nrn[i].TaoStake).Mul(taoWeight))
+		total[i] = t
+		if i == owner || t.ToU64() >= p.StakeThreshold {
+			filtered[i] = t
+		}
+	}
+	normalize64(filtered)
+	stake := make([]fx, n)
+	for i := range filtered {
+		stake[i] = filtered[i].ToI32F32()
+	}
+	return total, stake
+}
+
+// validatorPermits is §5: validator_forbids from the previous epoch's
+// permits (the owner's forced), and new_validator_permits =
+// is_topk_nonzero(stake, max_allowed_validators) with the owner's forced.
+func validatorPermits(nrn []Neuron, stake []fx, owner int, maxValidators uint16) (forbid, newPermit []bool) {
+	forbid = make([]bool, len(nrn))
+	for i := range nrn {
+		forbid[i] = !(nrn[i].ValidatorPermit || i == owner)
+	}
+	newPermit = topKNonzero(stake, int(maxValidators))
+	if owner >= 0 {
+		newPermit[owner] = true
+	}
+	return forbid, newPermit
+}
+
+// activeStakeOf is §6: stake with inactive and forbidden uids zeroed, normalised.
+func activeStakeOf(stake []fx, active, forbid []bool) []fx {
+	activeStake := slices.Clone(stake)
+	for i := range activeStake {
+		if !active[i] || forbid[i] {
+			activeStake[i] = 0
+		}
+	}
+	normalize(activeStake)
+	return activeStake
+}
+
+// getWeights is §7: the weights matrix as the epoch sees it, row by row
+// (readWeightsRow); rows of forbidden uids are empty (mask_rows_sparse).
+// ascending[i] reports whether row i's columns are strictly ascending.
+func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, ascending []bool) {
+	nrn := in.Neurons
+	n := len(nrn)
+	// The registration blocks, read once per stored weight, in one
+	// compact array rather than from the neurons.
+	reg := make([]uint64, n)
+	for i := range nrn {
+		reg[i] = nrn[i].BlockAtRegistration
+	}
+	weights = make(sparse, n)
+	ascending = make([]bool, n)
+	pr.rows(n, func(w, from, to int) {
+		for i := from; i < to; i++ {
+			ascending[i] = true
+			if !forbid[i] {
+				weights[i], ascending[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
+			}
+		}
+	})
+	return weights, ascending
+}
+
+// lastTempoBlock is §7.3's last_tempo: current_block - tempo before the
+// first distributed epoch, LastMechansimStepBlock + 1 after it. Bonds on a
+// uid registered at or after it are dropped.
+func lastTempoBlock(in *Input) uint64 {
+	if in.LastStepBlock != 0 {
+		return satAdd(in.LastStepBlock, 1)
+	}
+	return satSub(in.Block, uint64(in.Params.Tempo))
+}
+
+// readWeightsRow is §7 for one row (get_weights_sparse, then
+// mask_diag_sparse_except_index, vec_mask_sparse_matrix for outdated weights,
+// the commit-reveal mask and inplace_row_normalize_sparse, fused):
+// it reads uid i's stored weights as the epoch sees them: columns
 // < n, the diagonal removed (except the owner's), weights set before the
 // target's registration (or committed before it, with commit-reveal)
 // removed, and the row normalised (inplace_row_normalize_sparse).
-// reg[j] is uid j's BlockAtRegistration.
-func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
+// reg[j] is uid j's BlockAtRegistration. It also reports whether the row's
+// columns are strictly ascending.
+func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, bool) {
 	nrn := in.Neurons
 	n := len(nrn)
 	// A target is kept when it registered before this row's last update
 	// (and, with commit-reveal, at or before its commit): reg[j] <= maxReg.
 	lastUpdate := nrn[i].LastUpdate
 	if lastUpdate == 0 {
-		return nil // every reg[j] >= 0 >= LastUpdate
+		return nil, true // every reg[j] >= 0 >= LastUpdate
 	}
 	maxReg := lastUpdate - 1
 	if in.CommitReveal {
@@ -194,20 +278,30 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) []entry {
 	src := nrn[i].Weights
 	row := ar.row(len(src))[:len(src)]
 	m := 0
+	// The row sum is taken as the row is read: the kept values, in order,
+	// with the same saturating adds as inplace_row_normalize_sparse's sum.
+	var sum fx
+	asc, prev := true, -1
 	for _, c := range src {
 		j := int(c.UID)
 		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
 			continue
 		}
-		row[m] = entry{col: c.UID, val: fixed.FromU16(c.Value)}
+		asc = asc && j > prev
+		prev = j
+		v := fixed.FromU16(c.Value)
+		row[m] = entry{col: c.UID, val: v}
+		sum = sum.Add(v)
 		m++
 	}
 	row = row[:m]
-	normalizeRow(row)
-	return row
+	normalizeRowBy(row, sum)
+	return row, asc
 }
 
-// splitEmission normalises incentive and dividends over their combined sum
+// splitEmission is §8 ("Emission and Pruning scores"): combined_emission,
+// inplace_normalize_using_sum and the zero-emission fallback. It
+// normalises incentive and dividends over their combined sum
 // (a 50/50 miner/validator split when both are non-zero); when nothing was
 // earned, validators get everything by active stake, or by stake when no
 // stake is active.
@@ -233,24 +327,38 @@ func splitEmission(incentive, dividends, activeStake, stake []fx) (server, valid
 	return server, validator, combined
 }
 
-// yuma3Bonds is the Yuma3 branch: bonds read as u16 proportions, the
+// yuma3Bonds is §7.3 B, the `if Yuma3On` branch of epoch_mechanism:
+// get_bonds_sparse_fixed_proportion and scalar_vec_mask_sparse_matrix
+// (readBonds), compute_bonds_sparse (computeBondsYuma3),
+// inplace_col_normalize_sparse on a copy, row_sum_sparse(mat_vec_mul_sparse),
+// vec_mul with the active stake, inplace_normalize. That is: bonds read as u16 proportions, the
 // (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
 // times active stake. The EMA bonds are stored as they are (as u16, for the
 // rows in permit).
-func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+//
+// wbAscending[i] reports whether row i of wb is in strictly ascending
+// column order (nil: not known).
+func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensus, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
-	bonds := readBonds(nrn, lastTempo, pr)
+	bonds, bondsAscending := readBonds(nrn, lastTempo, pr)
 	// The EMA comes with its column sums, for inplace_col_normalize_sparse
 	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
 	// stored, so each entry is normalised where it is used.
-	ema, colSum := computeBondsYuma3(p, wb, bonds, consensus, n, pr)
+	ema, colSum := computeBondsYuma3(p, wb, bonds, wbAscending, bondsAscending, consensus, n, pr)
 	div := columnDivisors(colSum, countEntries(ema))
 	dividends := make([]fx, n)
 	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			var s fx
-			for _, e := range ema[i] {
+			cells := []Cell{}
+			if newPermit[i] {
+				cells = make([]Cell, len(ema[i]))
+			}
+			for k, e := range ema[i] {
+				if newPermit[i] {
+					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+				}
 				if int(e.col) < len(incentive) {
 					v := e.val
 					if int(e.col) < n && div[e.col].y != 0 {
@@ -267,13 +375,6 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, consensus, incentive, active
 			}
 			if v, ok := s.CheckedMul(activeStake[i]); ok {
 				dividends[i] = v
-			}
-			cells := []Cell{}
-			if newPermit[i] {
-				cells = make([]Cell, len(ema[i]))
-				for k, e := range ema[i] {
-					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
-				}
 			}
 			out[i] = cells
 		}
@@ -313,7 +414,12 @@ func countEntries(m sparse) int {
 	return k
 }
 
-// originalBonds is the original Yuma branch: bonds read as u16 integers and
+// originalBonds is §7.3 A, the original-Yuma branch of epoch_mechanism:
+// get_bonds_sparse, scalar_vec_mask_sparse_matrix,
+// inplace_col_normalize_sparse, row_hadamard_sparse (ΔB),
+// inplace_col_normalize_sparse, compute_ema_bonds_normal_sparse,
+// inplace_col_normalize_sparse, matmul_transpose_sparse (dividends),
+// inplace_normalize, inplace_col_max_upscale_sparse. That is: bonds read as u16 integers and
 // column-normalised, ΔB = W_b ∘ S column-normalised, the fixed-alpha EMA
 // column-normalised, dividends d_i = Σ_j b_ij·I_j, and the stored bonds:
 // the normalised EMA max-upscaled per column (inplace_col_max_upscale_sparse)
@@ -324,14 +430,31 @@ func countEntries(m sparse) int {
 // here the normalised bonds and ΔB are computed where the EMA reads them,
 // from column sums taken beforehand, so only the EMA itself is stored. The
 // per-entry operations and their order are the chain's.
-func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+//
+// wbAscending[i] reports whether row i of wb is in strictly ascending
+// column order (nil: not known).
+func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
+	if wbAscending == nil {
+		wbAscending = make([]bool, n)
+		for i := range wb {
+			wbAscending[i] = ascendingBelow(wb[i], n)
+		}
+	}
+	// bondsAscending[i]: stored bond row i is in strictly ascending order
+	// (found while the column sums read it).
+	bondsAscending := make([]bool, n)
 	// keep reports whether stored bond column c is read (readBondsRow's rule
 	// for the original model: columns >= n and recently registered uids are
 	// dropped).
 	keepCol := bondColumns(nrn, lastTempo)
-	keep := func(c uint16) bool { return int(c) < n && keepCol[c] }
-	bondParts := pr.partials(n)
+	// The stored bonds are whole numbers (u16 as I32F32): their column sums
+	// are taken as integers, then widened. The chain's saturating sum of
+	// non-negative terms is min(exact sum, MAX), which the widening gives.
+	bondParts := make([][]uint64, pr.workers)
+	for w := range bondParts {
+		bondParts[w] = make([]uint64, n)
+	}
 	var deltaParts [][]fx
 	if deltaSum == nil {
 		deltaParts = pr.partials(n)
@@ -339,11 +462,15 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	pr.rows(n, func(w, from, to int) {
 		sum := bondParts[w]
 		for i := from; i < to; i++ {
+			asc, prev := true, -1
 			for _, c := range nrn[i].Bonds {
-				if keep(c.UID) {
-					sum[c.UID] = sum[c.UID].Add(fixed.FromU16(c.Value))
+				asc = asc && int(c.UID) > prev
+				prev = int(c.UID)
+				if int(c.UID) < n && keepCol[c.UID] {
+					sum[c.UID] += uint64(c.Value)
 				}
 			}
+			bondsAscending[i] = asc
 		}
 		if deltaParts != nil {
 			sum := deltaParts[w]
@@ -363,7 +490,18 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	for i := range nrn {
 		stored += len(nrn[i].Bonds)
 	}
-	bondDiv, deltaDiv := columnDivisors(sumPartials(bondParts), stored), columnDivisors(deltaSum, countEntries(wb))
+	bondSum := make([]fx, n)
+	for j := range bondSum {
+		var t uint64
+		for _, part := range bondParts {
+			t += part[j]
+		}
+		bondSum[j] = fixed.MaxI32F32
+		if t <= uint64(fixed.MaxI32F32)>>32 {
+			bondSum[j] = fx(t << 32)
+		}
+	}
+	bondDiv, deltaDiv := columnDivisors(bondSum, stored), columnDivisors(deltaSum, countEntries(wb))
 
 	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
 	// column sums and maxima of what it keeps.
@@ -379,6 +517,61 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 		cols := make([]uint16, 0, 64)
 		for i := from; i < to; i++ {
 			s := activeStake[i]
+			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
+				// Both rows in strictly ascending column order (what
+				// readWeightsRow makes of a submitted row, and what the
+				// epoch stores): the accumulator's non-zero columns are the
+				// merge of the two rows, each holding 0 + alpha·ΔB and then
+				// + (1-alpha)·B in the chain's order, so the merge gives
+				// the same values in the same column order without the
+				// accumulator.
+				wr := wb[i]
+				row := ar.row(min(n, len(wr)+len(bonds)))
+				wi, bi := 0, 0
+				for wi < len(wr) || bi < len(bonds) {
+					if bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]) {
+						bi++
+						continue
+					}
+					takeW := bi == len(bonds) || wi < len(wr) && wr[wi].col <= bonds[bi].UID
+					takeB := wi == len(wr) || bi < len(bonds) && bonds[bi].UID <= wr[wi].col
+					var j uint16
+					var v fx
+					if takeW {
+						e := wr[wi]
+						d := e.val.Mul(s)
+						if dv := &deltaDiv[e.col]; dv.y != 0 {
+							if q, ok := dv.quick(d); ok {
+								d = q
+							} else {
+								d = d.SafeDiv(dv.y)
+							}
+						}
+						j, v = e.col, alpha.Mul(d)
+						wi++
+					}
+					if takeB {
+						c := bonds[bi]
+						b := fixed.FromU16(c.Value)
+						if dv := &bondDiv[c.UID]; dv.y != 0 {
+							if q, ok := dv.quickInt(b); ok {
+								b = q
+							} else {
+								b = b.SafeDiv(dv.y)
+							}
+						}
+						j, v = c.UID, v.Add(oneMinus.Mul(b))
+						bi++
+					}
+					if v > 0 {
+						row = append(row, entry{j, v})
+						colSum[j] = colSum[j].Add(v)
+						colMax[j] = colMax[j].Max(v)
+					}
+				}
+				ema[i] = row
+				continue
+			}
 			// A dense row scans the whole accumulator (an untouched column
 			// is 0 and is not emitted); a sparse one tracks its columns.
 			// Either way the positives come out in column order.
@@ -402,7 +595,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 				}
 			}
 			for _, c := range nrn[i].Bonds {
-				if keep(c.UID) {
+				if int(c.UID) < n && keepCol[c.UID] {
 					b := fixed.FromU16(c.Value)
 					if dv := &bondDiv[c.UID]; dv.y != 0 {
 						if q, ok := dv.quickInt(b); ok {
@@ -502,24 +695,29 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, deltaSum, incentive, acti
 	return out, dividends
 }
 
-// fixedAlpha is 1 - BondsMovingAverage/1e6 (the I64F64 quotient floored to I32F32).
+// fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
+// compute_disabled_liquid_alpha: 1 - BondsMovingAverage/1e6 (the I64F64
+// quotient floored to I32F32).
 func fixedAlpha(bma uint64) fx {
 	q := fixed.I64F64FromU64(bma).SafeDiv(fixed.I64F64FromU64(1_000_000))
 	return fixed.One.Sub(q.ToI32F32())
 }
 
-// readBonds reads stored bonds for Yuma3 (rows < n) as u16 proportions and
-// drops columns whose uid registered at or after lastTempo.
-func readBonds(nrn []Neuron, lastTempo uint64, pr *par) sparse {
+// readBonds is get_bonds_sparse_fixed_proportion followed by
+// scalar_vec_mask_sparse_matrix (last_tempo <= registered): it reads stored bonds for Yuma3 (rows < n) as u16 proportions and
+// drops columns whose uid registered at or after lastTempo. ascending[i]
+// reports whether row i is in strictly ascending column order, below n.
+func readBonds(nrn []Neuron, lastTempo uint64, pr *par) (b sparse, ascending []bool) {
 	n := len(nrn)
-	b := make(sparse, n)
+	b = make(sparse, n)
+	ascending = make([]bool, n)
 	keepCol := bondColumns(nrn, lastTempo)
 	pr.rows(n, func(w, from, to int) {
 		for i := from; i < to; i++ {
-			b[i] = readBondsRow(nrn, keepCol, i, lastTempo, pr.ars[w])
+			b[i], ascending[i] = readBondsRow(nrn, keepCol, i, lastTempo, pr.ars[w])
 		}
 	})
-	return b
+	return b, ascending
 }
 
 // bondColumns reports, per uid, whether its bond column is read: the uid
@@ -533,12 +731,15 @@ func bondColumns(nrn []Neuron, lastTempo uint64) []bool {
 }
 
 // readBondsRow reads uid i's stored bonds row for readBonds; keepCol is
-// bondColumns(nrn, lastTempo).
-func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *arena) []entry {
+// bondColumns(nrn, lastTempo). It also reports whether the row it returns
+// is in strictly ascending column order with every column below n.
+func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *arena) ([]entry, bool) {
 	n := len(nrn)
 	row := ar.row(len(nrn[i].Bonds))
+	asc, prev := true, -1
 	for _, c := range nrn[i].Bonds {
 		if int(c.UID) >= n {
+			asc = asc && lastTempo == 0 // kept below: not below n
 			// The chain reads such an entry with registration block 0
 			// (dropped only when last_tempo is 0). Every later step ignores
 			// columns >= n except the liquid-alpha walk, where the entry
@@ -551,9 +752,11 @@ func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *are
 		if !keepCol[c.UID] {
 			continue
 		}
+		asc = asc && int(c.UID) > prev
+		prev = int(c.UID)
 		row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})
 	}
-	return row
+	return row, asc
 }
 
 // weightedMedianCols is weighted_median_col_sparse over n columns.
@@ -576,11 +779,25 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	// Normalised stakes are proportions and the partition is 0..m-1, so
 	// the fast path applies whenever the stake sum is itself at most 1.
 	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
-	median1 := func(score []fx, scratch *medianScratch) fx {
+	// median1 is the median of one column's score vector; lo and hi are
+	// its smallest and largest score.
+	median1 := func(score []fx, lo, hi fx, scratch *medianScratch) fx {
 		if fast {
-			return weightedMedianFast(useStake, score, part, minority, 0, stakeSum, scratch)
+			// The chain's quickselect over the whole range, found by
+			// bucketing (same result: see weightedQuantile).
+			return weightedQuantile(useStake, score, minority, stakeSum, lo, hi, scratch)
 		}
 		return weightedMedian(useStake, score, part, minority, 0, stakeSum, scratch)
+	}
+	// medianFew is median1 for a column in which only the voters ks
+	// (distinct) have an entry: the others score 0. When they are few, the
+	// quantile is taken over the entries and one element standing for all
+	// the zeros (same result: see quantileFew).
+	medianFew := func(score []fx, ks []uint16, lo, hi fx, scratch *medianScratch) fx {
+		if fast && 4*len(ks) < m {
+			return quantileFew(useStake, score, ks, minority, stakeSum, scratch)
+		}
+		return median1(score, lo, hi, scratch)
 	}
 
 	// The rows of positive-stake validators, in uid order: row k of the
@@ -592,12 +809,12 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 			voters = append(voters, w[i])
 			nnz += len(w[i])
 			for k := 1; k < len(w[i]) && sorted; k++ {
-				sorted = w[i][k-1].col <= w[i][k].col
+				sorted = w[i][k-1].col < w[i][k].col
 			}
 		}
 	}
 	if sorted && len(voters) == m {
-		return medianColsBlocked(voters, n, m, nnz, workers, median1)
+		return medianColsBlocked(voters, n, m, nnz, workers, medianFew)
 	}
 
 	// Transpose the rows of positive-stake validators into per-column lists,
@@ -639,18 +856,30 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 	// it would be alone, so the result does not depend on the split.
 	sweep := func(from, to int) {
 		score := make([]fx, m)
+		seen := make([]bool, m)
+		var ks []uint16
 		var scratch medianScratch
 		for c := from; c < to; c++ {
 			col := cells[count[c]:count[c+1]]
 			if len(col) == 0 {
 				continue // every score is 0, so the median is 0
 			}
+			ks = ks[:0]
 			for _, x := range col {
 				score[x.col] = x.val
+				if !seen[x.col] {
+					seen[x.col] = true
+					ks = append(ks, x.col)
+				}
 			}
-			median[c] = median1(score, &scratch)
+			if fast && 4*len(ks) < m {
+				median[c] = quantileFew(useStake, score, ks, minority, stakeSum, &scratch)
+			} else {
+				lo, hi := minMax(score)
+				median[c] = median1(score, lo, hi, &scratch)
+			}
 			for _, x := range col {
-				score[x.col] = 0
+				score[x.col], seen[x.col] = 0, false
 			}
 		}
 	}
@@ -672,20 +901,26 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 }
 
 // medianColsBlocked is the column sweep for voter rows whose columns are
-// in ascending order (what set_weights submissions usually are): columns
+// in strictly ascending order (what set_weights submissions usually are): columns
 // are taken in blocks, each block's scores are laid out densely (one
 // contiguous m-vector per column) by advancing a cursor along every row, and
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]fx, *medianScratch) fx) []fx {
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) []fx {
 	const block = 64
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
 	sweep := func(fromBlock, toBlock int) {
 		buf := make([]fx, block*m)
+		ks := make([]uint16, block*m) // column j's voters: ks[j*m : j*m+cnt[j]]
 		cursor := make([]int, m)
-		var has [block]bool
+		// Per column of the block: how many voters have an entry (each at
+		// most one: the rows are strictly ascending) and the entries'
+		// smallest and largest values, so that the median needs no pass
+		// of its own to find them.
+		var cnt [block]int
+		var cmin, cmax [block]fx
 		var scratch medianScratch
 		start := uint16(min(fromBlock*block, n))
 		for k, row := range voters {
@@ -694,21 +929,31 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, median1 func([]
 		for b := fromBlock; b < toBlock; b++ {
 			lo, hi := b*block, min((b+1)*block, n)
 			clear(buf[:(hi-lo)*m])
-			has = [block]bool{}
+			cnt = [block]int{}
 			for k, row := range voters {
 				c := cursor[k]
 				for c < len(row) && int(row[c].col) < hi {
 					j := int(row[c].col) - lo
-					buf[j*m+k] = row[c].val
-					has[j] = true
+					v := row[c].val
+					buf[j*m+k] = v
+					ks[j*m+cnt[j]] = uint16(k)
+					if cnt[j] == 0 {
+						cmin[j], cmax[j] = v, v
+					}
+					cmin[j], cmax[j] = min(cmin[j], v), max(cmax[j], v)
+					cnt[j]++
 					c++
 				}
 				cursor[k] = c
 			}
 			for j := 0; j < hi-lo; j++ {
-				if has[j] { // otherwise every score is 0 and so is the median
-					median[lo+j] = median1(buf[j*m:(j+1)*m], &scratch)
+				if cnt[j] == 0 {
+					continue // every score is 0, and so is the median
 				}
+				if cnt[j] < m { // the voters without an entry score 0
+					cmin[j], cmax[j] = min(cmin[j], 0), max(cmax[j], 0)
+				}
+				median[lo+j] = medianFew(buf[j*m:(j+1)*m], ks[j*m:j*m+cnt[j]], cmin[j], cmax[j], &scratch)
 			}
 		}
 	}
@@ -768,13 +1013,15 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 			m := 0
 			for _, e := range row {
 				th := getFx(c, int(e.col))
-				v := e.val
-				if th < v {
-					if th <= 0 {
-						continue
-					}
-					v = th
+				// col_clip_sparse: min(value, threshold), the entry dropped
+				// when it is clipped to a threshold <= 0. Tested in this
+				// order, the (rare) non-positive threshold comes first and
+				// the min compiles without a branch: whether a weight is
+				// above its consensus is a coin flip the CPU cannot predict.
+				if th <= 0 && th < e.val {
+					continue
 				}
+				v := min(e.val, th)
 				if plain {
 					t += v
 					if int(e.col) < n {

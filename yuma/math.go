@@ -98,6 +98,11 @@ func normalizeRow(row []entry) {
 	for _, e := range row {
 		s = s.Add(e.val)
 	}
+	normalizeRowBy(row, s)
+}
+
+// normalizeRowBy divides a sparse row by s, its sum, when s is positive.
+func normalizeRowBy(row []entry, s fx) {
 	if s > 0 {
 		d := newDivisor(s)
 		for k := range row {
@@ -115,6 +120,8 @@ func normalizeRow(row []entry) {
 type medianScratch struct {
 	a, b, c    []int
 	pa, pb, pc []scoreStake
+	// qs and qk hold quantileFew's compacted scores and stakes.
+	qs, qk []fx
 }
 
 func (s *medianScratch) grow(n int) {

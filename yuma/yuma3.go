@@ -8,7 +8,10 @@ import (
 // some consensus is non-zero, otherwise the fixed-alpha EMA. It also
 // returns the column sums of the EMA (positive values, added up from
 // per-worker partials, which is exact: see par).
-func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (sparse, []fx) {
+//
+// wAsc and bAsc, when not nil, report per row whether w's and b's columns
+// are strictly ascending and below len(consensus).
+func computeBondsYuma3(p *Params, w, b sparse, wAsc, bAsc []bool, consensus []fx, n int, pr *par) (sparse, []fx) {
 	liquid := false
 	if p.LiquidAlphaOn {
 		for _, c := range consensus {
@@ -24,7 +27,7 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (
 	}
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
-	return matEMAAlpha(w, b, consensus, low, high, steep, pr, parts), sumPartials(parts)
+	return matEMAAlpha(w, b, wAsc, bAsc, consensus, low, high, steep, pr, parts), sumPartials(parts)
 }
 
 // matEMAAlpha fuses compute_liquid_alpha_values_sparse and
@@ -37,7 +40,7 @@ func computeBondsYuma3(p *Params, w, b sparse, consensus []fx, n int, pr *par) (
 // independent, so large matrices are split over pr's workers.
 // When colSums is non-nil, worker w adds the values it emits (columns <
 // len(consensus)) to colSums[w]; w and b must then have the same length.
-func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par, colSums [][]fx) sparse {
+func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, steep fx, pr *par, colSums [][]fx) sparse {
 	if len(w) != len(b) {
 		return w
 	}
@@ -54,7 +57,7 @@ func matEMAAlpha(w, b sparse, consensus []fx, low, high, steep fx, pr *par, colS
 		if colSums != nil {
 			colSum = colSums[wk]
 		}
-		matEMAAlphaRows(w, b, len(consensus), pr.ars[wk], out, colSum, from, to, func(j uint16, wv, bv fx) fx {
+		matEMAAlphaRows(w, b, wAsc, bAsc, len(consensus), pr.ars[wk], out, colSum, from, to, func(j uint16, wv, bv fx) fx {
 			d := alphaDiff(consensus[j], wv, bv)
 			if d == 0 {
 				return alpha0
@@ -79,21 +82,23 @@ func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, 
 		return w
 	}
 	out := make(sparse, len(w))
-	matEMAAlphaRows(w, b, cols, ar, out, nil, 0, len(w), alphaOf)
+	matEMAAlphaRows(w, b, nil, nil, cols, ar, out, nil, 0, len(w), alphaOf)
 	return out
 }
 
 // matEMAAlphaRows computes rows [from, to) of matEMAAlphaFn into out,
 // adding the values it emits to colSum when that is non-nil.
-func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, colSum []fx, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
+// wAsc and bAsc, when not nil, tell per row whether w's and b's rows are
+// strictly ascending and below cols (what ascendingBelow would find).
+func matEMAAlphaRows(w, b sparse, wAsc, bAsc []bool, cols int, ar *arena, out sparse, colSum []fx, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
 	alpha := make([]fx, cols)
 	decayed := make([]fx, cols)
 	need := make([]bool, cols)
 	q := make([]uint16, 0, 64)
 	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
-		if ascendingBelow(wRow, cols) && ascendingBelow(bRow, cols) {
-			out[i] = emaAlphaRowMerged(wRow, bRow, alpha, decayed, ar, colSum, alphaOf)
+		if rowAscendingBelow(wAsc, i, wRow, cols) && rowAscendingBelow(bAsc, i, bRow, cols) {
+			out[i] = emaAlphaRowMerged(wRow, bRow, ar, colSum, alphaOf)
 			continue
 		}
 		q = q[:0]
@@ -155,6 +160,16 @@ func matEMAAlphaRows(w, b sparse, cols int, ar *arena, out sparse, colSum []fx, 
 	}
 }
 
+// rowAscendingBelow is ascendingBelow(row, cols) for row i of a matrix
+// whose rows' order is known (ascending[i]: strictly ascending), so that
+// only the last column is checked; with ascending nil it checks the row.
+func rowAscendingBelow(ascending []bool, i int, row []entry, cols int) bool {
+	if ascending == nil {
+		return ascendingBelow(row, cols)
+	}
+	return ascending[i] && (len(row) == 0 || int(row[len(row)-1].col) < cols)
+}
+
 // ascendingBelow reports whether row's columns are strictly ascending and
 // below cols (what stored rows are).
 func ascendingBelow(row []entry, cols int) bool {
@@ -171,44 +186,38 @@ func ascendingBelow(row []entry, cols int) bool {
 // then the merge of the two rows, and at each of them the chain's forward
 // walk stops on the entry of that column when the row has one (and reads 0
 // otherwise): the merge visits the same columns in the same order with the
-// same (weight, bond) pairs, without the sort.
-func emaAlphaRowMerged(wRow, bRow []entry, alpha, decayed []fx, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+// same (weight, bond) pairs, without the sort. With each column at most
+// once per row, mat_ema_alpha_sparse's two loops reduce to one step per
+// merged column: a column with a weight emits min(1, (1-a)·bond +
+// max(0, a·weight)) when positive (the decayed bond is 0 without a bond
+// entry), and a column with only a bond emits nothing (the bond is dropped,
+// so its alpha, a pure function of the column's values, is not needed).
+func emaAlphaRowMerged(wRow, bRow []entry, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+	row := ar.row(len(wRow))
 	wi, bi := 0, 0
-	for wi < len(wRow) || bi < len(bRow) {
-		var j uint16
-		var wv, bv fx
-		switch {
-		case bi == len(bRow) || (wi < len(wRow) && wRow[wi].col < bRow[bi].col):
-			j, wv = wRow[wi].col, wRow[wi].val
-			wi++
-		case wi == len(wRow) || bRow[bi].col < wRow[wi].col:
-			j, bv = bRow[bi].col, bRow[bi].val
-			bi++
-		default:
-			j, wv, bv = wRow[wi].col, wRow[wi].val, bRow[bi].val
-			wi++
+	for wi < len(wRow) {
+		e := wRow[wi]
+		for bi < len(bRow) && bRow[bi].col < e.col {
+			bi++ // a bond without a weight: dropped
+		}
+		var bv fx
+		if bi < len(bRow) && bRow[bi].col == e.col {
+			bv = bRow[bi].val
 			bi++
 		}
-		alpha[j] = alphaOf(j, wv, bv)
-	}
-	for _, e := range bRow {
-		decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
-	}
-	row := ar.row(len(wRow))
-	for _, e := range wRow {
-		inc := alpha[e.col].Mul(e.val).Max(0)
-		v := decayed[e.col].Add(inc).Min(fixed.One)
+		a := alphaOf(e.col, e.val, bv)
+		var v fx
+		if bv != 0 {
+			v = fixed.One.Sub(a).Mul(bv)
+		}
+		v = v.Add(a.Mul(e.val).Max(0)).Min(fixed.One)
 		if v > 0 {
 			row = append(row, entry{e.col, v})
 			if colSum != nil {
 				colSum[e.col] = colSum[e.col].Add(v)
 			}
 		}
-	}
-	for _, r := range [2][]entry{wRow, bRow} {
-		for _, e := range r {
-			alpha[e.col], decayed[e.col] = 0, 0
-		}
+		wi++
 	}
 	return row
 }

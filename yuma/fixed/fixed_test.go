@@ -251,3 +251,49 @@ func TestRaoOf(t *testing.T) {
 		t.Errorf("negative: %d", got)
 	}
 }
+
+// TestI64F64_FastPaths checks Mul's integer × fraction path and SafeDiv's
+// proportion path against the math/big versions, on edge values and
+// random operands of every magnitude.
+func TestI64F64_FastPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	word := func() uint64 {
+		switch r.IntN(6) {
+		case 0:
+			return 0
+		case 1:
+			return math.MaxUint64
+		case 2:
+			return 1 << r.IntN(64)
+		case 3:
+			return r.Uint64N(1 << 20)
+		}
+		return r.Uint64()
+	}
+	val := func() I64F64 {
+		v := I64F64FromBits(int64(word()>>1), word())
+		switch r.IntN(4) {
+		case 0:
+			v = I64F64FromBits(v.v.hi, 0) // whole number
+		case 1:
+			v = I64F64FromBits(0, v.v.lo) // fraction
+		case 2:
+			if r.IntN(4) == 0 {
+				v = I64F64FromBits(-v.v.hi-1, v.v.lo) // negative
+			}
+		}
+		return v
+	}
+	for k := 0; k < 200000; k++ {
+		x, y := val(), val()
+		if got, want := x.Mul(y), x.mulBig(y); got != want {
+			t.Fatalf("%v·%v: got %v, want %v", x.v, y.v, got.v, want.v)
+		}
+		if r.IntN(2) == 0 && x.Cmp(y) > 0 {
+			x, y = y, x
+		}
+		if got, want := x.SafeDiv(y), x.safeDivBig(y); got != want {
+			t.Fatalf("%v/%v: got %v, want %v", x.v, y.v, got.v, want.v)
+		}
+	}
+}

@@ -140,12 +140,92 @@ func (x I64F64) Cmp(y I64F64) int { return x.v.cmp(y.v) }
 func (x I64F64) Add(y I64F64) I64F64 { return I64F64{x.v.satAdd(y.v)} }
 
 // Mul is the saturating product, rounded toward minus infinity.
+//
+// The epoch's products are a whole number of rao times the TAO weight (a
+// fraction in [0, 1)): for x = X·2^64 (raw) and y in [0, 2^64) (raw) the
+// exact product X·y·2^64 shifted right by 64 is X·y, one 64×64→128-bit
+// multiply, below 2^127 for X < 2^63. Everything else goes through math/big.
 func (x I64F64) Mul(y I64F64) I64F64 {
+	switch {
+	case x.v.hi >= 0 && x.v.lo == 0 && y.v.hi == 0:
+		h, l := bits.Mul64(uint64(x.v.hi), y.v.lo)
+		return I64F64{int128{hi: int64(h), lo: l}}
+	case y.v.hi >= 0 && y.v.lo == 0 && x.v.hi == 0:
+		h, l := bits.Mul64(uint64(y.v.hi), x.v.lo)
+		return I64F64{int128{hi: int64(h), lo: l}}
+	}
+	return x.mulBig(y)
+}
+
+func (x I64F64) mulBig(y I64F64) I64F64 {
 	return I64F64{int128FromBig(mulShift(x.v.big(), y.v.big(), 64))}
 }
 
 // SafeDiv is the truncating quotient, zero on division by zero or overflow.
+//
+// Normalising stakes divides each 0 <= x <= y by their sum y > 0: the
+// quotient floor(x·2^64 / y) is then at most 2^64, and is computed with
+// 64-bit words (divide128); everything else goes through math/big.
 func (x I64F64) SafeDiv(y I64F64) I64F64 {
+	if x.v.hi >= 0 && y.v.hi >= 0 && !y.IsZero() {
+		switch x.v.cmp(y.v) {
+		case 0:
+			return I64F64{int128{hi: 1}}
+		case -1:
+			return I64F64{int128{lo: divide128(uint64(x.v.hi), x.v.lo, uint64(y.v.hi), y.v.lo)}}
+		}
+	}
+	return x.safeDivBig(y)
+}
+
+// divide128 returns floor((x1·2^64 + x0)·2^64 / (y1·2^64 + y0)) for
+// x < y (so the quotient is below 2^64), y > 0, by long division of three
+// words by two (Knuth's algorithm D with one quotient digit): with y
+// shifted so that its top bit is set, the estimate from the top words is
+// at least the quotient and at most 2 above it, and it is corrected while
+// its product with y exceeds the dividend.
+func divide128(x1, x0, y1, y0 uint64) uint64 {
+	s := uint(bits.LeadingZeros64(y1))
+	if y1 == 0 {
+		s = 64 + uint(bits.LeadingZeros64(y0))
+	}
+	// Shift x and y left by s (x < y, so x fits in 128 bits too).
+	d1, d0 := shl128(y1, y0, s)
+	n2, n1 := shl128(x1, x0, s)
+	// Dividend n2:n1:0, divisor d1:d0 with its top bit set, n2:n1 < d1:d0.
+	var q uint64
+	if n2 >= d1 {
+		q = math.MaxUint64
+	} else {
+		q, _ = bits.Div64(n2, n1, d1)
+	}
+	// p = q·d as three words.
+	ph, pm := bits.Mul64(q, d1)
+	pl0, p0 := bits.Mul64(q, d0)
+	p1, c := bits.Add64(pm, pl0, 0)
+	p2 := ph + c
+	for p2 > n2 || p2 == n2 && (p1 > n1 || p1 == n1 && p0 > 0) {
+		q--
+		var b uint64
+		p0, b = bits.Sub64(p0, d0, 0)
+		p1, b = bits.Sub64(p1, d1, b)
+		p2 -= b
+	}
+	return q
+}
+
+// shl128 shifts the 128-bit hi:lo left by s < 128.
+func shl128(hi, lo uint64, s uint) (uint64, uint64) {
+	switch {
+	case s == 0:
+		return hi, lo
+	case s >= 64:
+		return lo << (s - 64), 0
+	}
+	return hi<<s | lo>>(64-s), lo << s
+}
+
+func (x I64F64) safeDivBig(y I64F64) I64F64 {
 	q, ok := divShift(x.v.big(), y.v.big(), 64)
 	if !ok || q.Cmp(bigMaxI) > 0 || q.Cmp(bigMinI) < 0 {
 		return I64F64{}
