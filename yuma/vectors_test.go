@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/subnetd/subnetd/internal/testvectors"
 	"github.com/subnetd/subnetd/yuma/fixed"
-	"github.com/subnetd/subnetd/yuma/internal/shareddata"
 )
 
 // The vectors in math_unit_tests.json come from subtensor's math tests. Test
@@ -19,7 +18,7 @@ import (
 
 func loadMathVectors(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(shareddata.YumaDir(t), "math_unit_tests.json"))
+	data, err := os.ReadFile(testvectors.Path(t, "yuma/math_unit_tests.json"))
 	if err != nil {
 		t.Skipf("math_unit_tests.json: %v", err)
 	}

@@ -2,26 +2,17 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/subnetd/subnetd/internal/testvectors"
 )
 
-// yumaSharedDir finds ../shared/testdata/yuma by walking up from the package.
+// yumaSharedDir is the repository's copy of the shared Yuma scenario vectors.
 func yumaSharedDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		cand := filepath.Join(dir, "shared", "testdata", "yuma")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("shared/testdata/yuma not found; skipping the CLI scenario test")
-		}
-		dir = filepath.Dir(dir)
-	}
+	return testvectors.Path(t, "yuma")
 }
 
 // TestYumaCmd runs every shipped scenario through the cobra command with
