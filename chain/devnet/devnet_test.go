@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/subnetd/subnetd/yuma"
@@ -264,7 +265,13 @@ func TestChain_Errors(t *testing.T) {
 
 func TestChain_Concurrent(t *testing.T) {
 	c := newNet(t, func(cfg *SubnetConfig) { cfg.AutoEpoch, cfg.EmissionPerBlock = true, 10 })
+	start := c.Block()
+	before, err := c.Neurons(1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
+	var setOK, readErrs atomic.Int32
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
 		go func(g int) {
@@ -274,17 +281,42 @@ func TestChain_Concurrent(t *testing.T) {
 				case 0:
 					c.AdvanceTo(c.Block() + 1)
 				case 1:
-					c.SetWeights(1, "hk2", []uint16{2}, []uint16{1}, 0)
+					if c.SetWeights(1, "hk2", []uint16{2}, []uint16{1}, 0) == nil {
+						setOK.Add(1)
+					}
 				case 2:
 					c.SetStake(1, "hk0", Stake{Alpha: uint64(i)})
 				default:
-					c.Neurons(1)
-					c.EpochInput(1, 1)
+					if _, err := c.Neurons(1); err != nil {
+						readErrs.Add(1)
+					}
+					if _, err := c.EpochInput(1, 1); err != nil {
+						readErrs.Add(1)
+					}
 				}
 			}
 		}(g)
 	}
 	wg.Wait()
+	// Every write of every goroutine landed exactly once, and no reader saw a broken state.
+	if got := c.Block(); got != start+50 {
+		t.Errorf("block %d after 50 advances from %d", got, start)
+	}
+	if readErrs.Load() != 0 || setOK.Load() == 0 {
+		t.Errorf("%d failed reads, %d accepted set_weights", readErrs.Load(), setOK.Load())
+	}
+	after, err := c.Neurons(1)
+	if err != nil || len(after) != len(before) {
+		t.Fatalf("neurons %d → %d (%v)", len(before), len(after), err)
+	}
+	for _, n := range after {
+		if n.Hotkey == "hk0" && n.Stake.Alpha != 49 {
+			t.Errorf("hk0's stake %+v, want the last one set (49)", n.Stake)
+		}
+		if n.Hotkey == "hk2" && (len(n.Weights) != 1 || n.Weights[0].UID != 2 || n.Weights[0].Value != 65535) {
+			t.Errorf("hk2's weights %+v, want {2: 65535}", n.Weights)
+		}
+	}
 }
 
 // FuzzChain_SetWeights: arbitrary calls never panic and a rejected call
