@@ -46,7 +46,7 @@ func latencyPackage(t *testing.T, expect string, limits *runtime.Limits, priv ed
 // same cases through them.
 func TestAccept(t *testing.T) {
 	ctx := context.Background()
-	rt, err := runtime.New(ctx, runtime.Config{})
+	rt, err := runtime.New(ctx, runtime.Config{CacheDir: t.TempDir()}) // compiled once
 	if err != nil {
 		t.Fatal(err)
 	}
