@@ -226,7 +226,7 @@ func (asLang) Native(ctx context.Context, dir, tmp string) (Native, error) {
 
 // New writes an AssemblyScript project: assembly/index.ts, package.json (the pinned
 // assemblyscript and the kit as file:subnetd-pdk), asconfig.json, subnetd-pdk/ (a copy of the
-// kit this binary carries) and the fixtures. The compiler is installed by Install (plugin new)
+// kit this binary carries), native/ (the same scorer in Go, for plugin bench) and the fixtures. The compiler is installed by Install (plugin new)
 // or by the first build.
 func (asLang) New(ctx context.Context, dir, name string) error {
 	pkg := map[string]any{
@@ -261,6 +261,15 @@ func (asLang) New(ctx context.Context, dir, name string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("AssemblyScript kit: %w", err)
+	}
+	// native/: the same starter in Go, the counterpart plugin bench measures against (bench
+	// checks both give the same Scores, so change it with the scorer, or remove it).
+	gf, err := goProjectFiles(filepath.Join(dir, "native"), name+"-native", "")
+	if err != nil {
+		return err
+	}
+	for k, v := range gf {
+		files["native/"+k] = v
 	}
 	common, err := starterCommon(name, LangAssemblyScript, "assembly/index.ts",
 		"AssemblyScript (the compiler pinned in package.json; the first build installs it)", []string{"node_modules/"})

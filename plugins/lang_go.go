@@ -91,46 +91,9 @@ func (goLang) New(ctx context.Context, dir, name string) error {
 // nothing but a Go toolchain, offline: the kit imports only the standard library); with
 // subnetdSrc set, go.mod replaces it with that subnetd checkout instead.
 func NewGoProject(dir, name, subnetdSrc string) error {
-	files := map[string]string{"main.go": fmt.Sprintf(goStarterMain, name)}
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	files, err := goProjectFiles(dir, name, subnetdSrc)
+	if err != nil {
 		return err
-	}
-	if nearestModule(parent) != kit.GoModulePath {
-		target := "./subnetd-pdk"
-		if subnetdSrc != "" {
-			abs, err := filepath.Abs(subnetdSrc)
-			if err != nil {
-				return err
-			}
-			gomod, err := os.ReadFile(filepath.Join(abs, "go.mod"))
-			if err != nil || moduleLine(gomod) != kit.GoModulePath {
-				return fmt.Errorf("subnetd source %s: no go.mod for %s there", subnetdSrc, kit.GoModulePath)
-			}
-			target = abs
-			// The checkout's go.sum covers every module its go.mod lists.
-			if sum, err := os.ReadFile(filepath.Join(abs, "go.sum")); err == nil {
-				files["go.sum"] = string(sum)
-			}
-			if v := goDirective(gomod); v != "" {
-				files["go.mod"] = goModFile(name, v, target)
-			}
-		} else {
-			kf, err := kit.GoKitFiles()
-			if err != nil {
-				return fmt.Errorf("pdk/go kit: %w", err)
-			}
-			for p, b := range kf {
-				files["subnetd-pdk/"+p] = string(b)
-			}
-			files["subnetd-pdk/go.mod"] = fmt.Sprintf("module %s\n\ngo %s\n", kit.GoModulePath, kit.GoMinVersion)
-			files["subnetd-pdk/README.md"] = "A copy of subnetd's Go scorer kit (pdk/go) written by `subnetd plugin new`.\n" +
-				"go.mod's replace directive points here, so the project builds without the subnetd\n" +
-				"repository. Do not edit it; `subnetd plugin new` in an empty directory writes a fresh copy.\n"
-		}
-		if files["go.mod"] == "" {
-			files["go.mod"] = goModFile(name, kit.GoMinVersion, target)
-		}
 	}
 	common, err := starterCommon(name, LangGo, "main.go", "Go (`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared`)", nil)
 	if err != nil {
@@ -140,6 +103,50 @@ func NewGoProject(dir, name, subnetdSrc string) error {
 		files[k] = v
 	}
 	return writeProjectFiles(dir, files)
+}
+
+// goProjectFiles returns the Go starter's own files for a project in dir (see NewGoProject).
+func goProjectFiles(dir, name, subnetdSrc string) (map[string]string, error) {
+	files := map[string]string{"main.go": fmt.Sprintf(goStarterMain, name)}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if nearestModule(parent) == kit.GoModulePath {
+		return files, nil
+	}
+	target := "./subnetd-pdk"
+	if subnetdSrc != "" {
+		abs, err := filepath.Abs(subnetdSrc)
+		if err != nil {
+			return nil, err
+		}
+		gomod, err := os.ReadFile(filepath.Join(abs, "go.mod"))
+		if err != nil || moduleLine(gomod) != kit.GoModulePath {
+			return nil, fmt.Errorf("subnetd source %s: no go.mod for %s there", subnetdSrc, kit.GoModulePath)
+		}
+		target = abs
+		// The checkout's go.sum covers every module its go.mod lists.
+		if sum, err := os.ReadFile(filepath.Join(abs, "go.sum")); err == nil {
+			files["go.sum"] = string(sum)
+		}
+		if v := goDirective(gomod); v != "" {
+			files["go.mod"] = goModFile(name, v, target)
+		}
+	} else {
+		kf, err := kit.GoKitFiles()
+		if err != nil {
+			return nil, fmt.Errorf("pdk/go kit: %w", err)
+		}
+		for p, b := range kf {
+			files["subnetd-pdk/"+p] = string(b)
+		}
+		files["subnetd-pdk/go.mod"] = fmt.Sprintf("module %s\n\ngo %s\n", kit.GoModulePath, kit.GoMinVersion)
+		files["subnetd-pdk/README.md"] = "A copy of subnetd's Go scorer kit (pdk/go) written by `subnetd plugin new`.\n" +
+			"go.mod's replace directive points here, so the project builds without the subnetd\n" +
+			"repository. Do not edit it; `subnetd plugin new` in an empty directory writes a fresh copy.\n"
+	}
+	if files["go.mod"] == "" {
+		files["go.mod"] = goModFile(name, kit.GoMinVersion, target)
+	}
+	return files, nil
 }
 
 func goModFile(name, goVersion, replace string) string {
