@@ -137,6 +137,7 @@ type Env struct {
 	Log *LogBuffer
 
 	mono uint64
+	cmd  *cmdState // nil for a reactor
 	rng  *rand.ChaCha8
 }
 

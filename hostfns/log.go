@@ -40,6 +40,7 @@ type LogBuffer struct {
 	lines   []LogLine
 	dropped int
 	streams [3]stream // index 1 stdout, 2 stderr
+	last    string    // the last stderr line, kept even when the cap dropped it
 }
 
 // stream is the unterminated tail of what the guest wrote to stdout or stderr.
@@ -68,6 +69,13 @@ func (b *LogBuffer) Lines() []LogLine {
 		}
 	}
 	return b.lines
+}
+
+// LastStderr returns the last line written to stderr, even one the cap dropped: a crashing
+// program's last words (a Python exception's "ValueError: bad").
+func (b *LogBuffer) LastStderr() string {
+	b.Lines()
+	return b.last
 }
 
 // Dropped returns how many lines were dropped because MaxLines was reached.
@@ -111,6 +119,9 @@ func (b *LogBuffer) flush(fd int) {
 	level, source := Level(1), "stdout"
 	if fd == 2 {
 		level, source = 2, "stderr"
+		if len(s.buf) > 0 {
+			b.last = sanitize(s.buf)
+		}
 	}
 	b.add(level, source, s.buf, s.cut)
 	s.buf, s.cut = s.buf[:0], false

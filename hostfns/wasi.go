@@ -34,10 +34,10 @@ const maxRandomBytes = 1 << 20
 func wasiFuncs() []Func {
 	i, l := I32, I64
 	fs := []Func{
-		wasi("args_get", []ValType{i, i}, writeNothing),
-		wasi("args_sizes_get", []ValType{i, i}, writeTwoZeros),
-		wasi("environ_get", []ValType{i, i}, writeNothing),
-		wasi("environ_sizes_get", []ValType{i, i}, writeTwoZeros),
+		wasi("args_get", []ValType{i, i}, argsGet),
+		wasi("args_sizes_get", []ValType{i, i}, argsSizesGet),
+		wasi("environ_get", []ValType{i, i}, environGet),
+		wasi("environ_sizes_get", []ValType{i, i}, environSizesGet),
 		wasi("clock_res_get", []ValType{i, i}, clockResGet),
 		wasi("clock_time_get", []ValType{i, l, i}, clockTimeGet),
 		wasi("fd_write", []ValType{i, i, i, i}, fdWrite),
@@ -47,33 +47,34 @@ func wasiFuncs() []Func {
 		wasi("sched_yield", nil, func(*Env, Memory, []uint64) (uint32, error) { return errnoSuccess, nil }),
 		{Module: ModuleWASI, Name: "proc_exit", Params: []ValType{i}, Call: procExit},
 		wasi("proc_raise", []ValType{i}, answer(errnoNosys)),
+		// The read-only directory and stdin of a command (EBADF for a reactor, which has neither).
+		wasi("fd_close", []ValType{i}, fdClose),
+		wasi("fd_filestat_get", []ValType{i, i}, fdFilestatGet),
+		wasi("fd_pread", []ValType{i, i, i, l, i}, fdPread),
+		wasi("fd_prestat_get", []ValType{i, i}, fdPrestatGet),
+		wasi("fd_prestat_dir_name", []ValType{i, i, i}, fdPrestatDirName),
+		wasi("fd_read", []ValType{i, i, i, i}, fdRead),
+		wasi("fd_readdir", []ValType{i, i, i, l, i}, fdReaddir),
+		wasi("fd_seek", []ValType{i, l, i, i}, fdSeek),
+		wasi("fd_tell", []ValType{i, i}, fdTell),
+		wasi("path_filestat_get", []ValType{i, i, i, i, i}, pathFilestatGet),
+		wasi("path_open", []ValType{i, i, i, i, i, l, l, i, i}, pathOpen),
 	}
-	// Everything that touches a file descriptor other than stdout/stderr: no such descriptor.
+	// Everything that would change a file: EROFS on a command's descriptor, else no such descriptor.
 	badf := map[string][]ValType{
 		"fd_advise":               {i, l, l, i},
 		"fd_allocate":             {i, l, l},
-		"fd_close":                {i},
 		"fd_datasync":             {i},
 		"fd_fdstat_set_flags":     {i, i},
 		"fd_fdstat_set_rights":    {i, l, l},
-		"fd_filestat_get":         {i, i},
 		"fd_filestat_set_size":    {i, l},
 		"fd_filestat_set_times":   {i, l, l, i},
-		"fd_pread":                {i, i, i, l, i},
-		"fd_prestat_get":          {i, i},
-		"fd_prestat_dir_name":     {i, i, i},
 		"fd_pwrite":               {i, i, i, l, i},
-		"fd_read":                 {i, i, i, i},
-		"fd_readdir":              {i, i, i, l, i},
 		"fd_renumber":             {i, i},
-		"fd_seek":                 {i, l, i, i},
 		"fd_sync":                 {i},
-		"fd_tell":                 {i, i},
 		"path_create_directory":   {i, i, i},
-		"path_filestat_get":       {i, i, i, i, i},
 		"path_filestat_set_times": {i, i, i, i, l, l, i},
 		"path_link":               {i, i, i, i, i, i, i},
-		"path_open":               {i, i, i, i, i, l, l, i, i},
 		"path_readlink":           {i, i, i, i, i, i},
 		"path_remove_directory":   {i, i, i},
 		"path_rename":             {i, i, i, i, i, i},
@@ -81,7 +82,7 @@ func wasiFuncs() []Func {
 		"path_unlink_file":        {i, i, i},
 	}
 	for _, name := range sortedKeys(badf) {
-		fs = append(fs, wasi(name, badf[name], answer(errnoBadf)))
+		fs = append(fs, wasi(name, badf[name], readOnly))
 	}
 	// Sockets: not a capability a scorer has.
 	sock := map[string][]ValType{
@@ -174,7 +175,7 @@ func randomGet(env *Env, mem Memory, stack []uint64) (uint32, error) {
 func fdWrite(env *Env, mem Memory, stack []uint64) (uint32, error) {
 	fd, iovs, iovsLen, outN := uint32(stack[0]), uint32(stack[1]), uint32(stack[2]), uint32(stack[3])
 	if fd != 1 && fd != 2 {
-		return errnoBadf, nil
+		return errnoBadf, nil // stdin and the files are read-only; nothing else exists
 	}
 	var total uint32
 	for k := uint32(0); k < iovsLen; k++ {
@@ -187,7 +188,13 @@ func fdWrite(env *Env, mem Memory, stack []uint64) (uint32, error) {
 		if !ok {
 			return errnoFault, nil
 		}
-		env.Log.write(int(fd), p)
+		if fd == 1 && env.cmd != nil {
+			if err := env.cmd.writeStdout(p); err != nil {
+				return errnoSuccess, err
+			}
+		} else {
+			env.Log.write(int(fd), p)
+		}
 		total += size
 	}
 	if !mem.WriteUint32Le(outN, total) {
@@ -197,8 +204,11 @@ func fdWrite(env *Env, mem Memory, stack []uint64) (uint32, error) {
 }
 
 // fdFdstatGet describes stdout and stderr as write-only character devices; nothing else exists.
-func fdFdstatGet(_ *Env, mem Memory, stack []uint64) (uint32, error) {
+func fdFdstatGet(env *Env, mem Memory, stack []uint64) (uint32, error) {
 	fd, out := uint32(stack[0]), uint32(stack[1])
+	if env.cmd != nil {
+		return fdFdstatGetCmd(env, mem, fd, out), nil
+	}
 	if fd != 1 && fd != 2 {
 		return errnoBadf, nil
 	}

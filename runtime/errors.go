@@ -27,6 +27,11 @@ var (
 	ErrSIMD = errors.New("SIMD not allowed")
 	// ErrMemoryTooLarge: the module declares more memory than Limits.MemoryPages.
 	ErrMemoryTooLarge = errors.New("declared memory too large")
+	// ErrMissingCommand: a WASI command scorer (exports _start, no subnetd_score) has no
+	// SectionCommand custom section.
+	ErrMissingCommand = errors.New("missing command spec")
+	// ErrBadCommand: a command scorer's SectionCommand or SectionFiles is invalid.
+	ErrBadCommand = errors.New("invalid command spec")
 
 	// ErrTimeout: a call ran past its execution bound and was stopped.
 	ErrTimeout = errors.New("execution bound exceeded")

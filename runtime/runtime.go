@@ -2,10 +2,13 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
@@ -33,8 +36,10 @@ type Runtime struct {
 	opts   engineOptions
 
 	mu       sync.Mutex
-	compiled map[string]*cacheEntry // by module sha256
+	compiled map[string]*cacheEntry // by the sha256 of the module without custom sections
 	closed   bool
+
+	compiles atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
 }
 
 // cacheEntry is one compiled module, shared by every Scorer loaded from the same bytes. The
@@ -107,40 +112,52 @@ func (r *Runtime) Close(ctx context.Context) error {
 
 // Load screens wasm, instruments it with the gas meter, compiles it (or takes it from the
 // cache) and returns a Scorer. name is only used in errors and logs.
+//
+// Custom sections do not change code, so the module is metered and compiled without them and
+// the compiled code is cached by the sha256 of those stripped bytes: command scorers that share
+// an interpreter and differ only in their files compile once. ModuleInfo.SHA256, the identity
+// recorded everywhere, stays the sha256 of the full module.
 func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, error) {
-	info, err := Screen(wasm, r.limits)
+	info, cmd, err := screen(wasm, r.limits)
 	if err != nil {
 		return nil, fmt.Errorf("load scorer %s: %w", name, err)
 	}
+	code, err := StripCustomSections(wasm)
+	if err != nil {
+		return nil, fmt.Errorf("load scorer %s: %w: %w", name, ErrInvalidModule, err)
+	}
+	sum := sha256.Sum256(code)
+	key := hex.EncodeToString(sum[:])
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return nil, fmt.Errorf("load scorer %s: runtime %w", name, ErrClosed)
 	}
-	e, cached := r.compiled[info.SHA256]
+	e, cached := r.compiled[key]
 	if !cached {
 		e = &cacheEntry{ready: make(chan struct{})}
-		r.compiled[info.SHA256] = e
+		r.compiled[key] = e
 	}
 	e.refs++
 	r.mu.Unlock()
 
 	if !cached {
-		e.cm, e.hasStart, e.err = r.compile(ctx, wasm)
+		r.compiles.Add(1)
+		e.cm, e.hasStart, e.err = r.compile(ctx, code)
 		close(e.ready)
 	} else {
 		select {
 		case <-e.ready:
 		case <-ctx.Done():
-			r.release(ctx, info.SHA256, e)
+			r.release(ctx, key, e)
 			return nil, fmt.Errorf("load scorer %s: %w", name, ctx.Err())
 		}
 	}
 	if e.err != nil {
-		r.release(ctx, info.SHA256, e)
+		r.release(ctx, key, e)
 		return nil, fmt.Errorf("load scorer %s: %w", name, e.err)
 	}
-	return &Scorer{name: name, info: info, rt: r, entry: e}, nil
+	return &Scorer{name: name, info: info, cmd: cmd, key: key, rt: r, entry: e}, nil
 }
 
 // compile meters and compiles screened module bytes.
@@ -205,6 +222,8 @@ func classifyCompile(err error) error {
 type Scorer struct {
 	name  string
 	info  ModuleInfo
+	cmd   *command // nil for a reactor
+	key   string   // the compiled-code cache key
 	rt    *Runtime
 	entry *cacheEntry
 
@@ -220,7 +239,7 @@ func (s *Scorer) Info() ModuleInfo { return s.info }
 // Close releases this Scorer's hold on the compiled module; the last one frees it.
 func (s *Scorer) Close(ctx context.Context) error {
 	var err error
-	s.closeOnce.Do(func() { err = s.rt.release(ctx, s.info.SHA256, s.entry) })
+	s.closeOnce.Do(func() { err = s.rt.release(ctx, s.key, s.entry) })
 	return err
 }
 
@@ -248,7 +267,7 @@ type Result struct {
 // the caller knows from Round.Encode or ParseRoundMeta, and validates the Scores.
 // On error the Result still carries the scorer's logs when there are any.
 func (s *Scorer) Score(ctx context.Context, round []byte, meta RoundMeta) (*Result, error) {
-	res, err := s.run(ctx, exportScore, round, meta)
+	res, err := s.run(ctx, exportScore, callScore, round, meta)
 	if err != nil {
 		return res, fmt.Errorf("scorer %s: score: %w", s.name, err)
 	}
@@ -266,12 +285,12 @@ func (s *Scorer) Challenge(ctx context.Context, req []byte, meta RoundMeta) (*Re
 	if !s.info.HasChallenge {
 		return nil, fmt.Errorf("scorer %s: %w", s.name, ErrNoChallenge)
 	}
-	res, err := s.run(ctx, exportChallenge, req, meta)
+	res, err := s.run(ctx, exportChallenge, callChallenge, req, meta)
 	if err != nil {
 		return res, fmt.Errorf("scorer %s: challenge: %w", s.name, err)
 	}
 	if len(res.Output) == 0 {
-		return res, fmt.Errorf("scorer %s: %w (its subnetd_challenge declined)", s.name, ErrNoChallenge)
+		return res, fmt.Errorf("scorer %s: %w (its challenge call declined)", s.name, ErrNoChallenge)
 	}
 	if err := validateChallenge(res.Output); err != nil {
 		return res, fmt.Errorf("scorer %s: %w", s.name, err)
@@ -279,14 +298,27 @@ func (s *Scorer) Challenge(ctx context.Context, req []byte, meta RoundMeta) (*Re
 	return res, nil
 }
 
+// The call names a command scorer gets as its last argument and in SUBNETD_CALL.
+const (
+	callScore     = "score"
+	callChallenge = "challenge"
+)
+
 // run is the ABI: instantiate, set the gas budget, start function, _initialize, alloc, copy
-// in, call, copy out, all under one gas budget and one wall-clock backstop.
-func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundMeta) (res *Result, err error) {
+// in, call, copy out, all under one gas budget and one wall-clock backstop. A command scorer
+// instead runs _start with the message on stdin and its stdout as the output.
+func (s *Scorer) run(ctx context.Context, export, call string, msg []byte, meta RoundMeta) (res *Result, err error) {
 	lim := s.rt.limits
 	if len(msg) > lim.MaxInputBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, len(msg), lim.MaxInputBytes)
 	}
 	env := hostfns.NewEnv(meta.BlockTimeMs*int64(time.Millisecond), meta.Seed, hostfns.NewLogBuffer(lim.Log))
+	if s.cmd != nil {
+		env.SetCommand(&hostfns.Command{
+			Args: s.cmd.argv(call), Environ: s.cmd.environ(call), Stdin: msg,
+			MaxStdout: lim.MaxOutputBytes, Files: s.cmd.files, FilesDir: s.cmd.spec.filesDir(),
+		})
+	}
 	res = &Result{}
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
@@ -314,7 +346,7 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 			err = stopError(ctx, lim)
 		}
 		if err != nil {
-			err = describe(err, lim, res.Logs)
+			err = describe(err, lim, res.Logs, env.Log.LastStderr())
 		}
 	}()
 	if ctx.Err() != nil {
@@ -347,6 +379,23 @@ func (s *Scorer) run(ctx context.Context, export string, msg []byte, meta RoundM
 	}
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)
+
+	if s.cmd != nil {
+		_, err := i.call(ctx, exportStart)
+		var exit *hostfns.ExitError
+		if errors.As(err, &exit) && exit.Code == 0 {
+			err = nil // proc_exit(0) is success, as is returning from _start
+		}
+		if errors.Is(err, hostfns.ErrStdoutTooLarge) {
+			return res, fmt.Errorf("%w: %v", ErrBadOutput, hostfns.ErrStdoutTooLarge)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Output = append([]byte(nil), env.Stdout()...)
+		res.Call = time.Since(t1)
+		return res, nil
+	}
 
 	r, err := i.call(ctx, exportAlloc, uint64(len(msg)))
 	if err != nil {
@@ -383,7 +432,7 @@ func stopError(ctx context.Context, lim Limits) error {
 
 // describe turns an engine error into the runtime's one-line errors: timeouts, aborts, exits and
 // traps get their sentinel, a trap gets the scorer's own last words when it printed any.
-func describe(err error, lim Limits, logs []hostfns.LogLine) error {
+func describe(err error, lim Limits, logs []hostfns.LogLine, lastStderr string) error {
 	var exit *sys.ExitError
 	var abort *hostfns.AbortError
 	var pexit *hostfns.ExitError
@@ -394,7 +443,7 @@ func describe(err error, lim Limits, logs []hostfns.LogLine) error {
 	case errors.As(err, &abort):
 		return abort
 	case errors.As(err, &pexit):
-		if words := lastWords(logs); words != "" {
+		if words := lastWords(logs, lastStderr); words != "" {
 			return fmt.Errorf("%w (scorer said: %s)", pexit, words)
 		}
 		return pexit
@@ -407,16 +456,16 @@ func describe(err error, lim Limits, logs []hostfns.LogLine) error {
 		return err
 	}
 	msg := firstLine(err.Error())
-	if words := lastWords(logs); words != "" {
+	if words := lastWords(logs, lastStderr); words != "" {
 		msg += " (scorer said: " + words + ")"
 	}
 	return fmt.Errorf("%w: %s", ErrTrap, msg)
 }
 
 // lastWords picks the line a crashing guest runtime prints about why (Go prints "fatal error:"
-// or "panic:"), else the last stderr line.
-func lastWords(logs []hostfns.LogLine) string {
-	last := ""
+// or "panic:"), else the last stderr line (lastStderr: kept even when the log cap dropped it).
+func lastWords(logs []hostfns.LogLine, lastStderr string) string {
+	last := lastStderr
 	for _, l := range logs {
 		if l.Source != "stderr" {
 			continue
@@ -424,7 +473,6 @@ func lastWords(logs []hostfns.LogLine) string {
 		if strings.HasPrefix(l.Text, "fatal error:") || strings.HasPrefix(l.Text, "panic:") || strings.HasPrefix(l.Text, "runtime:") {
 			return truncate(l.Text, 200)
 		}
-		last = l.Text
 	}
 	return truncate(last, 200)
 }

@@ -17,6 +17,7 @@ const (
 	exportScore      = "subnetd_score"
 	exportChallenge  = "subnetd_challenge"
 	exportInitialize = "_initialize"
+	exportStart      = "_start"
 )
 
 // wantExports is the signature of each exported function the ABI knows; required ones first.
@@ -44,6 +45,10 @@ type ModuleInfo struct {
 	HasInitialize bool `json:"has_initialize"`
 	// Imports lists "module.name" of every import.
 	Imports []string `json:"imports"`
+	// Command reports a WASI command scorer: it exports _start and no subnetd_score, and runs
+	// once per call with the message on stdin (docs/ABI.md, "The command form"). HasChallenge
+	// is then its CommandSpec.Challenge.
+	Command bool `json:"command,omitempty"`
 }
 
 // Screen checks a module against ABI v1 and limits without compiling it. It refuses, naming
@@ -51,23 +56,70 @@ type ModuleInfo struct {
 // serve (or serves with another signature), missing or mistyped exports, shared memory
 // (threads), v128 types or locals (SIMD), and memory declared beyond MemoryPages.
 // Instruction-level checks (a SIMD or atomic opcode in a body) are the engine's, at compile time.
+//
+// A module that exports _start and no subnetd_score is a WASI command scorer: it needs the
+// memory export and a valid SectionCommand (and SectionFiles, when present, must be a valid
+// archive); subnetd_alloc is not required.
 func Screen(wasm []byte, limits Limits) (ModuleInfo, error) {
+	info, _, err := screen(wasm, limits)
+	return info, err
+}
+
+// screen is Screen, also returning a command scorer's parsed sections.
+func screen(wasm []byte, limits Limits) (ModuleInfo, *command, error) {
 	limits = limits.withDefaults()
 	sum := sha256.Sum256(wasm)
 	info := ModuleInfo{SHA256: hex.EncodeToString(sum[:]), Size: len(wasm)}
 	if len(wasm) > limits.MaxModuleBytes {
-		return info, &ScreenError{Problems: []error{fmt.Errorf("%w: %d bytes, limit %d", ErrModuleTooLarge, len(wasm), limits.MaxModuleBytes)}}
+		return info, nil, &ScreenError{Problems: []error{fmt.Errorf("%w: %d bytes, limit %d", ErrModuleTooLarge, len(wasm), limits.MaxModuleBytes)}}
 	}
 	s := screener{limits: limits, r: wasmbin.Reader{B: wasm}}
 	if err := s.walk(); err != nil {
-		return info, &ScreenError{Problems: []error{fmt.Errorf("%w: %v", ErrMalformed, err)}}
+		return info, nil, &ScreenError{Problems: []error{fmt.Errorf("%w: %v", ErrMalformed, err)}}
 	}
-	s.checkExports(&info)
+	var cmd *command
+	if _, score := s.exports[exportScore]; !score && s.exports[exportStart].Name != "" {
+		info.Command = true
+		cmd = s.checkCommand(wasm, &info)
+	} else {
+		s.checkExports(&info)
+	}
 	info.Imports = s.importNames
 	if len(s.problems) > 0 {
-		return info, &ScreenError{Problems: s.problems}
+		return info, nil, &ScreenError{Problems: s.problems}
 	}
-	return info, nil
+	return info, cmd, nil
+}
+
+// checkCommand checks a WASI command scorer: memory, a () -> () _start, and its sections.
+func (s *screener) checkCommand(wasm []byte, info *ModuleInfo) *command {
+	s.checkMemoryExport()
+	e := s.exports[exportStart]
+	switch {
+	case e.Kind != 0:
+		s.fail(fmt.Errorf("%w: %q is not a function", ErrExportType, exportStart))
+	case int(e.Index) >= len(s.funcTypes):
+		s.fail(fmt.Errorf("%w: %q refers to function %d, which does not exist", ErrExportType, exportStart, e.Index))
+	default:
+		if t := s.types[s.funcTypes[e.Index]]; len(t.params) != 0 || len(t.results) != 0 {
+			s.fail(fmt.Errorf("%w: %q is %s, want () -> ()", ErrExportType, exportStart, hostfns.FormatSignature(t.params, t.results)))
+		}
+	}
+	cmd, err := parseCommand(wasm)
+	if err != nil {
+		s.fail(err)
+		return nil
+	}
+	info.HasChallenge = cmd.spec.Challenge
+	return cmd
+}
+
+func (s *screener) checkMemoryExport() {
+	if e, ok := s.exports[exportMemory]; !ok {
+		s.fail(fmt.Errorf("%w: %q (the guest's linear memory)", ErrMissingExport, exportMemory))
+	} else if e.Kind != 2 {
+		s.fail(fmt.Errorf("%w: %q is not a memory", ErrExportType, exportMemory))
+	}
 }
 
 type funcType struct{ params, results []hostfns.ValType }
@@ -299,11 +351,7 @@ func (s *screener) codeSection(r *wasmbin.Reader) error {
 }
 
 func (s *screener) checkExports(info *ModuleInfo) {
-	if e, ok := s.exports[exportMemory]; !ok {
-		s.fail(fmt.Errorf("%w: %q (the guest's linear memory)", ErrMissingExport, exportMemory))
-	} else if e.Kind != 2 {
-		s.fail(fmt.Errorf("%w: %q is not a memory", ErrExportType, exportMemory))
-	}
+	s.checkMemoryExport()
 	for _, w := range wantExports {
 		e, ok := s.exports[w.name]
 		if !ok {

@@ -4,31 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
-)
 
-// sharedTestdata finds ../shared/testdata (or any shared/testdata) by walking up from the
-// package directory.
-func sharedTestdata(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "testdata", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skipf("shared/testdata/%s not found in any parent of the package directory; the SDK oracle cases are not available here", rel)
-		}
-		dir = parent
-	}
-}
+	"github.com/subnetd/subnetd/internal/testvectors"
+)
 
 type oracleCase struct {
 	Name     string          `json:"name"`
@@ -47,7 +27,7 @@ type oracleCase struct {
 // TestCompute_SDKCases runs every case produced by the Bittensor SDK itself through the
 // same decode-and-run path the CLI uses.
 func TestCompute_SDKCases(t *testing.T) {
-	path := sharedTestdata(t, filepath.Join("weights", "cases.json"))
+	path := testvectors.Path(t, "weights/cases.json")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

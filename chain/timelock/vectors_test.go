@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/subnetd/subnetd/internal/testvectors"
 )
 
 // vectorFile mirrors the parts of shared/testdata/timelock/vectors.json the
@@ -40,33 +42,9 @@ type vectorFile struct {
 	} `json:"ciphertexts_generated"`
 }
 
-// findVectors walks up from the package directory to
-// shared/testdata/timelock/vectors.json and returns its path, or "".
-func findVectors() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		p := filepath.Join(dir, "shared", "testdata", "timelock", "vectors.json")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-// loadVectorsIfPresent returns the parsed vectors, or nil when absent or bad.
+// loadVectorsIfPresent returns the parsed vectors (for the fuzz seed corpus), or nil when bad.
 func loadVectorsIfPresent() *vectorFile {
-	p := findVectors()
-	if p == "" {
-		return nil
-	}
-	raw, err := os.ReadFile(p)
+	raw, err := os.ReadFile(filepath.Join(testvectors.Root(), "timelock", "vectors.json"))
 	if err != nil {
 		return nil
 	}
@@ -77,14 +55,11 @@ func loadVectorsIfPresent() *vectorFile {
 	return &v
 }
 
-// loadVectors finds shared/testdata/timelock/vectors.json by walking up from
-// the package directory, and skips the test when it is not there.
+// loadVectors reads testdata/timelock/vectors.json (the repository's copy of the external
+// vectors) and fails the test when it is missing or malformed.
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	p := findVectors()
-	if p == "" {
-		t.Skip("external vectors not found: no shared/testdata/timelock/vectors.json in any parent directory")
-	}
+	p := testvectors.Path(t, "timelock/vectors.json")
 	raw, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatalf("read %s: %v", p, err)

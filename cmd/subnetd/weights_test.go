@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/subnetd/subnetd/internal/testvectors"
 )
 
 // weightsExec runs `subnetd weights ARGS…` in process through the real root command.
@@ -99,23 +101,7 @@ func TestWeightsCmd_Flags(t *testing.T) {
 
 // TestWeightsCmd_SDKCases runs the SDK's own cases through the command.
 func TestWeightsCmd_SDKCases(t *testing.T) {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var path string
-	for {
-		p := filepath.Join(dir, "shared", "testdata", "weights", "cases.json")
-		if _, err := os.Stat(p); err == nil {
-			path = p
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("shared/testdata/weights/cases.json not found above the package directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(testvectors.Path(t, "weights/cases.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,79 @@
+//! The ABI v1 plumbing behind register!: input buffers, output hand-over, abort and log.
+
+use crate::{ChallengeFn, ScoreFn};
+
+#[cfg(target_arch = "wasm32")]
+mod host {
+    #[link(wasm_import_module = "subnetd")]
+    extern "C" {
+        #[link_name = "log"]
+        pub fn log(level: i32, ptr: *const u8, len: usize);
+        #[link_name = "abort"]
+        pub fn abort(ptr: *const u8, len: usize) -> !;
+    }
+}
+
+/// log sends one line to the host (natively: stderr).
+pub fn log(level: i32, msg: &str) {
+    #[cfg(target_arch = "wasm32")]
+    unsafe {
+        host::log(level, msg.as_ptr(), msg.len())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("scorer log level={}: {}", level, msg);
+}
+
+/// fail ends the call with msg as the reason (natively: panics with it).
+pub fn fail(msg: &str) -> ! {
+    #[cfg(target_arch = "wasm32")]
+    unsafe {
+        host::abort(msg.as_ptr(), msg.len())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    panic!("{}", msg)
+}
+
+/// alloc returns size writable bytes that live as long as the instance (a fresh instance
+/// serves every call, so nothing is ever freed).
+pub fn alloc(size: usize) -> *mut u8 {
+    let mut v: Vec<u8> = Vec::with_capacity(size.max(1));
+    let p = v.as_mut_ptr();
+    std::mem::forget(v);
+    p
+}
+
+fn input<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 || ptr.is_null() {
+        return &[];
+    }
+    unsafe { std::slice::from_raw_parts(ptr, len) }
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| fail(&info.to_string())));
+}
+
+fn finish(out: Result<Vec<u8>, String>) -> u64 {
+    match out {
+        Ok(b) => {
+            let b = b.leak();
+            if b.is_empty() {
+                return 0;
+            }
+            ((b.as_ptr() as usize as u64) << 32) | b.len() as u64
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// score runs the score function on the Round at [ptr, ptr+len).
+pub fn score(ptr: *const u8, len: usize, f: ScoreFn) -> u64 {
+    install_panic_hook();
+    finish(crate::score_json(f, input(ptr, len)))
+}
+
+/// challenge runs the challenge function on the ChallengeRequest at [ptr, ptr+len).
+pub fn challenge(ptr: *const u8, len: usize, f: ChallengeFn) -> u64 {
+    install_panic_hook();
+    finish(crate::challenge_json(f, input(ptr, len)))
+}

@@ -1,0 +1,835 @@
+//! A small JSON reader and writer that reads and prints exactly as Go's encoding/json does, so a
+//! Rust scorer gives the same bytes as the Go kit: floats with the shortest round-trip digits in
+//! Go's form, strings escaped as Go escapes them (`<`, `>`, `&`, U+2028 and U+2029 too), keys
+//! matched as Go matches struct fields.
+//!
+//! Reading never recurses: [`Json::parse`] checks a whole document with an explicit stack (Go's
+//! depth limit, 10000), and a [`Json`] is a view of checked text whose members and elements are
+//! found by scanning, so a deeply nested answer costs no stack.
+
+use std::fmt;
+
+/// Nesting deeper than this is refused, as Go's encoding/json refuses it.
+pub const MAX_DEPTH: usize = 10000;
+
+/// Error is why a text is not JSON, with the byte offset where reading stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// Offset is the byte at which the text stopped being JSON.
+    pub offset: usize,
+    /// Msg says what was wrong.
+    pub msg: &'static str,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid JSON at byte {}: {}", self.offset, self.msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Kind is the type of a JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Absent: the field was not there at all.
+    Absent,
+    /// Null is `null`.
+    Null,
+    /// Bool is `true` or `false`.
+    Bool,
+    /// Number is a number literal.
+    Number,
+    /// String is a string.
+    String,
+    /// Array is `[…]`.
+    Array,
+    /// Object is `{…}`.
+    Object,
+}
+
+/// Json is a view of one checked JSON value (or of nothing: [`Json::absent`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Json<'a> {
+    text: &'a [u8],
+}
+
+impl fmt::Debug for Json<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Json({})", String::from_utf8_lossy(self.text))
+    }
+}
+
+impl Default for Json<'_> {
+    fn default() -> Self {
+        Json::absent()
+    }
+}
+
+fn is_ws(c: u8) -> bool {
+    c == b' ' || c == b'\t' || c == b'\n' || c == b'\r'
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_ws(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+impl<'a> Json<'a> {
+    /// Absent is the view of a missing value.
+    pub const fn absent() -> Json<'static> {
+        Json { text: b"" }
+    }
+
+    /// Parse checks that text is exactly one JSON value (surrounding white space allowed) and
+    /// returns a view of it.
+    pub fn parse(text: &'a [u8]) -> Result<Json<'a>, Error> {
+        let start = skip_ws(text, 0);
+        let end = check_value(text, start)?;
+        let rest = skip_ws(text, end);
+        if rest != text.len() {
+            return Err(Error { offset: rest, msg: "data after the value" });
+        }
+        Ok(Json { text: &text[start..end] })
+    }
+
+    /// Bytes returns the value's text as it was read.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.text
+    }
+
+    /// Kind returns the value's type.
+    pub fn kind(&self) -> Kind {
+        match self.text.first() {
+            None => Kind::Absent,
+            Some(b'n') => Kind::Null,
+            Some(b't') | Some(b'f') => Kind::Bool,
+            Some(b'"') => Kind::String,
+            Some(b'[') => Kind::Array,
+            Some(b'{') => Kind::Object,
+            _ => Kind::Number,
+        }
+    }
+
+    /// IsAbsent reports a missing value.
+    pub fn is_absent(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// IsNull reports `null`.
+    pub fn is_null(&self) -> bool {
+        self.text == b"null"
+    }
+
+    /// AsBool returns the value of `true` or `false`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.text {
+            b"true" => Some(true),
+            b"false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// AsF64 returns a number as the nearest float64, or None when the value is not a number
+    /// or lies beyond float64's range (Go refuses both into a float64).
+    pub fn as_f64(&self) -> Option<f64> {
+        if self.kind() != Kind::Number {
+            return None;
+        }
+        let s = std::str::from_utf8(self.text).ok()?;
+        let v: f64 = s.parse().ok()?;
+        if v.is_infinite() {
+            return None;
+        }
+        Some(v)
+    }
+
+    /// AsU64 returns a number written as a non-negative integer (digits only, as Go's decoding
+    /// into an unsigned field requires) that fits in u64.
+    pub fn as_u64(&self) -> Option<u64> {
+        if self.text.is_empty() || !self.text.iter().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        std::str::from_utf8(self.text).ok()?.parse().ok()
+    }
+
+    /// AsI64 returns a number written as an integer (optional minus, digits) that fits in i64.
+    pub fn as_i64(&self) -> Option<i64> {
+        let digits = self.text.strip_prefix(b"-").unwrap_or(self.text);
+        if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        std::str::from_utf8(self.text).ok()?.parse().ok()
+    }
+
+    /// AsStr returns a string's value decoded as Go decodes it: escapes resolved, a lone
+    /// surrogate or an invalid UTF-8 byte becomes U+FFFD.
+    pub fn as_str(&self) -> Option<String> {
+        if self.kind() != Kind::String {
+            return None;
+        }
+        Some(decode_string(self.text))
+    }
+
+    /// Members iterates over an object's key/value pairs in order (nothing for other kinds).
+    pub fn members(&self) -> Members<'a> {
+        Members { b: self.text, i: if self.kind() == Kind::Object { 1 } else { self.text.len() } }
+    }
+
+    /// Elements iterates over an array's values in order (nothing for other kinds).
+    pub fn elements(&self) -> Elements<'a> {
+        Elements { b: self.text, i: if self.kind() == Kind::Array { 1 } else { self.text.len() } }
+    }
+
+    /// Get returns the member named key exactly (the last one when it repeats, as Go keeps
+    /// the last), or an absent value.
+    pub fn get(&self, key: &str) -> Json<'a> {
+        let mut found = Json::absent();
+        for (k, v) in self.members() {
+            if k.eq(key) {
+                found = v;
+            }
+        }
+        found
+    }
+}
+
+/// Key is an object member's name, undecoded.
+#[derive(Clone, Copy, Debug)]
+pub struct Key<'a> {
+    raw: &'a [u8], // with the quotes
+}
+
+impl<'a> Key<'a> {
+    /// ToString decodes the key.
+    pub fn decode(&self) -> String {
+        decode_string(self.raw)
+    }
+
+    /// Eq reports whether the decoded key is exactly name.
+    pub fn eq(&self, name: &str) -> bool {
+        let inner = &self.raw[1..self.raw.len() - 1];
+        if !inner.contains(&b'\\') && inner.is_ascii() {
+            return inner == name.as_bytes();
+        }
+        self.decode() == name
+    }
+
+    /// EqFold reports whether the key names the struct field name as Go's encoding/json
+    /// matches keys to fields: exactly, or case-insensitively with Unicode simple folding
+    /// (so "ANSWER", and "an\u017fwer" with the long s, name the field "answer"). name must
+    /// be ASCII.
+    pub fn eq_fold(&self, name: &str) -> bool {
+        let inner = &self.raw[1..self.raw.len() - 1];
+        if !inner.contains(&b'\\') && inner.is_ascii() {
+            return inner.eq_ignore_ascii_case(name.as_bytes());
+        }
+        let key = self.decode();
+        let mut a = key.chars();
+        let mut b = name.chars();
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) => {
+                    let x = match x {
+                        '\u{17f}' => 's',
+                        '\u{212a}' => 'k',
+                        _ => x,
+                    };
+                    if !x.eq_ignore_ascii_case(&y) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// Members iterates over an object's members.
+pub struct Members<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (Key<'a>, Json<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.b;
+        let mut i = skip_ws(b, self.i);
+        if i >= b.len() || b[i] == b'}' {
+            self.i = b.len();
+            return None;
+        }
+        if b[i] == b',' {
+            i = skip_ws(b, i + 1);
+        }
+        let ks = i;
+        let ke = scan_valid(b, ks);
+        i = skip_ws(b, ke);
+        i = skip_ws(b, i + 1); // ':'
+        let vs = i;
+        let ve = scan_valid(b, vs);
+        self.i = ve;
+        Some((Key { raw: &b[ks..ke] }, Json { text: &b[vs..ve] }))
+    }
+}
+
+/// Elements iterates over an array's elements.
+pub struct Elements<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Json<'a>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.b;
+        let mut i = skip_ws(b, self.i);
+        if i >= b.len() || b[i] == b']' {
+            self.i = b.len();
+            return None;
+        }
+        if b[i] == b',' {
+            i = skip_ws(b, i + 1);
+        }
+        let e = scan_valid(b, i);
+        self.i = e;
+        Some(Json { text: &b[i..e] })
+    }
+}
+
+/// scan_valid returns the end of the checked value starting at i.
+fn scan_valid(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                if depth == 0 {
+                    return i;
+                }
+                depth -= 1;
+                i += 1;
+            }
+            b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' => {
+                if depth == 0 {
+                    return i;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+        if depth == 0 && i > 0 && (b[i - 1] == b'"' || b[i - 1] == b'}' || b[i - 1] == b']') {
+            return i;
+        }
+    }
+    i
+}
+
+/// check_value checks one value starting at i (no leading white space) and returns its end.
+fn check_value(b: &[u8], i: usize) -> Result<usize, Error> {
+    // stack: b'{' or b'[' per open container
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = i;
+    loop {
+        // expect a value at i
+        i = skip_ws(b, i);
+        if i >= b.len() {
+            return Err(Error { offset: i, msg: "unexpected end of input" });
+        }
+        match b[i] {
+            b'{' | b'[' => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(Error { offset: i, msg: "exceeded max depth" });
+                }
+                let open = b[i];
+                stack.push(open);
+                i = skip_ws(b, i + 1);
+                let close = if open == b'{' { b'}' } else { b']' };
+                if i < b.len() && b[i] == close {
+                    stack.pop();
+                    i += 1;
+                } else {
+                    if open == b'{' {
+                        i = check_key(b, i)?;
+                    }
+                    continue;
+                }
+            }
+            b'"' => i = check_string(b, i)?,
+            b't' => i = check_lit(b, i, b"true")?,
+            b'f' => i = check_lit(b, i, b"false")?,
+            b'n' => i = check_lit(b, i, b"null")?,
+            b'-' | b'0'..=b'9' => i = check_number(b, i)?,
+            _ => return Err(Error { offset: i, msg: "invalid character looking for a value" }),
+        }
+        // after a value: close containers or find the next member/element
+        loop {
+            let top = match stack.last() {
+                None => return Ok(i),
+                Some(&t) => t,
+            };
+            i = skip_ws(b, i);
+            if i >= b.len() {
+                return Err(Error { offset: i, msg: "unexpected end of input" });
+            }
+            let close = if top == b'{' { b'}' } else { b']' };
+            if b[i] == close {
+                stack.pop();
+                i += 1;
+                continue;
+            }
+            if b[i] != b',' {
+                return Err(Error { offset: i, msg: "expected , or a closing bracket" });
+            }
+            i = skip_ws(b, i + 1);
+            if top == b'{' {
+                i = check_key(b, i)?;
+            }
+            break;
+        }
+    }
+}
+
+fn check_key(b: &[u8], i: usize) -> Result<usize, Error> {
+    if i >= b.len() || b[i] != b'"' {
+        return Err(Error { offset: i, msg: "expected a string key" });
+    }
+    let i = skip_ws(b, check_string(b, i)?);
+    if i >= b.len() || b[i] != b':' {
+        return Err(Error { offset: i, msg: "expected : after a key" });
+    }
+    Ok(i + 1)
+}
+
+fn check_lit(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, Error> {
+    if b.len() >= i + lit.len() && &b[i..i + lit.len()] == lit {
+        Ok(i + lit.len())
+    } else {
+        Err(Error { offset: i, msg: "invalid literal" })
+    }
+}
+
+fn check_string(b: &[u8], mut i: usize) -> Result<usize, Error> {
+    i += 1;
+    loop {
+        if i >= b.len() {
+            return Err(Error { offset: i, msg: "unterminated string" });
+        }
+        match b[i] {
+            b'"' => return Ok(i + 1),
+            b'\\' => {
+                if i + 1 >= b.len() {
+                    return Err(Error { offset: i, msg: "unterminated string" });
+                }
+                match b[i + 1] {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        if i + 6 > b.len() || !b[i + 2..i + 6].iter().all(|c| c.is_ascii_hexdigit()) {
+                            return Err(Error { offset: i, msg: "invalid \\u escape" });
+                        }
+                        i += 6;
+                    }
+                    _ => return Err(Error { offset: i, msg: "invalid escape" }),
+                }
+            }
+            c if c < 0x20 => return Err(Error { offset: i, msg: "control character in string" }),
+            _ => i += 1,
+        }
+    }
+}
+
+fn check_number(b: &[u8], mut i: usize) -> Result<usize, Error> {
+    let bad = |i| Err(Error { offset: i, msg: "invalid number" });
+    if b[i] == b'-' {
+        i += 1;
+    }
+    if i >= b.len() {
+        return bad(i);
+    }
+    if b[i] == b'0' {
+        i += 1;
+    } else if b[i].is_ascii_digit() {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    } else {
+        return bad(i);
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if i >= b.len() || !b[i].is_ascii_digit() {
+            return bad(i);
+        }
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if i >= b.len() || !b[i].is_ascii_digit() {
+            return bad(i);
+        }
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    Ok(i)
+}
+
+fn hex4(b: &[u8]) -> Option<u32> {
+    if b.len() < 4 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in &b[..4] {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// decode_string decodes a checked string token (quotes included) as Go's encoding/json does.
+fn decode_string(tok: &[u8]) -> String {
+    let s = &tok[1..tok.len() - 1];
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if c == b'\\' {
+            let e = s[i + 1];
+            i += 2;
+            let simple = match e {
+                b'b' => Some(8u8),
+                b'f' => Some(12),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                b'u' => None,
+                other => Some(other),
+            };
+            if let Some(ch) = simple {
+                out.push(ch);
+                continue;
+            }
+            let mut r = hex4(&s[i..]).unwrap_or(0xfffd);
+            i += 4;
+            if (0xd800..0xe000).contains(&r) {
+                let mut pair = None;
+                if r < 0xdc00 && s.len() >= i + 6 && s[i] == b'\\' && s[i + 1] == b'u' {
+                    if let Some(lo) = hex4(&s[i + 2..]) {
+                        if (0xdc00..0xe000).contains(&lo) {
+                            pair = Some(0x10000 + ((r - 0xd800) << 10) + (lo - 0xdc00));
+                        }
+                    }
+                }
+                match pair {
+                    Some(p) => {
+                        r = p;
+                        i += 6;
+                    }
+                    None => r = 0xfffd,
+                }
+            }
+            let ch = char::from_u32(r).unwrap_or('\u{fffd}');
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        // a run of plain bytes, invalid UTF-8 replaced byte by byte as Go does
+        let start = i;
+        while i < s.len() && s[i] != b'\\' {
+            i += 1;
+        }
+        push_utf8_lossy_per_byte(&mut out, &s[start..i]);
+    }
+    // out holds valid UTF-8 only
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn push_utf8_lossy_per_byte(out: &mut Vec<u8>, mut b: &[u8]) {
+    loop {
+        match std::str::from_utf8(b) {
+            Ok(s) => {
+                out.extend_from_slice(s.as_bytes());
+                return;
+            }
+            Err(e) => {
+                let ok = e.valid_up_to();
+                out.extend_from_slice(&b[..ok]);
+                out.extend_from_slice("\u{fffd}".as_bytes());
+                b = &b[ok + 1..];
+            }
+        }
+    }
+}
+
+// ---- writing ----------------------------------------------------------------------------
+
+/// write_f64 appends v as Go's encoding/json prints a float64: the shortest digits that read
+/// back as v, plain for 1e-6 <= |v| < 1e21, else with an exponent ("1e-7", "1.5e+300").
+/// NaN and infinities have no JSON form: Err names the value.
+pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
+    if v.is_nan() || v.is_infinite() {
+        return Err(format!("json: unsupported value: {}", go_special(v)));
+    }
+    if v == 0.0 {
+        out.extend_from_slice(if v.is_sign_negative() { b"-0" } else { b"0" });
+        return Ok(());
+    }
+    if v < 0.0 {
+        out.push(b'-');
+    }
+    let a = v.abs();
+    // Rust's {:e} gives the shortest round-trip digits: "d.ddde-7", "de21".
+    let mut s = format!("{:e}", a);
+    if may_tie(a) {
+        // Between two shortest candidates equally near v, Go takes the even one (the correctly
+        // rounded digits); Rust's shortest search may take the other.
+        let n = s.bytes().take_while(|c| *c != b'e').filter(|c| c.is_ascii_digit()).count();
+        let c = format!("{:.*e}", n - 1, a);
+        if c != s && c.parse::<f64>() == Ok(a) {
+            s = c;
+        }
+    }
+    let (mant, exp) = s.split_at(s.find('e').unwrap_or(s.len()));
+    let exp: i32 = exp[1..].parse().unwrap_or(0);
+    let digits: Vec<u8> = mant.bytes().filter(|c| *c != b'.').collect();
+    if a < 1e-6 || a >= 1e21 {
+        out.push(digits[0]);
+        if digits.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
+        }
+        out.push(b'e');
+        if exp < 0 {
+            out.push(b'-');
+            out.extend_from_slice((-exp).to_string().as_bytes());
+        } else {
+            out.push(b'+');
+            if exp < 10 {
+                out.push(b'0');
+            }
+            out.extend_from_slice(exp.to_string().as_bytes());
+        }
+        return Ok(());
+    }
+    let point = exp + 1; // digits before the decimal point
+    let n = digits.len() as i32;
+    if point <= 0 {
+        out.extend_from_slice(b"0.");
+        for _ in 0..-point {
+            out.push(b'0');
+        }
+        out.extend_from_slice(&digits);
+    } else if point >= n {
+        out.extend_from_slice(&digits);
+        for _ in 0..point - n {
+            out.push(b'0');
+        }
+    } else {
+        out.extend_from_slice(&digits[..point as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[point as usize..]);
+    }
+    Ok(())
+}
+
+/// may_tie reports whether a's exact decimal value has at most 18 significant digits, the only
+/// case in which two shortest candidates can lie equally near it.
+fn may_tie(a: f64) -> bool {
+    let bits = a.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let mut m = bits & ((1u64 << 52) - 1);
+    let mut e = if exp == 0 { -1074 } else { exp - 1075 };
+    if exp != 0 {
+        m |= 1u64 << 52;
+    }
+    if m == 0 {
+        return false;
+    }
+    let tz = m.trailing_zeros();
+    m >>= tz;
+    e += tz as i32;
+    if e >= 0 {
+        return a < 1e18;
+    }
+    if -e > 27 {
+        return false;
+    }
+    (m as u128) * 5u128.pow((-e) as u32) < 1_000_000_000_000_000_000u128
+}
+
+fn go_special(v: f64) -> &'static str {
+    if v.is_nan() {
+        "NaN"
+    } else if v > 0.0 {
+        "+Inf"
+    } else {
+        "-Inf"
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// write_string appends s as a JSON string escaped as Go's encoding/json escapes it: `"` and
+/// `\`, \b \f \n \r \t, other control characters and `<`, `>`, `&` as \u00XX, U+2028 and
+/// U+2029 as \u2028 and \u2029.
+pub fn write_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let esc: Option<&[u8]> = match c {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            8 => Some(b"\\b"),
+            12 => Some(b"\\f"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            _ => None,
+        };
+        if let Some(e) = esc {
+            out.extend_from_slice(&b[start..i]);
+            out.extend_from_slice(e);
+            i += 1;
+            start = i;
+        } else if c < 0x20 || c == b'<' || c == b'>' || c == b'&' {
+            out.extend_from_slice(&b[start..i]);
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(c >> 4) as usize]);
+            out.push(HEX[(c & 15) as usize]);
+            i += 1;
+            start = i;
+        } else if c == 0xe2 && i + 2 < b.len() && b[i + 1] == 0x80 && (b[i + 2] == 0xa8 || b[i + 2] == 0xa9) {
+            out.extend_from_slice(&b[start..i]);
+            out.extend_from_slice(if b[i + 2] == 0xa8 { b"\\u2028" } else { b"\\u2029" });
+            i += 3;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+/// write_compact appends the checked JSON value v without insignificant white space and with
+/// `<`, `>`, `&`, U+2028 and U+2029 escaped, as Go's encoding/json writes a json.RawMessage.
+pub fn write_compact(out: &mut Vec<u8>, v: Json<'_>) {
+    let b = v.bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' {
+                out.push(c);
+                out.push(b[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+        } else if is_ws(c) {
+            i += 1;
+            continue;
+        } else if c == b'"' {
+            in_str = true;
+        }
+        if c == b'<' || c == b'>' || c == b'&' {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(c >> 4) as usize]);
+            out.push(HEX[(c & 15) as usize]);
+        } else if c == 0xe2 && i + 2 < b.len() && b[i + 1] == 0x80 && (b[i + 2] == 0xa8 || b[i + 2] == 0xa9) {
+            out.extend_from_slice(if b[i + 2] == 0xa8 { b"\\u2028" } else { b"\\u2029" });
+            i += 3;
+            continue;
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+}
+
+// ---- base64 -------------------------------------------------------------------------------
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// write_base64 appends b in standard base64 with padding (Go's encoding of a []byte).
+pub fn write_base64(out: &mut Vec<u8>, b: &[u8]) {
+    for ch in b.chunks(3) {
+        let n = (ch[0] as u32) << 16 | (*ch.get(1).unwrap_or(&0) as u32) << 8 | *ch.get(2).unwrap_or(&0) as u32;
+        out.push(B64[(n >> 18) as usize & 63]);
+        out.push(B64[(n >> 12) as usize & 63]);
+        out.push(if ch.len() > 1 { B64[(n >> 6) as usize & 63] } else { b'=' });
+        out.push(if ch.len() > 2 { B64[n as usize & 63] } else { b'=' });
+    }
+}
+
+/// decode_base64 decodes standard base64 with padding, ignoring \r and \n as Go does.
+pub fn decode_base64(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut quad = [0u8; 4];
+    let mut n = 0;
+    let mut pad = 0;
+    for &c in s {
+        if c == b'\r' || c == b'\n' {
+            continue;
+        }
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                pad += 1;
+                0
+            }
+            _ => return Err("illegal base64 data".to_string()),
+        };
+        if pad > 0 && c != b'=' {
+            return Err("illegal base64 data".to_string());
+        }
+        quad[n] = v;
+        n += 1;
+        if n == 4 {
+            let x = (quad[0] as u32) << 18 | (quad[1] as u32) << 12 | (quad[2] as u32) << 6 | quad[3] as u32;
+            out.push((x >> 16) as u8);
+            if pad < 2 {
+                out.push((x >> 8) as u8);
+            }
+            if pad < 1 {
+                out.push(x as u8);
+            }
+            n = 0;
+            if pad > 0 {
+                break;
+            }
+        }
+    }
+    if n != 0 || pad > 2 {
+        return Err("illegal base64 data".to_string());
+    }
+    Ok(out)
+}
