@@ -32,10 +32,7 @@ var LangNames = []Lang{LangGo, LangAssemblyScript, LangPython, LangRust, LangC}
 // AssemblyScript's asconfig.json or package.json), Go last, since any directory with .go files
 // looks like a Go project (AssemblyScript projects may hold a Go twin, for instance).
 func Languages() []Language {
-	// TODO(lead): add PythonLanguage(), RustLanguage() and CLanguage() here, before Go, when
-	// branches h2-python and h3-rustc are merged (their constructors live in lang_python.go,
-	// lang_rust.go and lang_c.go).
-	return []Language{AssemblyScriptLanguage(), GoLanguage()}
+	return []Language{PythonLanguage(), RustLanguage(), CLanguage(), AssemblyScriptLanguage(), GoLanguage()}
 }
 
 // LanguageFor returns the language of the project in dir (the first of Languages whose

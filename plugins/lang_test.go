@@ -64,8 +64,8 @@ func TestLanguage_Registry(t *testing.T) {
 	}
 }
 
-// TestLanguage_Toolchain checks that with nothing on PATH every language's Toolchain fails
-// with ErrNoToolchain and one line saying what to install, and Build passes it on.
+// TestLanguage_Toolchain checks that with nothing on PATH a language's Toolchain fails with
+// ErrNoToolchain and one line saying what to install, and Build passes it on.
 func TestLanguage_Toolchain(t *testing.T) {
 	ctx := context.Background()
 	for _, l := range plugins.Languages() {
@@ -76,6 +76,11 @@ func TestLanguage_Toolchain(t *testing.T) {
 			}
 			t.Setenv("PATH", t.TempDir())
 			err := l.Toolchain(ctx, dir)
+			if err == nil && l.Name() != plugins.LangGo && l.Name() != plugins.LangAssemblyScript {
+				// Python's python.wasm lives in a cache and Rust is also found at its usual
+				// install paths: their toolchain may be complete without PATH.
+				t.Skipf("%s toolchain found without PATH", l.Name())
+			}
 			if !errors.Is(err, plugins.ErrNoToolchain) {
 				t.Fatalf("Toolchain with an empty PATH = %v, want ErrNoToolchain", err)
 			}

