@@ -118,7 +118,7 @@ func (l asLang) Install(ctx context.Context, dir string, log io.Writer) error {
 		log = io.Discard
 	}
 	if _, err := exec.LookPath("npm"); err != nil {
-		return fmt.Errorf("%w for %s: npm is not on PATH: %s", ErrNoASC, dir, asInstallHint)
+		return fmt.Errorf("%w for %s: npm is not on PATH to install it: %s: %w", ErrNoASC, dir, asInstallHint, ErrNoToolchain)
 	}
 	args := []string{"install", "--no-audit", "--no-fund", "--loglevel=error"}
 	if _, err := os.Stat(filepath.Join(dir, "package-lock.json")); err == nil {
@@ -147,15 +147,18 @@ type asconfig struct {
 // BuildWasm compiles the project with its pinned asc (installing it first when missing) and
 // screens the result, with a hint for the usual cause of a refused import.
 func (l asLang) BuildWasm(ctx context.Context, dir, name, out string) error {
+	if _, err := exec.LookPath("node"); err != nil {
+		return fmt.Errorf("build %s: assemblyscript toolchain missing: node is not on PATH: %s: %w", name, asInstallHint, ErrNoToolchain)
+	}
 	asc, err := FindASC(dir)
-	if errors.Is(err, ErrNoASC) && !strings.Contains(err.Error(), "node is not on PATH") {
+	if err != nil {
+		// node is there, the compiler is not: install the pinned one.
 		if ierr := l.Install(ctx, dir, l.log); ierr != nil {
 			return fmt.Errorf("build %s: %w", name, ierr)
 		}
-		asc, err = FindASC(dir)
-	}
-	if err != nil {
-		return fmt.Errorf("build %s: %w", name, err)
+		if asc, err = FindASC(dir); err != nil {
+			return fmt.Errorf("build %s: %w", name, err)
+		}
 	}
 	entry := filepath.Join("assembly", "index.ts")
 	args := []string{asc}

@@ -39,8 +39,9 @@ toolchain: the binary carries each language's kit and writes a copy into the pro
   go              main.go; outside the subnetd module also go.mod, whose replace directive
                   points at subnetd-pdk/ (the Go kit, pdk/go, written by this binary)
   assemblyscript  assembly/index.ts, package.json (the pinned compiler), asconfig.json,
-                  subnetd-pdk/ (the kit); then npm installs the compiler (--no-install: the
-                  first build does it)
+                  subnetd-pdk/ (the kit), native/ (the same starter in Go: plugin bench's
+                  counterpart); then npm installs the compiler (--no-install: the first
+                  build does it)
   python          scorer.py (the subnetd module is packed in by the build, with CPython for
                   WASI fetched by npm on the first build and checked against its sha256)
   rust            Cargo.toml, src/lib.rs, subnetd-pdk/ (the pdk/rust crate)
