@@ -9,7 +9,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/vedhavyas/go-subkey/v2"
+	"github.com/subnetd/subnetd/internal/ss58"
 )
 
 // Chain is what the validator talks to. Every method blocks on I/O (or on the embedded chain's lock)
@@ -176,10 +176,10 @@ func (r TxResult) MarshalJSON() ([]byte, error) {
 type AccountID [32]byte
 
 // SS58Prefix is the address format Bittensor uses.
-const SS58Prefix = 42
+const SS58Prefix = ss58.BittensorPrefix
 
 // String returns the SS58 address.
-func (a AccountID) String() string { return subkey.SS58Encode(a[:], SS58Prefix) }
+func (a AccountID) String() string { return ss58.Encode(a) }
 
 // MarshalText returns the SS58 address.
 func (a AccountID) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
@@ -205,12 +205,11 @@ func ParseAccountID(s string) (AccountID, error) {
 		copy(id[:], b)
 		return id, nil
 	}
-	_, b, err := subkey.SS58Decode(s)
-	if err != nil || len(b) != 32 {
-		return id, fmt.Errorf("account id %q: not an SS58 address of a 32-byte key", s)
+	b, _, err := ss58.Decode(s)
+	if err != nil {
+		return id, fmt.Errorf("account id: %w", err)
 	}
-	copy(id[:], b)
-	return id, nil
+	return AccountID(b), nil
 }
 
 // Hyperparams are the subnet parameters a validator's weights must respect.

@@ -678,3 +678,26 @@ func (s *cmdState) writeStdout(p []byte) error {
 	s.stdout = append(s.stdout, p...)
 	return nil
 }
+
+// fdAdvise accepts advice on an open descriptor and ignores it.
+func fdAdvise(env *Env, _ Memory, stack []uint64) (uint32, error) {
+	if env.cmd == nil {
+		return errnoBadf, nil
+	}
+	if _, ok := env.cmd.fds[uint32(stack[0])]; !ok {
+		return errnoBadf, nil
+	}
+	return errnoSuccess, nil
+}
+
+// pathReadlink: there are no symbolic links, so an existing path is EINVAL (not a link).
+func pathReadlink(env *Env, mem Memory, stack []uint64) (uint32, error) {
+	if env.cmd == nil {
+		return errnoBadf, nil
+	}
+	_, _, errno := env.cmd.resolve(mem, uint32(stack[0]), uint32(stack[1]), uint32(stack[2]))
+	if errno != errnoSuccess {
+		return errno, nil
+	}
+	return errnoInval, nil
+}

@@ -59,10 +59,11 @@ func wasiFuncs() []Func {
 		wasi("fd_tell", []ValType{i, i}, fdTell),
 		wasi("path_filestat_get", []ValType{i, i, i, i, i}, pathFilestatGet),
 		wasi("path_open", []ValType{i, i, i, i, i, l, l, i, i}, pathOpen),
+		wasi("fd_advise", []ValType{i, l, l, i}, fdAdvise),
+		wasi("path_readlink", []ValType{i, i, i, i, i, i}, pathReadlink),
 	}
 	// Everything that would change a file: EROFS on a command's descriptor, else no such descriptor.
 	badf := map[string][]ValType{
-		"fd_advise":               {i, l, l, i},
 		"fd_allocate":             {i, l, l},
 		"fd_datasync":             {i},
 		"fd_fdstat_set_flags":     {i, i},
@@ -75,7 +76,6 @@ func wasiFuncs() []Func {
 		"path_create_directory":   {i, i, i},
 		"path_filestat_set_times": {i, i, i, i, l, l, i},
 		"path_link":               {i, i, i, i, i, i, i},
-		"path_readlink":           {i, i, i, i, i, i},
 		"path_remove_directory":   {i, i, i},
 		"path_rename":             {i, i, i, i, i, i},
 		"path_symlink":            {i, i, i, i, i},

@@ -122,7 +122,7 @@ func cBuildArgs(abs, kitDir string) ([]string, error) {
 }
 
 // BuildWasm compiles the project's .c files and the kit with `clang --target=wasm32-wasi -O2
-// -mexec-model=reactor -ffp-contract=off` to out; the module is screened against ABI v1. Source
+// -mexec-model=reactor -mbulk-memory -ffp-contract=off` to out; the module is screened against ABI v1. Source
 // paths are mapped, so the module does not depend on where the project lies.
 func (cLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	clang, err := findClang(ctx)
@@ -142,7 +142,8 @@ func (cLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	if err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
-	args := append([]string{"--target=wasm32-wasi", "-mexec-model=reactor"}, cFlags...)
+	// Bulk memory (in ABI v1) turns memcpy and memset into single instructions.
+	args := append([]string{"--target=wasm32-wasi", "-mexec-model=reactor", "-mbulk-memory"}, cFlags...)
 	args = append(args, "-ffile-prefix-map="+abs+"=.", "-o", out)
 	args = append(args, srcs...)
 	cmd := exec.CommandContext(ctx, clang, args...)

@@ -658,6 +658,7 @@ func TestPythonHostile(t *testing.T) {
 				t.Fatalf("gas differs across runs and engines: %v", gas)
 			}
 		}
+		t.Logf("out of gas at %d on every run (%d runs over %d engines)", gas[0], len(gas), len(gas)/2)
 	})
 	t.Run("exception", func(t *testing.T) {
 		wasm, err := buildPython(t, "import subnetd\n\n@subnetd.score\ndef score(r):\n    print('about to fail')\n    raise KeyError('no such miner\\nsecond line')\n")
@@ -854,5 +855,89 @@ func BenchmarkPythonQuality(b *testing.B) {
 			b.ReportMetric(float64(wasmT)/float64(nativeT), "x-native")
 			b.ReportMetric(float64(gas), "gas/call")
 		})
+	}
+}
+
+// PythonFiles lists what a Python scorer carries: the kit and the project's .py files.
+func ExamplePythonFiles() {
+	files, err := plugins.PythonFiles("../examples/scorers/quality-py")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	fmt.Println(strings.Join(names, "\n"))
+	// Output:
+	// scorer.py
+	// subnetd.py
+}
+
+// TestPythonLanguage_BuildByName: functions registered by name work like decorated ones, the
+// build records whether there is a challenge, and a scorer without one declines the call.
+func TestPythonLanguage_BuildByName(t *testing.T) {
+	ctx := context.Background()
+	withChallenge, err := buildPython(t, `import subnetd
+
+def score(r):
+    return subnetd.Scores([(m.uid, m.stake / 2) for m in r.miners], state={"seen": len(r.miners)})
+
+def challenge(req):
+    return subnetd.Challenge("Echo", {"block": req.block, "seed": req.seed[:10]}, 5000)
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := buildPython(t, "import subnetd\n\ndef score(r):\n    return subnetd.Scores({})\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := newPyRuntime(t, runtime.EngineWazero, runtime.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runtime.Round{Netuid: 2, Block: 77, BlockHash: "0x00", Miners: []runtime.Miner{{UID: 4, Hotkey: "a", Stake: 3}, {UID: 9, Hotkey: "b", Stake: 1}}}
+	r.Seed[0] = 0xab
+	req, meta, err := r.EncodeChallengeRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rt.Load(ctx, "byname", withChallenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Info().HasChallenge {
+		t.Fatal("a scorer.py defining challenge is built without it")
+	}
+	res, err := s.Challenge(ctx, req, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"synapse":"Echo","body":{"block":77,"seed":"0xab000000"},"timeout_ms":5000}`; string(res.Output) != want {
+		t.Fatalf("challenge %s, want %s", res.Output, want)
+	}
+	round, meta, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.Score(ctx, round, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"scores":[{"uid":4,"score":1.5},{"uid":9,"score":0.5}],"state":"eyJzZWVuIjoyfQ=="}`; string(res.Output) != want {
+		t.Fatalf("scores %s, want %s", res.Output, want)
+	}
+	s2, err := rt.Load(ctx, "nochallenge", without)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Info().HasChallenge {
+		t.Fatal("a scorer.py without challenge is built with one")
+	}
+	if _, err := s2.Challenge(ctx, req, meta); !errors.Is(err, runtime.ErrNoChallenge) {
+		t.Fatalf("challenge of a scorer without one: %v, want ErrNoChallenge", err)
 	}
 }

@@ -213,7 +213,7 @@ func (rustLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	cmd := exec.CommandContext(ctx, t.cargo, args...)
 	cmd.Dir = abs
 	cmd.Env = t.env(append(rustProfile, "CARGO_PROFILE_RELEASE_PANIC=abort",
-		"CARGO_ENCODED_RUSTFLAGS="+rustFlags(meta, "-Cstrip=debuginfo"))...)
+		"CARGO_ENCODED_RUSTFLAGS="+rustFlags(meta, "-Cstrip=debuginfo", "-Ctarget-feature=+bulk-memory,+sign-ext,+nontrapping-fptoint"))...)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {

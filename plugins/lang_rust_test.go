@@ -691,3 +691,21 @@ subnetd_pdk::register!(score);
 		}
 	}
 }
+
+// ExampleRustLanguage builds a new Rust scorer project to a module.
+func ExampleRustLanguage() {
+	ctx := context.Background()
+	lang := plugins.RustLanguage()
+	if err := lang.Toolchain(ctx, "."); err != nil {
+		fmt.Println(err) // rust toolchain missing: … (apt-get install rustc cargo libstd-rust-dev-wasm32)
+		return
+	}
+	dir := filepath.Join(os.TempDir(), "myscorer")
+	if err := lang.New(ctx, dir, "myscorer"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := lang.BuildWasm(ctx, dir, "myscorer", filepath.Join(dir, "myscorer.wasm")); err != nil {
+		fmt.Println(err)
+	}
+}

@@ -41,6 +41,14 @@ func determinismCases(t testing.TB) map[string][]byte {
 		// The output bytes and the gas used: both must replay identically.
 		out[c.scorer+"/"+c.mode] = fmt.Appendf(bytes.Clone(res.Output), "|gas=%d", res.GasUsed)
 	}
+	// A WASI command scorer: argv, environment, stdin, a directory listing and file reads.
+	s := load(t, rt, "command", commandScorer(t, "score", map[string][]byte{"weights.json": []byte("[0.5,2,7]")}, runtime.CommandSpec{}))
+	round, meta := testRound(t, "")
+	res, err := s.Score(ctx, round, meta)
+	if err != nil {
+		t.Fatalf("command: %v", err)
+	}
+	out["command/score"] = fmt.Appendf(bytes.Clone(res.Output), "|gas=%d", res.GasUsed)
 	return out
 }
 

@@ -60,6 +60,11 @@ type Miner struct {
 	LatencyMs float64 `json:"latency_ms"`
 	// Response is its JSON answer; nil encodes as null.
 	Response json.RawMessage `json:"response"`
+	// Features are the feature providers' JSON for this miner, by provider name (a nil value
+	// encodes as null: the provider failed or said nothing of this miner). Absent (nil map)
+	// when the subnet has no providers, so such Rounds are byte for byte what they were before
+	// providers existed. Encoded with names in ascending order.
+	Features map[string]json.RawMessage `json:"features,omitempty"`
 }
 
 // RoundMeta is what the host needs from a Round to run and check a call: the uids it listed,
@@ -104,6 +109,11 @@ func (r Round) Encode() ([]byte, RoundMeta, error) {
 		}
 		if len(m.Response) == 0 {
 			miners[i].Response = nullJSON
+		}
+		for name, f := range m.Features {
+			if len(f) != 0 && !json.Valid(f) {
+				return nil, RoundMeta{}, fmt.Errorf("encode round: uid %d: features of provider %q are not valid JSON", m.UID, name)
+			}
 		}
 		meta.UIDs[i] = m.UID
 	}

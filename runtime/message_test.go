@@ -103,3 +103,33 @@ func FuzzValidateScores(f *testing.F) {
 		}
 	})
 }
+
+// TestRound_Encode_features: providers' features encode in name order with null for a provider
+// that said nothing; a Round without providers has no features field at all; invalid feature
+// JSON is refused naming the uid and provider.
+func TestRound_Encode_features(t *testing.T) {
+	base := runtime.Round{Netuid: 1, Block: 5, Miners: []runtime.Miner{{UID: 2, Hotkey: "b", Response: json.RawMessage(`{"x":1}`)}}}
+	plain, _, err := base.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(plain), "features") {
+		t.Fatalf("no providers, yet: %s", plain)
+	}
+	withF := base
+	withF.Miners = []runtime.Miner{{UID: 2, Hotkey: "b", Response: json.RawMessage(`{"x":1}`),
+		Features: map[string]json.RawMessage{"zeta": json.RawMessage(`{"s": 0.5}`), "alpha": nil}}}
+	b, _, err := withF.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"response":{"x":1},"features":{"alpha":null,"zeta":{"s":0.5}}}`
+	if !strings.Contains(string(b), want) {
+		t.Fatalf("round %s\nwant it to contain %s", b, want)
+	}
+	bad := base
+	bad.Miners = []runtime.Miner{{UID: 2, Features: map[string]json.RawMessage{"p": json.RawMessage(`{`)}}}
+	if _, _, err := bad.Encode(); err == nil || !strings.Contains(err.Error(), `uid 2: features of provider "p"`) {
+		t.Fatalf("invalid features: %v", err)
+	}
+}

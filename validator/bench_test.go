@@ -12,14 +12,14 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain/devnet"
-	"github.com/subnetd/subnetd/examples/miner"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/wallet"
 )
 
 // benchNet is nSubnets devnet subnets sharing nMiners example miners (each registered and
 // serving on every subnet) and one validator.
-func benchNet(b *testing.B, nSubnets, nMiners int) (*DevnetChain, *wallet.Keypair, *records.DB) {
+func benchNet(b *testing.B, nSubnets, nMiners int) (*devnet.Node, *wallet.Keypair, *records.DB) {
 	b.Helper()
 	dc := devnet.New(1)
 	hp := devnet.DefaultHyperparameters()
@@ -29,7 +29,7 @@ func benchNet(b *testing.B, nSubnets, nMiners int) (*DevnetChain, *wallet.Keypai
 	hp.MaxAllowedUids = uint16(nMiners + 1)
 	hp.MaxAllowedValidators = 4
 	hp.ActivityCutoffOverride, hp.ActivityCutoff = true, 1_000_000
-	ch := NewDevnetChain(dc)
+	ch := devnet.NewNode(dc)
 	key, err := wallet.FromURI("//Alice")
 	if err != nil {
 		b.Fatal(err)

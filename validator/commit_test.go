@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/chain/devnet"
 	"github.com/subnetd/subnetd/chain/timelock"
 )
 
 // crChain is the devnet with commit-reveal switched on in the hyperparameters the validator reads,
 // recording the commit and reveal calls instead of applying them, so a test sees exactly what the
-// validator sent (devnetchain_commit_test.go runs the devnet's own commit-reveal rules).
+// validator sent (chain/devnet/node_test.go runs the devnet's own commit-reveal rules).
 type crChain struct {
-	*DevnetChain
+	*devnet.Node
 	version uint16
 	mu      sync.Mutex
 	hashes  [][32]byte
@@ -25,13 +26,13 @@ type crChain struct {
 }
 
 func (c *crChain) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparams, error) {
-	hp, err := c.DevnetChain.Hyperparams(ctx, netuid)
+	hp, err := c.Node.Hyperparams(ctx, netuid)
 	hp.CommitRevealEnabled, hp.CommitRevealVersion, hp.RevealPeriodEpochs = true, c.version, 1
 	return hp, err
 }
 
 func (c *crChain) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph, error) {
-	mg, err := c.DevnetChain.Metagraph(ctx, netuid)
+	mg, err := c.Node.Metagraph(ctx, netuid)
 	if err == nil {
 		mg.Hyperparams.CommitRevealEnabled, mg.Hyperparams.CommitRevealVersion, mg.Hyperparams.RevealPeriodEpochs = true, c.version, 1
 	}
@@ -65,7 +66,7 @@ func (c *crChain) CommitTimelocked(_ context.Context, s chain.Signer, tc chain.T
 func TestSubnet_commitReveal(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
-	cc := &crChain{DevnetChain: n.ch}
+	cc := &crChain{Node: n.ch}
 	n2 := *n
 	s, err := NewSubnet(ctx, SubnetConfig{Netuid: testNetuid, Synapse: "Ping", Body: []byte(`{}`)},
 		SubnetDeps{Chain: cc, Key: n2.key, Records: n2.db, CacheDir: cacheDir})
@@ -128,7 +129,7 @@ func TestSubnet_commitReveal(t *testing.T) {
 func TestSubnet_commitTimelocked(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
-	cc := &crChain{DevnetChain: n.ch, version: 4}
+	cc := &crChain{Node: n.ch, version: 4}
 	s := latencySubnet(t, n, cc)
 	res, err := s.RunRound(ctx)
 	if err != nil || res.TxErr != nil {
@@ -155,7 +156,7 @@ func TestSubnet_timelockRevealCheck(t *testing.T) {
 	for _, reveal := range []bool{true, false} {
 		ctx := context.Background()
 		n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
-		cc := &crChain{DevnetChain: n.ch, version: 4}
+		cc := &crChain{Node: n.ch, version: 4}
 		s := latencySubnet(t, n, cc)
 		if res, err := s.RunRound(ctx); err != nil || res.TxErr != nil {
 			t.Fatal(err, res.TxErr)

@@ -13,11 +13,47 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/subnetd/subnetd/plugins"
+	"github.com/subnetd/subnetd/providers"
 	"github.com/subnetd/subnetd/runtime"
+	"github.com/subnetd/subnetd/wallet"
 )
 
 // ErrConfig: the daemon's configuration is invalid.
 var ErrConfig = errors.New("invalid config")
+
+// Defaults of the daemon configuration. They are defined here and nowhere else: ParseConfig fills
+// every field left empty, docs/OPERATIONS.md lists them, and the per-miner timeout, scorer limits
+// and engine take the defaults of dendrite and runtime (DefaultTimeout, zero Limits fields, "").
+const (
+	// DefaultRecords is the records database, relative to the config file.
+	DefaultRecords = "subnetd-data/records.db"
+	// DefaultPoll is how often each subnet loop reads the chain: a sixth of Bittensor's 12 s block.
+	DefaultPoll = 2 * time.Second
+	// DefaultLogLevel and DefaultLogFormat configure log/slog.
+	DefaultLogLevel, DefaultLogFormat = "info", "text"
+	// DefaultDevnetBlockTime is the embedded chain's block interval.
+	DefaultDevnetBlockTime = time.Second
+	// DefaultDevnetTempo is the tempo of every embedded subnet.
+	DefaultDevnetTempo uint16 = 20
+	// DefaultDevnetStakeTAO is the validator's stake on the embedded chain, in TAO.
+	DefaultDevnetStakeTAO uint64 = 1000
+)
+
+// DefaultDevnetMiners are the example miner profiles of the embedded chain: 4 good, 2 bad, 1 slow,
+// 1 dead.
+func DefaultDevnetMiners() []string {
+	return []string{"good", "good", "good", "good", "bad", "bad", "slow", "dead"}
+}
+
+// DefaultCacheDir is where compiled scorers are kept: subnetd/compiled in the user cache
+// directory, or "" (no disk cache) when the system has none.
+func DefaultCacheDir() string {
+	uc, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(uc, "subnetd", "compiled")
+}
 
 // Config is subnetd.yaml, the daemon's configuration (docs/OPERATIONS.md describes every field).
 type Config struct {
@@ -25,15 +61,15 @@ type Config struct {
 	Chain ChainConfig `yaml:"chain"`
 	// Wallet is the validator's hotkey.
 	Wallet WalletConfig `yaml:"wallet"`
-	// Records is the records database (default ./subnetd-data/records.db).
+	// Records is the records database (default DefaultRecords).
 	Records string `yaml:"records"`
-	// CacheDir keeps compiled scorers (default: the user cache dir).
+	// CacheDir keeps compiled scorers (default DefaultCacheDir()).
 	CacheDir string `yaml:"cache_dir"`
 	// Listen is the HTTP address of /metrics, /healthz and /admin (empty: no HTTP server).
 	Listen string `yaml:"listen"`
 	// AdminTokenFile holds the bearer token of the admin endpoint (empty: admin endpoint off).
 	AdminTokenFile string `yaml:"admin_token_file"`
-	// Poll is how often each subnet loop reads the chain (default 2s).
+	// Poll is how often each subnet loop reads the chain (default DefaultPoll, 2s).
 	Poll time.Duration `yaml:"poll"`
 	// Log configures structured logs.
 	Log LogConfig `yaml:"log"`
@@ -56,19 +92,20 @@ type ChainConfig struct {
 // DevnetConfig is the embedded chain of `chain: {endpoint: devnet}`: every configured subnet is
 // created, the validator is registered and staked, and example miners serve on loopback.
 type DevnetConfig struct {
-	// BlockTime is the block interval (default 1s).
+	// BlockTime is the block interval (default DefaultDevnetBlockTime, 1s).
 	BlockTime time.Duration `yaml:"block_time"`
-	// Tempo is every subnet's tempo (default 20).
+	// Tempo is every subnet's tempo (default DefaultDevnetTempo, 20).
 	Tempo uint16 `yaml:"tempo"`
-	// Miners lists example miner profiles: good, fair, bad, slow, dead (default 4 good, 2 bad, 1 slow, 1 dead).
+	// Miners lists example miner profiles: good, fair, bad, slow, dead (default DefaultDevnetMiners()).
 	Miners []string `yaml:"miners"`
-	// StakeTAO is the validator's stake (default 1000).
+	// StakeTAO is the validator's stake (default DefaultDevnetStakeTAO, 1000).
 	StakeTAO uint64 `yaml:"stake"`
 }
 
 // WalletConfig names the validator's hotkey the Bittensor way (PATH/NAME/hotkeys/HOTKEY), or a
 // development secret URI (//Alice) for the devnet.
 type WalletConfig struct {
+	// Path is the wallets directory (default wallet.DefaultWalletPath when URI is empty).
 	Path   string `yaml:"path"`
 	Name   string `yaml:"name"`
 	Hotkey string `yaml:"hotkey"`
@@ -78,9 +115,9 @@ type WalletConfig struct {
 
 // LogConfig configures log/slog.
 type LogConfig struct {
-	// Level is debug, info, warn or error (default info).
+	// Level is debug, info, warn or error (default DefaultLogLevel).
 	Level string `yaml:"level"`
-	// Format is json or text (default text).
+	// Format is json or text (default DefaultLogFormat).
 	Format string `yaml:"format"`
 }
 
@@ -114,6 +151,9 @@ type SubnetEntry struct {
 	Engine     string          `yaml:"engine"`
 	// QueryAll puts non-serving neurons in the Round too (status 503).
 	QueryAll bool `yaml:"query_all"`
+	// Providers are the subnet's feature providers (docs/PROVIDERS.md): each miner of the Round
+	// carries their features. A provider's command runs in the config file's directory.
+	Providers []providers.Config `yaml:"providers"`
 }
 
 // LoadConfig reads and checks a YAML config file. Unknown fields are errors.
@@ -130,7 +170,8 @@ func LoadConfig(path string) (*Config, error) {
 	return cfg, nil
 }
 
-// ParseConfig parses and checks YAML config bytes.
+// ParseConfig parses and checks YAML config bytes, and fills every field left empty with its
+// default (see DefaultPoll and the other Default* names).
 func ParseConfig(b []byte) (*Config, error) {
 	var cfg Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -141,7 +182,45 @@ func ParseConfig(b []byte) (*Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.applyDefaults()
 	return &cfg, nil
+}
+
+// applyDefaults fills every field left empty with its default.
+func (c *Config) applyDefaults() {
+	if c.Records == "" {
+		c.Records = DefaultRecords
+	}
+	if c.CacheDir == "" {
+		c.CacheDir = DefaultCacheDir()
+	}
+	if c.Poll <= 0 {
+		c.Poll = DefaultPoll
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = DefaultLogLevel
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = DefaultLogFormat
+	}
+	if c.Wallet.URI == "" && c.Wallet.Path == "" {
+		c.Wallet.Path = wallet.DefaultWalletPath
+	}
+	if c.Chain.Endpoint == "devnet" {
+		dv := &c.Chain.Devnet
+		if dv.BlockTime <= 0 {
+			dv.BlockTime = DefaultDevnetBlockTime
+		}
+		if dv.Tempo == 0 {
+			dv.Tempo = DefaultDevnetTempo
+		}
+		if dv.StakeTAO == 0 {
+			dv.StakeTAO = DefaultDevnetStakeTAO
+		}
+		if len(dv.Miners) == 0 {
+			dv.Miners = DefaultDevnetMiners()
+		}
+	}
 }
 
 // Validate checks the config and names the first problem.
@@ -189,6 +268,16 @@ func (c *Config) Validate() error {
 			if _, err := json.Marshal(s.Body); err != nil {
 				return bad("subnets[%d] (netuid %d): body: %v", i, s.Netuid, err)
 			}
+		}
+		names := map[string]bool{}
+		for j, p := range s.Providers {
+			if err := p.Validate(); err != nil {
+				return bad("subnets[%d] (netuid %d): providers[%d]: %v", i, s.Netuid, j, err)
+			}
+			if names[p.Name] {
+				return bad("subnets[%d] (netuid %d): provider %q listed twice", i, s.Netuid, p.Name)
+			}
+			names[p.Name] = true
 		}
 	}
 	return nil

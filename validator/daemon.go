@@ -63,21 +63,12 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 			return nil, fmt.Errorf("%w: the admin token in %s is shorter than 16 characters", ErrConfig, cfg.AdminTokenFile)
 		}
 	}
-	recPath := cfg.Records
-	if recPath == "" {
-		recPath = filepath.Join("subnetd-data", "records.db")
-	}
-	db, err := records.Open(ctx, cfg.Path(recPath))
+	db, err := records.Open(ctx, cfg.Path(cfg.Records)) // ParseConfig filled the defaults
 	if err != nil {
 		return nil, err
 	}
 	d.db = db
 	cacheDir := cfg.Path(cfg.CacheDir)
-	if cacheDir == "" {
-		if uc, err := os.UserCacheDir(); err == nil {
-			cacheDir = filepath.Join(uc, "subnetd", "compiled")
-		}
-	}
 	var subs []*Subnet
 	fail := func(err error) (*Daemon, error) {
 		for _, s := range subs {

@@ -15,7 +15,6 @@
 // accepted weights. Validator.Run runs each subnet in its own goroutine with its own runtime
 // (limits) and dendrite client.
 //
-// DevnetChain adapts the embedded chain/devnet state machine to chain.Chain, with axons, block
-// hashes, timestamps and signature checks, so the same loop runs on the devnet for the demo and
+// The same loop runs on the embedded devnet (chain/devnet.Node, a chain.Chain) for the demo and
 // tests.
 package validator

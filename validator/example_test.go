@@ -26,9 +26,3 @@ subnets:
 	fmt.Println(cfg.Chain.Endpoint, len(cfg.Subnets), cfg.Subnets[1].Synapse)
 	// Output: devnet 2 Ping
 }
-
-// The seed-independent parts of a devnet block: its hash is a pure function of its number.
-func ExampleBlockHash() {
-	fmt.Println(validator.BlockHash(1) == validator.BlockHash(1), validator.BlockHash(1) != validator.BlockHash(2))
-	// Output: true true
-}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain/devnet"
-	"github.com/subnetd/subnetd/examples/miner"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/plugins"
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/wallet"
@@ -58,7 +58,7 @@ func withCustomSection(wasm []byte, name string) []byte {
 
 // testNet is a devnet subnet with example miners and one staked, permitted validator.
 type testNet struct {
-	ch  *DevnetChain
+	ch  *devnet.Node
 	key *wallet.Keypair
 	db  *records.DB
 }
@@ -91,7 +91,7 @@ func buildTestNet(ctx context.Context, dbPath string, nMiners int, slow time.Dur
 	if err := dc.CreateSubnet(testNetuid, devnet.SubnetConfig{Hyperparameters: hp, AutoEpoch: true, EmissionPerBlock: 1e9, Distribute: true}); err != nil {
 		return nil, err
 	}
-	ch := NewDevnetChain(dc)
+	ch := devnet.NewNode(dc)
 	key, err := wallet.FromURI("//Alice")
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/subnetd/subnetd/chain/devnet"
-	"github.com/subnetd/subnetd/examples/miner"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/wallet"
 )
 

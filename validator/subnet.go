@@ -293,12 +293,13 @@ func (s *Subnet) due(mg *chain.Metagraph, uid int) uint64 {
 	return next
 }
 
-// Run runs rounds until ctx ends: it polls the chain every poll interval, starts a round when
-// the subnet is due (interval and rate limit), and records each round before the next starts.
+// Run runs rounds until ctx ends: it polls the chain every poll interval (DefaultPoll when not
+// positive), starts a round when the subnet is due (interval and rate limit), and records each
+// round before the next starts.
 // A failing round is logged, counted and recorded; it never stops the loop.
 func (s *Subnet) Run(ctx context.Context, poll time.Duration) error {
 	if poll <= 0 {
-		poll = time.Second
+		poll = DefaultPoll
 	}
 	t := time.NewTicker(poll)
 	defer t.Stop()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/chain/devnet"
 	"github.com/subnetd/subnetd/records"
 )
 
@@ -92,11 +93,11 @@ func TestSubnet_RunRound_notRegistered(t *testing.T) {
 }
 
 func TestRoundSeed(t *testing.T) {
-	a := roundSeed(1, BlockHash(10))
-	if a != roundSeed(1, BlockHash(10)) {
+	a := roundSeed(1, devnet.BlockHash(10))
+	if a != roundSeed(1, devnet.BlockHash(10)) {
 		t.Fatal("seed not deterministic")
 	}
-	if a == roundSeed(2, BlockHash(10)) || a == roundSeed(1, BlockHash(11)) {
+	if a == roundSeed(2, devnet.BlockHash(10)) || a == roundSeed(1, devnet.BlockHash(11)) {
 		t.Fatal("seed ignores netuid or block")
 	}
 }

@@ -35,7 +35,7 @@ func ExampleChain_CommitWeights() {
 	// Output:
 	// commit: <nil>
 	// window: 9 19
-	// reveal at 5: reveal_weights by "validator" on subnet 1: RevealTooEarly
+	// reveal at 5: reveal_weights by "validator" on subnet 1: SubtensorModule.RevealTooEarly: reveal only in the epoch commit_epoch + reveal period (see PendingCommits' reveal window)
 	// reveal at 12: <nil>
 	// weights: [{1 65535}]
 }

@@ -1,9 +1,13 @@
 package devnet_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
+	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/devnet"
+	"github.com/subnetd/subnetd/wallet"
 	"github.com/subnetd/subnetd/yuma"
 )
 
@@ -56,4 +60,42 @@ func ExampleChain_EpochInput() {
 	// Output:
 	// agreeing:  trust 65535 dividends 6553
 	// dissenting: trust 0 dividends 0
+}
+
+// The seed-independent parts of a devnet block: its hash is a pure function of its number.
+func ExampleBlockHash() {
+	fmt.Println(devnet.BlockHash(1) == devnet.BlockHash(1), devnet.BlockHash(1) != devnet.BlockHash(2))
+	// Output: true true
+}
+
+// A Node serves the devnet as a chain.Chain: writes are signed by a key pair (here //Alice), and a
+// refused call fails with the pallet error a real chain gives, matched with chain's sentinels.
+func ExampleNode() {
+	ctx := context.Background()
+	c := devnet.New(1)
+	hp := devnet.DefaultHyperparameters()
+	hp.Tempo, hp.MinAllowedWeights, hp.WeightsSetRateLimit = 10, 1, 5
+	_ = c.CreateSubnet(1, devnet.SubnetConfig{Hyperparameters: hp})
+	alice, _ := wallet.FromURI("//Alice")
+	_, _ = c.AppendNeuron(1, alice.SS58(), 1)
+	_, _ = c.AppendNeuron(1, "miner", 1)
+	_ = c.SetStake(1, alice.SS58(), devnet.Stake{Alpha: 1_000_000_000})
+	_, _ = c.RunEpoch(1, 0) // permits
+
+	node := devnet.NewNode(c)
+	_ = node.ServeAxon(1, "miner", "127.0.0.1", 8091)
+	if _, err := node.Advance(10); err != nil {
+		fmt.Println(err)
+	}
+	call := chain.WeightsCall{Netuid: 1, UIDs: []uint16{1}, Values: []uint16{65535}}
+	res, err := node.SetWeights(ctx, alice, call)
+	fmt.Println(res.Outcome(), err)
+	res, err = node.SetWeights(ctx, alice, call) // the same block: inside the rate limit
+	fmt.Println(res.Outcome(), errors.Is(err, chain.ErrSettingWeightsTooFast))
+	mg, _ := node.Metagraph(ctx, 1)
+	fmt.Println(mg.Neurons[0].Hotkey, mg.Neurons[1].Axon.Serving())
+	// Output:
+	// SubtensorModule.WeightsSet <nil>
+	// SubtensorModule.SettingWeightsTooFast true
+	// 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY true
 }

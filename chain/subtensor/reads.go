@@ -195,9 +195,18 @@ func setAxon(a *chain.Axon, v any) error {
 	return nil
 }
 
-// matrix reads item (Weights or Bonds) for every uid of the subnet's mechanism.
+// matrix reads item (Weights or Bonds) for every uid of the subnet's mechanism at the best block.
 func (c *Client) matrix(ctx context.Context, item string, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
-	_, h, rm, err := c.at(ctx)
+	_, h, _, err := c.at(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.matrixAt(ctx, h, item, netuid, mecid)
+}
+
+// matrixAt reads item (Weights or Bonds) for every uid of the subnet's mechanism at block h.
+func (c *Client) matrixAt(ctx context.Context, h [32]byte, item string, netuid uint16, mecid uint8) ([][]chain.UIDValue, error) {
+	rm, err := c.meta(ctx, h)
 	if err != nil {
 		return nil, err
 	}

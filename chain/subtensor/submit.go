@@ -15,15 +15,32 @@ import (
 	"github.com/subnetd/subnetd/chain/subtensor/internal/rpc"
 )
 
-// submit signs call with s, sends it once, and waits (until ctx ends) for it to land in a block. It
-// never resends: when the outcome is unknown it returns ErrTxPending with the hash, for TxStatus.
+// submit signs call with s, sends it, and waits (until ctx ends) for it to land in a block. It never
+// sends the same call twice into a block: when the outcome is unknown it returns ErrTxPending with the
+// hash, for TxStatus. A copy that provably cannot land (block full, dropped from the pool) is sent
+// again with the same nonce, so at most one copy can ever be included; and before any failure is
+// reported, every copy sent is looked for in the blocks since the first was sent, so the result
+// says what the chain did, not what the node said on the way.
 func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, call []byte, headN uint64, headHash [32]byte, isCommit bool) (chain.TxResult, error) {
 	var reuse *uint64
+	var sent []*txRecord
 	for attempt := 1; ; attempt++ {
 		rec, err := c.send(ctx, s, rm, call, headN, headHash, isCommit, reuse)
+		if rec.result.Hash != ([32]byte{}) {
+			sent = append(sent, rec)
+		}
 		res := rec.result
 		if err == nil && rec.result.State == chain.TxPending {
 			res, err = c.wait(ctx, rec)
+		}
+		if err == nil || errors.Is(err, chain.ErrTxPending) || res.State == chain.TxInBlock {
+			return res, err // landed (perhaps failing in dispatch), or still unknown: never resend
+		}
+		// The last copy did not land. An earlier one may have: then that is the outcome.
+		if len(sent) > 1 || errors.Is(err, chain.ErrStaleNonce) {
+			if got, ok := c.landedCopy(ctx, sent); ok {
+				return got.result, got.result.Err
+			}
 		}
 		// A transaction that provably never landed because the block was full, or that left the pool
 		// for no reason the node will tell, is worth one more try, with the same nonce: whichever copy
@@ -33,14 +50,86 @@ func (c *Client) submit(ctx context.Context, s chain.Signer, rm *runtimeMeta, ca
 			return res, err
 		}
 		next, nerr := c.nodeNonce(ctx, s.PublicKey())
-		if nerr != nil || next > res.Nonce {
-			return res, err // the nonce is used (perhaps by this very transaction): do not send again
+		if nerr != nil {
+			return res, err
+		}
+		if next > res.Nonce {
+			// The nonce is used: by a copy of ours still on its way into a block, or by another
+			// transaction of this account. Find out which before saying anything.
+			if got, ok := c.awaitCopy(ctx, sent); ok {
+				return got.result, got.result.Err
+			}
+			return res, fmt.Errorf("%w (its nonce %d was then used by another transaction of this account; not sent again)", err, res.Nonce)
 		}
 		c.logf("chain: %s dropped (%v); sending again with nonce %d", hexOf(res.Hash[:]), err, res.Nonce)
 		n := res.Nonce
 		reuse = &n
 		if headN, headHash, err = c.head(ctx); err != nil {
 			return res, err
+		}
+	}
+}
+
+// landedCopy looks for any of the copies in the blocks from the first one's first possible block to
+// the head, and settles the one it finds.
+func (c *Client) landedCopy(ctx context.Context, sent []*txRecord) (*txRecord, bool) {
+	if len(sent) == 0 {
+		return nil, false
+	}
+	from, end := sent[0].from, sent[0].eraEnd
+	for _, r := range sent[1:] {
+		from, end = min(from, r.from), max(end, r.eraEnd)
+	}
+	headN, _, err := c.head(ctx)
+	if err != nil {
+		return nil, false
+	}
+	for n := from; n <= min(headN, end); n++ {
+		bh, err := c.blockHash(ctx, n)
+		if err != nil {
+			return nil, false
+		}
+		for _, r := range sent {
+			if n < r.from || n > r.eraEnd {
+				continue
+			}
+			idx, err := c.findInBlock(ctx, bh, r.result.Hash)
+			if err != nil {
+				return nil, false
+			}
+			if idx >= 0 {
+				r.result.Err = nil
+				_ = c.settle(ctx, r, n, bh, idx)
+				c.remember(r)
+				c.logf("chain: %s was included in block %d after all", hexOf(r.result.Hash[:]), n)
+				return r, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// awaitCopy waits, for up to missingHeads new blocks, for one of the copies to appear in a block
+// (the account's nonce says some transaction with it is in the pool or a block).
+func (c *Client) awaitCopy(ctx context.Context, sent []*txRecord) (*txRecord, bool) {
+	start, _, err := c.head(ctx)
+	if err != nil {
+		return nil, false
+	}
+	for {
+		if got, ok := c.landedCopy(ctx, sent); ok {
+			return got, true
+		}
+		n, _, err := c.head(ctx)
+		if err != nil || n >= start+missingHeads {
+			return nil, false
+		}
+		t := time.NewTimer(c.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false
+		case <-t.C:
 		}
 	}
 }
@@ -496,7 +585,9 @@ func (c *Client) dryRunReason(ctx context.Context, rec *txRecord) (why error, su
 	}
 	why = rm.applyResultError(b, rec.isCommit)
 	// Not conclusive: a used nonce (it may have just landed) or a future one (it waits for an earlier
-	// transaction of the same account, which may be in the block being built).
+	// transaction of the same account, which may be in the block being built). A full block is taken
+	// as conclusive here (chopsticks reports it for transactions it dropped at apply time, and builds
+	// no further block on its own); submit then looks for the copy in the blocks before believing it.
 	return why, b[0] == 1 && why != nil && !errors.Is(why, chain.ErrStaleNonce) && !errors.Is(why, errFutureNonce)
 }
 

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/subnetd/subnetd/examples/demo"
+	"github.com/subnetd/subnetd/internal/demo"
+	"github.com/subnetd/subnetd/report"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -37,7 +39,8 @@ Every round is scored by a sandboxed WebAssembly scorer, turned into weights exa
 Bittensor SDK does, previewed with the Yuma engine, set on the devnet chain, and recorded in
 DIR/records.db. After a few tempos the demo prints a table per miner (score, weight,
 consensus, incentive, emission) and per validator (dividends, validator trust), exports the
-records for auditors (DIR/records.jsonl), and replays every recorded round bit for bit.
+records for auditors (DIR/records.jsonl), replays every recorded round bit for bit, and writes
+a page of charts of the whole run (DIR/report/index.html, as 'subnetd report' does).
 
 The example scorers are built from examples/scorers (found above the working directory, or
 --scorers) once and cached in DIR/scorers. Progress goes to stderr, the tables to stdout.
@@ -68,6 +71,11 @@ The exit status is non-zero when a recorded round does not replay identically.`,
 				res.Replay.Rounds, res.Replay.Identical, res.Replay.Different, res.Replay.Failed)
 			fmt.Fprintf(cmd.ErrOrStderr(), "records: %s (export for auditors: %s); check them yourself: subnetd replay --records %s\n",
 				res.Records, res.Export, res.Records)
+			page, err := report.Write(cmd.Context(), report.Options{Records: res.Records, Out: filepath.Join(filepath.Dir(res.Records), "report")})
+			if err != nil {
+				return fmt.Errorf("demo: report: %w", err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "report: %s (open it in a browser: scores, weights, incentive and trust over the rounds)\n", page)
 			fmt.Fprintf(cmd.ErrOrStderr(), "done in %s\n", res.Elapsed.Round(100*time.Millisecond))
 			if !res.Replay.AllMatch {
 				return errors.New("demo: some recorded rounds did not replay identically")

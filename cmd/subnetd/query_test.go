@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/subnetd/subnetd/examples/miner"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/wallet"
 )
 

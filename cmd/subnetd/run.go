@@ -15,7 +15,7 @@ import (
 	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/devnet"
 	"github.com/subnetd/subnetd/chain/subtensor"
-	"github.com/subnetd/subnetd/examples/demo"
+	"github.com/subnetd/subnetd/internal/demo"
 	"github.com/subnetd/subnetd/validator"
 	"github.com/subnetd/subnetd/wallet"
 )
@@ -128,11 +128,7 @@ func runKey(wc validator.WalletConfig) (*wallet.Keypair, error) {
 		}
 		return kp, nil
 	}
-	p := wc.Path
-	if p == "" {
-		p = wallet.DefaultWalletPath
-	}
-	kp, err := wallet.LoadHotkey(p, wc.Name, wc.Hotkey)
+	kp, err := wallet.LoadHotkey(wc.Path, wc.Name, wc.Hotkey) // ParseConfig filled the default path
 	if err != nil {
 		return nil, fmt.Errorf("run: wallet: %w", err)
 	}
@@ -142,21 +138,8 @@ func runKey(wc validator.WalletConfig) (*wallet.Keypair, error) {
 // runDevnet starts the embedded chain of a devnet config: the configured subnets, our hotkey
 // registered and staked, example miners, and block production.
 func runDevnet(ctx context.Context, cfg *validator.Config, key *wallet.Keypair, log *slog.Logger) (*demo.Devnet, error) {
-	dv := cfg.Chain.Devnet
-	if dv.BlockTime <= 0 {
-		dv.BlockTime = time.Second
-	}
-	if dv.Tempo == 0 {
-		dv.Tempo = 20
-	}
-	if dv.StakeTAO == 0 {
-		dv.StakeTAO = 1000
-	}
-	profiles := dv.Miners
-	if len(profiles) == 0 {
-		profiles = []string{"good", "good", "good", "good", "bad", "bad", "slow", "dead"}
-	}
-	miners, err := demo.ProfileSpecs(profiles)
+	dv := cfg.Chain.Devnet // ParseConfig filled the defaults
+	miners, err := demo.ProfileSpecs(dv.Miners)
 	if err != nil {
 		return nil, fmt.Errorf("run: devnet: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/subnetd/subnetd/yuma/scenario"
+	"github.com/subnetd/subnetd/chain/devnet/scenario"
 )
 
 // newYumaCmd runs a Yuma scenario on the embedded devnet chain and prints

@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// ABIVersion is the scorer ABI version this kit implements.
+// ABIVersion is the scorer ABI version this kit implements. The runtime is the source of the
+// ABI's version and messages; runtime/pdk_drift_test.go fails when this kit drifts from it.
 const ABIVersion = 1
 
 // Round is the input of one scoring call: what the validator asked and what every miner answered.
@@ -55,6 +56,10 @@ type Miner struct {
 	LatencyMs float64 `json:"latency_ms"`
 	// Response is the miner's JSON answer (JSON null when it gave none).
 	Response json.RawMessage `json:"response"`
+	// Features are the subnet's feature providers' findings on this miner, by provider name
+	// (JSON null when a provider failed or said nothing of it); nil when the subnet has no
+	// providers (docs/PROVIDERS.md).
+	Features map[string]json.RawMessage `json:"features,omitempty"`
 }
 
 // Scores is the output of one scoring call.

@@ -141,6 +141,21 @@ def log(level, msg):
 def format_float(f):
     """Formats a finite float exactly as Go's encoding/json does: the shortest digits that read
     back as f, in fixed notation unless |f| < 1e-6 or |f| >= 1e21, then as 1.5e-7 / 1e+21."""
+    r = _FORMATTED.get(f)
+    if r is not None and f != 0:  # 0.0 == -0.0 as keys, but Go writes "0" and "-0"
+        return r
+    r = _format_float(f)
+    _FORMATTED[f] = r
+    return r
+
+
+# format_float's results: a scorer often writes the same float twice (score and state), and the
+# shortest-digits conversion costs far more in Wasm than a lookup. A call is one interpreter, so
+# the memo lives no longer than one call.
+_FORMATTED = {}
+
+
+def _format_float(f):
     r = repr(f)  # the shortest digits that read back as f, as Go's strconv with precision -1
     if "e" not in r:
         # 1e-4 <= |f| < 1e16 (or 0): repr is already Go's fixed notation, but for a trailing ".0".
@@ -200,56 +215,53 @@ def dumps(v, sort_keys=False):
     """Encodes v as compact JSON byte-identical to Go's json.Marshal of the same values: dicts
     keep their insertion order (a Go struct's field order; sort_keys=True gives a Go map's
     order), floats as format_float, bytes as base64 strings. Returns bytes."""
-    out = []
-    _encode(v, out, sort_keys)
-    return "".join(out).encode("utf-8")
+    return _encode(v, sort_keys, {}).encode("utf-8")
 
 
-def _encode(v, out, sort_keys):
+def _encode(v, sort_keys, keys):
+    # keys caches the encoded "key": of each object key: a state repeats the same few keys.
     t = type(v)
     if t is float:
-        out.append(format_float(v))
-    elif t is str:
-        out.append(format_string(v))
-    elif t is int:
-        out.append(str(v))
-    elif v is None:
-        out.append("null")
-    elif v is True:
-        out.append("true")
-    elif v is False:
-        out.append("false")
-    elif isinstance(v, int):
-        out.append(int.__repr__(v))
-    elif isinstance(v, float):
-        out.append(format_float(float(v)))
-    elif isinstance(v, str):
-        out.append(format_string(str(v)))
-    elif isinstance(v, (bytes, bytearray)):
-        out.append('"' + binascii.b2a_base64(bytes(v), newline=False).decode("ascii") + '"')
-    elif isinstance(v, dict):
-        items = sorted(v.items()) if sort_keys else v.items()
-        out.append("{")
-        first = True
-        for k, x in items:
-            if not isinstance(k, str):
-                raise TypeError("json: object key %r is not a string" % (k,))
-            if not first:
-                out.append(",")
-            first = False
-            out.append(format_string(k))
-            out.append(":")
-            _encode(x, out, sort_keys)
-        out.append("}")
-    elif isinstance(v, (list, tuple)):
-        out.append("[")
-        for i, x in enumerate(v):
-            if i:
-                out.append(",")
-            _encode(x, out, sort_keys)
-        out.append("]")
-    else:
-        raise TypeError("json: unsupported type " + type(v).__name__)
+        return format_float(v)
+    if t is str:
+        return format_string(v)
+    if t is int:
+        return int.__repr__(v)
+    if t is dict or (t is not list and t is not tuple and isinstance(v, dict)):
+        parts = []
+        for k, x in (sorted(v.items()) if sort_keys else v.items()):
+            key = keys.get(k)
+            if key is None:
+                if not isinstance(k, str):
+                    raise TypeError("json: object key %r is not a string" % (k,))
+                key = keys[k] = format_string(str(k)) + ":"
+            tx = type(x)
+            if tx is float:
+                parts.append(key + format_float(x))
+            elif tx is str:
+                parts.append(key + format_string(x))
+            elif tx is int:
+                parts.append(key + int.__repr__(x))
+            else:
+                parts.append(key + _encode(x, sort_keys, keys))
+        return "{" + ",".join(parts) + "}"
+    if t is list or t is tuple or isinstance(v, (list, tuple)):
+        return "[" + ",".join([_encode(x, sort_keys, keys) for x in v]) + "]"
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return int.__repr__(v)
+    if isinstance(v, float):
+        return format_float(float(v))
+    if isinstance(v, str):
+        return format_string(str(v))
+    if isinstance(v, (bytes, bytearray)):
+        return '"' + binascii.b2a_base64(bytes(v), newline=False).decode("ascii") + '"'
+    raise TypeError("json: unsupported type " + type(v).__name__)
 
 
 # ---- Go-compatible JSON input ----

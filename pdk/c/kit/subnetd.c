@@ -168,84 +168,158 @@ void sd_buf_i64(sd_buf *b, int64_t v) {
 
 /* ---- floats -------------------------------------------------------------------------------- */
 
-/* shortest finds the fewest significant digits that read back as a (> 0, finite), written
- * "d.ddde[+-]x" into out, and returns their count. The correctly rounded p-digit form (ties to
- * even) is the nearest p-digit decimal, so for an even rounding interval the shortest p is the
- * first whose correctly rounded form reads back; a power of two has a narrower interval below
- * it, so there the next decimal up is tried too. */
-static int sd_roundtrips(const char *s, double a) { return strtod(s, NULL) == a; }
+/* Shortest digits, exactly and without long double (wasm32's long double is 128-bit software
+ * floating point, which makes printf and strtod slow there). A double is m * 2^e; its exact
+ * decimal expansion, and those of the midpoints to its neighbours, come from a small big
+ * integer in base 1e9. The shortest form is then the correctly rounded p-digit decimal (ties to
+ * even) with the fewest digits p that lies between the midpoints (inclusive when m is even, as
+ * a reader rounding ties to even maps them to v). A power of two has a narrower interval below
+ * it: there the p-digit decimal just above may lie inside when the nearest does not. */
+typedef struct {
+    char d[800]; /* every significant digit */
+    int nd;
+    int exp; /* the first digit's power of ten */
+} sd_dec;
 
-static void sd_next_up_digits(char *s) {
-    /* s is "d.ddde..." or "de...": add one unit in the last digit (carry may make "10"). */
-    char *e = strchr(s, 'e');
-    char *q = e - 1;
-    for (;;) {
-        if (*q == '.') {
-            q--;
-            continue;
-        }
-        if (*q == '9') {
-            *q = '0';
-            if (q == s) {
-                /* 9.99e5 + 1 unit -> 1.000e6: shift handled by reformatting via strtod */
-                break;
-            }
-            q--;
-            continue;
-        }
-        (*q)++;
-        return;
+static void sd_exact(uint64_t m, int e, sd_dec *x) {
+    uint32_t w[96]; /* base 1e9, least significant first */
+    int n = 0;
+    while (m) {
+        w[n++] = (uint32_t)(m % 1000000000u);
+        m /= 1000000000u;
     }
-    /* all nines: rebuild as 1 followed by zeros with exponent + 1 */
-    int exp = atoi(e + 1) + 1;
-    size_t digits = 0;
-    for (char *c = s; c < e; c++)
-        if (*c >= '0' && *c <= '9') digits++;
-    char tmp[48];
-    size_t k = 0;
-    tmp[k++] = '1';
-    if (digits > 1) {
-        tmp[k++] = '.';
-        for (size_t i = 1; i < digits; i++) tmp[k++] = '0';
+    int shift = e >= 0 ? e : 0;
+    int fives = e < 0 ? -e : 0;
+    while (shift > 0 || fives > 0) {
+        uint64_t mul;
+        if (shift > 0) {
+            int k = shift > 29 ? 29 : shift;
+            mul = 1ull << k;
+            shift -= k;
+        } else {
+            int k = fives > 13 ? 13 : fives;
+            mul = 1;
+            for (int i = 0; i < k; i++) mul *= 5;
+            fives -= k;
+        }
+        uint64_t carry = 0;
+        for (int i = 0; i < n; i++) {
+            uint64_t t = (uint64_t)w[i] * mul + carry;
+            w[i] = (uint32_t)(t % 1000000000u);
+            carry = t / 1000000000u;
+        }
+        while (carry) {
+            w[n++] = (uint32_t)(carry % 1000000000u);
+            carry /= 1000000000u;
+        }
     }
-    snprintf(tmp + k, sizeof tmp - k, "e%d", exp);
-    strcpy(s, tmp);
+    char tmp[12];
+    int k = 0;
+    for (uint32_t top = w[n - 1]; top; top /= 10) tmp[k++] = (char)('0' + top % 10);
+    for (int i = 0; i < k; i++) x->d[i] = tmp[k - 1 - i];
+    x->nd = k;
+    for (int i = n - 2; i >= 0; i--) {
+        uint32_t v = w[i];
+        for (int j = 8; j >= 0; j--) {
+            x->d[x->nd + j] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        x->nd += 9;
+    }
+    x->exp = x->nd - 1 + (e < 0 ? e : 0);
+    while (x->nd > 1 && x->d[x->nd - 1] == '0') x->nd--;
 }
 
-static int sd_shortest(double a, char *out /* >= 40 bytes */) {
+/* sd_cmp compares two positive decimals. */
+static int sd_cmp(const sd_dec *a, const sd_dec *b) {
+    if (a->exp != b->exp) return a->exp < b->exp ? -1 : 1;
+    int n = a->nd > b->nd ? a->nd : b->nd;
+    for (int i = 0; i < n; i++) {
+        char x = i < a->nd ? a->d[i] : '0', y = i < b->nd ? b->d[i] : '0';
+        if (x != y) return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+/* sd_round_to rounds the exact digits of v to p digits, ties to even. */
+static void sd_round_to(const sd_dec *v, int p, sd_dec *x) {
+    memcpy(x->d, v->d, (size_t)(p < v->nd ? p : v->nd));
+    for (int i = v->nd; i < p; i++) x->d[i] = '0';
+    x->nd = p;
+    x->exp = v->exp;
+    if (v->nd <= p) return;
+    char t = v->d[p];
+    bool up = t > '5';
+    if (t == '5') {
+        bool rest = false;
+        for (int i = p + 1; i < v->nd; i++) rest |= v->d[i] != '0';
+        up = rest || ((x->d[p - 1] - '0') & 1);
+    }
+    if (!up) return;
+    int i = p - 1;
+    while (i >= 0 && x->d[i] == '9') x->d[i--] = '0';
+    if (i < 0) {
+        x->d[0] = '1';
+        x->exp++;
+    } else {
+        x->d[i]++;
+    }
+}
+
+static void sd_next_up(sd_dec *x) {
+    int i = x->nd - 1;
+    while (i >= 0 && x->d[i] == '9') x->d[i--] = '0';
+    if (i < 0) {
+        x->d[0] = '1';
+        x->exp++;
+    } else {
+        x->d[i]++;
+    }
+}
+
+static void sd_shortest(double a, sd_dec *out) {
     uint64_t bits;
     memcpy(&bits, &a, 8);
-    bool pow2 = (bits & ((1ull << 52) - 1)) == 0 && (bits >> 52) > 1;
-    int lo = 1, hi = 17;
-    char buf[48];
-    if (!pow2) {
-        while (lo < hi) { /* smallest p whose correctly rounded form reads back */
-            int mid = (lo + hi) / 2;
-            snprintf(buf, sizeof buf, "%.*e", mid - 1, a);
-            if (sd_roundtrips(buf, a))
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        snprintf(out, 40, "%.*e", lo - 1, a);
-        return lo;
+    int be = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = bits & ((1ull << 52) - 1);
+    int e;
+    if (be == 0) {
+        e = -1074;
+    } else {
+        m |= 1ull << 52;
+        e = be - 1075;
     }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, sizeof buf, "%.*e", p - 1, a);
-        if (sd_roundtrips(buf, a)) {
-            strcpy(out, buf);
-            return p;
-        }
-        if (strtod(buf, NULL) < a) {
-            sd_next_up_digits(buf);
-            if (sd_roundtrips(buf, a)) {
-                strcpy(out, buf);
-                return p;
+    bool pow2 = m == (1ull << 52) && be > 1;
+    static sd_dec v, lo, hi;
+    sd_exact(m, e, &v);
+    sd_exact(2 * m + 1, e - 1, &hi);
+    if (pow2) sd_exact(4 * m - 1, e - 2, &lo);
+    else sd_exact(2 * m - 1, e - 1, &lo);
+    bool incl = (m & 1) == 0;
+    if (pow2) {
+        for (int p = 1; p <= 17; p++) {
+            sd_round_to(&v, p, out);
+            int cl = sd_cmp(out, &lo), ch = sd_cmp(out, &hi);
+            if ((cl > 0 || (incl && cl == 0)) && (ch < 0 || (incl && ch == 0))) break;
+            if (cl < 0) {
+                sd_next_up(out);
+                ch = sd_cmp(out, &hi);
+                if (ch < 0 || (incl && ch == 0)) break;
             }
         }
+    } else {
+        /* with an even interval, lying inside is monotonic in p: search it */
+        int a_ = 1, b_ = 17;
+        while (a_ < b_) {
+            int mid = (a_ + b_) / 2;
+            sd_round_to(&v, mid, out);
+            int cl = sd_cmp(out, &lo), ch = sd_cmp(out, &hi);
+            if ((cl > 0 || (incl && cl == 0)) && (ch < 0 || (incl && ch == 0))) b_ = mid;
+            else a_ = mid + 1;
+        }
+        sd_round_to(&v, a_, out);
     }
-    snprintf(out, 40, "%.16e", a);
-    return 17;
+    while (out->nd > 1 && out->d[out->nd - 1] == '0') out->nd--;
 }
 
 bool sd_buf_f64(sd_buf *b, double v) {
@@ -256,15 +330,10 @@ bool sd_buf_f64(sd_buf *b, double v) {
     }
     if (v < 0) sd_buf_byte(b, '-');
     double a = fabs(v);
-    char s[48];
-    sd_shortest(a, s);
-    char digits[24];
-    int nd = 0;
-    char *e = strchr(s, 'e');
-    for (char *c = s; c < e; c++)
-        if (*c >= '0' && *c <= '9') digits[nd++] = *c;
-    while (nd > 1 && digits[nd - 1] == '0') nd--; /* "1.0e5" cannot happen, but be safe */
-    int exp = atoi(e + 1);
+    static sd_dec x;
+    sd_shortest(a, &x);
+    const char *digits = x.d;
+    int nd = x.nd, exp = x.exp;
     if (a < 1e-6 || a >= 1e21) {
         sd_buf_byte(b, digits[0]);
         if (nd > 1) {
@@ -620,8 +689,50 @@ sd_kind sd_json_kind(sd_json v) {
 
 bool sd_json_is_null(sd_json v) { return v.n == 4 && memcmp(v.p, "null", 4) == 0; }
 
+/* sd_fast_f64 reads a number whose digits fit in 2^53 and whose power of ten is at most 22 in
+ * size: then m * 10^k or m / 10^k is one correctly rounded operation (Clinger's fast path). */
+static bool sd_fast_f64(const char *p, size_t n, double *out) {
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && p[i] == '-') neg = true, i++;
+    uint64_t m = 0;
+    int digits = 0, scale = 0;
+    for (; i < n && sd_isdigit(p[i]); i++) {
+        if (m || p[i] != '0') digits++;
+        if (digits > 19) return false;
+        m = m * 10 + (uint64_t)(p[i] - '0');
+    }
+    if (i < n && p[i] == '.') {
+        for (i++; i < n && sd_isdigit(p[i]); i++) {
+            if (m || p[i] != '0') digits++;
+            if (digits > 19) return false;
+            m = m * 10 + (uint64_t)(p[i] - '0');
+            scale--;
+        }
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (p[i] == '+' || p[i] == '-') eneg = p[i] == '-', i++;
+        int ex = 0;
+        for (; i < n && sd_isdigit(p[i]); i++) {
+            if (ex > 10000) return false;
+            ex = ex * 10 + (p[i] - '0');
+        }
+        scale += eneg ? -ex : ex;
+    }
+    if (m > (1ull << 53) || scale < -22 || scale > 22) return false;
+    double d = (double)m;
+    d = scale < 0 ? d / pow10[-scale] : d * pow10[scale];
+    *out = neg ? -d : d;
+    return true;
+}
+
 bool sd_json_f64(sd_json v, double *out) {
     if (sd_json_kind(v) != SD_NUMBER) return false;
+    if (sd_fast_f64(v.p, v.n, out)) return true;
     char small[64];
     char *s = v.n < sizeof small ? small : sd_alloc(v.n + 1);
     memcpy(s, v.p, v.n);

@@ -250,15 +250,22 @@ impl<'a> Round<'a> {
         }
         let mut r = Round::default();
         for (k, v) in doc.members() {
-            let k = k.decode();
-            match k.as_str() {
-                "abi" => r.abi = want_i64(v, "abi")?,
-                "netuid" => r.netuid = want_u16(v, "netuid")?,
-                "block" => r.block = want_u64(v, "block")?,
-                "block_hash" => r.block_hash = want_str(v, "block_hash")?,
-                "block_time_ms" => r.block_time_ms = want_i64(v, "block_time_ms")?,
-                "seed" => r.seed = want_str(v, "seed")?,
-                "validator" => {
+            let owned;
+            let name = match k.plain() {
+                Some(b) => b,
+                None => {
+                    owned = k.decode();
+                    owned.as_bytes()
+                }
+            };
+            match name {
+                b"abi" => r.abi = want_i64(v, "abi")?,
+                b"netuid" => r.netuid = want_u16(v, "netuid")?,
+                b"block" => r.block = want_u64(v, "block")?,
+                b"block_hash" => r.block_hash = want_str(v, "block_hash")?,
+                b"block_time_ms" => r.block_time_ms = want_i64(v, "block_time_ms")?,
+                b"seed" => r.seed = want_str(v, "seed")?,
+                b"validator" => {
                     for (k, v) in v.members() {
                         if k.eq("uid") {
                             r.validator.uid = want_u16(v, "validator.uid")?;
@@ -267,8 +274,8 @@ impl<'a> Round<'a> {
                         }
                     }
                 }
-                "challenge" => r.challenge = v,
-                "miners" => {
+                b"challenge" => r.challenge = v,
+                b"miners" => {
                     if v.kind() != Kind::Array && !v.is_null() {
                         return Err(field_err("miners"));
                     }
@@ -277,7 +284,7 @@ impl<'a> Round<'a> {
                         r.miners.push(parse_miner(e)?);
                     }
                 }
-                "state" => {
+                b"state" => {
                     let s = want_str(v, "state")?;
                     r.state = json::decode_base64(s.as_bytes()).map_err(|e| format!("field state: {}", e))?;
                 }
@@ -294,15 +301,22 @@ fn parse_miner<'a>(e: Json<'a>) -> Result<Miner<'a>, String> {
         return if e.is_null() { Ok(m) } else { Err(field_err("miners[]")) };
     }
     for (k, v) in e.members() {
-        let inner = k.decode();
-        match inner.as_str() {
-            "uid" => m.uid = want_u16(v, "uid")?,
-            "hotkey" => m.hotkey = want_str(v, "hotkey")?,
-            "stake" => m.stake = want_f64(v, "stake")?,
-            "status" => m.status = want_i64(v, "status")?,
-            "latency_ms" => m.latency_ms = want_f64(v, "latency_ms")?,
-            "response" => m.response = v,
-            "features" => m.features = v,
+        let owned;
+        let name = match k.plain() {
+            Some(b) => b,
+            None => {
+                owned = k.decode();
+                owned.as_bytes()
+            }
+        };
+        match name {
+            b"uid" => m.uid = want_u16(v, "uid")?,
+            b"hotkey" => m.hotkey = want_str(v, "hotkey")?,
+            b"stake" => m.stake = want_f64(v, "stake")?,
+            b"status" => m.status = want_i64(v, "status")?,
+            b"latency_ms" => m.latency_ms = want_f64(v, "latency_ms")?,
+            b"response" => m.response = v,
+            b"features" => m.features = v,
             _ => {}
         }
     }

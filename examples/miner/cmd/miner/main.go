@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/subnetd/subnetd/examples/miner"
+	"github.com/subnetd/subnetd/internal/miner"
 	"github.com/subnetd/subnetd/wallet"
 )
 
