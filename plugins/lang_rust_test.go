@@ -341,6 +341,12 @@ func checkQualityAgreesWithGo(t *testing.T, ports ...qualityPort) {
 	var bodies []json.RawMessage
 	for i := range 60 {
 		r := runtime.Round{Netuid: 3, Block: uint64(100 + i), BlockHash: "0x00", Miners: []runtime.Miner{{UID: 1, Hotkey: "a"}}}
+		if i%2 == 1 { // extreme figures the kits must read
+			r.Netuid, r.Block, r.BlockTimeMs, r.BlockHash = 65535, 1<<64-1, -1764000000123, "0xé<&>\u2028"
+			r.Validator = runtime.Validator{UID: 65535, Hotkey: "5Val\"\\\n"}
+			r.State = []byte{0, 1, 2, 0xff, 0xfe}
+			r.Miners = append(r.Miners, runtime.Miner{UID: 65535, Hotkey: "🙂", Stake: math.MaxFloat64})
+		}
 		for j := range r.Seed {
 			r.Seed[j] = byte(rng.Uint32())
 		}
@@ -404,6 +410,12 @@ func checkQualityAgreesWithGo(t *testing.T, ports ...qualityPort) {
 			m := runtime.Miner{UID: uid, Hotkey: hotkeys[rng.IntN(len(hotkeys))], Stake: rng.Float64() * 1000, Status: 200, LatencyMs: rng.Float64() * 12000}
 			if rng.IntN(4) == 0 {
 				m.Hotkey = "5Hot2"
+			}
+			switch rng.IntN(12) { // extreme figures the kits must read
+			case 0:
+				m.Stake, m.LatencyMs = math.MaxFloat64, math.SmallestNonzeroFloat64
+			case 1:
+				m.Stake, m.LatencyMs = 0, 1e21
 			}
 			switch k := rng.IntN(20); {
 			case k < 8: // a numeric answer near the sum, written in many ways
