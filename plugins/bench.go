@@ -1,9 +1,12 @@
 package plugins
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -32,10 +35,12 @@ type BenchReport struct {
 	// Miners is the Round's size.
 	Miners int `json:"miners"`
 	// WasmNsPerCall is the mean time of one end-to-end scorer call through the runtime: fresh
-	// instance, _initialize, copy in, score, copy out, validation of the Scores.
+	// instance, _initialize (or a command scorer's start-up), copy in, score, copy out,
+	// validation of the Scores.
 	WasmNsPerCall float64 `json:"wasm_ns_per_call"`
-	// NativeNsPerCall is the mean time of the same Score compiled natively, on the same bytes
-	// (decode Round, score, encode Scores).
+	// NativeNsPerCall is the mean time of the native counterpart on the same bytes: for
+	// NativeBench the scorer call in-process (decode Round, score, encode Scores); for
+	// NativeCommand a whole process, start-up included.
 	NativeNsPerCall float64 `json:"native_ns_per_call"`
 	// Ratio is WasmNsPerCall / NativeNsPerCall.
 	Ratio float64 `json:"ratio"`
@@ -45,30 +50,27 @@ type BenchReport struct {
 	CompileColdMs float64 `json:"compile_cold_ms"`
 	// CompileCachedMs is the time to load it again in a new runtime from the on-disk cache.
 	CompileCachedMs float64 `json:"compile_cached_ms"`
+	// Lang is the scorer's language (plugins.Lang).
+	Lang Lang `json:"lang"`
 }
 
-// Bench builds the scorer in dir as Wasm and its native counterpart, then runs both on the same
-// Round bytes for opts.Miners synthetic miners, measured in the same run. The native side runs
-// in a child process (pdk.Main's "bench" command), because Go cannot load the scorer's package
-// into this process; both sides time only the scorer call.
+// Bench builds the scorer in dir as Wasm and asks its Language for the native counterpart,
+// then runs both on the same Round bytes for opts.Miners synthetic miners, measured in the
+// same run. The native side always runs in a child process:
 //
-// For a Go scorer the native side is the same source built natively. An AssemblyScript scorer
-// has no native build of its own: the native side is the Go scorer NativeDir names (the same
-// algorithm written with pdk/go), and Bench first checks that both return the same Scores on
-// the benchmark Round, so the ratio compares like with like.
+//   - NativeBench (Go's pdk.Main): the child times the scorer call in-process, as the Wasm
+//     side's figure is one call too.
+//   - NativeCommand (command scorers, e.g. Python run by python3): Bench times whole processes
+//     fed the Round on stdin, start-up included, at least three runs and opts.MinTime, and
+//     takes the mean, as every Wasm call starts the interpreter in a fresh instance too.
+//
+// When the counterpart is another program implementing the same algorithm (SameAlgorithm:
+// AssemblyScript's Go twin), Bench first checks that both return the same Scores on the
+// benchmark Round, so the ratio compares like with like.
 func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, error) {
-	lang, err := DetectLang(dir)
+	lang, err := LanguageFor(dir)
 	if err != nil {
 		return BenchReport{}, fmt.Errorf("bench: %w", err)
-	}
-	nativeDir := dir
-	if lang == LangAssemblyScript {
-		if nativeDir, err = NativeDir(dir); err != nil {
-			return BenchReport{}, fmt.Errorf("bench: %w", err)
-		}
-		if l, err := DetectLang(nativeDir); err != nil || l != LangGo {
-			return BenchReport{}, fmt.Errorf("bench: native counterpart %s of %s is not a Go scorer", nativeDir, dir)
-		}
 	}
 	if opts.Miners <= 0 {
 		opts.Miners = 4096
@@ -85,15 +87,18 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	if err != nil {
 		return BenchReport{}, err
 	}
-	nativePath, err := Build(ctx, nativeDir, TargetNative, filepath.Join(tmp, "scorer-native"))
+	nat, err := lang.Native(ctx, dir, tmp)
 	if err != nil {
-		return BenchReport{}, err
+		return BenchReport{}, fmt.Errorf("bench: %w", err)
+	}
+	if len(nat.Argv) == 0 {
+		return BenchReport{}, fmt.Errorf("bench %s: the %s language gave no native command", dir, lang.Name())
 	}
 	wasm, err := os.ReadFile(wasmPath)
 	if err != nil {
 		return BenchReport{}, err
 	}
-	rep := BenchReport{Miners: opts.Miners}
+	rep := BenchReport{Miners: opts.Miners, Lang: lang.Name()}
 	cfg := runtime.Config{Engine: opts.Engine, Limits: opts.Limits, CacheDir: filepath.Join(tmp, "cache")}
 
 	// Cold compile, then a new runtime over the same disk cache.
@@ -124,9 +129,9 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	if err != nil {
 		return BenchReport{}, err
 	}
-	if lang == LangAssemblyScript {
-		if err := sameScores(ctx, nativePath, roundPath, first.Output); err != nil {
-			return BenchReport{}, fmt.Errorf("bench: native counterpart %s: %w", nativeDir, err)
+	if nat.SameAlgorithm {
+		if err := sameScores(ctx, nat, roundPath, round, first.Output); err != nil {
+			return BenchReport{}, fmt.Errorf("bench: native counterpart of %s: %w", dir, err)
 		}
 	}
 	var inst []time.Duration
@@ -147,29 +152,86 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	slices.Sort(inst)
 	rep.InstantiateNs = float64(inst[len(inst)/2].Nanoseconds())
 
-	// Native: the same source, the same bytes.
-	cmd := exec.CommandContext(ctx, nativePath, "bench", "--round", roundPath, "--min-time", opts.MinTime.String())
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	// Native: the same bytes.
+	switch nat.Protocol {
+	case NativeBench:
+		rep.NativeNsPerCall, err = nativeBenchInProcess(ctx, nat, roundPath, opts.MinTime)
+	case NativeCommand:
+		rep.NativeNsPerCall, err = nativeBenchProcesses(ctx, nat, round, opts.MinTime)
+	default:
+		err = fmt.Errorf("unknown native protocol %d", nat.Protocol)
+	}
 	if err != nil {
-		return BenchReport{}, fmt.Errorf("native bench: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return BenchReport{}, fmt.Errorf("bench %s: native: %w", dir, err)
 	}
-	var nat struct {
-		NsPerCall float64 `json:"ns_per_call"`
-	}
-	if err := json.Unmarshal(out, &nat); err != nil || nat.NsPerCall <= 0 {
-		return BenchReport{}, fmt.Errorf("native bench: unreadable result %q", out)
-	}
-	rep.NativeNsPerCall = nat.NsPerCall
 	rep.Ratio = math.Round(rep.WasmNsPerCall/rep.NativeNsPerCall*1000) / 1000
 	return rep, nil
 }
 
-// sameScores runs the native scorer once on the Round file and compares its Scores with the
+// nativeBenchInProcess runs pdk.Main's bench command and returns its ns per call.
+func nativeBenchInProcess(ctx context.Context, nat Native, roundPath string, minTime time.Duration) (float64, error) {
+	cmd := nativeCmd(ctx, nat, "bench", "--round", roundPath, "--min-time", minTime.String())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	var res struct {
+		NsPerCall float64 `json:"ns_per_call"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.NsPerCall <= 0 {
+		return 0, fmt.Errorf("unreadable bench result %q", out)
+	}
+	return res.NsPerCall, nil
+}
+
+// nativeBenchProcesses times whole runs of a command scorer's native counterpart fed the
+// Round on stdin (at least three, and at least minTime in all) and returns the mean.
+func nativeBenchProcesses(ctx context.Context, nat Native, round []byte, minTime time.Duration) (float64, error) {
+	var total time.Duration
+	n := 0
+	for total < minTime || n < 3 {
+		cmd := nativeCmd(ctx, nat, "score")
+		cmd.Stdin = bytes.NewReader(round)
+		var stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+		t := time.Now()
+		err := cmd.Run()
+		total += time.Since(t)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, lastLine(stderr.String()))
+		}
+		n++
+	}
+	return float64(total.Nanoseconds()) / float64(n), nil
+}
+
+func nativeCmd(ctx context.Context, nat Native, args ...string) *exec.Cmd {
+	argv := append(slices.Clone(nat.Argv), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = nat.Dir
+	return cmd
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// sameScores runs the native counterpart once on the Round and compares its Scores with the
 // Wasm scorer's output, byte for byte.
-func sameScores(ctx context.Context, nativePath, roundPath string, wasmOut []byte) error {
-	cmd := exec.CommandContext(ctx, nativePath, "score", "--round", roundPath)
+func sameScores(ctx context.Context, nat Native, roundPath string, round, wasmOut []byte) error {
+	var cmd *exec.Cmd
+	if nat.Protocol == NativeCommand {
+		cmd = nativeCmd(ctx, nat, "score")
+		cmd.Stdin = bytes.NewReader(round)
+	} else {
+		cmd = nativeCmd(ctx, nat, "score", "--round", roundPath)
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -207,7 +269,7 @@ func loadTimed(ctx context.Context, cfg runtime.Config, wasm []byte) (*runtime.S
 func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())) / 1000 }
 
 // SyntheticRound builds a deterministic Round of n miners for benchmarks: the scorer's own
-// challenge when it has one, and a mix of good, wrong, slow and failed answers.
+// challenge when it has one (a declined challenge, runtime.ErrNoChallenge, means none), and a mix of good, wrong, slow and failed answers.
 func SyntheticRound(ctx context.Context, s *runtime.Scorer, n int) ([]byte, runtime.RoundMeta, error) {
 	if n < 0 || n > math.MaxUint16+1 {
 		return nil, runtime.RoundMeta{}, fmt.Errorf("synthetic round: %d miners is not in 0..65536", n)
@@ -228,18 +290,23 @@ func SyntheticRound(ctx context.Context, s *runtime.Scorer, n int) ([]byte, runt
 			return nil, runtime.RoundMeta{}, err
 		}
 		res, err := s.Challenge(ctx, req, meta)
-		if err != nil {
+		switch {
+		case errors.Is(err, runtime.ErrNoChallenge):
+			// The export is there but declined (pdk/go always exports it): no challenge, as
+			// the daemon then sends the subnet's configured body.
+		case err != nil:
 			return nil, runtime.RoundMeta{}, err
-		}
-		c, err := runtime.ParseChallenge(res.Output)
-		if err != nil {
-			return nil, runtime.RoundMeta{}, err
-		}
-		r.Challenge = c.Body
-		var body struct{ Numbers []float64 }
-		if json.Unmarshal(c.Body, &body) == nil {
-			for _, v := range body.Numbers {
-				answer += v
+		default:
+			c, err := runtime.ParseChallenge(res.Output)
+			if err != nil {
+				return nil, runtime.RoundMeta{}, err
+			}
+			r.Challenge = c.Body
+			var body struct{ Numbers []float64 }
+			if json.Unmarshal(c.Body, &body) == nil {
+				for _, v := range body.Numbers {
+					answer += v
+				}
 			}
 		}
 	}

@@ -407,9 +407,18 @@ func TestBuild_AssemblyScript(t *testing.T) {
 	// A project whose compiler is not installed, and one that imports from env (Math.random).
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"devDependencies":{"assemblyscript":"0.28.20"}}`), 0o600)
-	if _, err := plugins.Build(ctx, dir, plugins.TargetWasm, ""); !errors.Is(err, plugins.ErrNoASC) || !strings.Contains(err.Error(), "npm install") {
-		t.Fatalf("missing compiler: %v", err)
+	// Without npm on PATH the missing compiler cannot be installed: one line naming what to install.
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal(err)
 	}
+	onlyNode, path := t.TempDir(), os.Getenv("PATH")
+	os.Symlink(node, filepath.Join(onlyNode, "node"))
+	t.Setenv("PATH", onlyNode)
+	if _, err := plugins.Build(ctx, dir, plugins.TargetWasm, ""); !errors.Is(err, plugins.ErrNoToolchain) || !strings.Contains(err.Error(), "apt-get install nodejs npm") {
+		t.Fatalf("missing compiler without npm: %v", err)
+	}
+	t.Setenv("PATH", path)
 	if _, err := plugins.NativeDir(dir); !errors.Is(err, plugins.ErrNoNative) {
 		t.Fatalf("NativeDir without a counterpart: %v", err)
 	}

@@ -220,6 +220,9 @@ func (m *Manifest) CheckLimits(allowed runtime.Limits) error {
 	if l.MaxOutputBytes > allowed.MaxOutputBytes {
 		over = append(over, fmt.Sprintf("max_output_bytes %d > %d", l.MaxOutputBytes, allowed.MaxOutputBytes))
 	}
+	if l.Gas > allowed.Gas && allowed.Gas > 0 {
+		over = append(over, fmt.Sprintf("gas %d > %d", l.Gas, allowed.Gas))
+	}
 	if l.MaxModuleBytes > allowed.MaxModuleBytes {
 		over = append(over, fmt.Sprintf("max_module_bytes %d > %d", l.MaxModuleBytes, allowed.MaxModuleBytes))
 	}

@@ -75,15 +75,19 @@ func SignSr25519(kp *wallet.Keypair, manifest []byte) (*Signature, error) {
 		Signature: "0x" + hex.EncodeToString(sig)}, nil
 }
 
-// Verify checks the package against the pinned publisher keys. With no pins, any package is
-// accepted (signed or not). With pins, the package must carry a signature by one of them that
-// verifies over the exact manifest bytes.
+// Verify applies the signature rule of the acceptance policy (Accept):
+//
+//   - With pinned keys, the package must carry a signature by one of them that verifies over
+//     the exact manifest bytes (ErrUnsigned without one, ErrBadSignature otherwise).
+//   - With no pins, an unsigned package passes, but a signature that is there must verify
+//     with the key it names: a broken signature means the manifest changed after signing,
+//     and no validator runs that, pinned or not (ErrBadSignature).
 func (p *Package) Verify(pins []PublicKey) error {
-	if len(pins) == 0 {
-		return nil
-	}
 	id := p.Manifest.Name + " " + p.Manifest.Version
 	if p.Signature == nil {
+		if len(pins) == 0 {
+			return nil
+		}
 		return fmt.Errorf("%s: %w (a publisher key is pinned for this subnet)", id, ErrUnsigned)
 	}
 	s := p.Signature
@@ -95,16 +99,21 @@ func (p *Package) Verify(pins []PublicKey) error {
 	if err != nil || len(sig) != 64 {
 		return fmt.Errorf("%s: signature is not 64 bytes of hex: %w", id, ErrBadSignature)
 	}
+	if s.Scheme != SchemeEd25519 && s.Scheme != SchemeSr25519 {
+		return fmt.Errorf("%s: unknown signature scheme %q: %w", id, s.Scheme, ErrBadSignature)
+	}
 	var pub [32]byte
 	copy(pub[:], pubB)
-	pinned := false
-	for _, k := range pins {
-		if k.Scheme == s.Scheme && k.Key == pub {
-			pinned = true
+	if len(pins) > 0 {
+		pinned := false
+		for _, k := range pins {
+			if k.Scheme == s.Scheme && k.Key == pub {
+				pinned = true
+			}
 		}
-	}
-	if !pinned {
-		return fmt.Errorf("%s: signed by %s:0x%x, which is not pinned: %w", id, s.Scheme, pub, ErrBadSignature)
+		if !pinned {
+			return fmt.Errorf("%s: signed by %s:0x%x, which is not pinned: %w", id, s.Scheme, pub, ErrBadSignature)
+		}
 	}
 	ok := false
 	switch s.Scheme {
@@ -117,6 +126,15 @@ func (p *Package) Verify(pins []PublicKey) error {
 		return fmt.Errorf("%s: %s signature does not verify over manifest.json: %w", id, s.Scheme, ErrBadSignature)
 	}
 	return nil
+}
+
+// SignedBy returns the signer's key as "scheme:0xhex", or "" for an unsigned package. It does
+// not verify anything (Verify does).
+func (p *Package) SignedBy() string {
+	if p.Signature == nil {
+		return ""
+	}
+	return p.Signature.Scheme + ":" + p.Signature.PublicKey
 }
 
 func sha256Hex(b []byte) string {

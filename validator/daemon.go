@@ -111,23 +111,9 @@ func (d *Daemon) loadInitial(ctx context.Context, s *Subnet, path string) (*Scor
 		if err != nil {
 			return nil, err
 		}
-		m := &p.Manifest
-		if m.Netuid != s.Netuid() {
-			return nil, fmt.Errorf("package %s is for subnet %d: %w", path, m.Netuid, plugins.ErrBadManifest)
-		}
-		if err := p.Verify(d.pins[s.Netuid()]); err != nil {
-			return nil, err
-		}
-		if err := m.CheckLimits(s.Runtime().Limits()); err != nil {
-			return nil, err
-		}
-		sc, err := s.LoadScorer(ctx, m.Name, m.Version, p.Wasm)
+		sc, err := s.accept(ctx, p, d.pins[s.Netuid()])
 		if err != nil {
-			return nil, err
-		}
-		if err := plugins.RunSelfTests(ctx, sc.S, m); err != nil {
-			sc.S.Close(ctx)
-			return nil, err
+			return nil, fmt.Errorf("scorer %s: %w", path, err)
 		}
 		return sc, nil
 	}

@@ -178,3 +178,80 @@ func TestSubnet_Reload(t *testing.T) {
 		t.Fatalf("status %+v", s.Status())
 	}
 }
+
+// TestSubnet_Reload_policy drives the acceptance policy (plugins.Accept) through the daemon's
+// caller: the signature rule with and without pins, a package asking for more than the
+// subnet's limits, and a failing self-test are refused and change nothing; an unsigned package
+// without pins is accepted. plugins.TestAccept and the plugin verify test check the same cases
+// through the library and the CLI.
+func TestSubnet_Reload_policy(t *testing.T) {
+	ctx := context.Background()
+	n := newTestNet(t, filepath.Join(t.TempDir(), "p.db"), 2, 0)
+	s := n.subnet(t, SubnetConfig{Interval: 1})
+	defer s.Close(ctx)
+	v1 := s.Current().SHA256
+	meta, err := runtime.ParseRoundMeta([]byte(selfTestRound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Current().S.Score(ctx, []byte(selfTestRound), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := []plugins.SelfTest{{Name: "two miners", Round: json.RawMessage(selfTestRound), Expect: out.Scores.Canonical()}}
+	wrong := []plugins.SelfTest{{Name: "wrong", Round: json.RawMessage(selfTestRound), Expect: json.RawMessage(`{"scores":[{"uid":1,"score":0.5}]}`)}}
+	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
+	other := ed25519.NewKeyFromSeed(append(make([]byte, 31), 9))
+	pin := plugins.PublicKey{Scheme: plugins.SchemeEd25519}
+	copy(pin.Key[:], priv.Public().(ed25519.PublicKey))
+	v2wasm := withCustomSection(latencyWasm, "subnetd-test-policy")
+
+	pkg := func(version string, tests []plugins.SelfTest, limits *runtime.Limits, signer ed25519.PrivateKey, broken bool) *plugins.Package {
+		m := plugins.Manifest{Name: "latency", Version: version, Netuid: testNetuid, ABI: 1, Module: "latency.wasm",
+			SHA256: records.SHA256Hex(v2wasm), SelfTests: tests, Limits: limits}
+		mb, _ := json.Marshal(m)
+		var sig []byte
+		if signer != nil {
+			sg := plugins.SignEd25519(signer, mb)
+			if broken {
+				sg.Signature = sg.Signature[:len(sg.Signature)-2] + "00"
+			}
+			sig, _ = json.Marshal(sg)
+		}
+		p, err := plugins.ParsePackage(mb, v2wasm, sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		p    *plugins.Package
+		pins []plugins.PublicKey
+		want error
+	}{
+		{"unpinned, broken signature", pkg("1.1.0", good, nil, priv, true), nil, plugins.ErrBadSignature},
+		{"pinned, other key", pkg("1.2.0", good, nil, other, false), []plugins.PublicKey{pin}, plugins.ErrBadSignature},
+		{"limits over", pkg("1.3.0", good, &runtime.Limits{MemoryPages: 1 << 20}, priv, false), []plugins.PublicKey{pin}, plugins.ErrBadManifest},
+		{"self-test failure", pkg("1.4.0", wrong, nil, priv, false), []plugins.PublicKey{pin}, plugins.ErrSelfTest},
+		{"unpinned, unsigned", pkg("2.0.0", good, nil, nil, false), nil, nil},
+	}
+	for _, tc := range tests {
+		err := s.Reload(ctx, tc.p, tc.pins)
+		if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+			t.Fatalf("%s: Reload = %v, want %v", tc.name, err, tc.want)
+		}
+		if tc.want != nil && s.Current().SHA256 != v1 {
+			t.Fatalf("%s: the running version changed", tc.name)
+		}
+	}
+	if _, err := n.ch.Advance(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RunRound(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cur := s.Current(); cur.Version != "2.0.0" {
+		t.Fatalf("running %s after the accepted package", cur.Version)
+	}
+}

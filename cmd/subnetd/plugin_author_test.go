@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,35 @@ func TestPluginAuthorFlow(t *testing.T) {
 		t.Error("verify accepted a manifest changed after signing")
 	}
 	os.WriteFile(filepath.Join(pkg, "manifest.json"), mb, 0o644)
+
+	// The acceptance policy (plugins.Accept), through the CLI: no pins, a subnet, the limits.
+	out, _, err = runCLI("plugin", "verify", pkg, "--netuid", "7", "--cache-dir", cache)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.OK || rep.Pinned || rep.SignedBy != key {
+		t.Fatalf("unpinned verify of a signed package: %s (%v)", out, err)
+	}
+	if _, _, err := runCLI("plugin", "verify", pkg, "--netuid", "8", "--cache-dir", cache); !errors.Is(err, plugins.ErrBadManifest) {
+		t.Errorf("verify for another subnet: %v", err)
+	}
+	if _, _, err := runCLI("plugin", "verify", pkg, "--key", key, "--memory-pages", "128", "--cache-dir", cache); err == nil || !strings.Contains(err.Error(), "memory_pages 256 > 128") {
+		t.Errorf("verify of a package asking for more than the limits: %v", err)
+	}
+	sigPath := filepath.Join(pkg, plugins.SignatureFile)
+	sig, _ := os.ReadFile(sigPath)
+	var broken plugins.Signature
+	json.Unmarshal(sig, &broken)
+	broken.Signature = broken.Signature[:len(broken.Signature)-2] + "00"
+	bb, _ := json.Marshal(broken)
+	os.WriteFile(sigPath, bb, 0o644)
+	if _, _, err := runCLI("plugin", "verify", pkg, "--cache-dir", cache); !errors.Is(err, plugins.ErrBadSignature) {
+		t.Errorf("unpinned verify accepted a broken signature: %v", err)
+	}
+	os.Remove(sigPath)
+	os.WriteFile(filepath.Join(pkg, "manifest.json"), []byte(strings.Replace(string(mb), `"score": 0.5`, `"score": 0.25`, 1)), 0o644)
+	if _, _, err := runCLI("plugin", "verify", pkg, "--cache-dir", cache); !errors.Is(err, plugins.ErrSelfTest) {
+		t.Errorf("verify accepted a failing self-test: %v", err)
+	}
+	os.WriteFile(filepath.Join(pkg, "manifest.json"), mb, 0o644)
+	os.WriteFile(sigPath, sig, 0o644)
 	os.WriteFile(filepath.Join(pkg, "fast-answers.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
 	if _, _, err := runCLI("plugin", "verify", pkg, "--key", key, "--cache-dir", cache); err == nil {
 		t.Error("verify accepted a module whose hash does not match")
@@ -117,10 +147,11 @@ func TestPluginNewAssemblyScript(t *testing.T) {
 	if _, _, err := runCLI("plugin", "new", dir, "--lang", "assemblyscript", "--no-install"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := runCLI("plugin", "test", dir, "--cache-dir", cache); err == nil || !strings.Contains(err.Error(), "npm install") {
-		t.Fatalf("a project without its compiler must say to run npm install: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err == nil {
+		t.Fatal("plugin new --no-install installed the compiler")
 	}
-	// What npm install would do: node_modules/assemblyscript and the kit linked from subnetd-pdk.
+	// What npm install would do: node_modules/assemblyscript and the kit linked from subnetd-pdk
+	// (TestPluginNew_Binary runs the real npm install).
 	os.MkdirAll(filepath.Join(dir, "node_modules", "@subnetd"), 0o755)
 	ascPkg, _ := filepath.Abs(filepath.Dir(filepath.Dir(asc)))
 	if err := os.Symlink(ascPkg, filepath.Join(dir, "node_modules", "assemblyscript")); err != nil {
