@@ -90,6 +90,8 @@ export class Miner {
   latencyMs: f64 = 0;
   /** response is the miner's JSON answer (the literal null when it gave none; absent in a ChallengeRequest). */
   response: RawJSON = new RawJSON();
+  /** features is the feature providers' object {"<provider>": <JSON or null>, …} (absent when the subnet has none; docs/PROVIDERS.md). */
+  features: RawJSON = new RawJSON();
 }
 
 /** Round is the input of one scoring call: what the validator asked and what every miner answered. */
@@ -318,6 +320,7 @@ function decodeMinerAt(p: usize, end: usize, m: Miner): usize {
     else if (keyIs(keyP, keyE, "status", keyEsc)) m.status = <i32>readInt(x, "status", what, -2147483648, 2147483647, m.status);
     else if (keyIs(keyP, keyE, "latency_ms", keyEsc)) m.latencyMs = readFloat(x, "latency_ms", what);
     else if (keyIs(keyP, keyE, "response", keyEsc)) m.response = x.clone();
+    else if (keyIs(keyP, keyE, "features", keyEsc)) m.features = x.clone();
     if (!afterMember(x.end, end, 0x7d)) return cursor;
     p = cursor;
   }
