@@ -69,9 +69,8 @@ func TestBench(t *testing.T) {
 		rep.InstantiateNs <= 0 || rep.CompileColdMs <= 0 || rep.CompileCachedMs <= 0 {
 		t.Fatalf("report %+v has empty fields", rep)
 	}
-	if rep.InstantiateNs >= rep.WasmNsPerCall {
-		t.Fatalf("instantiation (%v ns) cannot exceed the whole call (%v ns)", rep.InstantiateNs, rep.WasmNsPerCall)
-	}
+	// No comparison of the figures here: they are timings (a median against a mean), and timing
+	// belongs to benchmarks, not to tests that must never fail by noise.
 }
 
 // ---- AssemblyScript -----------------------------------------------------------------------
