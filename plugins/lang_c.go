@@ -192,7 +192,7 @@ func (cLang) Native(ctx context.Context, dir, tmp string) (Native, error) {
 // New writes a C project: scorer.c (rewards miners that answer, and answer fast), subnetd.h and
 // subnetd.c (the kit, from this binary), the fixtures, README.md and .gitignore.
 func (cLang) New(ctx context.Context, dir, name string) error {
-	files, err := rcFixtureFiles()
+	files, err := starterFixtures()
 	if err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
@@ -206,7 +206,7 @@ func (cLang) New(ctx context.Context, dir, name string) error {
 	files["scorer.c"] = fmt.Sprintf(cNewScorer, name)
 	files["README.md"] = fmt.Sprintf(cNewReadme, name)
 	files[".gitignore"] = "*.wasm\ndist/\n"
-	if err := rcWriteFiles(dir, files); err != nil {
+	if err := writeProjectFiles(dir, files); err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
 	return nil

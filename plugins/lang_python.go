@@ -409,64 +409,17 @@ func (pythonLang) Native(ctx context.Context, dir, tmp string) (Native, error) {
 // independently of the scorer), README.md and .gitignore. Nothing else is needed: the kit is
 // packed by plugin build from the binary.
 func (pythonLang) New(ctx context.Context, dir, name string) error {
-	r := newFixtureRound()
-	round, _, err := r.Encode()
+	files, err := starterFixtures()
 	if err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, round, "", "  "); err != nil {
+	files["scorer.py"] = fmt.Sprintf(pythonNewScorer, name)
+	files["README.md"] = fmt.Sprintf(pythonNewReadme, name)
+	files[".gitignore"] = "*.wasm\ndist/\n__pycache__/\n"
+	if err := writeProjectFiles(dir, files); err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
-	var want runtime.Scores
-	for _, m := range r.Miners {
-		q := 0.0
-		if m.Status == 200 && len(m.Response) > 0 && string(m.Response) != "null" {
-			q = 1 / (1 + m.LatencyMs/1000)
-		}
-		want.Scores = append(want.Scores, runtime.Score{UID: m.UID, Score: q})
-	}
-	files := map[string]string{
-		"scorer.py":                  fmt.Sprintf(pythonNewScorer, name),
-		"fixtures/basic.round.json":  pretty.String() + "\n",
-		"fixtures/basic.scores.json": string(want.Canonical()) + "\n",
-		"README.md":                  fmt.Sprintf(pythonNewReadme, name),
-		".gitignore":                 "*.wasm\ndist/\n__pycache__/\n",
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("new %s: %w", name, err)
-		}
-		if err := os.WriteFile(p, []byte(files[n]), 0o644); err != nil {
-			return fmt.Errorf("new %s: %w", name, err)
-		}
-	}
 	return nil
-}
-
-// newFixtureRound is the Round a new Python project's fixture holds (the Go and
-// AssemblyScript templates use the same one).
-func newFixtureRound() runtime.Round {
-	r := runtime.Round{Netuid: 1, Block: 4_521_000, BlockHash: "0x" + strings.Repeat("ab", 32), BlockTimeMs: 1_764_000_000_000,
-		Validator: runtime.Validator{UID: 0, Hotkey: "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"},
-		Challenge: json.RawMessage(`{"prompt":"say hello"}`)}
-	for i := range r.Seed {
-		r.Seed[i] = byte(i + 1)
-	}
-	r.Miners = []runtime.Miner{
-		{UID: 1, Hotkey: "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", Stake: 12.5, Status: 200, LatencyMs: 250, Response: json.RawMessage(`{"text":"hello"}`)},
-		{UID: 2, Hotkey: "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y", Stake: 3, Status: 200, LatencyMs: 1000, Response: json.RawMessage(`{"text":"hi"}`)},
-		{UID: 3, Hotkey: "5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy", Stake: 0, Status: 408, LatencyMs: 12000},
-		{UID: 4, Hotkey: "5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw", Stake: 1, Status: 200, LatencyMs: 333.3, Response: json.RawMessage(`null`)},
-		{UID: 5, Hotkey: "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL", Stake: 7.25, Status: 200, LatencyMs: 80.5, Response: json.RawMessage(`{"text":"hey"}`)},
-	}
-	return r
 }
 
 const pythonNewScorer = `"""%[1]s: a subnetd scorer that rewards miners that answer, and answer fast.

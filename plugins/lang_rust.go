@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	rustpdk "github.com/subnetd/subnetd/pdk/rust"
-	"github.com/subnetd/subnetd/runtime"
 )
 
 // A Rust scorer is a Cargo library crate that depends on pdk/rust (the crate subnetd-pdk) and
@@ -277,7 +276,7 @@ path = "main.rs"
 	if b, err := os.ReadFile(filepath.Join(abs, ".cargo", "config.toml")); err == nil {
 		files[".cargo/config.toml"] = string(b)
 	}
-	if err := rcWriteFiles(nd, files); err != nil {
+	if err := writeProjectFiles(nd, files); err != nil {
 		return Native{}, fmt.Errorf("native rust: %w", err)
 	}
 	args := []string{"build", "--offline", "--release", "--manifest-path", filepath.Join(nd, "Cargo.toml")}
@@ -309,7 +308,7 @@ func (rustLang) New(ctx context.Context, dir, name string) error {
 	if !rustNameRE.MatchString(name) {
 		return fmt.Errorf("new %s: a Rust scorer's name is letters, digits, - and _", name)
 	}
-	files, err := rcFixtureFiles()
+	files, err := starterFixtures()
 	if err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
@@ -331,7 +330,7 @@ func (rustLang) New(ctx context.Context, dir, name string) error {
 	if err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
-	if err := rcWriteFiles(dir, files); err != nil {
+	if err := writeProjectFiles(dir, files); err != nil {
 		return fmt.Errorf("new %s: %w", name, err)
 	}
 	return nil
@@ -384,68 +383,3 @@ docs/scorers-rust.md in the subnetd repository is the guide.
 fixtures/NAME.round.json is a Round; fixtures/NAME.scores.json the Scores the scorer must
 return for it (NAME.error.txt instead: a text the round's error must contain).
 `
-
-// rcFixtureRound is the Round a new Rust or C project's fixture holds (the other languages'
-// templates use the same one).
-func rcFixtureRound() runtime.Round {
-	r := runtime.Round{Netuid: 1, Block: 4_521_000, BlockHash: "0x" + strings.Repeat("ab", 32), BlockTimeMs: 1_764_000_000_000,
-		Validator: runtime.Validator{UID: 0, Hotkey: "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"},
-		Challenge: json.RawMessage(`{"prompt":"say hello"}`)}
-	for i := range r.Seed {
-		r.Seed[i] = byte(i + 1)
-	}
-	r.Miners = []runtime.Miner{
-		{UID: 1, Hotkey: "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", Stake: 12.5, Status: 200, LatencyMs: 250, Response: json.RawMessage(`{"text":"hello"}`)},
-		{UID: 2, Hotkey: "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y", Stake: 3, Status: 200, LatencyMs: 1000, Response: json.RawMessage(`{"text":"hi"}`)},
-		{UID: 3, Hotkey: "5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy", Stake: 0, Status: 408, LatencyMs: 12000},
-		{UID: 4, Hotkey: "5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw", Stake: 1, Status: 200, LatencyMs: 333.3, Response: json.RawMessage(`null`)},
-		{UID: 5, Hotkey: "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL", Stake: 7.25, Status: 200, LatencyMs: 80.5, Response: json.RawMessage(`{"text":"hey"}`)},
-	}
-	return r
-}
-
-// rcFixtureFiles returns fixtures/basic.round.json and fixtures/basic.scores.json of a new Rust
-// or C project: the Round and the Scores the template scorer must give, computed here by the
-// same formula independently of the scorer, so that the fixture checks it.
-func rcFixtureFiles() (map[string]string, error) {
-	r := rcFixtureRound()
-	round, _, err := r.Encode()
-	if err != nil {
-		return nil, err
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, round, "", "  "); err != nil {
-		return nil, err
-	}
-	var want runtime.Scores
-	for _, m := range r.Miners {
-		q := 0.0
-		if m.Status == 200 && len(m.Response) > 0 && string(m.Response) != "null" {
-			q = 1 / (1 + m.LatencyMs/1000)
-		}
-		want.Scores = append(want.Scores, runtime.Score{UID: m.UID, Score: q})
-	}
-	return map[string]string{
-		"fixtures/basic.round.json":  pretty.String() + "\n",
-		"fixtures/basic.scores.json": string(want.Canonical()) + "\n",
-	}, nil
-}
-
-// rcWriteFiles writes files (slash paths relative to dir) under dir, in name order.
-func rcWriteFiles(dir string, files map[string]string) error {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, []byte(files[n]), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}

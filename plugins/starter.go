@@ -51,6 +51,18 @@ func StarterScores(r runtime.Round) runtime.Scores {
 // starterCommon returns the files every new project has: the fixture pair, a README and a
 // .gitignore. src is the scorer's source file, build one phrase on how it is built.
 func starterCommon(name string, lang Lang, src, build string, extraIgnore []string) (map[string]string, error) {
+	files, err := starterFixtures()
+	if err != nil {
+		return nil, err
+	}
+	files[".gitignore"] = strings.Join(append([]string{"*.wasm", "dist/"}, extraIgnore...), "\n") + "\n"
+	files["README.md"] = starterReadme(name, lang, src, build)
+	return files, nil
+}
+
+// starterFixtures returns fixtures/basic.round.json (StarterRound, indented) and
+// fixtures/basic.scores.json (StarterScores of it), the fixture pair of every new project.
+func starterFixtures() (map[string]string, error) {
 	r := StarterRound()
 	round, _, err := r.Encode()
 	if err != nil {
@@ -63,8 +75,6 @@ func starterCommon(name string, lang Lang, src, build string, extraIgnore []stri
 	return map[string]string{
 		"fixtures/basic.round.json":  pretty.String() + "\n",
 		"fixtures/basic.scores.json": string(StarterScores(r).Canonical()) + "\n",
-		".gitignore":                 strings.Join(append([]string{"*.wasm", "dist/"}, extraIgnore...), "\n") + "\n",
-		"README.md":                  starterReadme(name, lang, src, build),
 	}, nil
 }
 
