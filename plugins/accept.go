@@ -62,7 +62,7 @@ func Accept(ctx context.Context, p *Package, pol Policy, load Loader) (*Accepted
 	if err := p.Verify(pol.Pins); err != nil {
 		return nil, err
 	}
-	allowed := defaultLimits(pol.Limits)
+	allowed := pol.Limits.WithDefaults()
 	if err := m.CheckLimits(allowed); err != nil {
 		return nil, err
 	}
@@ -80,29 +80,3 @@ func Accept(ctx context.Context, p *Package, pol Policy, load Loader) (*Accepted
 	return &Accepted{Scorer: s, SignedBy: p.SignedBy(), Pinned: len(pol.Pins) > 0, SelfTests: len(m.SelfTests)}, nil
 }
 
-// defaultLimits fills l's zero fields from runtime.DefaultLimits.
-func defaultLimits(l runtime.Limits) runtime.Limits {
-	d := runtime.DefaultLimits()
-	if l.MaxModuleBytes <= 0 {
-		l.MaxModuleBytes = d.MaxModuleBytes
-	}
-	if l.MemoryPages == 0 {
-		l.MemoryPages = d.MemoryPages
-	}
-	if l.MaxInputBytes <= 0 {
-		l.MaxInputBytes = d.MaxInputBytes
-	}
-	if l.MaxOutputBytes <= 0 {
-		l.MaxOutputBytes = d.MaxOutputBytes
-	}
-	if l.MaxStateBytes <= 0 {
-		l.MaxStateBytes = d.MaxStateBytes
-	}
-	if l.Gas == 0 {
-		l.Gas = d.Gas
-	}
-	if l.Timeout <= 0 {
-		l.Timeout = d.Timeout
-	}
-	return l
-}

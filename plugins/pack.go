@@ -69,7 +69,7 @@ func Pack(ctx context.Context, dir string, opts PackOptions) (string, *Manifest,
 	if err != nil {
 		return "", nil, err
 	}
-	limits := defaultLimits(opts.Limits)
+	limits := opts.Limits.WithDefaults()
 	// Ask only for what the daemon compares (CheckLimits); the wall-clock backstop and the
 	// input size are the validator's business.
 	ask := runtime.Limits{MemoryPages: limits.MemoryPages, MaxStateBytes: limits.MaxStateBytes,

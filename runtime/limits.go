@@ -54,8 +54,9 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults fills zero fields from DefaultLimits.
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with its zero fields filled from DefaultLimits: the limits a runtime
+// created with l enforces.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxModuleBytes <= 0 {
 		l.MaxModuleBytes = d.MaxModuleBytes

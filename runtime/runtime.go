@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 var defaultEngineOptions = engineOptions{}
 
 func newRuntime(ctx context.Context, cfg Config, o engineOptions) (*Runtime, error) {
-	limits := cfg.Limits.withDefaults()
+	limits := cfg.Limits.WithDefaults()
 	if err := limits.validate(); err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func Screen(wasm []byte, limits Limits) (ModuleInfo, error) {
 
 // screen is Screen, also returning a command scorer's parsed sections.
 func screen(wasm []byte, limits Limits) (ModuleInfo, *command, error) {
-	limits = limits.withDefaults()
+	limits = limits.WithDefaults()
 	sum := sha256.Sum256(wasm)
 	info := ModuleInfo{SHA256: hex.EncodeToString(sum[:]), Size: len(wasm)}
 	if len(wasm) > limits.MaxModuleBytes {
