@@ -7,7 +7,7 @@
 #     WASI (scripts/install-python-wasi.sh, checked against a pinned sha256).
 # Needs root (or sudo) for apt-get, Node.js and npm. Re-running is cheap: apt-get and npm skip what is there.
 #
-#   scripts/install-toolchains.sh && go test ./...
+#   scripts/install-toolchains.sh && go test -timeout 30m ./...
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="rustc cargo libstd-rust-dev-wasm32 librust-serde-json-dev clang lld wasi-libc libclang-rt-14-dev-wasm32 binaryen python3-grpcio python3-grpc-tools chromium"
