@@ -31,15 +31,17 @@ type Config struct {
 // Runtime loads and runs scorers under one Config. It is safe for concurrent use; each call
 // gets its own instance. Close it to release compiled code.
 type Runtime struct {
-	limits Limits
-	eng    engine
-	opts   engineOptions
+	limits   Limits
+	eng      engine
+	opts     engineOptions
+	cacheDir string // also keeps the meter's output (metercache.go)
 
 	mu       sync.Mutex
 	compiled map[string]*cacheEntry // by the sha256 of the module without custom sections
 	closed   bool
 
-	compiles atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
+	compiles    atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
+	instruments atomic.Int64 // modules run through the meter (not taken from the disk cache), for tests
 }
 
 // cacheEntry is one compiled module, shared by every Scorer loaded from the same bytes. The
@@ -82,7 +84,7 @@ func newRuntime(ctx context.Context, cfg Config, o engineOptions) (*Runtime, err
 	if err != nil {
 		return nil, fmt.Errorf("start engine %s: %w", cfg.Engine, err)
 	}
-	return &Runtime{limits: limits, eng: eng, opts: o, compiled: map[string]*cacheEntry{}}, nil
+	return &Runtime{limits: limits, eng: eng, opts: o, cacheDir: cfg.CacheDir, compiled: map[string]*cacheEntry{}}, nil
 }
 
 // Limits returns the limits (defaults filled in) every scorer of this Runtime runs with.
@@ -162,18 +164,30 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 
 // compile meters and compiles screened module bytes.
 func (r *Runtime) compile(ctx context.Context, wasm []byte) (compiledModule, bool, error) {
-	metered, minfo, err := meter.Instrument(wasm)
-	if err != nil {
-		return nil, false, fmt.Errorf("meter: %w", classifyMeter(err))
-	}
+	var (
+		metered  []byte
+		hasStart bool
+	)
 	if r.opts.noMeter {
-		metered, minfo = wasm, meter.Info{}
+		metered = wasm
+	} else {
+		key := moduleKey(wasm)
+		var ok bool
+		if metered, hasStart, ok = loadMetered(r.cacheDir, key); !ok {
+			r.instruments.Add(1)
+			m, minfo, err := meter.Instrument(wasm)
+			if err != nil {
+				return nil, false, fmt.Errorf("meter: %w", classifyMeter(err))
+			}
+			metered, hasStart = m, minfo.HasStart
+			storeMetered(r.cacheDir, key, metered, hasStart)
+		}
 	}
 	cm, err := r.eng.compile(ctx, metered)
 	if err != nil {
 		return nil, false, fmt.Errorf("compile: %w", classifyCompile(err))
 	}
-	return cm, minfo.HasStart, nil
+	return cm, hasStart, nil
 }
 
 // release drops one reference to e; the last one frees the compiled code, and a failed entry
