@@ -22,12 +22,13 @@ knows (see 'plugin new --help'):
   bench DIR          the Wasm scorer against its native counterpart, one JSON line
   pack DIR           a scorer package (module + manifest + self-tests)
   sign / verify      sign a package; check it exactly as a validator does
+  publish PKGDIR     pin a package on chain (the Commitments pallet) for validators to follow
 
 The language of DIR is detected from its files. A missing toolchain fails with one line
 saying what to install. docs/SCORERS.md is the guide, a section per language.`,
 	}
 	cmd.AddCommand(newPluginBuildCmd(), newPluginBenchCmd(),
-		newPluginNewCmd(), newPluginTestCmd(), newPluginPackCmd(), newPluginSignCmd(), newPluginVerifyCmd())
+		newPluginNewCmd(), newPluginTestCmd(), newPluginPackCmd(), newPluginSignCmd(), newPluginVerifyCmd(), newPluginPublishCmd())
 	return cmd
 }
 
