@@ -75,10 +75,11 @@ func TestLanguage_Toolchain(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Setenv("PATH", t.TempDir())
+			// python.wasm lives in a cache, not on PATH: name an absent one (never fetched).
+			t.Setenv(plugins.PythonWasmEnv, filepath.Join(t.TempDir(), "absent", "python.wasm"))
 			err := l.Toolchain(ctx, dir)
-			if err == nil && l.Name() != plugins.LangGo && l.Name() != plugins.LangAssemblyScript {
-				// Python's python.wasm lives in a cache and Rust is also found at its usual
-				// install paths: their toolchain may be complete without PATH.
+			if err == nil && l.Name() == plugins.LangRust {
+				// Rust is also found at Debian's install path (/usr/bin/rustc) whatever PATH says.
 				t.Skipf("%s toolchain found without PATH", l.Name())
 			}
 			if !errors.Is(err, plugins.ErrNoToolchain) {
