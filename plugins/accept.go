@@ -79,4 +79,3 @@ func Accept(ctx context.Context, p *Package, pol Policy, load Loader) (*Accepted
 	}
 	return &Accepted{Scorer: s, SignedBy: p.SignedBy(), Pinned: len(pol.Pins) > 0, SelfTests: len(m.SelfTests)}, nil
 }
-
