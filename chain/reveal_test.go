@@ -19,7 +19,7 @@ type fakeChain struct {
 	set     []WeightsCall
 }
 
-func (f *fakeChain) CurrentBlock(context.Context) (uint64, error) { return f.block, nil }
+func (f *fakeChain) CurrentBlock(context.Context) (uint64, error)       { return f.block, nil }
 func (f *fakeChain) BlockTimeMs(context.Context, uint64) (int64, error) { return 0, ErrNotAvailable }
 func (f *fakeChain) Hyperparams(context.Context, uint16) (Hyperparams, error) {
 	return Hyperparams{}, ErrNotAvailable
