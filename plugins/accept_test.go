@@ -29,7 +29,13 @@ func latencyPackage(t *testing.T, expect string, limits *runtime.Limits, priv ed
 	if priv != nil {
 		s := plugins.SignEd25519(priv, mb)
 		if tamper {
-			s.Signature = s.Signature[:len(s.Signature)-2] + "00"
+			// Change the last hex digit to another one (a constant would leave it unchanged whenever
+			// it already was that constant).
+			if s.Signature[len(s.Signature)-1] == '0' {
+				s.Signature = s.Signature[:len(s.Signature)-1] + "1"
+			} else {
+				s.Signature = s.Signature[:len(s.Signature)-1] + "0"
+			}
 		}
 		sig, _ = json.Marshal(s)
 	}

@@ -73,7 +73,13 @@ func TestPackage_Verify(t *testing.T) {
 	}
 	other := ed25519.NewKeyFromSeed(append(make([]byte, 31), 1))
 	tampered := *SignEd25519(edPriv, m)
-	tampered.Signature = tampered.Signature[:len(tampered.Signature)-2] + "00"
+	// Change the last hex digit to another one (a constant would leave it unchanged whenever
+	// it already was that constant).
+	if tampered.Signature[len(tampered.Signature)-1] == '0' {
+		tampered.Signature = tampered.Signature[:len(tampered.Signature)-1] + "1"
+	} else {
+		tampered.Signature = tampered.Signature[:len(tampered.Signature)-1] + "0"
+	}
 	tests := []struct {
 		name string
 		sig  *Signature

@@ -218,7 +218,13 @@ func TestSubnet_Reload_policy(t *testing.T) {
 		if signer != nil {
 			sg := plugins.SignEd25519(signer, mb)
 			if broken {
-				sg.Signature = sg.Signature[:len(sg.Signature)-2] + "00"
+				// Change the last hex digit to another one (a constant would leave it unchanged whenever
+				// it already was that constant).
+				if sg.Signature[len(sg.Signature)-1] == '0' {
+					sg.Signature = sg.Signature[:len(sg.Signature)-1] + "1"
+				} else {
+					sg.Signature = sg.Signature[:len(sg.Signature)-1] + "0"
+				}
 			}
 			sig, _ = json.Marshal(sg)
 		}
