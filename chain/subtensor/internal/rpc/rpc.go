@@ -180,12 +180,14 @@ func (c *Client) callWS(ctx context.Context, req request) (*response, error) {
 		return nil, err
 	}
 	dl, _ := ctx.Deadline()
+	// The call's own connection: c.conn may be dropped (set to nil) while the call ends, and a
+	// cancellation firing then must still reach the connection it was for.
+	conn := c.conn
 	stop := context.AfterFunc(ctx, func() {
 		// Unblock a read when the context is cancelled before its deadline.
-		_ = c.conn.SetReadDeadline(time.Now())
+		_ = conn.SetReadDeadline(time.Now())
 	})
 	defer stop()
-	conn := c.conn
 	_ = conn.SetWriteDeadline(dl)
 	if err := conn.WriteJSON(req); err != nil {
 		c.dropLocked()
