@@ -148,16 +148,24 @@ func runSweep(b *testing.B, nSubnets, nMiners int, d time.Duration) sweep {
 	var before goruntime.MemStats
 	goruntime.GC()
 	goruntime.ReadMemStats(&before)
-	rts := NewRuntimes()
+	rts := NewRuntimes(0)
 	defer rts.Close(context.Background())
+	wasm, scfg := latencyWasm, SubnetConfig{Synapse: "Ping", Body: []byte(`{}`), Timeout: 5 * time.Second}
+	if path := os.Getenv("SUBNETD_BENCH_SCORER"); path != "" { // a quality scorer, in any language
+		var err error
+		if wasm, err = os.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+		scfg.Synapse, scfg.Body = "SumTask", []byte(`{"task":"sum","id":"fixed","numbers":[1,2,3]}`)
+	}
 	var subs []*Subnet
 	for s := 1; s <= nSubnets; s++ {
-		sub, err := NewSubnet(context.Background(), SubnetConfig{Netuid: uint16(s), Synapse: "Ping", Body: []byte(`{}`), Timeout: 5 * time.Second},
-			SubnetDeps{Chain: ch, Key: key, Records: db, CacheDir: cacheDir, Runtimes: rts})
+		scfg.Netuid = uint16(s)
+		sub, err := NewSubnet(context.Background(), scfg, SubnetDeps{Chain: ch, Key: key, Records: db, CacheDir: cacheDir, Runtimes: rts})
 		if err != nil {
 			b.Fatal(err)
 		}
-		sc, err := sub.LoadScorer(context.Background(), "latency", "bench", latencyWasm)
+		sc, err := sub.LoadScorer(context.Background(), "bench", "1", wasm)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -179,8 +187,13 @@ func runSweep(b *testing.B, nSubnets, nMiners int, d time.Duration) sweep {
 			defer wg.Done()
 			for ctx.Err() == nil {
 				res, err := s.RunRound(context.Background())
-				if err != nil || res.ScorerErr != nil || res.TxErr != nil {
-					failed.Add(1)
+				if err == nil && res.ScorerErr != nil {
+					err = fmt.Errorf("scorer: %w", res.ScorerErr)
+				} else if err == nil && res.TxErr != nil {
+					err = fmt.Errorf("weights: %w", res.TxErr)
+				}
+				if err != nil && failed.Add(1) == 1 {
+					b.Logf("subnet %d: first failed round: %v", s.Netuid(), err)
 				}
 				if rounds.Add(1)%4 == 0 {
 					var ms goruntime.MemStats
@@ -253,7 +266,9 @@ func benchDaemon(b *testing.B, nSubnets int) {
 func BenchmarkDaemon_32x256(b *testing.B) { benchDaemon(b, 32) }
 
 // BenchmarkDaemon_128x256: every mainnet subnet, 128 × 256 miners; the goal is a validator
-// (validator_rss_peak_MiB) of at most 2 GiB.
+// (validator_rss_peak_MiB) of at most 2 GiB. SUBNETD_BENCH_SCORER=path.wasm runs a quality
+// scorer (e.g. quality-py's, built by `subnetd plugin build examples/scorers/quality-py`) instead
+// of the latency one.
 //
 //	go test -run '^$' -bench Daemon_128x256 -benchtime 1x -timeout 30m ./validator
 func BenchmarkDaemon_128x256(b *testing.B) { benchDaemon(b, 128) }

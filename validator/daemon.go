@@ -52,7 +52,7 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Daemon{cfg: cfg, chain: ch, log: log, reg: prometheus.NewRegistry(), pins: map[uint16][]plugins.PublicKey{},
-		rts: NewRuntimes(), started: time.Now()}
+		rts: NewRuntimes(0), started: time.Now()}
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := NewMetrics(d.reg)
 	if cfg.AdminTokenFile != "" {

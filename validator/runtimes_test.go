@@ -2,6 +2,7 @@ package validator
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 func TestRuntimes_Get(t *testing.T) {
 	ctx := context.Background()
-	rts := NewRuntimes()
+	rts := NewRuntimes(0)
 	base := runtime.Config{Limits: runtime.DefaultLimits(), CacheDir: cacheDir}
 	small := base
 	small.Limits.Gas = runtime.DefaultGas / 2
@@ -55,7 +56,7 @@ func TestRuntimes_Get(t *testing.T) {
 func TestSubnet_sharedRuntime(t *testing.T) {
 	ctx := context.Background()
 	n := newTestNet(t, filepath.Join(t.TempDir(), "r.db"), 2, 0)
-	rts := NewRuntimes()
+	rts := NewRuntimes(0)
 	defer rts.Close(ctx)
 	var subs [2]*Subnet
 	for i := range subs {
@@ -87,5 +88,43 @@ func TestSubnet_sharedRuntime(t *testing.T) {
 	}
 	if res.Scores == nil || len(res.Scores.Scores) == 0 {
 		t.Fatal("no scores")
+	}
+}
+
+func TestRuntimes_Acquire(t *testing.T) {
+	rts := NewRuntimes(2)
+	defer rts.Close(context.Background())
+	if rts.Slots() != 2 {
+		t.Fatalf("Slots() = %d, want 2", rts.Slots())
+	}
+	ctx := context.Background()
+	r1, err := rts.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rts.Acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := rts.Acquire(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("third Acquire with both slots taken: %v, want a deadline error", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := rts.Acquire(ctx)
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("Acquire returned (%v) while both slots were taken", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	r1()
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if NewRuntimes(0).Slots() != DefaultSlots() || DefaultSlots() < 4 {
+		t.Fatalf("default slots %d", DefaultSlots())
 	}
 }

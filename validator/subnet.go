@@ -87,8 +87,8 @@ type Subnet struct {
 	hotkey string
 	client *dendrite.Client
 	rt     *runtime.Runtime
-	// sharedRT: rt belongs to a Runtimes; Close releases only this subnet's scorers.
-	sharedRT bool
+	// rts, when set, owns rt (Close releases only this subnet's scorers) and the scoring slots.
+	rts *Runtimes
 	rec      *records.DB
 	log      *slog.Logger
 	metrics  *Metrics
@@ -186,7 +186,7 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Subnet{cfg: cfg, chain: deps.Chain, key: deps.Key, hotkey: deps.Key.SS58(), client: client, rt: rt,
-		sharedRT: deps.Runtimes != nil, rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
+		rts: deps.Runtimes, rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
 	for _, pc := range cfg.Providers {
 		p, err := providers.Start(pc, s.log)
 		if err != nil {
@@ -250,10 +250,19 @@ func (s *Subnet) Close(ctx context.Context) error {
 			errs = append(errs, sc.S.Close(ctx))
 		}
 	}
-	if !s.sharedRT {
+	if s.rts == nil {
 		errs = append(errs, s.rt.Close(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// acquireSlot waits for one of the scoring slots the subnet shares with the daemon's other
+// subnets (see Runtimes); a subnet with a runtime of its own does not wait.
+func (s *Subnet) acquireSlot(ctx context.Context) (func(), error) {
+	if s.rts == nil {
+		return func() {}, nil
+	}
+	return s.rts.Acquire(ctx)
 }
 
 // Loop states of a subnet, as Status and /healthz report them.
@@ -616,7 +625,12 @@ func (s *Subnet) challenge(ctx context.Context, sc *Scorer, in *roundInput, res 
 		return q
 	}
 	rec.ChallengeRequest = req
-	out, err := sc.S.Challenge(ctx, req, meta)
+	var out *runtime.Result
+	release, err := s.acquireSlot(ctx)
+	if err == nil {
+		out, err = sc.S.Challenge(ctx, req, meta)
+		release()
+	}
 	if err == nil {
 		rec.ChallengeOutput = out.Output
 		var ch runtime.Challenge
@@ -724,7 +738,12 @@ func (s *Subnet) score(ctx context.Context, sc *Scorer, in *roundInput, res *Rou
 		rec.RoundBytes = roundBytes
 	}
 	if res.ScorerErr == nil {
-		out, err := sc.S.Score(ctx, roundBytes, meta)
+		var out *runtime.Result
+		release, err := s.acquireSlot(ctx)
+		if err == nil {
+			out, err = sc.S.Score(ctx, roundBytes, meta)
+			release()
+		}
 		if out != nil {
 			rec.ScoresBytes = out.Output
 			rec.GasUsed = out.GasUsed
