@@ -88,11 +88,11 @@ type Subnet struct {
 	client *dendrite.Client
 	rt     *runtime.Runtime
 	// rts, when set, owns rt (Close releases only this subnet's scorers) and the scoring slots.
-	rts *Runtimes
-	rec      *records.DB
-	log      *slog.Logger
-	metrics  *Metrics
-	provs    []*providers.Provider
+	rts     *Runtimes
+	rec     *records.DB
+	log     *slog.Logger
+	metrics *Metrics
+	provs   []*providers.Provider
 
 	cur  atomic.Pointer[Scorer]
 	next atomic.Pointer[Scorer]
