@@ -141,7 +141,7 @@ type round struct {
 // only when the records or the chain cannot be read (a disagreement is a finding, not an error).
 func Run(ctx context.Context, src records.Source, ch Chain, opts Options, fn func(Finding) error) (Summary, error) {
 	var sum Summary
-	rounds, from, to, err := collect(ctx, src, opts.From, opts.To)
+	rounds, outside, from, to, err := collect(ctx, src, opts.From, opts.To)
 	if err != nil {
 		return sum, err
 	}
@@ -179,8 +179,12 @@ func Run(ctx context.Context, src records.Source, ch Chain, opts Options, fn fun
 	for _, r := range rounds {
 		byNetuid[r.netuid] = append(byNetuid[r.netuid], r)
 	}
+	outsideBy := map[uint16][]*round{}
+	for _, r := range outside {
+		outsideBy[r.netuid] = append(outsideBy[r.netuid], r)
+	}
 	for _, netuid := range sortedKeys(byNetuid) {
-		if err := a.subnet(ctx, netuid, byNetuid[netuid], from, to, best); err != nil {
+		if err := a.subnet(ctx, netuid, byNetuid[netuid], outsideBy[netuid], from, to, best); err != nil {
 			return sum, fmt.Errorf("audit: subnet %d: %w", netuid, err)
 		}
 	}
@@ -213,10 +217,11 @@ func Run(ctx context.Context, src records.Source, ch Chain, opts Options, fn fun
 }
 
 // collect reads the rounds of src in from..to (zero: the first/last recorded block) and returns
-// them with the range.
-func collect(ctx context.Context, src records.Source, from, to uint64) ([]*round, uint64, uint64, error) {
+// them, the accepted submissions of rounds outside the range (whose settings may land inside it),
+// and the range.
+func collect(ctx context.Context, src records.Source, from, to uint64) (in, outside []*round, _, _ uint64, _ error) {
 	if from != 0 && to != 0 && to < from {
-		return nil, 0, 0, fmt.Errorf("audit: --from %d is after --to %d", from, to)
+		return nil, nil, 0, 0, fmt.Errorf("audit: --from %d is after --to %d", from, to)
 	}
 	var all []*round
 	var lo, hi uint64
@@ -237,10 +242,10 @@ func collect(ctx context.Context, src records.Source, from, to uint64) ([]*round
 		return nil
 	})
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("audit: read records: %w", err)
+		return nil, nil, 0, 0, fmt.Errorf("audit: read records: %w", err)
 	}
 	if len(all) == 0 {
-		return nil, 0, 0, fmt.Errorf("audit: the records hold no round: %w", ErrEmptyRange)
+		return nil, nil, 0, 0, fmt.Errorf("audit: the records hold no round: %w", ErrEmptyRange)
 	}
 	if from == 0 {
 		from = lo
@@ -249,18 +254,20 @@ func collect(ctx context.Context, src records.Source, from, to uint64) ([]*round
 		to = hi
 	}
 	if to < from {
-		return nil, 0, 0, fmt.Errorf("audit: block range %d..%d is empty", from, to)
+		return nil, nil, 0, 0, fmt.Errorf("audit: block range %d..%d is empty", from, to)
 	}
-	var out []*round
 	for _, r := range all {
-		if r.block >= from && r.block <= to {
-			out = append(out, r)
+		switch {
+		case r.block >= from && r.block <= to:
+			in = append(in, r)
+		case r.accepted:
+			outside = append(outside, r)
 		}
 	}
-	if len(out) == 0 {
-		return nil, 0, 0, fmt.Errorf("audit: blocks %d..%d (records span %d..%d): %w", from, to, lo, hi, ErrEmptyRange)
+	if len(in) == 0 {
+		return nil, nil, 0, 0, fmt.Errorf("audit: blocks %d..%d (records span %d..%d): %w", from, to, lo, hi, ErrEmptyRange)
 	}
-	return out, from, to, nil
+	return in, outside, from, to, nil
 }
 
 // rangeSource is a records.Source limited to some rounds.
@@ -304,28 +311,36 @@ type event struct {
 }
 
 // subnet checks the rounds of one subnet against its weight history.
-func (a *auditor) subnet(ctx context.Context, netuid uint16, rounds []*round, from, to, best uint64) error {
+//
+// Rounds in range are checked; outside holds the accepted submissions of rounds outside it, whose
+// settings are matched (unchecked) only so that they are not reported as unrecorded.
+func (a *auditor) subnet(ctx context.Context, netuid uint16, rounds, outside []*round, from, to, best uint64) error {
 	hotkeys := map[chain.AccountID]bool{}
 	var commits []*round
-	lastCommit := uint64(0)
+	lastTx, lastCommit := uint64(0), uint64(0)
 	for _, r := range rounds {
 		hotkeys[r.account] = true
-		if r.accepted && r.tx.Kind != "set_weights" {
-			commits = append(commits, r)
-			lastCommit = max(lastCommit, r.tx.Result.Block)
+		if r.accepted {
+			lastTx = max(lastTx, r.tx.Result.Block)
+			if r.tx.Kind != "set_weights" {
+				commits = append(commits, r)
+				lastCommit = max(lastCommit, r.tx.Result.Block)
+			}
 		}
 	}
-	// The weight settings in range, and (for commits) up to the latest block their reveal can
-	// come in.
-	scanTo := to
+	// The weight settings in range, through the blocks the range's own submissions landed in
+	// and (for commits) the latest block their reveal can come in.
+	scanTo := min(best, max(to, lastTx))
 	horizon := uint64(0)
-	if len(commits) > 0 {
+	if len(commits) > 0 || slices.ContainsFunc(outside, func(r *round) bool { return r.tx.Kind != "set_weights" }) {
 		hp, err := a.ch.Hyperparams(ctx, netuid)
 		if err != nil {
 			return fmt.Errorf("hyperparameters: %w", err)
 		}
 		horizon = revealHorizon(hp)
-		scanTo = min(best, max(to, lastCommit+horizon))
+	}
+	if len(commits) > 0 {
+		scanTo = min(best, max(scanTo, lastCommit+horizon))
 	}
 	raw, err := a.ch.WeightEvents(ctx, netuid, from, scanTo)
 	if err != nil {
@@ -408,6 +423,22 @@ func (a *auditor) subnet(ctx context.Context, netuid uint16, rounds []*round, fr
 			detail = fmt.Sprintf("%s in block %d: no reveal by this hotkey in blocks %d..%d (the commit expired unrevealed: the record cannot be checked against the chain)", r.tx.Kind, c, c+1, c+horizon)
 		}
 		a.add(Finding{Kind: Note, Check: CheckChain, Round: r.id, Netuid: r.netuid, Block: c, Hotkey: r.hotkey, Detail: detail})
+	}
+
+	// Settings that submissions of rounds outside the range account for.
+	for _, r := range outside {
+		if !hotkeys[r.account] {
+			continue
+		}
+		i := slices.IndexFunc(evs, func(e *event) bool {
+			if r.tx.Kind == "set_weights" {
+				return !e.claimed && e.Block == r.tx.Result.Block && e.Hotkey == r.account && e.Event == chain.EventWeightsSet && e.Extrinsic >= 0
+			}
+			return revealOf(r, e)
+		})
+		if i >= 0 {
+			evs[i].claimed = true
+		}
 	}
 
 	// Settings in range that no record accounts for.

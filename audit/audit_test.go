@@ -281,7 +281,9 @@ func TestRun_hashCommits(t *testing.T) {
 	if sum.OK() || sum.Mismatched != 1 || sum.Unrecorded != 0 {
 		t.Fatalf("tampered commit: summary %+v, want one mismatched round and nothing unrecorded", sum)
 	}
-	if !slices.ContainsFunc(fs, func(f audit.Finding) bool { return f.Kind == audit.Mismatched && f.Check == audit.CheckChain && f.Round == 2 }) {
+	if !slices.ContainsFunc(fs, func(f audit.Finding) bool {
+		return f.Kind == audit.Mismatched && f.Check == audit.CheckChain && f.Round == 2
+	}) {
 		t.Fatalf("the chain check did not find the tampered commit: %+v", fs)
 	}
 }
@@ -295,7 +297,9 @@ type pinChain struct {
 	pins  []plugins.Pin
 }
 
-func (p *pinChain) SubnetOwnerHotkey(context.Context, uint16) (chain.AccountID, error) { return p.owner, nil }
+func (p *pinChain) SubnetOwnerHotkey(context.Context, uint16) (chain.AccountID, error) {
+	return p.owner, nil
+}
 
 func (p *pinChain) CommitmentAt(_ context.Context, netuid uint16, hotkey chain.AccountID, n uint64) (*chain.Commitment, error) {
 	for i := len(p.at) - 1; i >= 0; i-- {
