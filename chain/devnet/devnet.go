@@ -62,6 +62,7 @@ type subnet struct {
 	lastEpochBlock uint64
 	lastStepBlock  uint64 // LastMechansimStepBlock
 	cr             commitReveal
+	history        []rowChange // every change of a Weights row (history.go)
 }
 
 // Chain is the embedded chain: a current block and its subnets.
@@ -301,6 +302,7 @@ func (s *subnet) replace(uid uint16, hotkey string, block uint64) {
 			}
 		}
 	}
+	s.noteReplaced(block, uid)
 }
 
 // SetWeights is a signed set_weights from hotkey (commit-reveal off),
@@ -380,6 +382,7 @@ func (s *subnet) setWeights(block uint64, hotkey string, uids, values []uint16, 
 		row[i] = yuma.Cell{UID: uids[i], Value: up[i]}
 	}
 	nr.weights = row
+	s.noteWeights(block, uid, hotkey)
 	if !hp.CommitRevealEnabled {
 		nr.lastUpdate = block
 	}
