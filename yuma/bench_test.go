@@ -3,8 +3,11 @@ package yuma
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
+
+	"github.com/subnetd/subnetd/yuma/internal/baseline"
 )
 
 // benchInput builds a subnet of n uids whose first v uids are permitted,
@@ -54,11 +57,15 @@ func benchInput(n, v int, dense, yuma3 bool) *Input {
 // BenchmarkEpoch reports wall time per epoch, process CPU time per epoch
 // (all goroutines; large epochs run on GOMAXPROCS workers, so use -cpu to
 // compare one core with two), the ratio of wall time to the smallest case
-// (n=256, 64 validators, same model and density), and the ratio to the
-// literal reference epoch (reference_test.go) timed once on the same input
-// in the same run. The reference builds the chain's dense n×n liquid-alpha
-// matrix (n² exp series), so it is not timed for Yuma3 with liquid alpha at
-// n=4096, where it takes seconds.
+// (n=256, 64 validators, same model and density), the ratio to the previous
+// implementation (yuma/internal/baseline) and the ratio to the literal
+// reference epoch (reference_test.go), both measured in the same run on the
+// same input. Each iteration runs the current epoch and then the baseline,
+// so both see the same machine load; their ratios (x-vs-baseline: baseline
+// wall ÷ current wall; cpu-x-vs-baseline: the same for CPU time) are the
+// figures to compare on a shared machine. The reference is timed once; it
+// builds the chain's dense n×n liquid-alpha matrix (n² exp series), so it is
+// not timed for Yuma3 with liquid alpha at n=4096, where it takes seconds.
 func BenchmarkEpoch(b *testing.B) {
 	refMs := map[string]float64{}
 	for _, model := range []string{"yuma", "yuma3-liquid"} {
@@ -68,6 +75,8 @@ func BenchmarkEpoch(b *testing.B) {
 				name := fmt.Sprintf("%s/%s/n=%d/v=%d", model, density, sz.n, sz.v)
 				b.Run(name, func(b *testing.B) {
 					in := benchInput(sz.n, sz.v, density == "dense", model != "yuma")
+					old := toBaseline(in)
+					workers := min(runtime.GOMAXPROCS(0), 8)
 					ref, timed := refMs[name]
 					if !timed && (model == "yuma" || sz.n < 4096) {
 						start := time.Now()
@@ -76,16 +85,29 @@ func BenchmarkEpoch(b *testing.B) {
 						refMs[name] = ref
 					}
 					b.ResetTimer()
-					start, cpu0 := time.Now(), cpuNanos()
+					var wall, cpu, oldWall, oldCPU int64
 					for i := 0; i < b.N; i++ {
+						start, cpu0 := time.Now(), cpuNanos()
 						if _, err := Epoch(in); err != nil {
 							b.Fatal(err)
 						}
+						wall += time.Since(start).Nanoseconds()
+						cpu += cpuNanos() - cpu0
+						start, cpu0 = time.Now(), cpuNanos()
+						if _, err := baseline.EpochWorkers(old, workers); err != nil {
+							b.Fatal(err)
+						}
+						oldWall += time.Since(start).Nanoseconds()
+						oldCPU += cpuNanos() - cpu0
 					}
-					per := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+					b.StopTimer()
+					per := float64(wall) / float64(b.N)
 					b.ReportMetric(per/1e6, "ms/epoch")
-					if cpu := cpuNanos() - cpu0; cpu0 > 0 {
+					b.ReportMetric(float64(oldWall)/float64(b.N)/1e6, "baseline-ms/epoch")
+					b.ReportMetric(float64(oldWall)/float64(wall), "x-vs-baseline")
+					if cpu > 0 && oldCPU > 0 {
 						b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/epoch")
+						b.ReportMetric(float64(oldCPU)/float64(cpu), "cpu-x-vs-baseline")
 					}
 					if sz.n == 256 {
 						base = per
