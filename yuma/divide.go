@@ -92,6 +92,37 @@ func (d *divisor) quick(x fx) (fx, bool) {
 	return 0, false
 }
 
+// divOrKeep returns x.SafeDiv(d.y), or x unchanged when d.y is 0 (the
+// column normalisations skip a zero sum).
+func (d *divisor) divOrKeep(x fx) fx {
+	if d.y == 0 {
+		return x
+	}
+	return d.div(x)
+}
+
+// fastDiv is the reciprocal of a divisor's quick path alone (16 bytes), for
+// hot loops that keep several per-column values together; ok is false when
+// the quick path does not apply to the divisor at all.
+type fastDiv struct {
+	m     uint64
+	shift uint8
+	ok    bool
+}
+
+// fast returns d's quick path as a fastDiv.
+func (d *divisor) fast() fastDiv { return fastDiv{m: d.sm, shift: d.ss, ok: d.smallOK} }
+
+// quick is divisor.quick: x.SafeDiv(y) and true for x in [0, 1/2) when the
+// reciprocal applies, false otherwise.
+func (f *fastDiv) quick(x fx) (fx, bool) {
+	if uint64(x) < 1<<31 && f.ok {
+		h, _ := bits.Mul64(uint64(x)<<32, f.m)
+		return fx(h >> f.shift), true
+	}
+	return 0, false
+}
+
 // quickInt is quick for x >= 1 and an integer-valued y (u16 weights and
 // bonds over their sums).
 //

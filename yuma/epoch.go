@@ -3,6 +3,7 @@ package yuma
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -76,7 +77,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
 	// with kappa, then col_clip_sparse and row_sum_sparse.
 	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
-	consensus := weightedMedianCols(activeStake, weights, n, kappa, workers)
+	consensus := weightedMedianCols(activeStake, weights, ascending, n, kappa, workers)
 	// The clipped matrix is only materialised when bonds need it: in place
 	// of W when the bonds penalty is 1 (W is not read again), as a copy when
 	// it is strictly between.
@@ -508,10 +509,19 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	alpha := fixedAlpha(p.BondsMovingAverage)
 	oneMinus := fixed.One.Sub(alpha)
 	ema := make(sparse, n)
-	sumParts, maxParts := pr.partials(n), pr.partials(n)
+	// What the merged rows read per column, in one 32-byte record.
+	ec := make([]emaCol, n)
+	for j := range ec {
+		b := &bondDiv[j]
+		ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+	}
+	aggParts := make([][]colAgg, pr.workers)
+	for w := range aggParts {
+		aggParts[w] = make([]colAgg, n)
+	}
 	pr.rows(n, func(w, from, to int) {
 		ar := pr.ars[w]
-		colSum, colMax := sumParts[w], maxParts[w]
+		agg := aggParts[w]
 		acc := make([]fx, n)
 		touched := make([]bool, n)
 		cols := make([]uint16, 0, 64)
@@ -525,51 +535,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				// + (1-alpha)·B in the chain's order, so the merge gives
 				// the same values in the same column order without the
 				// accumulator.
-				wr := wb[i]
-				row := ar.row(min(n, len(wr)+len(bonds)))
-				wi, bi := 0, 0
-				for wi < len(wr) || bi < len(bonds) {
-					if bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]) {
-						bi++
-						continue
-					}
-					takeW := bi == len(bonds) || wi < len(wr) && wr[wi].col <= bonds[bi].UID
-					takeB := wi == len(wr) || bi < len(bonds) && bonds[bi].UID <= wr[wi].col
-					var j uint16
-					var v fx
-					if takeW {
-						e := wr[wi]
-						d := e.val.Mul(s)
-						if dv := &deltaDiv[e.col]; dv.y != 0 {
-							if q, ok := dv.quick(d); ok {
-								d = q
-							} else {
-								d = d.SafeDiv(dv.y)
-							}
-						}
-						j, v = e.col, alpha.Mul(d)
-						wi++
-					}
-					if takeB {
-						c := bonds[bi]
-						b := fixed.FromU16(c.Value)
-						if dv := &bondDiv[c.UID]; dv.y != 0 {
-							if q, ok := dv.quickInt(b); ok {
-								b = q
-							} else {
-								b = b.SafeDiv(dv.y)
-							}
-						}
-						j, v = c.UID, v.Add(oneMinus.Mul(b))
-						bi++
-					}
-					if v > 0 {
-						row = append(row, entry{j, v})
-						colSum[j] = colSum[j].Add(v)
-						colMax[j] = colMax[j].Max(v)
-					}
-				}
-				ema[i] = row
+				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, deltaDiv, bondDiv, agg, ar)
 				continue
 			}
 			// A dense row scans the whole accumulator (an untouched column
@@ -614,8 +580,8 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			emit := func(row []entry, j int) []entry {
 				if v := acc[j]; v > 0 {
 					row = append(row, entry{uint16(j), v})
-					colSum[j] = colSum[j].Add(v)
-					colMax[j] = colMax[j].Max(v)
+					agg[j].sum = agg[j].sum.Add(v)
+					agg[j].max = agg[j].max.Max(v)
 				}
 				return row
 			}
@@ -637,7 +603,15 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			ema[i] = row
 		}
 	})
-	emaSum := sumPartials(sumParts)
+	// Column sums and maxima of the EMA, from the per-worker partials.
+	emaSum, upDiv := make([]fx, n), make([]fx, n)
+	for j := range emaSum {
+		a := aggParts[0][j]
+		for _, part := range aggParts[1:] {
+			a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+		}
+		emaSum[j], upDiv[j] = a.sum, a.max
+	}
 	emaEntries := countEntries(ema)
 	emaDiv := columnDivisors(emaSum, emaEntries)
 	// The column maxima of the normalised EMA. Normalising divides by the
@@ -645,7 +619,6 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
 	// non-decreasing function of x. The maximum of the quotients is
 	// therefore the quotient of the maximum.
-	upDiv := maxPartials(maxParts)
 	for j, m := range upDiv {
 		if emaSum[j] != 0 {
 			m = emaDiv[j].div(m)
@@ -653,39 +626,50 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 		upDiv[j] = m
 	}
 	up := columnDivisors(upDiv, emaEntries)
+	// What the last pass reads per column, in one 32-byte record instead of
+	// three arrays (the two divisors and the incentive).
+	last := make([]lastCol, n)
+	for j := range last {
+		last[j] = lastCol{
+			norm: emaDiv[j].fast(), up: up[j].fast(), inc: getFx(incentive, j),
+		}
+	}
 
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
-	// stored u16 bonds.
+	// stored u16 bonds. The EMA's columns are below n.
 	dividends := make([]fx, n)
 	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			row := ema[i]
-			cells := []Cell{}
-			if newPermit[i] {
-				cells = make([]Cell, len(row))
-			}
 			var acc fx
+			if !newPermit[i] {
+				for _, e := range row {
+					lc := &last[e.col]
+					v, ok := lc.norm.quick(e.val)
+					if !ok {
+						v = emaDiv[e.col].divOrKeep(e.val)
+					}
+					acc = acc.Add(lc.inc.Mul(v))
+				}
+				dividends[i] = acc
+				out[i] = []Cell{}
+				continue
+			}
+			cells := make([]Cell, len(row))
 			for k, e := range row {
-				v := e.val
-				if dv := &emaDiv[e.col]; dv.y != 0 {
-					if q, ok := dv.quick(v); ok {
-						v = q
-					} else {
-						v = v.SafeDiv(dv.y)
-					}
+				lc := &last[e.col]
+				v, ok := lc.norm.quick(e.val)
+				if !ok {
+					v = emaDiv[e.col].divOrKeep(e.val)
 				}
-				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
-				if newPermit[i] {
-					if dv := &up[e.col]; dv.y != 0 { // inplace_col_max_upscale_sparse
-						if q, ok := dv.quick(v); ok {
-							v = q
-						} else {
-							v = v.SafeDiv(dv.y)
-						}
-					}
-					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
+				acc = acc.Add(lc.inc.Mul(v))
+				// inplace_col_max_upscale_sparse
+				u, ok := lc.up.quick(v)
+				if !ok {
+					u = up[e.col].divOrKeep(v)
 				}
+				cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(u)}
 			}
 			dividends[i] = acc
 			out[i] = cells
@@ -760,7 +744,9 @@ func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *are
 }
 
 // weightedMedianCols is weighted_median_col_sparse over n columns.
-func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) []fx {
+// ascending[i], when ascending is not nil, reports whether row i of w is in
+// strictly ascending column order (otherwise the rows are checked).
+func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority fx, workers int) []fx {
 	useStake := make([]fx, 0, len(stake))
 	for _, s := range stake {
 		if s > 0 {
@@ -808,7 +794,10 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 		if stake[i] > 0 {
 			voters = append(voters, w[i])
 			nnz += len(w[i])
-			for k := 1; k < len(w[i]) && sorted; k++ {
+			if ascending != nil {
+				sorted = sorted && ascending[i]
+			}
+			for k := 1; ascending == nil && k < len(w[i]) && sorted; k++ {
 				sorted = w[i][k-1].col < w[i][k].col
 			}
 		}
@@ -909,6 +898,9 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 // columns >= n are ignored), so it returns the same medians.
 func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) []fx {
 	const block = 64
+	// A dense matrix (at least half the scores present) is gathered without
+	// per-entry bookkeeping.
+	dense := m > 0 && 2*nnz >= n*m
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
 	sweep := func(fromBlock, toBlock int) {
@@ -929,6 +921,22 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 		for b := fromBlock; b < toBlock; b++ {
 			lo, hi := b*block, min((b+1)*block, n)
 			clear(buf[:(hi-lo)*m])
+			if dense {
+				// Only the scores are laid out; each column's extremes
+				// and voters are found from its vector (denseColumn).
+				for k, row := range voters {
+					c := cursor[k]
+					for c < len(row) && int(row[c].col) < hi {
+						buf[(int(row[c].col)-lo)*m+k] = row[c].val
+						c++
+					}
+					cursor[k] = c
+				}
+				for j := 0; j < hi-lo; j++ {
+					median[lo+j] = denseColumn(buf[j*m:(j+1)*m], ks[:0], &scratch, medianFew)
+				}
+				continue
+			}
 			cnt = [block]int{}
 			for k, row := range voters {
 				c := cursor[k]
@@ -1193,4 +1201,110 @@ func satSub(a, b uint64) uint64 {
 		return 0
 	}
 	return a - b
+}
+
+// lastCol is one column's constants for originalBonds' last pass: the
+// EMA's normalisation, the max-upscale and the column's incentive.
+type lastCol struct {
+	norm, up fastDiv
+	inc      fx
+}
+
+// emaCol is one column's constants for emaRowMerged: ΔB's normalisation
+// (divisor.quick of the column sum of ΔB), the stored bonds' normalisation
+// (divisor.quickInt of their integer column sum) and whether the stored
+// bond column is read (bondColumns).
+type emaCol struct {
+	delta    fastDiv
+	bm       uint64
+	bs, bpre uint8
+	bok      bool
+	keep     bool
+}
+
+// colAgg is a column's running sum and maximum of the EMA's values.
+type colAgg struct{ sum, max fx }
+
+// emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
+// stored bonds row, both in strictly ascending column order (wr's columns
+// below n): the accumulator of mat_ema_sparse holds 0 + alpha·ΔB and then
+// + (1-alpha)·B at the columns of the two rows, so merging them gives the
+// same values in the same column order without the accumulator. s is the
+// row's active stake; ec holds the columns' constants, with deltaDiv and
+// bondDiv behind them for the cases their quick paths decline; the kept
+// values are added to agg.
+func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
+	n := len(ec)
+	row := ar.row(min(n, len(wr)+len(bonds)))
+	// delta is ΔB_norm at a weights entry: (w·s) / column sum of ΔB.
+	delta := func(e entry) fx {
+		d := e.val.Mul(s)
+		if q, ok := ec[e.col].delta.quick(d); ok {
+			return q
+		}
+		return deltaDiv[e.col].divOrKeep(d)
+	}
+	// bond is B_norm: the stored u16 over its integer column sum.
+	bond := func(c Cell) fx {
+		b := fixed.FromU16(c.Value)
+		if k := &ec[c.UID]; b >= 1<<32 && k.bok {
+			h, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
+			return fx(h >> k.bs)
+		}
+		return bondDiv[c.UID].divOrKeep(b)
+	}
+	wi, bi := 0, 0
+	for wi < len(wr) || bi < len(bonds) {
+		var j uint16
+		var v fx
+		switch {
+		case bi < len(bonds) && !(int(bonds[bi].UID) < n && ec[bonds[bi].UID].keep):
+			bi++ // a stored bond column that is not read
+			continue
+		case bi == len(bonds) || wi < len(wr) && wr[wi].col < bonds[bi].UID:
+			e := wr[wi] // a weight without a bond
+			j, v = e.col, alpha.Mul(delta(e))
+			wi++
+		case wi == len(wr) || bonds[bi].UID < wr[wi].col:
+			c := bonds[bi] // a bond without a weight
+			j, v = c.UID, fx(0).Add(oneMinus.Mul(bond(c)))
+			bi++
+		default:
+			e, c := wr[wi], bonds[bi] // both
+			j, v = e.col, alpha.Mul(delta(e)).Add(oneMinus.Mul(bond(c)))
+			wi++
+			bi++
+		}
+		if v > 0 {
+			row = append(row, entry{j, v})
+			agg[j].sum = agg[j].sum.Add(v)
+			agg[j].max = agg[j].max.Max(v)
+		}
+	}
+	return row
+}
+
+// denseColumn is medianColsBlocked's median of one column laid out as the
+// full score vector of the voters (0 for a voter without an entry). It
+// finds the vector's extremes and its voters with a non-zero score (in ks,
+// whose capacity must be at least len(score)) in one pass and calls
+// medianFew with them. That is the same as the per-entry bookkeeping of
+// the sparse gather: the extremes are those of the entries together with 0
+// when a voter has no entry, and medianFew's result depends only on the
+// scores and the stake at or below each score, so a voter whose entry is 0
+// may be counted with the voters without an entry (see quantileFew). A
+// column of zeros has median 0.
+func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) fx {
+	lo, hi := score[0], score[0]
+	for k, v := range score {
+		lo, hi = min(lo, v), max(hi, v)
+		ks = append(ks, uint16(k))
+		if v == 0 {
+			ks = ks[:len(ks)-1]
+		}
+	}
+	if lo == 0 && hi == 0 {
+		return 0
+	}
+	return medianFew(score, ks, lo, hi, scratch)
 }

@@ -330,9 +330,9 @@ func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
 	}
 	normalize(stake)
 	rowNormalize(w)
-	one := weightedMedianCols(stake, w, 600, fixed.U16Proportion(32767), 1)
+	one := weightedMedianCols(stake, w, nil, 600, fixed.U16Proportion(32767), 1)
 	for _, workers := range []int{2, 3, 8} {
-		got := weightedMedianCols(stake, w, 600, fixed.U16Proportion(32767), workers)
+		got := weightedMedianCols(stake, w, nil, 600, fixed.U16Proportion(32767), workers)
 		for c := range one {
 			if got[c] != one[c] {
 				t.Fatalf("workers=%d column %d: %v != %v", workers, c, got[c], one[c])
@@ -348,7 +348,7 @@ func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
 		slices.Reverse(rev[i])
 	}
 	for _, workers := range []int{1, 2} {
-		got := weightedMedianCols(stake, rev, 600, fixed.U16Proportion(32767), workers)
+		got := weightedMedianCols(stake, rev, nil, 600, fixed.U16Proportion(32767), workers)
 		for c := range one {
 			if got[c] != one[c] {
 				t.Fatalf("transpose path, workers=%d column %d: %v != %v", workers, c, got[c], one[c])
