@@ -277,26 +277,58 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, 
 		maxReg = min(maxReg, nrn[i].CommitBlock)
 	}
 	src := nrn[i].Weights
-	row := ar.row(len(src))[:len(src)]
+	// keep is the chain's masking of one stored weight.
+	keep := func(j int) bool { return j < n && (j != i || i == owner) && reg[j] <= maxReg }
+	// First the kept entries' count, order and sum. The values are whole
+	// numbers (u16 as I32F32), so inplace_row_normalize_sparse's
+	// saturating sum of them is min(their integer sum << 32, MAX).
+	var total uint64
 	m := 0
-	// The row sum is taken as the row is read: the kept values, in order,
-	// with the same saturating adds as inplace_row_normalize_sparse's sum.
-	var sum fx
 	asc, prev := true, -1
 	for _, c := range src {
 		j := int(c.UID)
-		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
+		if !keep(j) {
 			continue
 		}
 		asc = asc && j > prev
 		prev = j
-		v := fixed.FromU16(c.Value)
-		row[m] = entry{col: c.UID, val: v}
-		sum = sum.Add(v)
+		total += uint64(c.Value)
 		m++
 	}
-	row = row[:m]
-	normalizeRowBy(row, sum)
+	sum := fixed.MaxI32F32
+	if total < 1<<31 {
+		sum = fx(total << 32)
+	}
+	// Then the normalised row, written once: each kept value divided by
+	// the sum (normalizeRowBy's operations, in place of a second pass).
+	row := ar.row(len(src))[:m]
+	var d divisor
+	if sum > 0 {
+		d = newDivisor(sum)
+	}
+	norm := func(v uint16) fx {
+		x := fixed.FromU16(v)
+		if sum > 0 {
+			if q, ok := d.quickInt(x); ok {
+				return q
+			}
+			return x.SafeDiv(sum)
+		}
+		return x
+	}
+	if m == len(src) {
+		for k, c := range src {
+			row[k] = entry{col: c.UID, val: norm(c.Value)}
+		}
+		return row, asc
+	}
+	k := 0
+	for _, c := range src {
+		if keep(int(c.UID)) {
+			row[k] = entry{col: c.UID, val: norm(c.Value)}
+			k++
+		}
+	}
 	return row, asc
 }
 
@@ -347,29 +379,28 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 	// stored, so each entry is normalised where it is used.
 	ema, colSum := computeBondsYuma3(p, wb, bonds, wbAscending, bondsAscending, consensus, n, pr)
 	div := columnDivisors(colSum, countEntries(ema))
+	// Per column: the normalisation's quick path and the incentive.
+	last := make([]lastCol, n)
+	for j := range last {
+		last[j] = lastCol{norm: div[j].fast(), inc: getFx(incentive, j)}
+	}
 	dividends := make([]fx, n)
-	out := make([][]Cell, n)
+	out := permittedRows(ema, newPermit)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			var s fx
-			cells := []Cell{}
-			if newPermit[i] {
-				cells = make([]Cell, len(ema[i]))
-			}
+			cells := out[i]
 			for k, e := range ema[i] {
 				if newPermit[i] {
 					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
 				}
-				if int(e.col) < len(incentive) {
-					v := e.val
-					if int(e.col) < n && div[e.col].y != 0 {
-						if q, ok := div[e.col].quick(v); ok {
-							v = q
-						} else {
-							v = v.SafeDiv(div[e.col].y)
-						}
+				if int(e.col) < n { // always: the EMA's columns are below n
+					lc := &last[e.col]
+					v, ok := lc.norm.quick(e.val)
+					if !ok {
+						v = div[e.col].divOrKeep(e.val)
 					}
-					if v := v.Mul(incentive[e.col]); v != 0 {
+					if v := v.Mul(lc.inc); v != 0 {
 						s = s.Add(v)
 					}
 				}
@@ -377,7 +408,6 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 			if v, ok := s.CheckedMul(activeStake[i]); ok {
 				dividends[i] = v
 			}
-			out[i] = cells
 		}
 	})
 	normalize(dividends)
@@ -638,7 +668,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
 	// stored u16 bonds. The EMA's columns are below n.
 	dividends := make([]fx, n)
-	out := make([][]Cell, n)
+	out := permittedRows(ema, newPermit)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			row := ema[i]
@@ -653,10 +683,9 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 					acc = acc.Add(lc.inc.Mul(v))
 				}
 				dividends[i] = acc
-				out[i] = []Cell{}
 				continue
 			}
-			cells := make([]Cell, len(row))
+			cells := out[i]
 			for k, e := range row {
 				lc := &last[e.col]
 				v, ok := lc.norm.quick(e.val)
@@ -672,7 +701,6 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(u)}
 			}
 			dividends[i] = acc
-			out[i] = cells
 		}
 	})
 	normalize(dividends)
@@ -1307,4 +1335,26 @@ func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func
 		return 0
 	}
 	return medianFew(score, ks, lo, hi, scratch)
+}
+
+// permittedRows makes the stored bond rows: for a row in permit, room for
+// its EMA row's cells, carved from one allocation (each row's capacity
+// capped at its length); an empty row otherwise.
+func permittedRows(ema sparse, newPermit []bool) [][]Cell {
+	total := 0
+	for i, row := range ema {
+		if newPermit[i] {
+			total += len(row)
+		}
+	}
+	all := make([]Cell, total)
+	out := make([][]Cell, len(ema))
+	for i, row := range ema {
+		if !newPermit[i] {
+			out[i] = []Cell{}
+			continue
+		}
+		out[i], all = all[:len(row):len(row)], all[len(row):]
+	}
+	return out
 }
