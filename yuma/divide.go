@@ -1,6 +1,10 @@
 package yuma
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
 
 // reciprocal divides integers below 2^63 by a fixed divisor d >= 2 with one
 // 64×64→128-bit multiply and a shift instead of a hardware division,
@@ -100,6 +104,21 @@ func (d *divisor) divOrKeep(x fx) fx {
 	}
 	return d.div(x)
 }
+
+// propU16 is fixed.ProportionToU16 with its common case (x in [0, 1])
+// small enough to be inlined in the loops that store bonds.
+func propU16(x fx) uint16 {
+	if uint64(x) <= uint64(fixed.One) {
+		return uint16(uint64(x) * 65535 >> 32)
+	}
+	return fixed.ProportionToU16(x)
+}
+
+// divSlow is d.divOrKeep(x) kept out of line, so that the hot loops
+// calling it when a quick path declines stay small enough to be inlined.
+//
+//go:noinline
+func divSlow(d *divisor, x fx) fx { return d.divOrKeep(x) }
 
 // fastDiv is the reciprocal of a divisor's quick path alone (16 bytes), for
 // hot loops that keep several per-column values together; ok is false when

@@ -392,7 +392,7 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 			cells := out[i]
 			for k, e := range ema[i] {
 				if newPermit[i] {
-					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+					cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
 				}
 				if int(e.col) < n { // always: the EMA's columns are below n
 					lc := &last[e.col]
@@ -698,7 +698,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				if !ok {
 					u = up[e.col].divOrKeep(v)
 				}
-				cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(u)}
+				cells[k] = Cell{UID: e.col, Value: propU16(u)}
 			}
 			dividends[i] = acc
 		}
@@ -1264,14 +1264,8 @@ type colAgg struct{ sum, max fx }
 func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
 	n := len(ec)
 	row := ar.row(min(n, len(wr)+len(bonds)))
-	// delta is ΔB_norm at a weights entry: (w·s) / column sum of ΔB.
-	delta := func(e entry) fx {
-		d := e.val.Mul(s)
-		if q, ok := ec[e.col].delta.quick(d); ok {
-			return q
-		}
-		return deltaDiv[e.col].divOrKeep(d)
-	}
+	// delta is ΔB_norm at a weights entry: (w·s) / column sum of ΔB
+	// (written out where it is used: the compiler would not inline it).
 	// bond is B_norm: the stored u16 over its integer column sum.
 	bond := func(c Cell) fx {
 		b := fixed.FromU16(c.Value)
@@ -1279,7 +1273,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			h, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
 			return fx(h >> k.bs)
 		}
-		return bondDiv[c.UID].divOrKeep(b)
+		return divSlow(&bondDiv[c.UID], b)
 	}
 	wi, bi := 0, 0
 	for wi < len(wr) || bi < len(bonds) {
@@ -1291,7 +1285,13 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			continue
 		case bi == len(bonds) || wi < len(wr) && wr[wi].col < bonds[bi].UID:
 			e := wr[wi] // a weight without a bond
-			j, v = e.col, alpha.Mul(delta(e))
+			d := e.val.Mul(s)
+			if q, ok := ec[e.col].delta.quick(d); ok {
+				d = q
+			} else {
+				d = divSlow(&deltaDiv[e.col], d)
+			}
+			j, v = e.col, alpha.Mul(d)
 			wi++
 		case wi == len(wr) || bonds[bi].UID < wr[wi].col:
 			c := bonds[bi] // a bond without a weight
@@ -1299,7 +1299,13 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			bi++
 		default:
 			e, c := wr[wi], bonds[bi] // both
-			j, v = e.col, alpha.Mul(delta(e)).Add(oneMinus.Mul(bond(c)))
+			d := e.val.Mul(s)
+			if q, ok := ec[e.col].delta.quick(d); ok {
+				d = q
+			} else {
+				d = divSlow(&deltaDiv[e.col], d)
+			}
+			j, v = e.col, alpha.Mul(d).Add(oneMinus.Mul(bond(c)))
 			wi++
 			bi++
 		}

@@ -115,7 +115,20 @@ func emaAlphaRowLiquid(wRow, bRow []entry, ar *arena, colSum []fx, consensus []f
 			bi++
 		}
 		a := sc.alpha0
-		if d := alphaDiff(consensus[e.col], e.val, bv); d != 0 {
+		c := consensus[e.col]
+		var d fx
+		if uint64(c|e.val|bv) <= uint64(fixed.One) {
+			// All three in [0, 1] (their bits' union is): alphaDiff's
+			// differences cannot saturate, so plain ones give its bits.
+			if e.val >= bv {
+				d = min(max(e.val-c, 0), fixed.One)
+			} else {
+				d = min(max(bv-e.val, 0), fixed.One)
+			}
+		} else {
+			d = alphaDiff(c, e.val, bv)
+		}
+		if d != 0 {
 			a = sc.alpha(d)
 		}
 		var v fx
