@@ -831,7 +831,7 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 		}
 	}
 	if sorted && len(voters) == m {
-		return medianColsBlocked(voters, n, m, nnz, workers, medianFew)
+		return medianColsBlocked(voters, n, m, nnz, workers, medianFew, median1)
 	}
 
 	// Transpose the rows of positive-stake validators into per-column lists,
@@ -924,7 +924,7 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) []fx {
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
 	const block = 64
 	// A dense matrix (at least half the scores present) is gathered without
 	// per-entry bookkeeping.
@@ -932,7 +932,11 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
 	sweep := func(fromBlock, toBlock int) {
-		buf := make([]fx, block*m)
+		stride := m
+		if dense {
+			stride = m + 8
+		}
+		buf := make([]fx, block*stride)
 		ks := make([]uint16, block*m) // column j's voters: ks[j*m : j*m+cnt[j]]
 		cursor := make([]int, m)
 		// Per column of the block: how many voters have an entry (each at
@@ -948,23 +952,35 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 		}
 		for b := fromBlock; b < toBlock; b++ {
 			lo, hi := b*block, min((b+1)*block, n)
-			clear(buf[:(hi-lo)*m])
 			if dense {
-				// Only the scores are laid out; each column's extremes
-				// and voters are found from its vector (denseColumn).
+				// Only the scores are laid out, column j's at
+				// buf[j*stride:][:m]: each row writes every column of the
+				// block, 0 where it has no entry (no clearing pass), and
+				// each column's extremes and voters are found from its
+				// vector (denseColumn). The stride is padded so that
+				// consecutive columns do not alias in the cache.
 				for k, row := range voters {
-					c := cursor[k]
+					c, next := cursor[k], lo
 					for c < len(row) && int(row[c].col) < hi {
-						buf[(int(row[c].col)-lo)*m+k] = row[c].val
+						j := int(row[c].col)
+						for ; next < j; next++ {
+							buf[(next-lo)*stride+k] = 0
+						}
+						buf[(j-lo)*stride+k] = row[c].val
+						next = j + 1
 						c++
+					}
+					for ; next < hi; next++ {
+						buf[(next-lo)*stride+k] = 0
 					}
 					cursor[k] = c
 				}
 				for j := 0; j < hi-lo; j++ {
-					median[lo+j] = denseColumn(buf[j*m:(j+1)*m], ks[:0], &scratch, medianFew)
+					median[lo+j] = denseColumn(buf[j*stride:j*stride+m], ks[:0], &scratch, medianFew, median1)
 				}
 				continue
 			}
+			clear(buf[:(hi-lo)*m])
 			cnt = [block]int{}
 			for k, row := range voters {
 				c := cursor[k]
@@ -1320,25 +1336,35 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 
 // denseColumn is medianColsBlocked's median of one column laid out as the
 // full score vector of the voters (0 for a voter without an entry). It
-// finds the vector's extremes and its voters with a non-zero score (in ks,
-// whose capacity must be at least len(score)) in one pass and calls
-// medianFew with them. That is the same as the per-entry bookkeeping of
-// the sparse gather: the extremes are those of the entries together with 0
-// when a voter has no entry, and medianFew's result depends only on the
-// scores and the stake at or below each score, so a voter whose entry is 0
-// may be counted with the voters without an entry (see quantileFew). A
-// column of zeros has median 0.
-func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) fx {
+// finds the vector's extremes and how many voters score non-zero in one
+// pass. medianFew (the median of a column where only the voters ks have an
+// entry) takes the few-voters path only when fewer than a quarter of the
+// voters are in ks, and median1 otherwise; so with many non-zero scores
+// median1 is called directly, and with few the non-zero voters are
+// collected into ks (whose capacity must be at least len(score)) for
+// medianFew. That is the same as the per-entry bookkeeping of the sparse
+// gather: the extremes are those of the entries together with 0 when a
+// voter has no entry, and the few-voters result depends only on the scores
+// and the stake at or below each score, so a voter whose entry is 0 may be
+// counted with the voters without an entry (see quantileFew). A column of
+// zeros has median 0.
+func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) fx {
 	lo, hi := score[0], score[0]
-	for k, v := range score {
+	nz := 0
+	for _, v := range score {
 		lo, hi = min(lo, v), max(hi, v)
-		ks = append(ks, uint16(k))
-		if v == 0 {
-			ks = ks[:len(ks)-1]
-		}
+		nz += int(uint64(v|-v) >> 63) // 1 when v != 0
 	}
 	if lo == 0 && hi == 0 {
 		return 0
+	}
+	if 4*nz >= len(score) {
+		return median1(score, lo, hi, scratch)
+	}
+	for k, v := range score {
+		if v != 0 {
+			ks = append(ks, uint16(k))
+		}
 	}
 	return medianFew(score, ks, lo, hi, scratch)
 }
