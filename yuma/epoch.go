@@ -93,7 +93,17 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 
 	// == Ranks, Trust, Incentive == (§7.2): matmul_sparse of the clipped
 	// weights, fused with the clip and validator trust; incentive = normalised ranks.
-	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
+	// Yuma3 with liquid alpha and the bonds following the clipped weights
+	// (the defaults) clips and computes the new bonds in one pass
+	// (clipBondsLiquid); its bonds only need the incentive for dividends.
+	fused := p.Yuma3On && penalty == fixed.One && liquidOn(&p, consensus)
+	var vtrust, ranks, emaColSum []fx
+	var ema sparse
+	if fused {
+		vtrust, ranks, ema, emaColSum = clipBondsLiquid(&p, nrn, weights, ascending, consensus, activeStake, lastTempoBlock(in), n, pr)
+	} else {
+		vtrust, ranks = clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
+	}
 	var rankSums []fx
 	if !p.Yuma3On && penalty == fixed.One {
 		rankSums = slices.Clone(ranks)
@@ -115,7 +125,9 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	lastTempo := lastTempoBlock(in)
 	var dividends []fx
 	var bondsOut [][]Cell
-	if p.Yuma3On {
+	if fused {
+		bondsOut, dividends = yuma3Dividends(ema, emaColSum, incentive, activeStake, newPermit, n, pr)
+	} else if p.Yuma3On {
 		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, ascending, consensus, incentive, activeStake, lastTempo, newPermit, pr)
 	} else {
 		// With the bonds penalty at 1, W_b is the clipped matrix and the
@@ -378,6 +390,15 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
 	// stored, so each entry is normalised where it is used.
 	ema, colSum := computeBondsYuma3(p, wb, bonds, wbAscending, bondsAscending, consensus, n, pr)
+	return yuma3Dividends(ema, colSum, incentive, activeStake, newPermit, n, pr)
+}
+
+// yuma3Dividends is the end of yuma3Bonds, from the EMA bonds and their
+// column sums: inplace_col_normalize_sparse on a copy, mat_vec_mul_sparse
+// with the incentive, row_sum_sparse, vec_mul with the active stake,
+// inplace_normalize; and the stored bond rows (the EMA as u16, for the rows
+// in permit).
+func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit []bool, n int, pr *par) ([][]Cell, []fx) {
 	div := columnDivisors(colSum, countEntries(ema))
 	// Per column: the normalisation's quick path and the incentive.
 	last := make([]lastCol, n)
