@@ -401,9 +401,13 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit []bool, n int, pr *par) ([][]Cell, []fx) {
 	div := columnDivisors(colSum, countEntries(ema))
 	// Per column: the normalisation's quick path and the incentive.
-	last := make([]lastCol, n)
-	for j := range last {
-		last[j] = lastCol{norm: div[j].fast(), inc: getFx(incentive, j)}
+	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	var last []lastCol
+	if packedCols(countEntries(ema), n) {
+		last = make([]lastCol, n)
+		for j := range last {
+			last[j] = lastCol{norm: div[j].fast(), inc: getFx(incentive, j)}
+		}
 	}
 	dividends := make([]fx, n)
 	out := permittedRows(ema, newPermit)
@@ -416,12 +420,18 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 					cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
 				}
 				if int(e.col) < n { // always: the EMA's columns are below n
-					lc := &last[e.col]
-					v, ok := lc.norm.quick(e.val)
-					if !ok {
-						v = div[e.col].divOrKeep(e.val)
+					var v, inc fx
+					if last != nil {
+						lc := &last[e.col]
+						var ok bool
+						if v, ok = lc.norm.quick(e.val); !ok {
+							v = divSlow(&div[e.col], e.val)
+						}
+						inc = lc.inc
+					} else {
+						v, inc = div[e.col].divOrKeep(e.val), incentive[e.col]
 					}
-					if v := v.Mul(lc.inc); v != 0 {
+					if v := v.Mul(inc); v != 0 {
 						s = s.Add(v)
 					}
 				}
@@ -560,11 +570,15 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	alpha := fixedAlpha(p.BondsMovingAverage)
 	oneMinus := fixed.One.Sub(alpha)
 	ema := make(sparse, n)
-	// What the merged rows read per column, in one 32-byte record.
-	ec := make([]emaCol, n)
-	for j := range ec {
-		b := &bondDiv[j]
-		ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+	// What the merged rows read per column, in one 32-byte record (only
+	// when a divisor has reciprocals: see packedCols).
+	var ec []emaCol
+	if packedCols(countEntries(wb), n) || packedCols(stored, n) {
+		ec = make([]emaCol, n)
+		for j := range ec {
+			b := &bondDiv[j]
+			ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+		}
 	}
 	aggParts := make([][]colAgg, pr.workers)
 	for w := range aggParts {
@@ -586,7 +600,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				// + (1-alpha)·B in the chain's order, so the merge gives
 				// the same values in the same column order without the
 				// accumulator.
-				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, deltaDiv, bondDiv, agg, ar)
+				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, keepCol, deltaDiv, bondDiv, agg, ar)
 				continue
 			}
 			// A dense row scans the whole accumulator (an untouched column
@@ -679,10 +693,14 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	up := columnDivisors(upDiv, emaEntries)
 	// What the last pass reads per column, in one 32-byte record instead of
 	// three arrays (the two divisors and the incentive).
-	last := make([]lastCol, n)
-	for j := range last {
-		last[j] = lastCol{
-			norm: emaDiv[j].fast(), up: up[j].fast(), inc: getFx(incentive, j),
+	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	var last []lastCol
+	if packedCols(emaEntries, n) {
+		last = make([]lastCol, n)
+		for j := range last {
+			last[j] = lastCol{
+				norm: emaDiv[j].fast(), up: up[j].fast(), inc: getFx(incentive, j),
+			}
 		}
 	}
 
@@ -696,10 +714,14 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			var acc fx
 			if !newPermit[i] {
 				for _, e := range row {
+					if last == nil {
+						acc = acc.Add(incentive[e.col].Mul(emaDiv[e.col].divOrKeep(e.val)))
+						continue
+					}
 					lc := &last[e.col]
 					v, ok := lc.norm.quick(e.val)
 					if !ok {
-						v = emaDiv[e.col].divOrKeep(e.val)
+						v = divSlow(&emaDiv[e.col], e.val)
 					}
 					acc = acc.Add(lc.inc.Mul(v))
 				}
@@ -708,16 +730,23 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			}
 			cells := out[i]
 			for k, e := range row {
+				if last == nil {
+					v := emaDiv[e.col].divOrKeep(e.val)
+					acc = acc.Add(incentive[e.col].Mul(v))
+					// inplace_col_max_upscale_sparse
+					cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
+					continue
+				}
 				lc := &last[e.col]
 				v, ok := lc.norm.quick(e.val)
 				if !ok {
-					v = emaDiv[e.col].divOrKeep(e.val)
+					v = divSlow(&emaDiv[e.col], e.val)
 				}
 				acc = acc.Add(lc.inc.Mul(v))
 				// inplace_col_max_upscale_sparse
 				u, ok := lc.up.quick(v)
 				if !ok {
-					u = up[e.col].divOrKeep(v)
+					u = divSlow(&up[e.col], v)
 				}
 				cells[k] = Cell{UID: e.col, Value: propU16(u)}
 			}
@@ -1275,6 +1304,20 @@ type lastCol struct {
 	inc      fx
 }
 
+// packedCols reports whether a matrix of entries entries over n columns
+// has reciprocal divisors (columnDivisors), which is when the per-column
+// records of the hot loops (emaCol, lastCol) pay for themselves; a sparser
+// matrix divides with SafeDiv and reads the divisors directly.
+func packedCols(entries, n int) bool { return entries >= minReciprocalUse*n }
+
+// quickOf is ec[j].delta.quick(d), declining when there is no ec.
+func quickOf(ec []emaCol, j uint16, d fx) (fx, bool) {
+	if ec == nil {
+		return 0, false
+	}
+	return ec[j].delta.quick(d)
+}
+
 // emaCol is one column's constants for emaRowMerged: ΔB's normalisation
 // (divisor.quick of the column sum of ΔB), the stored bonds' normalisation
 // (divisor.quickInt of their integer column sum) and whether the stored
@@ -1298,17 +1341,17 @@ type colAgg struct{ sum, max fx }
 // row's active stake; ec holds the columns' constants, with deltaDiv and
 // bondDiv behind them for the cases their quick paths decline; the kept
 // values are added to agg.
-func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
-	n := len(ec)
+func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
+	n := len(keepCol)
 	row := ar.row(min(n, len(wr)+len(bonds)))
-	// delta is ΔB_norm at a weights entry: (w·s) / column sum of ΔB
-	// (written out where it is used: the compiler would not inline it).
 	// bond is B_norm: the stored u16 over its integer column sum.
 	bond := func(c Cell) fx {
 		b := fixed.FromU16(c.Value)
-		if k := &ec[c.UID]; b >= 1<<32 && k.bok {
-			h, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
-			return fx(h >> k.bs)
+		if ec != nil {
+			if k := &ec[c.UID]; b >= 1<<32 && k.bok {
+				h, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
+				return fx(h >> k.bs)
+			}
 		}
 		return divSlow(&bondDiv[c.UID], b)
 	}
@@ -1317,13 +1360,13 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		var j uint16
 		var v fx
 		switch {
-		case bi < len(bonds) && !(int(bonds[bi].UID) < n && ec[bonds[bi].UID].keep):
+		case bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]):
 			bi++ // a stored bond column that is not read
 			continue
 		case bi == len(bonds) || wi < len(wr) && wr[wi].col < bonds[bi].UID:
 			e := wr[wi] // a weight without a bond
 			d := e.val.Mul(s)
-			if q, ok := ec[e.col].delta.quick(d); ok {
+			if q, ok := quickOf(ec, e.col, d); ok {
 				d = q
 			} else {
 				d = divSlow(&deltaDiv[e.col], d)
@@ -1337,7 +1380,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		default:
 			e, c := wr[wi], bonds[bi] // both
 			d := e.val.Mul(s)
-			if q, ok := ec[e.col].delta.quick(d); ok {
+			if q, ok := quickOf(ec, e.col, d); ok {
 				d = q
 			} else {
 				d = divSlow(&deltaDiv[e.col], d)
