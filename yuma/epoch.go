@@ -1357,6 +1357,34 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 	}
 	wi, bi := 0, 0
 	for wi < len(wr) || bi < len(bonds) {
+		// The common case of a dense subnet first, in a loop of its own:
+		// a weight and a read bond on the same column, both normalised by
+		// their quick paths (the default case below, written out). Anything
+		// else leaves it for the general step.
+		for ec != nil && wi < len(wr) && bi < len(bonds) {
+			e, c := wr[wi], bonds[bi]
+			if e.col != c.UID {
+				break
+			}
+			k := &ec[e.col]
+			d, b := e.val.Mul(s), fixed.FromU16(c.Value)
+			if !k.keep || !k.delta.ok || !k.bok || uint64(d) >= 1<<31 || b < 1<<32 {
+				break
+			}
+			hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
+			hb, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
+			v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
+			wi++
+			bi++
+			if v > 0 {
+				row = append(row, entry{e.col, v})
+				agg[e.col].sum = agg[e.col].sum.Add(v)
+				agg[e.col].max = agg[e.col].max.Max(v)
+			}
+		}
+		if wi == len(wr) && bi == len(bonds) {
+			break
+		}
 		var j uint16
 		var v fx
 		switch {
