@@ -240,8 +240,10 @@ func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, a
 	// The registration blocks, read once per stored weight, in one
 	// compact array rather than from the neurons.
 	reg := make([]uint64, n)
+	var regMax uint64
 	for i := range nrn {
 		reg[i] = nrn[i].BlockAtRegistration
+		regMax = max(regMax, reg[i])
 	}
 	weights = make(sparse, n)
 	ascending = make([]bool, n)
@@ -249,7 +251,7 @@ func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, a
 		for i := from; i < to; i++ {
 			ascending[i] = true
 			if !forbid[i] {
-				weights[i], ascending[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
+				weights[i], ascending[i] = readWeightsRow(in, reg, regMax, i, owner, pr.ars[w])
 			}
 		}
 	})
@@ -275,7 +277,7 @@ func lastTempoBlock(in *Input) uint64 {
 // removed, and the row normalised (inplace_row_normalize_sparse).
 // reg[j] is uid j's BlockAtRegistration. It also reports whether the row's
 // columns are strictly ascending.
-func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, bool) {
+func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *arena) ([]entry, bool) {
 	nrn := in.Neurons
 	n := len(nrn)
 	// A target is kept when it registered before this row's last update
@@ -290,7 +292,10 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, 
 	}
 	src := nrn[i].Weights
 	// keep is the chain's masking of one stored weight.
-	keep := func(j int) bool { return j < n && (j != i || i == owner) && reg[j] <= maxReg }
+	// When every uid registered at or before maxReg (regMax is the latest
+	// registration), no weight is outdated and reg need not be read.
+	allReg := regMax <= maxReg
+	keep := func(j int) bool { return j < n && (j != i || i == owner) && (allReg || reg[j] <= maxReg) }
 	// First the kept entries' count, order and sum. The values are whole
 	// numbers (u16 as I32F32), so inplace_row_normalize_sparse's
 	// saturating sum of them is min(their integer sum << 32, MAX).
