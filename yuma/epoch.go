@@ -981,7 +981,7 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 // columns >= n are ignored), so it returns the same medians.
 func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
 	// 256 columns per block: the fastest of 32 to 256 on the dense 4096 × 256
-	// epoch (longer runs along each row; the block still fits in L2).
+	// epoch (longer runs along each row).
 	const block = 256
 	// A dense matrix (at least half the scores present) is gathered without
 	// per-entry bookkeeping.
