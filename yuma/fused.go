@@ -51,7 +51,7 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 	pr.rows(len(w), func(wk, from, to int) {
 		ar := pr.ars[wk]
 		ranks, colSum := rankParts[wk], sumParts[wk]
-		sc := &sigmoidCache{m: make(map[fx]fx), alpha0: alpha0, low: low, high: high, steep: steep}
+		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
 		alphaOf := func(j uint16, wv, bv fx) fx { return sc.alpha(alphaDiff(consensus[j], wv, bv)) }
 		var walk emaAlphaScratch
 		for i := from; i < to; i++ {

@@ -52,7 +52,7 @@ func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, stee
 	// change a result.
 	alpha0 := alphaOfDiff(0, low, high, steep)
 	pr.rows(len(w), func(wk, from, to int) {
-		sc := &sigmoidCache{m: make(map[fx]fx), alpha0: alpha0, low: low, high: high, steep: steep}
+		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
 		var colSum []fx
 		if colSums != nil {
 			colSum = colSums[wk]
@@ -76,26 +76,42 @@ func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, stee
 // sigmoidCache is one worker's memo of alphaOfDiff for fixed bounds and
 // steepness: alpha depends on (consensus, weight, bond) only through the
 // clamped difference d, and many pairs share d (0 whenever a validator is
-// at or below consensus). It holds a pure function's values, so it cannot
-// change a result.
+// at or below consensus, which is kept apart). Other differences go to a
+// direct-mapped table of sigmoidSlots entries, allocated on the first one:
+// a lookup is a hash and a compare, and a collision only costs the
+// recomputation. It holds a pure function's values, so it cannot change a
+// result.
 type sigmoidCache struct {
-	m                map[fx]fx
+	tab              []sigmoidSlot
 	alpha0           fx // alphaOfDiff(0, …)
 	low, high, steep fx
 }
+
+// sigmoidSlot is one cached (d, alpha) pair; d == 0 marks an empty slot (0
+// is never stored).
+type sigmoidSlot struct{ d, a fx }
+
+// sigmoidBits sets the size of a sigmoidCache's table: 1 << sigmoidBits
+// slots (64 KiB).
+const (
+	sigmoidBits  = 12
+	sigmoidSlots = 1 << sigmoidBits
+)
 
 // alpha returns alphaOfDiff(d, low, high, steep).
 func (c *sigmoidCache) alpha(d fx) fx {
 	if d == 0 {
 		return c.alpha0
 	}
-	a, ok := c.m[d]
-	if !ok {
-		a = alphaOfDiff(d, c.low, c.high, c.steep)
-		if len(c.m) < 1<<16 {
-			c.m[d] = a
-		}
+	if c.tab == nil {
+		c.tab = make([]sigmoidSlot, sigmoidSlots)
 	}
+	slot := &c.tab[(uint64(d)*0x9E3779B97F4A7C15)>>(64-sigmoidBits)] // Fibonacci hashing
+	if slot.d == d {
+		return slot.a
+	}
+	a := alphaOfDiff(d, c.low, c.high, c.steep)
+	slot.d, slot.a = d, a
 	return a
 }
 

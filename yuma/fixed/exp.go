@@ -1,5 +1,7 @@
 package fixed
 
+import "math/bits"
+
 // I9F23 is a signed fixed-point number with 9 integer and 23 fractional bits.
 // The chain only uses it for the constants inside substrate-fixed's exp.
 type I9F23 int32
@@ -37,14 +39,17 @@ func Exp(x I32F32) (I32F32, bool) {
 	if !ok {
 		return 0, false
 	}
+	// Every term is a product of non-negative values, so term / i (the
+	// chain's checked division by the I32F32 integer i) is
+	// trunc(term·2^32 / i·2^32) = floor(term / i), which cannot fail: it is
+	// taken with a precomputed reciprocal (divSmall). TestExp_Literal
+	// compares this with the literal series.
 	term := x
-	for i := int64(2); i < FracBits32; i++ {
+	for i := uint64(2); i < FracBits32; i++ {
 		if term, ok = term.CheckedMul(x); !ok {
 			return 0, false
 		}
-		if term, ok = term.CheckedDiv(FromInt(i)); !ok {
-			return 0, false
-		}
+		term = I32F32(divSmall(uint64(term), i))
 		if result, ok = result.CheckedAdd(term); !ok {
 			return 0, false
 		}
@@ -55,6 +60,41 @@ func Exp(x I32F32) (I32F32, bool) {
 		}
 	}
 	return result, true
+}
+
+// recip divides integers below 2^63 by a fixed d >= 2 with one multiply
+// and a shift: floor(n/d) = hi(n·m) >> shift with l = ceil(log2 d),
+// m = ceil(2^(63+l)/d), shift = l-1 (Granlund–Montgomery, round-up variant;
+// the error term n·(m·d - 2^(63+l))/(d·2^(63+l)) is below 1/d, so the floor
+// is exact: the proof is written out at yuma's reciprocal type).
+type recip struct {
+	m     uint64
+	shift uint
+}
+
+func newRecip(d uint64) recip {
+	l := uint(bits.Len64(d - 1))
+	q, r := bits.Div64(uint64(1)<<(l-1), 0, d)
+	if r != 0 {
+		q++
+	}
+	return recip{m: q, shift: l - 1}
+}
+
+// seriesDiv[i] divides by i, for the series' divisors 2 <= i <= 31. It is a
+// table of constants, computed once.
+var seriesDiv = func() (t [FracBits32]recip) {
+	for i := uint64(2); i < FracBits32; i++ {
+		t[i] = newRecip(i)
+	}
+	return t
+}()
+
+// divSmall returns t / i for t < 2^63 and 2 <= i <= 31.
+func divSmall(t, i uint64) uint64 {
+	r := &seriesDiv[i]
+	h, _ := bits.Mul64(t, r.m)
+	return h >> r.shift
 }
 
 // ExpSafe is the chain's exp_safe: x is clamped to [-20, 20] before Exp, and
