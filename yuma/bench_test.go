@@ -75,8 +75,6 @@ func BenchmarkEpoch(b *testing.B) {
 				name := fmt.Sprintf("%s/%s/n=%d/v=%d", model, density, sz.n, sz.v)
 				b.Run(name, func(b *testing.B) {
 					in := benchInput(sz.n, sz.v, density == "dense", model != "yuma")
-					old := toBaseline(in)
-					workers := min(runtime.GOMAXPROCS(0), 8)
 					ref, timed := refMs[name]
 					if !timed && (model == "yuma" || sz.n < 4096) {
 						start := time.Now()
@@ -84,31 +82,7 @@ func BenchmarkEpoch(b *testing.B) {
 						ref = float64(time.Since(start).Nanoseconds()) / 1e6
 						refMs[name] = ref
 					}
-					b.ResetTimer()
-					var wall, cpu, oldWall, oldCPU int64
-					for i := 0; i < b.N; i++ {
-						start, cpu0 := time.Now(), cpuNanos()
-						if _, err := Epoch(in); err != nil {
-							b.Fatal(err)
-						}
-						wall += time.Since(start).Nanoseconds()
-						cpu += cpuNanos() - cpu0
-						start, cpu0 = time.Now(), cpuNanos()
-						if _, err := baseline.EpochWorkers(old, workers); err != nil {
-							b.Fatal(err)
-						}
-						oldWall += time.Since(start).Nanoseconds()
-						oldCPU += cpuNanos() - cpu0
-					}
-					b.StopTimer()
-					per := float64(wall) / float64(b.N)
-					b.ReportMetric(per/1e6, "ms/epoch")
-					b.ReportMetric(float64(oldWall)/float64(b.N)/1e6, "baseline-ms/epoch")
-					b.ReportMetric(float64(oldWall)/float64(wall), "x-vs-baseline")
-					if cpu > 0 && oldCPU > 0 {
-						b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/epoch")
-						b.ReportMetric(float64(oldCPU)/float64(cpu), "cpu-x-vs-baseline")
-					}
+					per := timeAgainstBaseline(b, in)
 					if sz.n == 256 {
 						base = per
 					}
@@ -121,5 +95,60 @@ func BenchmarkEpoch(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// timeAgainstBaseline runs b.N epochs of in, each followed by the previous
+// implementation (yuma/internal/baseline) on the same input, reports
+// ms/epoch, cpu-ms/epoch, baseline-ms/epoch, x-vs-baseline and
+// cpu-x-vs-baseline, and returns the wall nanoseconds per epoch.
+func timeAgainstBaseline(b *testing.B, in *Input) float64 {
+	old := toBaseline(in)
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	b.ResetTimer()
+	var wall, cpu, oldWall, oldCPU int64
+	for i := 0; i < b.N; i++ {
+		start, cpu0 := time.Now(), cpuNanos()
+		if _, err := Epoch(in); err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(start).Nanoseconds()
+		cpu += cpuNanos() - cpu0
+		start, cpu0 = time.Now(), cpuNanos()
+		if _, err := baseline.EpochWorkers(old, workers); err != nil {
+			b.Fatal(err)
+		}
+		oldWall += time.Since(start).Nanoseconds()
+		oldCPU += cpuNanos() - cpu0
+	}
+	b.StopTimer()
+	per := float64(wall) / float64(b.N)
+	b.ReportMetric(per/1e6, "ms/epoch")
+	b.ReportMetric(float64(oldWall)/float64(b.N)/1e6, "baseline-ms/epoch")
+	b.ReportMetric(float64(oldWall)/float64(wall), "x-vs-baseline")
+	if cpu > 0 && oldCPU > 0 {
+		b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/epoch")
+		b.ReportMetric(float64(oldCPU)/float64(cpu), "cpu-x-vs-baseline")
+	}
+	return per
+}
+
+// BenchmarkEpoch_Sell is the dense Yuma3 epoch with liquid alpha in which
+// validators sell: the benchmark input with every validator's weights drawn
+// again after the warm-up epoch, so that many weights fall below their
+// bonds and the liquid-alpha sigmoid is needed for about a quarter of the
+// entries (BenchmarkEpoch's steady state needs it for none).
+func BenchmarkEpoch_Sell(b *testing.B) {
+	for _, sz := range []struct{ n, v int }{{1024, 128}, {4096, 256}} {
+		b.Run(fmt.Sprintf("yuma3-liquid/dense/n=%d/v=%d", sz.n, sz.v), func(b *testing.B) {
+			in := benchInput(sz.n, sz.v, true, true)
+			r := rand.New(rand.NewPCG(5, 6))
+			for i := 0; i < sz.v; i++ {
+				for k := range in.Neurons[i].Weights {
+					in.Neurons[i].Weights[k].Value = uint16(r.IntN(65536))
+				}
+			}
+			timeAgainstBaseline(b, in)
+		})
 	}
 }

@@ -44,15 +44,27 @@ func Exp(x I32F32) (I32F32, bool) {
 	// trunc(term·2^32 / i·2^32) = floor(term / i), which cannot fail: it is
 	// taken with a precomputed reciprocal (divSmall). TestExp_Literal
 	// compares this with the literal series.
-	term := x
+	// The loop is written on machine words: with term, x and result
+	// non-negative, CheckedMul is the 128-bit product shifted right by 32
+	// (failing when it does not fit) and CheckedAdd fails exactly when the
+	// sum wraps negative.
+	term := uint64(x)
 	for i := uint64(2); i < FracBits32; i++ {
-		if term, ok = term.CheckedMul(x); !ok {
+		hi, lo := bits.Mul64(term, uint64(x))
+		if hi>>31 != 0 {
 			return 0, false
 		}
-		term = I32F32(divSmall(uint64(term), i))
-		if result, ok = result.CheckedAdd(term); !ok {
+		term = divSmall(hi<<32|lo>>32, i)
+		if term == 0 {
+			// Every later term is 0·x/i = 0 and adds nothing: the
+			// remaining steps cannot change the result or fail.
+			break
+		}
+		r := result + I32F32(term)
+		if r < 0 {
 			return 0, false
 		}
+		result = r
 	}
 	if neg {
 		if result, ok = One.CheckedDiv(result); !ok {
