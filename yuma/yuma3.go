@@ -46,10 +46,7 @@ func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, stee
 	}
 	out := make(sparse, len(w))
 	// alpha depends on (consensus, weight, bond) only through the clamped
-	// difference d, and many pairs share d (0 whenever a validator is at or
-	// below consensus), so the sigmoid of each distinct d is computed once
-	// per worker. The cache holds a pure function's values: it cannot
-	// change a result.
+	// difference d; each worker memoises the sigmoid (sigmoidCache).
 	alpha0 := alphaOfDiff(0, low, high, steep)
 	pr.rows(len(w), func(wk, from, to int) {
 		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
