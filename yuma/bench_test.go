@@ -3,8 +3,11 @@ package yuma
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
+
+	"github.com/subnetd/subnetd/yuma/internal/baseline"
 )
 
 // benchInput builds a subnet of n uids whose first v uids are permitted,
@@ -54,11 +57,15 @@ func benchInput(n, v int, dense, yuma3 bool) *Input {
 // BenchmarkEpoch reports wall time per epoch, process CPU time per epoch
 // (all goroutines; large epochs run on GOMAXPROCS workers, so use -cpu to
 // compare one core with two), the ratio of wall time to the smallest case
-// (n=256, 64 validators, same model and density), and the ratio to the
-// literal reference epoch (reference_test.go) timed once on the same input
-// in the same run. The reference builds the chain's dense n×n liquid-alpha
-// matrix (n² exp series), so it is not timed for Yuma3 with liquid alpha at
-// n=4096, where it takes seconds.
+// (n=256, 64 validators, same model and density), the ratio to the previous
+// implementation (yuma/internal/baseline) and the ratio to the literal
+// reference epoch (reference_test.go), both measured in the same run on the
+// same input. Each iteration runs the current epoch and then the baseline,
+// so both see the same machine load; their ratios (x-vs-baseline: baseline
+// wall ÷ current wall; cpu-x-vs-baseline: the same for CPU time) are the
+// figures to compare on a shared machine. The reference is timed once; it
+// builds the chain's dense n×n liquid-alpha matrix (n² exp series), so it is
+// not timed for Yuma3 with liquid alpha at n=4096, where it takes seconds.
 func BenchmarkEpoch(b *testing.B) {
 	refMs := map[string]float64{}
 	for _, model := range []string{"yuma", "yuma3-liquid"} {
@@ -75,18 +82,7 @@ func BenchmarkEpoch(b *testing.B) {
 						ref = float64(time.Since(start).Nanoseconds()) / 1e6
 						refMs[name] = ref
 					}
-					b.ResetTimer()
-					start, cpu0 := time.Now(), cpuNanos()
-					for i := 0; i < b.N; i++ {
-						if _, err := Epoch(in); err != nil {
-							b.Fatal(err)
-						}
-					}
-					per := float64(time.Since(start).Nanoseconds()) / float64(b.N)
-					b.ReportMetric(per/1e6, "ms/epoch")
-					if cpu := cpuNanos() - cpu0; cpu0 > 0 {
-						b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/epoch")
-					}
+					per := timeAgainstBaseline(b, in)
 					if sz.n == 256 {
 						base = per
 					}
@@ -99,5 +95,60 @@ func BenchmarkEpoch(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// timeAgainstBaseline runs b.N epochs of in, each followed by the previous
+// implementation (yuma/internal/baseline) on the same input, reports
+// ms/epoch, cpu-ms/epoch, baseline-ms/epoch, x-vs-baseline and
+// cpu-x-vs-baseline, and returns the wall nanoseconds per epoch.
+func timeAgainstBaseline(b *testing.B, in *Input) float64 {
+	old := toBaseline(in)
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	b.ResetTimer()
+	var wall, cpu, oldWall, oldCPU int64
+	for i := 0; i < b.N; i++ {
+		start, cpu0 := time.Now(), cpuNanos()
+		if _, err := Epoch(in); err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(start).Nanoseconds()
+		cpu += cpuNanos() - cpu0
+		start, cpu0 = time.Now(), cpuNanos()
+		if _, err := baseline.EpochWorkers(old, workers); err != nil {
+			b.Fatal(err)
+		}
+		oldWall += time.Since(start).Nanoseconds()
+		oldCPU += cpuNanos() - cpu0
+	}
+	b.StopTimer()
+	per := float64(wall) / float64(b.N)
+	b.ReportMetric(per/1e6, "ms/epoch")
+	b.ReportMetric(float64(oldWall)/float64(b.N)/1e6, "baseline-ms/epoch")
+	b.ReportMetric(float64(oldWall)/float64(wall), "x-vs-baseline")
+	if cpu > 0 && oldCPU > 0 {
+		b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/epoch")
+		b.ReportMetric(float64(oldCPU)/float64(cpu), "cpu-x-vs-baseline")
+	}
+	return per
+}
+
+// BenchmarkEpoch_Sell is the dense Yuma3 epoch with liquid alpha in which
+// validators sell: the benchmark input with every validator's weights drawn
+// again after the warm-up epoch, so that many weights fall below their
+// bonds and the liquid-alpha sigmoid is needed for about a quarter of the
+// entries (BenchmarkEpoch's steady state needs it for none).
+func BenchmarkEpoch_Sell(b *testing.B) {
+	for _, sz := range []struct{ n, v int }{{1024, 128}, {4096, 256}} {
+		b.Run(fmt.Sprintf("yuma3-liquid/dense/n=%d/v=%d", sz.n, sz.v), func(b *testing.B) {
+			in := benchInput(sz.n, sz.v, true, true)
+			r := rand.New(rand.NewPCG(5, 6))
+			for i := 0; i < sz.v; i++ {
+				for k := range in.Neurons[i].Weights {
+					in.Neurons[i].Weights[k].Value = uint16(r.IntN(65536))
+				}
+			}
+			timeAgainstBaseline(b, in)
+		})
 	}
 }

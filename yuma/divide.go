@@ -1,6 +1,10 @@
 package yuma
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
 
 // reciprocal divides integers below 2^63 by a fixed divisor d >= 2 with one
 // 64×64→128-bit multiply and a shift instead of a hardware division,
@@ -88,6 +92,52 @@ func (d *divisor) quick(x fx) (fx, bool) {
 	if uint64(x) < 1<<31 && d.smallOK {
 		h, _ := bits.Mul64(uint64(x)<<32, d.sm)
 		return fx(h >> d.ss), true
+	}
+	return 0, false
+}
+
+// divOrKeep returns x.SafeDiv(d.y), or x unchanged when d.y is 0 (the
+// column normalisations skip a zero sum).
+func (d *divisor) divOrKeep(x fx) fx {
+	if d.y == 0 {
+		return x
+	}
+	return d.div(x)
+}
+
+// propU16 is fixed.ProportionToU16 with its common case (x in [0, 1])
+// small enough to be inlined in the loops that store bonds.
+func propU16(x fx) uint16 {
+	if uint64(x) <= uint64(fixed.One) {
+		return uint16(uint64(x) * 65535 >> 32)
+	}
+	return fixed.ProportionToU16(x)
+}
+
+// divSlow is d.divOrKeep(x) kept out of line, so that the hot loops
+// calling it when a quick path declines stay small enough to be inlined.
+//
+//go:noinline
+func divSlow(d *divisor, x fx) fx { return d.divOrKeep(x) }
+
+// fastDiv is the reciprocal of a divisor's quick path alone (16 bytes), for
+// hot loops that keep several per-column values together; ok is false when
+// the quick path does not apply to the divisor at all.
+type fastDiv struct {
+	m     uint64
+	shift uint8
+	ok    bool
+}
+
+// fast returns d's quick path as a fastDiv.
+func (d *divisor) fast() fastDiv { return fastDiv{m: d.sm, shift: d.ss, ok: d.smallOK} }
+
+// quick is divisor.quick: x.SafeDiv(y) and true for x in [0, 1/2) when the
+// reciprocal applies, false otherwise.
+func (f *fastDiv) quick(x fx) (fx, bool) {
+	if uint64(x) < 1<<31 && f.ok {
+		h, _ := bits.Mul64(uint64(x)<<32, f.m)
+		return fx(h >> f.shift), true
 	}
 	return 0, false
 }

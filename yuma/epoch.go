@@ -3,6 +3,7 @@ package yuma
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -76,7 +77,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
 	// with kappa, then col_clip_sparse and row_sum_sparse.
 	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
-	consensus := weightedMedianCols(activeStake, weights, n, kappa, workers)
+	consensus := weightedMedianCols(activeStake, weights, ascending, n, kappa, workers)
 	// The clipped matrix is only materialised when bonds need it: in place
 	// of W when the bonds penalty is 1 (W is not read again), as a copy when
 	// it is strictly between.
@@ -92,7 +93,17 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 
 	// == Ranks, Trust, Incentive == (§7.2): matmul_sparse of the clipped
 	// weights, fused with the clip and validator trust; incentive = normalised ranks.
-	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
+	// Yuma3 with liquid alpha and the bonds following the clipped weights
+	// (the defaults) clips and computes the new bonds in one pass
+	// (clipBondsLiquid); its bonds only need the incentive for dividends.
+	fused := p.Yuma3On && penalty == fixed.One && liquidOn(&p, consensus)
+	var vtrust, ranks, emaColSum []fx
+	var ema sparse
+	if fused {
+		vtrust, ranks, ema, emaColSum = clipBondsLiquid(&p, nrn, weights, ascending, consensus, activeStake, lastTempoBlock(in), n, pr)
+	} else {
+		vtrust, ranks = clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
+	}
 	var rankSums []fx
 	if !p.Yuma3On && penalty == fixed.One {
 		rankSums = slices.Clone(ranks)
@@ -114,7 +125,9 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	lastTempo := lastTempoBlock(in)
 	var dividends []fx
 	var bondsOut [][]Cell
-	if p.Yuma3On {
+	if fused {
+		bondsOut, dividends = yuma3Dividends(ema, emaColSum, incentive, activeStake, newPermit, n, pr)
+	} else if p.Yuma3On {
 		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, ascending, consensus, incentive, activeStake, lastTempo, newPermit, pr)
 	} else {
 		// With the bonds penalty at 1, W_b is the clipped matrix and the
@@ -227,8 +240,10 @@ func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, a
 	// The registration blocks, read once per stored weight, in one
 	// compact array rather than from the neurons.
 	reg := make([]uint64, n)
+	var regMax uint64
 	for i := range nrn {
 		reg[i] = nrn[i].BlockAtRegistration
+		regMax = max(regMax, reg[i])
 	}
 	weights = make(sparse, n)
 	ascending = make([]bool, n)
@@ -236,7 +251,7 @@ func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, a
 		for i := from; i < to; i++ {
 			ascending[i] = true
 			if !forbid[i] {
-				weights[i], ascending[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
+				weights[i], ascending[i] = readWeightsRow(in, reg, regMax, i, owner, pr.ars[w])
 			}
 		}
 	})
@@ -262,7 +277,7 @@ func lastTempoBlock(in *Input) uint64 {
 // removed, and the row normalised (inplace_row_normalize_sparse).
 // reg[j] is uid j's BlockAtRegistration. It also reports whether the row's
 // columns are strictly ascending.
-func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, bool) {
+func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *arena) ([]entry, bool) {
 	nrn := in.Neurons
 	n := len(nrn)
 	// A target is kept when it registered before this row's last update
@@ -276,26 +291,61 @@ func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, 
 		maxReg = min(maxReg, nrn[i].CommitBlock)
 	}
 	src := nrn[i].Weights
-	row := ar.row(len(src))[:len(src)]
+	// keep is the chain's masking of one stored weight.
+	// When every uid registered at or before maxReg (regMax is the latest
+	// registration), no weight is outdated and reg need not be read.
+	allReg := regMax <= maxReg
+	keep := func(j int) bool { return j < n && (j != i || i == owner) && (allReg || reg[j] <= maxReg) }
+	// First the kept entries' count, order and sum. The values are whole
+	// numbers (u16 as I32F32), so inplace_row_normalize_sparse's
+	// saturating sum of them is min(their integer sum << 32, MAX).
+	var total uint64
 	m := 0
-	// The row sum is taken as the row is read: the kept values, in order,
-	// with the same saturating adds as inplace_row_normalize_sparse's sum.
-	var sum fx
 	asc, prev := true, -1
 	for _, c := range src {
 		j := int(c.UID)
-		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
+		if !keep(j) {
 			continue
 		}
 		asc = asc && j > prev
 		prev = j
-		v := fixed.FromU16(c.Value)
-		row[m] = entry{col: c.UID, val: v}
-		sum = sum.Add(v)
+		total += uint64(c.Value)
 		m++
 	}
-	row = row[:m]
-	normalizeRowBy(row, sum)
+	sum := fixed.MaxI32F32
+	if total < 1<<31 {
+		sum = fx(total << 32)
+	}
+	// Then the normalised row, written once: each kept value divided by
+	// the sum (normalizeRowBy's operations, in place of a second pass).
+	row := ar.row(len(src))[:m]
+	var d divisor
+	if sum > 0 {
+		d = newDivisor(sum)
+	}
+	norm := func(v uint16) fx {
+		x := fixed.FromU16(v)
+		if sum > 0 {
+			if q, ok := d.quickInt(x); ok {
+				return q
+			}
+			return x.SafeDiv(sum)
+		}
+		return x
+	}
+	if m == len(src) {
+		for k, c := range src {
+			row[k] = entry{col: c.UID, val: norm(c.Value)}
+		}
+		return row, asc
+	}
+	k := 0
+	for _, c := range src {
+		if keep(int(c.UID)) {
+			row[k] = entry{col: c.UID, val: norm(c.Value)}
+			k++
+		}
+	}
 	return row, asc
 }
 
@@ -345,30 +395,48 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
 	// stored, so each entry is normalised where it is used.
 	ema, colSum := computeBondsYuma3(p, wb, bonds, wbAscending, bondsAscending, consensus, n, pr)
+	return yuma3Dividends(ema, colSum, incentive, activeStake, newPermit, n, pr)
+}
+
+// yuma3Dividends is the end of yuma3Bonds, from the EMA bonds and their
+// column sums: inplace_col_normalize_sparse on a copy, mat_vec_mul_sparse
+// with the incentive, row_sum_sparse, vec_mul with the active stake,
+// inplace_normalize; and the stored bond rows (the EMA as u16, for the rows
+// in permit).
+func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit []bool, n int, pr *par) ([][]Cell, []fx) {
 	div := columnDivisors(colSum, countEntries(ema))
+	// Per column: the normalisation's quick path and the incentive.
+	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	var last []lastCol
+	if packedCols(countEntries(ema), n) {
+		last = make([]lastCol, n)
+		for j := range last {
+			last[j] = lastCol{norm: div[j].fast(), inc: getFx(incentive, j)}
+		}
+	}
 	dividends := make([]fx, n)
-	out := make([][]Cell, n)
+	out := permittedRows(ema, newPermit)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			var s fx
-			cells := []Cell{}
-			if newPermit[i] {
-				cells = make([]Cell, len(ema[i]))
-			}
+			cells := out[i]
 			for k, e := range ema[i] {
 				if newPermit[i] {
-					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+					cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
 				}
-				if int(e.col) < len(incentive) {
-					v := e.val
-					if int(e.col) < n && div[e.col].y != 0 {
-						if q, ok := div[e.col].quick(v); ok {
-							v = q
-						} else {
-							v = v.SafeDiv(div[e.col].y)
+				if int(e.col) < n { // always: the EMA's columns are below n
+					var v, inc fx
+					if last != nil {
+						lc := &last[e.col]
+						var ok bool
+						if v, ok = lc.norm.quick(e.val); !ok {
+							v = divSlow(&div[e.col], e.val)
 						}
+						inc = lc.inc
+					} else {
+						v, inc = div[e.col].divOrKeep(e.val), incentive[e.col]
 					}
-					if v := v.Mul(incentive[e.col]); v != 0 {
+					if v := v.Mul(inc); v != 0 {
 						s = s.Add(v)
 					}
 				}
@@ -376,7 +444,6 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 			if v, ok := s.CheckedMul(activeStake[i]); ok {
 				dividends[i] = v
 			}
-			out[i] = cells
 		}
 	})
 	normalize(dividends)
@@ -508,10 +575,23 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	alpha := fixedAlpha(p.BondsMovingAverage)
 	oneMinus := fixed.One.Sub(alpha)
 	ema := make(sparse, n)
-	sumParts, maxParts := pr.partials(n), pr.partials(n)
+	// What the merged rows read per column, in one 32-byte record (only
+	// when a divisor has reciprocals: see packedCols).
+	var ec []emaCol
+	if packedCols(countEntries(wb), n) || packedCols(stored, n) {
+		ec = make([]emaCol, n)
+		for j := range ec {
+			b := &bondDiv[j]
+			ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+		}
+	}
+	aggParts := make([][]colAgg, pr.workers)
+	for w := range aggParts {
+		aggParts[w] = make([]colAgg, n)
+	}
 	pr.rows(n, func(w, from, to int) {
 		ar := pr.ars[w]
-		colSum, colMax := sumParts[w], maxParts[w]
+		agg := aggParts[w]
 		acc := make([]fx, n)
 		touched := make([]bool, n)
 		cols := make([]uint16, 0, 64)
@@ -525,51 +605,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				// + (1-alpha)·B in the chain's order, so the merge gives
 				// the same values in the same column order without the
 				// accumulator.
-				wr := wb[i]
-				row := ar.row(min(n, len(wr)+len(bonds)))
-				wi, bi := 0, 0
-				for wi < len(wr) || bi < len(bonds) {
-					if bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]) {
-						bi++
-						continue
-					}
-					takeW := bi == len(bonds) || wi < len(wr) && wr[wi].col <= bonds[bi].UID
-					takeB := wi == len(wr) || bi < len(bonds) && bonds[bi].UID <= wr[wi].col
-					var j uint16
-					var v fx
-					if takeW {
-						e := wr[wi]
-						d := e.val.Mul(s)
-						if dv := &deltaDiv[e.col]; dv.y != 0 {
-							if q, ok := dv.quick(d); ok {
-								d = q
-							} else {
-								d = d.SafeDiv(dv.y)
-							}
-						}
-						j, v = e.col, alpha.Mul(d)
-						wi++
-					}
-					if takeB {
-						c := bonds[bi]
-						b := fixed.FromU16(c.Value)
-						if dv := &bondDiv[c.UID]; dv.y != 0 {
-							if q, ok := dv.quickInt(b); ok {
-								b = q
-							} else {
-								b = b.SafeDiv(dv.y)
-							}
-						}
-						j, v = c.UID, v.Add(oneMinus.Mul(b))
-						bi++
-					}
-					if v > 0 {
-						row = append(row, entry{j, v})
-						colSum[j] = colSum[j].Add(v)
-						colMax[j] = colMax[j].Max(v)
-					}
-				}
-				ema[i] = row
+				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, keepCol, deltaDiv, bondDiv, agg, ar)
 				continue
 			}
 			// A dense row scans the whole accumulator (an untouched column
@@ -614,8 +650,8 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			emit := func(row []entry, j int) []entry {
 				if v := acc[j]; v > 0 {
 					row = append(row, entry{uint16(j), v})
-					colSum[j] = colSum[j].Add(v)
-					colMax[j] = colMax[j].Max(v)
+					agg[j].sum = agg[j].sum.Add(v)
+					agg[j].max = agg[j].max.Max(v)
 				}
 				return row
 			}
@@ -637,7 +673,15 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			ema[i] = row
 		}
 	})
-	emaSum := sumPartials(sumParts)
+	// Column sums and maxima of the EMA, from the per-worker partials.
+	emaSum, upDiv := make([]fx, n), make([]fx, n)
+	for j := range emaSum {
+		a := aggParts[0][j]
+		for _, part := range aggParts[1:] {
+			a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+		}
+		emaSum[j], upDiv[j] = a.sum, a.max
+	}
 	emaEntries := countEntries(ema)
 	emaDiv := columnDivisors(emaSum, emaEntries)
 	// The column maxima of the normalised EMA. Normalising divides by the
@@ -645,7 +689,6 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
 	// non-decreasing function of x. The maximum of the quotients is
 	// therefore the quotient of the maximum.
-	upDiv := maxPartials(maxParts)
 	for j, m := range upDiv {
 		if emaSum[j] != 0 {
 			m = emaDiv[j].div(m)
@@ -653,42 +696,66 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 		upDiv[j] = m
 	}
 	up := columnDivisors(upDiv, emaEntries)
+	// What the last pass reads per column, in one 32-byte record instead of
+	// three arrays (the two divisors and the incentive).
+	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	var last []lastCol
+	if packedCols(emaEntries, n) {
+		last = make([]lastCol, n)
+		for j := range last {
+			last[j] = lastCol{
+				norm: emaDiv[j].fast(), up: up[j].fast(), inc: getFx(incentive, j),
+			}
+		}
+	}
 
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
-	// stored u16 bonds.
+	// stored u16 bonds. The EMA's columns are below n.
 	dividends := make([]fx, n)
-	out := make([][]Cell, n)
+	out := permittedRows(ema, newPermit)
 	pr.rows(n, func(_, from, to int) {
 		for i := from; i < to; i++ {
 			row := ema[i]
-			cells := []Cell{}
-			if newPermit[i] {
-				cells = make([]Cell, len(row))
-			}
 			var acc fx
+			if !newPermit[i] {
+				for _, e := range row {
+					if last == nil {
+						acc = acc.Add(incentive[e.col].Mul(emaDiv[e.col].divOrKeep(e.val)))
+						continue
+					}
+					lc := &last[e.col]
+					v, ok := lc.norm.quick(e.val)
+					if !ok {
+						v = divSlow(&emaDiv[e.col], e.val)
+					}
+					acc = acc.Add(lc.inc.Mul(v))
+				}
+				dividends[i] = acc
+				continue
+			}
+			cells := out[i]
 			for k, e := range row {
-				v := e.val
-				if dv := &emaDiv[e.col]; dv.y != 0 {
-					if q, ok := dv.quick(v); ok {
-						v = q
-					} else {
-						v = v.SafeDiv(dv.y)
-					}
+				if last == nil {
+					v := emaDiv[e.col].divOrKeep(e.val)
+					acc = acc.Add(incentive[e.col].Mul(v))
+					// inplace_col_max_upscale_sparse
+					cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
+					continue
 				}
-				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
-				if newPermit[i] {
-					if dv := &up[e.col]; dv.y != 0 { // inplace_col_max_upscale_sparse
-						if q, ok := dv.quick(v); ok {
-							v = q
-						} else {
-							v = v.SafeDiv(dv.y)
-						}
-					}
-					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
+				lc := &last[e.col]
+				v, ok := lc.norm.quick(e.val)
+				if !ok {
+					v = divSlow(&emaDiv[e.col], e.val)
 				}
+				acc = acc.Add(lc.inc.Mul(v))
+				// inplace_col_max_upscale_sparse
+				u, ok := lc.up.quick(v)
+				if !ok {
+					u = divSlow(&up[e.col], v)
+				}
+				cells[k] = Cell{UID: e.col, Value: propU16(u)}
 			}
 			dividends[i] = acc
-			out[i] = cells
 		}
 	})
 	normalize(dividends)
@@ -760,7 +827,9 @@ func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *are
 }
 
 // weightedMedianCols is weighted_median_col_sparse over n columns.
-func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) []fx {
+// ascending[i], when ascending is not nil, reports whether row i of w is in
+// strictly ascending column order (otherwise the rows are checked).
+func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority fx, workers int) []fx {
 	useStake := make([]fx, 0, len(stake))
 	for _, s := range stake {
 		if s > 0 {
@@ -808,13 +877,16 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 		if stake[i] > 0 {
 			voters = append(voters, w[i])
 			nnz += len(w[i])
-			for k := 1; k < len(w[i]) && sorted; k++ {
+			if ascending != nil {
+				sorted = sorted && ascending[i]
+			}
+			for k := 1; ascending == nil && k < len(w[i]) && sorted; k++ {
 				sorted = w[i][k-1].col < w[i][k].col
 			}
 		}
 	}
 	if sorted && len(voters) == m {
-		return medianColsBlocked(voters, n, m, nnz, workers, medianFew)
+		return medianColsBlocked(voters, n, m, nnz, workers, medianFew, median1)
 	}
 
 	// Transpose the rows of positive-stake validators into per-column lists,
@@ -907,12 +979,21 @@ func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) [
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) []fx {
-	const block = 64
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
+	// 256 columns per block: the fastest of 32 to 256 on the dense 4096 × 256
+	// epoch (longer runs along each row).
+	const block = 256
+	// A dense matrix (at least half the scores present) is gathered without
+	// per-entry bookkeeping.
+	dense := m > 0 && 2*nnz >= n*m
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
 	sweep := func(fromBlock, toBlock int) {
-		buf := make([]fx, block*m)
+		stride := m
+		if dense {
+			stride = m + 8
+		}
+		buf := make([]fx, block*stride)
 		ks := make([]uint16, block*m) // column j's voters: ks[j*m : j*m+cnt[j]]
 		cursor := make([]int, m)
 		// Per column of the block: how many voters have an entry (each at
@@ -928,6 +1009,34 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 		}
 		for b := fromBlock; b < toBlock; b++ {
 			lo, hi := b*block, min((b+1)*block, n)
+			if dense {
+				// Only the scores are laid out, column j's at
+				// buf[j*stride:][:m]: each row writes every column of the
+				// block, 0 where it has no entry (no clearing pass), and
+				// each column's extremes and voters are found from its
+				// vector (denseColumn). The stride is padded so that
+				// consecutive columns do not alias in the cache.
+				for k, row := range voters {
+					c, next := cursor[k], lo
+					for c < len(row) && int(row[c].col) < hi {
+						j := int(row[c].col)
+						for ; next < j; next++ {
+							buf[(next-lo)*stride+k] = 0
+						}
+						buf[(j-lo)*stride+k] = row[c].val
+						next = j + 1
+						c++
+					}
+					for ; next < hi; next++ {
+						buf[(next-lo)*stride+k] = 0
+					}
+					cursor[k] = c
+				}
+				for j := 0; j < hi-lo; j++ {
+					median[lo+j] = denseColumn(buf[j*stride:j*stride+m], ks[:0], &scratch, medianFew, median1)
+				}
+				continue
+			}
 			clear(buf[:(hi-lo)*m])
 			cnt = [block]int{}
 			for k, row := range voters {
@@ -1193,4 +1302,190 @@ func satSub(a, b uint64) uint64 {
 		return 0
 	}
 	return a - b
+}
+
+// lastCol is one column's constants for originalBonds' last pass: the
+// EMA's normalisation, the max-upscale and the column's incentive.
+type lastCol struct {
+	norm, up fastDiv
+	inc      fx
+}
+
+// packedCols reports whether a matrix of entries entries over n columns
+// has reciprocal divisors (columnDivisors), which is when the per-column
+// records of the hot loops (emaCol, lastCol) pay for themselves; a sparser
+// matrix divides with SafeDiv and reads the divisors directly.
+func packedCols(entries, n int) bool { return entries >= minReciprocalUse*n }
+
+// quickOf is ec[j].delta.quick(d), declining when there is no ec.
+func quickOf(ec []emaCol, j uint16, d fx) (fx, bool) {
+	if ec == nil {
+		return 0, false
+	}
+	return ec[j].delta.quick(d)
+}
+
+// emaCol is one column's constants for emaRowMerged: ΔB's normalisation
+// (divisor.quick of the column sum of ΔB), the stored bonds' normalisation
+// (divisor.quickInt of their integer column sum) and whether the stored
+// bond column is read (bondColumns).
+type emaCol struct {
+	delta    fastDiv
+	bm       uint64
+	bs, bpre uint8
+	bok      bool
+	keep     bool
+}
+
+// colAgg is a column's running sum and maximum of the EMA's values.
+type colAgg struct{ sum, max fx }
+
+// emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
+// stored bonds row, both in strictly ascending column order (wr's columns
+// below n): the accumulator of mat_ema_sparse holds 0 + alpha·ΔB and then
+// + (1-alpha)·B at the columns of the two rows, so merging them gives the
+// same values in the same column order without the accumulator. s is the
+// row's active stake; ec holds the columns' constants, with deltaDiv and
+// bondDiv behind them for the cases their quick paths decline; the kept
+// values are added to agg.
+func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
+	n := len(keepCol)
+	row := ar.row(min(n, len(wr)+len(bonds)))
+	// bond is B_norm: the stored u16 over its integer column sum.
+	bond := func(c Cell) fx {
+		b := fixed.FromU16(c.Value)
+		if ec != nil {
+			if k := &ec[c.UID]; b >= 1<<32 && k.bok {
+				h, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
+				return fx(h >> k.bs)
+			}
+		}
+		return divSlow(&bondDiv[c.UID], b)
+	}
+	wi, bi := 0, 0
+	for wi < len(wr) || bi < len(bonds) {
+		// The common case of a dense subnet first, in a loop of its own:
+		// a weight and a read bond on the same column, both normalised by
+		// their quick paths (the default case below, written out). Anything
+		// else leaves it for the general step.
+		for ec != nil && wi < len(wr) && bi < len(bonds) {
+			e, c := wr[wi], bonds[bi]
+			if e.col != c.UID {
+				break
+			}
+			k := &ec[e.col]
+			d, b := e.val.Mul(s), fixed.FromU16(c.Value)
+			if !k.keep || !k.delta.ok || !k.bok || uint64(d) >= 1<<31 || b < 1<<32 {
+				break
+			}
+			hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
+			hb, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
+			v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
+			wi++
+			bi++
+			if v > 0 {
+				row = append(row, entry{e.col, v})
+				agg[e.col].sum = agg[e.col].sum.Add(v)
+				agg[e.col].max = agg[e.col].max.Max(v)
+			}
+		}
+		if wi == len(wr) && bi == len(bonds) {
+			break
+		}
+		var j uint16
+		var v fx
+		switch {
+		case bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]):
+			bi++ // a stored bond column that is not read
+			continue
+		case bi == len(bonds) || wi < len(wr) && wr[wi].col < bonds[bi].UID:
+			e := wr[wi] // a weight without a bond
+			d := e.val.Mul(s)
+			if q, ok := quickOf(ec, e.col, d); ok {
+				d = q
+			} else {
+				d = divSlow(&deltaDiv[e.col], d)
+			}
+			j, v = e.col, alpha.Mul(d)
+			wi++
+		case wi == len(wr) || bonds[bi].UID < wr[wi].col:
+			c := bonds[bi] // a bond without a weight
+			j, v = c.UID, fx(0).Add(oneMinus.Mul(bond(c)))
+			bi++
+		default:
+			e, c := wr[wi], bonds[bi] // both
+			d := e.val.Mul(s)
+			if q, ok := quickOf(ec, e.col, d); ok {
+				d = q
+			} else {
+				d = divSlow(&deltaDiv[e.col], d)
+			}
+			j, v = e.col, alpha.Mul(d).Add(oneMinus.Mul(bond(c)))
+			wi++
+			bi++
+		}
+		if v > 0 {
+			row = append(row, entry{j, v})
+			agg[j].sum = agg[j].sum.Add(v)
+			agg[j].max = agg[j].max.Max(v)
+		}
+	}
+	return row
+}
+
+// denseColumn is medianColsBlocked's median of one column laid out as the
+// full score vector of the voters (0 for a voter without an entry). It
+// finds the vector's extremes and how many voters score non-zero in one
+// pass. medianFew (the median of a column where only the voters ks have an
+// entry) takes the few-voters path only when fewer than a quarter of the
+// voters are in ks, and median1 otherwise; so with many non-zero scores
+// median1 is called directly, and with few the non-zero voters are
+// collected into ks (whose capacity must be at least len(score)) for
+// medianFew. That is the same as the per-entry bookkeeping of the sparse
+// gather: the extremes are those of the entries together with 0 when a
+// voter has no entry, and the few-voters result depends only on the scores
+// and the stake at or below each score, so a voter whose entry is 0 may be
+// counted with the voters without an entry (see quantileFew). A column of
+// zeros has median 0.
+func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) fx {
+	lo, hi := score[0], score[0]
+	nz := 0
+	for _, v := range score {
+		lo, hi = min(lo, v), max(hi, v)
+		nz += int(uint64(v|-v) >> 63) // 1 when v != 0
+	}
+	if lo == 0 && hi == 0 {
+		return 0
+	}
+	if 4*nz >= len(score) {
+		return median1(score, lo, hi, scratch)
+	}
+	for k, v := range score {
+		if v != 0 {
+			ks = append(ks, uint16(k))
+		}
+	}
+	return medianFew(score, ks, lo, hi, scratch)
+}
+
+// permittedRows makes the stored bond rows: for a row in permit, room for
+// its EMA row's cells, carved from one allocation (each row's capacity
+// capped at its length); an empty row otherwise.
+func permittedRows(ema sparse, newPermit []bool) [][]Cell {
+	total := 0
+	for i, row := range ema {
+		if newPermit[i] {
+			total += len(row)
+		}
+	}
+	all := make([]Cell, total)
+	out := make([][]Cell, len(ema))
+	for i, row := range ema {
+		if !newPermit[i] {
+			out[i] = []Cell{}
+			continue
+		}
+		out[i], all = all[:len(row):len(row)], all[len(row):]
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -330,9 +331,9 @@ func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
 	}
 	normalize(stake)
 	rowNormalize(w)
-	one := weightedMedianCols(stake, w, 600, fixed.U16Proportion(32767), 1)
+	one := weightedMedianCols(stake, w, nil, 600, fixed.U16Proportion(32767), 1)
 	for _, workers := range []int{2, 3, 8} {
-		got := weightedMedianCols(stake, w, 600, fixed.U16Proportion(32767), workers)
+		got := weightedMedianCols(stake, w, nil, 600, fixed.U16Proportion(32767), workers)
 		for c := range one {
 			if got[c] != one[c] {
 				t.Fatalf("workers=%d column %d: %v != %v", workers, c, got[c], one[c])
@@ -348,7 +349,7 @@ func TestWeightedMedianCols_WorkersAgree(t *testing.T) {
 		slices.Reverse(rev[i])
 	}
 	for _, workers := range []int{1, 2} {
-		got := weightedMedianCols(stake, rev, 600, fixed.U16Proportion(32767), workers)
+		got := weightedMedianCols(stake, rev, nil, 600, fixed.U16Proportion(32767), workers)
 		for c := range one {
 			if got[c] != one[c] {
 				t.Fatalf("transpose path, workers=%d column %d: %v != %v", workers, c, got[c], one[c])
@@ -419,6 +420,36 @@ func TestEpoch_WorkersAgree(t *testing.T) {
 		}
 		if one.Incentive[500] == 0 && one.Dividends[0] == 0 {
 			t.Fatal("degenerate epoch; the comparison proves nothing")
+		}
+	}
+}
+
+// TestSigmoidCache_Alpha checks the liquid-alpha memo against alphaOfDiff
+// on repeated, colliding and fresh differences, for several parameter sets.
+func TestSigmoidCache_Alpha(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 4))
+	for _, p := range []struct {
+		low, high uint16
+		steep     int16
+	}{{45875, 58982, 1000}, {1638, 65535, -500}, {0, 0, 0}, {30000, 30001, 32767}} {
+		low, high := fixed.U16Proportion(p.low), fixed.U16Proportion(p.high)
+		steep := fixed.FromInt(int64(p.steep))
+		c := &sigmoidCache{alpha0: alphaOfDiff(0, low, high, steep), low: low, high: high, steep: steep}
+		seen := []fx{0}
+		for k := 0; k < 30_000; k++ {
+			var d fx
+			switch r.IntN(3) {
+			case 0:
+				d = seen[r.IntN(len(seen))] // repeated
+			case 1:
+				d = fx(r.Int64N(int64(fixed.One) + 1)) // fresh, in [0, 1]
+			default:
+				d = fx(r.Int64N(1 << 20)) // small: many share a slot
+			}
+			seen = append(seen, d)
+			if got, want := c.alpha(d), alphaOfDiff(d, low, high, steep); got != want {
+				t.Fatalf("params %+v: alpha(raw %d) = %d, want %d", p, d, got, want)
+			}
 		}
 	}
 }

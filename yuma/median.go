@@ -5,6 +5,11 @@ import (
 	"slices"
 )
 
+// quantileBits is the number of offset bits weightedQuantile buckets on:
+// 128 buckets measured a little faster than 64 or 256 on the dense 4096 ×
+// 256 epoch (fewer buckets to clear and scan, about two scores in each).
+const quantileBits = 7
+
 // weightedQuantile returns exactly what the chain's weighted_median returns
 // for the whole index range (partition 0..m-1, partition_lo = 0,
 // partition_hi = total) when its sums are exact: stakes in [0, 1], at most
@@ -38,9 +43,9 @@ import (
 // reference epoch checks the whole epoch.
 //
 // The search: scores are bucketed by their offset from the minimum (the
-// top 8 significant bits of the offset, so buckets follow score order), the
-// bucket where the cumulative stake first exceeds minority holds x*, and
-// only that bucket's elements are sorted.
+// top quantileBits significant bits of the offset, so buckets follow score
+// order), the bucket where the cumulative stake first exceeds minority holds
+// x*, and only that bucket's elements are sorted.
 //
 // lo and hi must be the smallest and the largest score (minMax).
 func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianScratch) fx {
@@ -54,14 +59,14 @@ func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianSc
 	if total <= minority || lo == hi {
 		return hi
 	}
-	shift := max(bits.Len64(uint64(hi)-uint64(lo))-8, 0)
-	var hist [256]fx
+	shift := max(bits.Len64(uint64(hi)-uint64(lo))-quantileBits, 0)
+	var hist [1 << quantileBits]fx
 	for k, v := range score {
 		hist[(uint64(v)-uint64(lo))>>shift] += stake[k]
 	}
 	var below fx // S(< the first score of bucket b)
 	b := 0
-	for ; b < 255; b++ {
+	for ; b < len(hist)-1; b++ {
 		if below+hist[b] > minority {
 			break
 		}

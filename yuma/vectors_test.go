@@ -180,7 +180,7 @@ func TestWeightedMedianCols_Vectors(t *testing.T) {
 				w = sparse{nil} // [[]]
 			}
 			want := fxVec(t, c["expected"])
-			got := weightedMedianCols(stake, w, cols, fixed.FromFloat32(float32(c["majority"].(float64))), 1)
+			got := weightedMedianCols(stake, w, nil, cols, fixed.FromFloat32(float32(c["majority"].(float64))), 1)
 			if fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(want) {
 				t.Fatalf("got %v, want %v", got, want)
 			}

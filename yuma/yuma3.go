@@ -46,33 +46,117 @@ func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, stee
 	}
 	out := make(sparse, len(w))
 	// alpha depends on (consensus, weight, bond) only through the clamped
-	// difference d, and many pairs share d (0 whenever a validator is at or
-	// below consensus), so the sigmoid of each distinct d is computed once
-	// per worker. The cache holds a pure function's values: it cannot
-	// change a result.
+	// difference d; each worker memoises the sigmoid (sigmoidCache).
 	alpha0 := alphaOfDiff(0, low, high, steep)
 	pr.rows(len(w), func(wk, from, to int) {
-		cache := make(map[fx]fx)
+		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
 		var colSum []fx
 		if colSums != nil {
 			colSum = colSums[wk]
 		}
-		matEMAAlphaRows(w, b, wAsc, bAsc, len(consensus), pr.ars[wk], out, colSum, from, to, func(j uint16, wv, bv fx) fx {
-			d := alphaDiff(consensus[j], wv, bv)
-			if d == 0 {
-				return alpha0
+		alphaOf := func(j uint16, wv, bv fx) fx { return sc.alpha(alphaDiff(consensus[j], wv, bv)) }
+		cols := len(consensus)
+		var walk emaAlphaScratch
+		for i := from; i < to; i++ {
+			// Rows in strictly ascending order take the merge, with the
+			// sigmoid called directly; the rest take the general walk.
+			if rowAscendingBelow(wAsc, i, w[i], cols) && rowAscendingBelow(bAsc, i, b[i], cols) {
+				out[i] = emaAlphaRowLiquid(w[i], b[i], pr.ars[wk], colSum, consensus, sc)
+				continue
 			}
-			a, ok := cache[d]
-			if !ok {
-				a = alphaOfDiff(d, low, high, steep)
-				if len(cache) < 1<<16 {
-					cache[d] = a
-				}
-			}
-			return a
-		})
+			out[i] = walk.walkRow(w[i], b[i], cols, pr.ars[wk], colSum, alphaOf)
+		}
 	})
 	return out
+}
+
+// sigmoidCache is one worker's memo of alphaOfDiff for fixed bounds and
+// steepness: alpha depends on (consensus, weight, bond) only through the
+// clamped difference d, and many pairs share d (0 whenever a validator is
+// at or below consensus, which is kept apart). Other differences go to a
+// direct-mapped table of sigmoidSlots entries, allocated on the first one:
+// a lookup is a hash and a compare, and a collision only costs the
+// recomputation. It holds a pure function's values, so it cannot change a
+// result.
+type sigmoidCache struct {
+	tab              []sigmoidSlot
+	alpha0           fx // alphaOfDiff(0, …)
+	low, high, steep fx
+}
+
+// sigmoidSlot is one cached (d, alpha) pair; d == 0 marks an empty slot (0
+// is never stored).
+type sigmoidSlot struct{ d, a fx }
+
+// sigmoidBits sets the size of a sigmoidCache's table: 1 << sigmoidBits
+// slots (64 KiB).
+const (
+	sigmoidBits  = 12
+	sigmoidSlots = 1 << sigmoidBits
+)
+
+// alpha returns alphaOfDiff(d, low, high, steep).
+func (c *sigmoidCache) alpha(d fx) fx {
+	if d == 0 {
+		return c.alpha0
+	}
+	if c.tab == nil {
+		c.tab = make([]sigmoidSlot, sigmoidSlots)
+	}
+	slot := &c.tab[(uint64(d)*0x9E3779B97F4A7C15)>>(64-sigmoidBits)] // Fibonacci hashing
+	if slot.d == d {
+		return slot.a
+	}
+	a := alphaOfDiff(d, c.low, c.high, c.steep)
+	slot.d, slot.a = d, a
+	return a
+}
+
+// emaAlphaRowLiquid is emaAlphaRowMerged with the liquid alpha of
+// matEMAAlpha, alphaOfDiff(alphaDiff(consensus[j], weight, bond)), computed
+// in the loop rather than through a function value.
+func emaAlphaRowLiquid(wRow, bRow []entry, ar *arena, colSum []fx, consensus []fx, sc *sigmoidCache) []entry {
+	row := ar.row(len(wRow))
+	bi := 0
+	for _, e := range wRow {
+		for bi < len(bRow) && bRow[bi].col < e.col {
+			bi++ // a bond without a weight: dropped
+		}
+		var bv fx
+		if bi < len(bRow) && bRow[bi].col == e.col {
+			bv = bRow[bi].val
+			bi++
+		}
+		a := sc.alpha0
+		c := consensus[e.col]
+		var d fx
+		if uint64(c|e.val|bv) <= uint64(fixed.One) {
+			// All three in [0, 1] (their bits' union is): alphaDiff's
+			// differences cannot saturate, so plain ones give its bits.
+			if e.val >= bv {
+				d = min(max(e.val-c, 0), fixed.One)
+			} else {
+				d = min(max(bv-e.val, 0), fixed.One)
+			}
+		} else {
+			d = alphaDiff(c, e.val, bv)
+		}
+		if d != 0 {
+			a = sc.alpha(d)
+		}
+		var v fx
+		if bv != 0 {
+			v = fixed.One.Sub(a).Mul(bv)
+		}
+		v = v.Add(a.Mul(e.val).Max(0)).Min(fixed.One)
+		if v > 0 {
+			row = append(row, entry{e.col, v})
+			if colSum != nil {
+				colSum[e.col] = colSum[e.col].Add(v)
+			}
+		}
+	}
+	return row
 }
 
 // matEMAAlphaFn is the EMA of matEMAAlpha with the alpha of column j (given
@@ -91,73 +175,90 @@ func matEMAAlphaFn(w, b sparse, cols int, ar *arena, alphaOf func(j uint16, wv, 
 // wAsc and bAsc, when not nil, tell per row whether w's and b's rows are
 // strictly ascending and below cols (what ascendingBelow would find).
 func matEMAAlphaRows(w, b sparse, wAsc, bAsc []bool, cols int, ar *arena, out sparse, colSum []fx, from, to int, alphaOf func(j uint16, wv, bv fx) fx) {
-	alpha := make([]fx, cols)
-	decayed := make([]fx, cols)
-	need := make([]bool, cols)
-	q := make([]uint16, 0, 64)
+	var sc emaAlphaScratch
 	for i := from; i < to; i++ {
 		wRow, bRow := w[i], b[i]
 		if rowAscendingBelow(wAsc, i, wRow, cols) && rowAscendingBelow(bAsc, i, bRow, cols) {
 			out[i] = emaAlphaRowMerged(wRow, bRow, ar, colSum, alphaOf)
 			continue
 		}
-		q = q[:0]
-		for _, r := range [2][]entry{bRow, wRow} {
-			for _, e := range r {
-				if int(e.col) < cols && !need[e.col] {
-					need[e.col] = true
-					q = append(q, e.col)
-				}
-			}
-		}
-		q = sortTouched(q, need)
-		wi, bi := 0, 0
-		for _, j := range q {
-			var wv, bv fx
-			for wi < len(wRow) {
-				if c := wRow[wi].col; c < j {
-					wi++
-					continue
-				} else if c == j {
-					wv = wRow[wi].val
-				}
-				break
-			}
-			for bi < len(bRow) {
-				if c := bRow[bi].col; c < j {
-					bi++
-					continue
-				} else if c == j {
-					bv = bRow[bi].val
-				}
-				break
-			}
-			alpha[j] = alphaOf(j, wv, bv)
-		}
-		for _, e := range bRow {
-			if int(e.col) < cols {
-				decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
-			}
-		}
-		row := ar.row(len(wRow))
-		for _, e := range wRow {
-			if int(e.col) >= cols {
-				continue
-			}
-			inc := alpha[e.col].Mul(e.val).Max(0)
-			v := decayed[e.col].Add(inc).Min(fixed.One)
-			if v > 0 {
-				row = append(row, entry{e.col, v})
-				if colSum != nil {
-					colSum[e.col] = colSum[e.col].Add(v)
-				}
-			}
-		}
-		for _, j := range q {
-			alpha[j], decayed[j], need[j] = 0, 0, false
-		}
-		out[i] = row
+		out[i] = sc.walkRow(wRow, bRow, cols, ar, colSum, alphaOf)
 	}
+}
+
+// emaAlphaScratch holds the per-column buffers of walkRow, allocated on
+// first use and cleared after each row.
+type emaAlphaScratch struct {
+	alpha, decayed []fx
+	need           []bool
+	q              []uint16
+}
+
+// walkRow is one row of matEMAAlphaRows for rows in any order: the chain's
+// forward walk over the needed columns, then mat_ema_alpha_sparse's two loops.
+func (sc *emaAlphaScratch) walkRow(wRow, bRow []entry, cols int, ar *arena, colSum []fx, alphaOf func(j uint16, wv, bv fx) fx) []entry {
+	if sc.alpha == nil {
+		sc.alpha, sc.decayed, sc.need = make([]fx, cols), make([]fx, cols), make([]bool, cols)
+		sc.q = make([]uint16, 0, 64)
+	}
+	alpha, decayed, need, q := sc.alpha, sc.decayed, sc.need, sc.q
+	q = q[:0]
+	for _, r := range [2][]entry{bRow, wRow} {
+		for _, e := range r {
+			if int(e.col) < cols && !need[e.col] {
+				need[e.col] = true
+				q = append(q, e.col)
+			}
+		}
+	}
+	q = sortTouched(q, need)
+	wi, bi := 0, 0
+	for _, j := range q {
+		var wv, bv fx
+		for wi < len(wRow) {
+			if c := wRow[wi].col; c < j {
+				wi++
+				continue
+			} else if c == j {
+				wv = wRow[wi].val
+			}
+			break
+		}
+		for bi < len(bRow) {
+			if c := bRow[bi].col; c < j {
+				bi++
+				continue
+			} else if c == j {
+				bv = bRow[bi].val
+			}
+			break
+		}
+		alpha[j] = alphaOf(j, wv, bv)
+	}
+	for _, e := range bRow {
+		if int(e.col) < cols {
+			decayed[e.col] = fixed.One.Sub(alpha[e.col]).Mul(e.val)
+		}
+	}
+	row := ar.row(len(wRow))
+	for _, e := range wRow {
+		if int(e.col) >= cols {
+			continue
+		}
+		inc := alpha[e.col].Mul(e.val).Max(0)
+		v := decayed[e.col].Add(inc).Min(fixed.One)
+		if v > 0 {
+			row = append(row, entry{e.col, v})
+			if colSum != nil {
+				colSum[e.col] = colSum[e.col].Add(v)
+			}
+		}
+	}
+	for _, j := range q {
+		alpha[j], decayed[j], need[j] = 0, 0, false
+	}
+	sc.q = q
+	return row
 }
 
 // rowAscendingBelow is ascendingBelow(row, cols) for row i of a matrix

@@ -1,5 +1,7 @@
 package fixed
 
+import "math/bits"
+
 // I9F23 is a signed fixed-point number with 9 integer and 23 fractional bits.
 // The chain only uses it for the constants inside substrate-fixed's exp.
 type I9F23 int32
@@ -37,17 +39,32 @@ func Exp(x I32F32) (I32F32, bool) {
 	if !ok {
 		return 0, false
 	}
-	term := x
-	for i := int64(2); i < FracBits32; i++ {
-		if term, ok = term.CheckedMul(x); !ok {
+	// Every term is a product of non-negative values, so term / i (the
+	// chain's checked division by the I32F32 integer i) is
+	// trunc(term·2^32 / i·2^32) = floor(term / i), which cannot fail: it is
+	// taken with a precomputed reciprocal (divSmall). TestExp_Literal
+	// compares this with the literal series.
+	// The loop is written on machine words: with term, x and result
+	// non-negative, CheckedMul is the 128-bit product shifted right by 32
+	// (failing when it does not fit) and CheckedAdd fails exactly when the
+	// sum wraps negative.
+	term := uint64(x)
+	for i := uint64(2); i < FracBits32; i++ {
+		hi, lo := bits.Mul64(term, uint64(x))
+		if hi>>31 != 0 {
 			return 0, false
 		}
-		if term, ok = term.CheckedDiv(FromInt(i)); !ok {
+		term = divSmall(hi<<32|lo>>32, i)
+		if term == 0 {
+			// Every later term is 0·x/i = 0 and adds nothing: the
+			// remaining steps cannot change the result or fail.
+			break
+		}
+		r := result + I32F32(term)
+		if r < 0 {
 			return 0, false
 		}
-		if result, ok = result.CheckedAdd(term); !ok {
-			return 0, false
-		}
+		result = r
 	}
 	if neg {
 		if result, ok = One.CheckedDiv(result); !ok {
@@ -55,6 +72,41 @@ func Exp(x I32F32) (I32F32, bool) {
 		}
 	}
 	return result, true
+}
+
+// recip divides integers below 2^63 by a fixed d >= 2 with one multiply
+// and a shift: floor(n/d) = hi(n·m) >> shift with l = ceil(log2 d),
+// m = ceil(2^(63+l)/d), shift = l-1 (Granlund–Montgomery, round-up variant;
+// the error term n·(m·d - 2^(63+l))/(d·2^(63+l)) is below 1/d, so the floor
+// is exact: the proof is written out at yuma's reciprocal type).
+type recip struct {
+	m     uint64
+	shift uint
+}
+
+func newRecip(d uint64) recip {
+	l := uint(bits.Len64(d - 1))
+	q, r := bits.Div64(uint64(1)<<(l-1), 0, d)
+	if r != 0 {
+		q++
+	}
+	return recip{m: q, shift: l - 1}
+}
+
+// seriesDiv[i] divides by i, for the series' divisors 2 <= i <= 31. It is a
+// table of constants, computed once.
+var seriesDiv = func() (t [FracBits32]recip) {
+	for i := uint64(2); i < FracBits32; i++ {
+		t[i] = newRecip(i)
+	}
+	return t
+}()
+
+// divSmall returns t / i for t < 2^63 and 2 <= i <= 31.
+func divSmall(t, i uint64) uint64 {
+	r := &seriesDiv[i]
+	h, _ := bits.Mul64(t, r.m)
+	return h >> r.shift
 }
 
 // ExpSafe is the chain's exp_safe: x is clamped to [-20, 20] before Exp, and

@@ -177,6 +177,86 @@ func TestExp(t *testing.T) {
 	}
 }
 
+// expLiteral is substrate-fixed's exp series written as the chain writes
+// it: each term divided by I32F32::from_num(i) with the checked division.
+func expLiteral(x I32F32) (I32F32, bool) {
+	if x == 0 {
+		return One, true
+	}
+	if x == One {
+		return EI9F23.ToI32F32(), true
+	}
+	neg := x < 0
+	if neg {
+		if x == MinI32F32 {
+			return 0, false
+		}
+		x = -x
+	}
+	result, ok := x.CheckedAdd(One)
+	if !ok {
+		return 0, false
+	}
+	term := x
+	for i := int64(2); i < FracBits32; i++ {
+		if term, ok = term.CheckedMul(x); !ok {
+			return 0, false
+		}
+		if term, ok = term.CheckedDiv(FromInt(i)); !ok {
+			return 0, false
+		}
+		if result, ok = result.CheckedAdd(term); !ok {
+			return 0, false
+		}
+	}
+	if neg {
+		if result, ok = One.CheckedDiv(result); !ok {
+			return 0, false
+		}
+	}
+	return result, true
+}
+
+// TestDivSmall checks the series' reciprocal divisions against the
+// hardware's on edge and random numerators.
+func TestDivSmall(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	for i := uint64(2); i < FracBits32; i++ {
+		ns := []uint64{0, 1, i - 1, i, i + 1, 1<<32 - 1, 1 << 32, 1<<63 - 1, 1<<63 - i, (1<<63 - 1) / i * i}
+		for k := 0; k < 20_000; k++ {
+			ns = append(ns, r.Uint64N(1<<63), r.Uint64N(1<<40))
+		}
+		for _, n := range ns {
+			if got := divSmall(n, i); got != n/i {
+				t.Fatalf("divSmall(%d, %d) = %d, want %d", n, i, got, n/i)
+			}
+		}
+	}
+}
+
+// TestExp_Literal compares Exp (divisions by constants) with the literal
+// series on the sigmoid's whole input range and beyond, including the
+// inputs where the series overflows.
+func TestExp_Literal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 15))
+	check := func(x I32F32) {
+		got, gok := Exp(x)
+		want, wok := expLiteral(x)
+		if got != want || gok != wok {
+			t.Fatalf("Exp(raw %d) = %d, %v; the literal series gives %d, %v", x.Bits(), got.Bits(), gok, want.Bits(), wok)
+		}
+	}
+	for _, x := range []I32F32{0, 1, -1, One, -One, FromInt(20), FromInt(-20), FromInt(21), FromInt(22), FromInt(-22), MaxI32F32, MinI32F32, MinI32F32 + 1} {
+		check(x)
+	}
+	for k := 0; k < 100_000; k++ {
+		check(I32F32(r.Int64N(int64(FromInt(44))) - int64(FromInt(22))))
+	}
+	for k := 0; k < 20_000; k++ {
+		check(I32F32(r.Int64()))
+	}
+}
+
 func TestI64F64(t *testing.T) {
 	a := I64F64FromU64(3)
 	b := I64F64FromU64(4)

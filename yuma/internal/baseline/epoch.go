@@ -1,0 +1,1199 @@
+package baseline
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
+
+// Epoch runs one epoch of subtensor's sparse epoch_mechanism on in and
+// returns what the chain would store. It never panics on malformed rows:
+// out-of-range uids are dropped as the chain drops them when it reads storage.
+func Epoch(in *Input) (*Output, error) {
+	return epoch(in, min(runtime.GOMAXPROCS(0), 8))
+}
+
+// epoch is Epoch with at most maxWorkers goroutines for large subnets; the
+// result does not depend on maxWorkers.
+//
+// Its stages follow subtensor's epoch_mechanism (run_epoch.rs) in the
+// chain's order, under the chain's section banners; the "§" numbers are the
+// sections of shared/reference/yuma-spec.md, and docs/YUMA.md maps every
+// stage function to the chain's step. reference_test.go holds the same
+// epoch written out literally, one math.rs function per step.
+func epoch(in *Input, maxWorkers int) (*Output, error) {
+	n := len(in.Neurons)
+	if n > math.MaxUint16 {
+		return nil, fmt.Errorf("epoch with %d neurons: %w", n, ErrTooManyNeurons)
+	}
+	p := in.Params
+	nrn := in.Neurons
+	owner := -1 // get_owner_uid
+	if in.HasOwner && int(in.OwnerUID) < n {
+		owner = int(in.OwnerUID)
+	}
+
+	// == Activity == (§3): inactive = last_update + activity_cutoff < current_block.
+	active := activity(nrn, in.Block, p.ActivityCutoff)
+
+	// == Stake == (§4): get_stake_weights_for_network, StakeThreshold,
+	// inplace_normalize_64.
+	total, stake := stakeWeights(nrn, owner, &p)
+
+	// == Validator permits == (§5): last epoch's permits mask this epoch;
+	// is_topk_nonzero gives the new ones.
+	forbid, newPermit := validatorPermits(nrn, stake, owner, p.MaxAllowedValidators)
+
+	// == Active stake == (§6): inplace_mask_vector(inactive),
+	// inplace_mask_vector(validator_forbids), inplace_normalize.
+	activeStake := activeStakeOf(stake, active, forbid)
+
+	// == Weights == (§7): get_weights_sparse, mask_rows_sparse,
+	// mask_diag_sparse_except_index, vec_mask_sparse_matrix (outdated), the
+	// commit-reveal mask, inplace_row_normalize_sparse.
+	workers, cells := 1, 0
+	for i := range nrn {
+		cells += len(nrn[i].Weights) + len(nrn[i].Bonds)
+	}
+	if cells >= minParallelCells {
+		workers = maxWorkers
+	}
+	pr := newPar(workers)
+	defer pr.release()
+	if workers > 1 {
+		cost := make([]int, n)
+		for i := range nrn {
+			cost[i] = 1 + len(nrn[i].Weights) + len(nrn[i].Bonds)
+		}
+		pr.balance(cost)
+	}
+	weights, ascending := getWeights(in, forbid, owner, pr)
+
+	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
+	// with kappa, then col_clip_sparse and row_sum_sparse.
+	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
+	consensus := weightedMedianCols(activeStake, weights, n, kappa, workers)
+	// The clipped matrix is only materialised when bonds need it: in place
+	// of W when the bonds penalty is 1 (W is not read again), as a copy when
+	// it is strictly between.
+	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
+	var clipped sparse
+	switch penalty {
+	case 0:
+	case fixed.One:
+		clipped = weights
+	default:
+		clipped = make(sparse, n)
+	}
+
+	// == Ranks, Trust, Incentive == (§7.2): matmul_sparse of the clipped
+	// weights, fused with the clip and validator trust; incentive = normalised ranks.
+	vtrust, ranks := clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
+	var rankSums []fx
+	if !p.Yuma3On && penalty == fixed.One {
+		rankSums = slices.Clone(ranks)
+	}
+	incentive := ranks
+	normalize(incentive)
+
+	// == Bonds and Dividends == (§7.3): interpolate_sparse (weights for
+	// bonds), the recent-registration bond mask, then one bond model.
+	wb := interpolate(weights, clipped, n, penalty, pr.ars[0])
+	// Rows of W_b in strictly ascending column order: those of W (clipping
+	// only drops entries), or all of them when interpolate_sparse rebuilt
+	// the rows in column order.
+	if penalty != 0 && penalty != fixed.One {
+		for i := range ascending {
+			ascending[i] = true
+		}
+	}
+	lastTempo := lastTempoBlock(in)
+	var dividends []fx
+	var bondsOut [][]Cell
+	if p.Yuma3On {
+		bondsOut, dividends = yuma3Bonds(&p, nrn, wb, ascending, consensus, incentive, activeStake, lastTempo, newPermit, pr)
+	} else {
+		// With the bonds penalty at 1, W_b is the clipped matrix and the
+		// column sums of ΔB = W_b ∘ S are the ranks before normalisation:
+		// the same products (Mul is commutative: both give the floor of the
+		// exact product) of the same entries, non-negative, so their
+		// saturating sums agree in any order.
+		var deltaSum []fx
+		if penalty == fixed.One {
+			deltaSum = rankSums
+		}
+		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
+	}
+
+	// == Emission and Pruning scores == (§8): the server/validator split.
+	serverNorm, validatorNorm, combinedNorm := splitEmission(incentive, dividends, activeStake, stake)
+
+	// == Value storage == (§9, §10): u16 terms, rao, permits, bond rows.
+	out := &Output{
+		Active:            active,
+		ValidatorPermit:   newPermit,
+		Consensus:         toU16(consensus),
+		Incentive:         toU16(incentive),
+		Dividends:         toU16(dividends),
+		ValidatorTrust:    toU16(vtrust),
+		StakeWeight:       toU16(stake),
+		Emission:          toRao(combinedNorm, in.RaoEmission),
+		ServerEmission:    toRao(serverNorm, in.RaoEmission),
+		ValidatorEmission: toRao(validatorNorm, in.RaoEmission),
+		Stake:             make([]uint64, n),
+		Bonds:             bondsOut,
+		Fixed: FixedTerms{
+			Stake: stake, ActiveStake: activeStake, Consensus: consensus,
+			Incentive: incentive, Dividends: dividends, ValidatorTrust: vtrust,
+		},
+	}
+	for i := range total {
+		out.Stake[i] = total[i].ToU64()
+	}
+	return out, nil
+}
+
+// activity is §3: a uid is active when last_update + activity_cutoff >=
+// current_block (saturating add).
+func activity(nrn []Neuron, block, cutoff uint64) []bool {
+	active := make([]bool, len(nrn))
+	for i := range nrn {
+		active[i] = !(satAdd(nrn[i].LastUpdate, cutoff) < block)
+	}
+	return active
+}
+
+// stakeWeights is §4: get_stake_weights_for_network (alpha + tao ×
+// tao_weight in I64F64), the StakeThreshold filter (the owner is exempt),
+// inplace_normalize_64, and the floor to I32F32. It returns the unfiltered
+// totals (stored as the stake term) and the normalised stake.
+func stakeWeights(nrn []Neuron, owner int, p *Params) ([]fixed.I64F64, []fx) {
+	n := len(nrn)
+	taoWeight := fixed.TaoWeight(p.TaoWeight).ToI64F64()
+	total := make([]fixed.I64F64, n)
+	filtered := make([]fixed.I64F64, n)
+	for i := range nrn {
+		t := fixed.I64F64FromU64(nrn[i].AlphaStake).Add(fixed.I64F64FromU64(nrn[i].TaoStake).Mul(taoWeight))
+		total[i] = t
+		if i == owner || t.ToU64() >= p.StakeThreshold {
+			filtered[i] = t
+		}
+	}
+	normalize64(filtered)
+	stake := make([]fx, n)
+	for i := range filtered {
+		stake[i] = filtered[i].ToI32F32()
+	}
+	return total, stake
+}
+
+// validatorPermits is §5: validator_forbids from the previous epoch's
+// permits (the owner's forced), and new_validator_permits =
+// is_topk_nonzero(stake, max_allowed_validators) with the owner's forced.
+func validatorPermits(nrn []Neuron, stake []fx, owner int, maxValidators uint16) (forbid, newPermit []bool) {
+	forbid = make([]bool, len(nrn))
+	for i := range nrn {
+		forbid[i] = !(nrn[i].ValidatorPermit || i == owner)
+	}
+	newPermit = topKNonzero(stake, int(maxValidators))
+	if owner >= 0 {
+		newPermit[owner] = true
+	}
+	return forbid, newPermit
+}
+
+// activeStakeOf is §6: stake with inactive and forbidden uids zeroed, normalised.
+func activeStakeOf(stake []fx, active, forbid []bool) []fx {
+	activeStake := slices.Clone(stake)
+	for i := range activeStake {
+		if !active[i] || forbid[i] {
+			activeStake[i] = 0
+		}
+	}
+	normalize(activeStake)
+	return activeStake
+}
+
+// getWeights is §7: the weights matrix as the epoch sees it, row by row
+// (readWeightsRow); rows of forbidden uids are empty (mask_rows_sparse).
+// ascending[i] reports whether row i's columns are strictly ascending.
+func getWeights(in *Input, forbid []bool, owner int, pr *par) (weights sparse, ascending []bool) {
+	nrn := in.Neurons
+	n := len(nrn)
+	// The registration blocks, read once per stored weight, in one
+	// compact array rather than from the neurons.
+	reg := make([]uint64, n)
+	for i := range nrn {
+		reg[i] = nrn[i].BlockAtRegistration
+	}
+	weights = make(sparse, n)
+	ascending = make([]bool, n)
+	pr.rows(n, func(w, from, to int) {
+		for i := from; i < to; i++ {
+			ascending[i] = true
+			if !forbid[i] {
+				weights[i], ascending[i] = readWeightsRow(in, reg, i, owner, pr.ars[w])
+			}
+		}
+	})
+	return weights, ascending
+}
+
+// lastTempoBlock is §7.3's last_tempo: current_block - tempo before the
+// first distributed epoch, LastMechansimStepBlock + 1 after it. Bonds on a
+// uid registered at or after it are dropped.
+func lastTempoBlock(in *Input) uint64 {
+	if in.LastStepBlock != 0 {
+		return satAdd(in.LastStepBlock, 1)
+	}
+	return satSub(in.Block, uint64(in.Params.Tempo))
+}
+
+// readWeightsRow is §7 for one row (get_weights_sparse, then
+// mask_diag_sparse_except_index, vec_mask_sparse_matrix for outdated weights,
+// the commit-reveal mask and inplace_row_normalize_sparse, fused):
+// it reads uid i's stored weights as the epoch sees them: columns
+// < n, the diagonal removed (except the owner's), weights set before the
+// target's registration (or committed before it, with commit-reveal)
+// removed, and the row normalised (inplace_row_normalize_sparse).
+// reg[j] is uid j's BlockAtRegistration. It also reports whether the row's
+// columns are strictly ascending.
+func readWeightsRow(in *Input, reg []uint64, i, owner int, ar *arena) ([]entry, bool) {
+	nrn := in.Neurons
+	n := len(nrn)
+	// A target is kept when it registered before this row's last update
+	// (and, with commit-reveal, at or before its commit): reg[j] <= maxReg.
+	lastUpdate := nrn[i].LastUpdate
+	if lastUpdate == 0 {
+		return nil, true // every reg[j] >= 0 >= LastUpdate
+	}
+	maxReg := lastUpdate - 1
+	if in.CommitReveal {
+		maxReg = min(maxReg, nrn[i].CommitBlock)
+	}
+	src := nrn[i].Weights
+	row := ar.row(len(src))[:len(src)]
+	m := 0
+	// The row sum is taken as the row is read: the kept values, in order,
+	// with the same saturating adds as inplace_row_normalize_sparse's sum.
+	var sum fx
+	asc, prev := true, -1
+	for _, c := range src {
+		j := int(c.UID)
+		if j >= n || (j == i && i != owner) || reg[j] > maxReg {
+			continue
+		}
+		asc = asc && j > prev
+		prev = j
+		v := fixed.FromU16(c.Value)
+		row[m] = entry{col: c.UID, val: v}
+		sum = sum.Add(v)
+		m++
+	}
+	row = row[:m]
+	normalizeRowBy(row, sum)
+	return row, asc
+}
+
+// splitEmission is §8 ("Emission and Pruning scores"): combined_emission,
+// inplace_normalize_using_sum and the zero-emission fallback. It
+// normalises incentive and dividends over their combined sum
+// (a 50/50 miner/validator split when both are non-zero); when nothing was
+// earned, validators get everything by active stake, or by stake when no
+// stake is active.
+func splitEmission(incentive, dividends, activeStake, stake []fx) (server, validator, combined []fx) {
+	combined = make([]fx, len(incentive))
+	for i := range combined {
+		combined[i] = incentive[i].Add(dividends[i])
+	}
+	emissionSum := sum(combined)
+	server = slices.Clone(incentive)
+	validator = slices.Clone(dividends)
+	normalizeBy(server, emissionSum)
+	normalizeBy(validator, emissionSum)
+	normalize(combined)
+	if emissionSum == 0 {
+		src := activeStake
+		if sum(activeStake) == 0 {
+			src = stake
+		}
+		validator = slices.Clone(src)
+		combined = slices.Clone(src)
+	}
+	return server, validator, combined
+}
+
+// yuma3Bonds is §7.3 B, the `if Yuma3On` branch of epoch_mechanism:
+// get_bonds_sparse_fixed_proportion and scalar_vec_mask_sparse_matrix
+// (readBonds), compute_bonds_sparse (computeBondsYuma3),
+// inplace_col_normalize_sparse on a copy, row_sum_sparse(mat_vec_mul_sparse),
+// vec_mul with the active stake, inplace_normalize. That is: bonds read as u16 proportions, the
+// (liquid-alpha) EMA, and dividends from incentive-weighted normalised bonds
+// times active stake. The EMA bonds are stored as they are (as u16, for the
+// rows in permit).
+//
+// wbAscending[i] reports whether row i of wb is in strictly ascending
+// column order (nil: not known).
+func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensus, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+	n := len(nrn)
+	bonds, bondsAscending := readBonds(nrn, lastTempo, pr)
+	// The EMA comes with its column sums, for inplace_col_normalize_sparse
+	// on a copy of it; Σ_j norm_ij·I_j per row follows. The copy is never
+	// stored, so each entry is normalised where it is used.
+	ema, colSum := computeBondsYuma3(p, wb, bonds, wbAscending, bondsAscending, consensus, n, pr)
+	div := columnDivisors(colSum, countEntries(ema))
+	dividends := make([]fx, n)
+	out := make([][]Cell, n)
+	pr.rows(n, func(_, from, to int) {
+		for i := from; i < to; i++ {
+			var s fx
+			cells := []Cell{}
+			if newPermit[i] {
+				cells = make([]Cell, len(ema[i]))
+			}
+			for k, e := range ema[i] {
+				if newPermit[i] {
+					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(e.val)}
+				}
+				if int(e.col) < len(incentive) {
+					v := e.val
+					if int(e.col) < n && div[e.col].y != 0 {
+						if q, ok := div[e.col].quick(v); ok {
+							v = q
+						} else {
+							v = v.SafeDiv(div[e.col].y)
+						}
+					}
+					if v := v.Mul(incentive[e.col]); v != 0 {
+						s = s.Add(v)
+					}
+				}
+			}
+			if v, ok := s.CheckedMul(activeStake[i]); ok {
+				dividends[i] = v
+			}
+			out[i] = cells
+		}
+	})
+	normalize(dividends)
+	return out, dividends
+}
+
+// columnDivisors prepares one divisor per column sum for a matrix of
+// entries entries. A reciprocal costs about one division to prepare, so
+// when there are fewer than minReciprocalUse entries per column the
+// divisors only hold the sums (quick then always declines, and every entry
+// takes SafeDiv).
+func columnDivisors(sums []fx, entries int) []divisor {
+	d := make([]divisor, len(sums))
+	prepare := entries >= minReciprocalUse*len(sums)
+	for j, s := range sums {
+		if prepare {
+			d[j] = newDivisor(s)
+		} else {
+			d[j] = divisor{y: s}
+		}
+	}
+	return d
+}
+
+// minReciprocalUse is the average number of entries per column from which
+// columnDivisors prepares reciprocals.
+const minReciprocalUse = 8
+
+// countEntries counts the entries of m.
+func countEntries(m sparse) int {
+	k := 0
+	for _, row := range m {
+		k += len(row)
+	}
+	return k
+}
+
+// originalBonds is §7.3 A, the original-Yuma branch of epoch_mechanism:
+// get_bonds_sparse, scalar_vec_mask_sparse_matrix,
+// inplace_col_normalize_sparse, row_hadamard_sparse (ΔB),
+// inplace_col_normalize_sparse, compute_ema_bonds_normal_sparse,
+// inplace_col_normalize_sparse, matmul_transpose_sparse (dividends),
+// inplace_normalize, inplace_col_max_upscale_sparse. That is: bonds read as u16 integers and
+// column-normalised, ΔB = W_b ∘ S column-normalised, the fixed-alpha EMA
+// column-normalised, dividends d_i = Σ_j b_ij·I_j, and the stored bonds:
+// the normalised EMA max-upscaled per column (inplace_col_max_upscale_sparse)
+// as u16, for the rows in permit. deltaSum, when non-nil, holds the column
+// sums of ΔB (see epoch).
+//
+// The chain materialises each matrix and normalises it in a second pass;
+// here the normalised bonds and ΔB are computed where the EMA reads them,
+// from column sums taken beforehand, so only the EMA itself is stored. The
+// per-entry operations and their order are the chain's.
+//
+// wbAscending[i] reports whether row i of wb is in strictly ascending
+// column order (nil: not known).
+func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+	n := len(nrn)
+	if wbAscending == nil {
+		wbAscending = make([]bool, n)
+		for i := range wb {
+			wbAscending[i] = ascendingBelow(wb[i], n)
+		}
+	}
+	// bondsAscending[i]: stored bond row i is in strictly ascending order
+	// (found while the column sums read it).
+	bondsAscending := make([]bool, n)
+	// keep reports whether stored bond column c is read (readBondsRow's rule
+	// for the original model: columns >= n and recently registered uids are
+	// dropped).
+	keepCol := bondColumns(nrn, lastTempo)
+	// The stored bonds are whole numbers (u16 as I32F32): their column sums
+	// are taken as integers, then widened. The chain's saturating sum of
+	// non-negative terms is min(exact sum, MAX), which the widening gives.
+	bondParts := make([][]uint64, pr.workers)
+	for w := range bondParts {
+		bondParts[w] = make([]uint64, n)
+	}
+	var deltaParts [][]fx
+	if deltaSum == nil {
+		deltaParts = pr.partials(n)
+	}
+	pr.rows(n, func(w, from, to int) {
+		sum := bondParts[w]
+		for i := from; i < to; i++ {
+			asc, prev := true, -1
+			for _, c := range nrn[i].Bonds {
+				asc = asc && int(c.UID) > prev
+				prev = int(c.UID)
+				if int(c.UID) < n && keepCol[c.UID] {
+					sum[c.UID] += uint64(c.Value)
+				}
+			}
+			bondsAscending[i] = asc
+		}
+		if deltaParts != nil {
+			sum := deltaParts[w]
+			for i := from; i < to; i++ {
+				for _, e := range wb[i] {
+					if int(e.col) < n {
+						sum[e.col] = sum[e.col].Add(e.val.Mul(activeStake[i]))
+					}
+				}
+			}
+		}
+	})
+	if deltaParts != nil {
+		deltaSum = sumPartials(deltaParts)
+	}
+	stored := 0
+	for i := range nrn {
+		stored += len(nrn[i].Bonds)
+	}
+	bondSum := make([]fx, n)
+	for j := range bondSum {
+		var t uint64
+		for _, part := range bondParts {
+			t += part[j]
+		}
+		bondSum[j] = fixed.MaxI32F32
+		if t <= uint64(fixed.MaxI32F32)>>32 {
+			bondSum[j] = fx(t << 32)
+		}
+	}
+	bondDiv, deltaDiv := columnDivisors(bondSum, stored), columnDivisors(deltaSum, countEntries(wb))
+
+	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
+	// column sums and maxima of what it keeps.
+	alpha := fixedAlpha(p.BondsMovingAverage)
+	oneMinus := fixed.One.Sub(alpha)
+	ema := make(sparse, n)
+	sumParts, maxParts := pr.partials(n), pr.partials(n)
+	pr.rows(n, func(w, from, to int) {
+		ar := pr.ars[w]
+		colSum, colMax := sumParts[w], maxParts[w]
+		acc := make([]fx, n)
+		touched := make([]bool, n)
+		cols := make([]uint16, 0, 64)
+		for i := from; i < to; i++ {
+			s := activeStake[i]
+			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
+				// Both rows in strictly ascending column order (what
+				// readWeightsRow makes of a submitted row, and what the
+				// epoch stores): the accumulator's non-zero columns are the
+				// merge of the two rows, each holding 0 + alpha·ΔB and then
+				// + (1-alpha)·B in the chain's order, so the merge gives
+				// the same values in the same column order without the
+				// accumulator.
+				wr := wb[i]
+				row := ar.row(min(n, len(wr)+len(bonds)))
+				wi, bi := 0, 0
+				for wi < len(wr) || bi < len(bonds) {
+					if bi < len(bonds) && !(int(bonds[bi].UID) < n && keepCol[bonds[bi].UID]) {
+						bi++
+						continue
+					}
+					takeW := bi == len(bonds) || wi < len(wr) && wr[wi].col <= bonds[bi].UID
+					takeB := wi == len(wr) || bi < len(bonds) && bonds[bi].UID <= wr[wi].col
+					var j uint16
+					var v fx
+					if takeW {
+						e := wr[wi]
+						d := e.val.Mul(s)
+						if dv := &deltaDiv[e.col]; dv.y != 0 {
+							if q, ok := dv.quick(d); ok {
+								d = q
+							} else {
+								d = d.SafeDiv(dv.y)
+							}
+						}
+						j, v = e.col, alpha.Mul(d)
+						wi++
+					}
+					if takeB {
+						c := bonds[bi]
+						b := fixed.FromU16(c.Value)
+						if dv := &bondDiv[c.UID]; dv.y != 0 {
+							if q, ok := dv.quickInt(b); ok {
+								b = q
+							} else {
+								b = b.SafeDiv(dv.y)
+							}
+						}
+						j, v = c.UID, v.Add(oneMinus.Mul(b))
+						bi++
+					}
+					if v > 0 {
+						row = append(row, entry{j, v})
+						colSum[j] = colSum[j].Add(v)
+						colMax[j] = colMax[j].Max(v)
+					}
+				}
+				ema[i] = row
+				continue
+			}
+			// A dense row scans the whole accumulator (an untouched column
+			// is 0 and is not emitted); a sparse one tracks its columns.
+			// Either way the positives come out in column order.
+			dense := len(wb[i])+len(nrn[i].Bonds) > n/8
+			cols = cols[:0]
+			for _, e := range wb[i] {
+				if int(e.col) < n {
+					d := e.val.Mul(s)
+					if dv := &deltaDiv[e.col]; dv.y != 0 {
+						if q, ok := dv.quick(d); ok {
+							d = q
+						} else {
+							d = d.SafeDiv(dv.y)
+						}
+					}
+					acc[e.col] = acc[e.col].Add(alpha.Mul(d))
+					if !dense && !touched[e.col] {
+						touched[e.col] = true
+						cols = append(cols, e.col)
+					}
+				}
+			}
+			for _, c := range nrn[i].Bonds {
+				if int(c.UID) < n && keepCol[c.UID] {
+					b := fixed.FromU16(c.Value)
+					if dv := &bondDiv[c.UID]; dv.y != 0 {
+						if q, ok := dv.quickInt(b); ok {
+							b = q
+						} else {
+							b = b.SafeDiv(dv.y)
+						}
+					}
+					acc[c.UID] = acc[c.UID].Add(oneMinus.Mul(b))
+					if !dense && !touched[c.UID] {
+						touched[c.UID] = true
+						cols = append(cols, c.UID)
+					}
+				}
+			}
+			emit := func(row []entry, j int) []entry {
+				if v := acc[j]; v > 0 {
+					row = append(row, entry{uint16(j), v})
+					colSum[j] = colSum[j].Add(v)
+					colMax[j] = colMax[j].Max(v)
+				}
+				return row
+			}
+			var row []entry
+			if dense {
+				row = ar.row(min(n, len(wb[i])+len(nrn[i].Bonds)))
+				for j := range acc {
+					row = emit(row, j)
+				}
+				clear(acc)
+			} else {
+				cols = sortTouched(cols, touched)
+				row = ar.row(len(cols))
+				for _, j := range cols {
+					row = emit(row, int(j))
+					acc[j], touched[j] = 0, false
+				}
+			}
+			ema[i] = row
+		}
+	})
+	emaSum := sumPartials(sumParts)
+	emaEntries := countEntries(ema)
+	emaDiv := columnDivisors(emaSum, emaEntries)
+	// The column maxima of the normalised EMA. Normalising divides by the
+	// column sum, which is at least every entry of its column (positive
+	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
+	// non-decreasing function of x. The maximum of the quotients is
+	// therefore the quotient of the maximum.
+	upDiv := maxPartials(maxParts)
+	for j, m := range upDiv {
+		if emaSum[j] != 0 {
+			m = emaDiv[j].div(m)
+		}
+		upDiv[j] = m
+	}
+	up := columnDivisors(upDiv, emaEntries)
+
+	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
+	// stored u16 bonds.
+	dividends := make([]fx, n)
+	out := make([][]Cell, n)
+	pr.rows(n, func(_, from, to int) {
+		for i := from; i < to; i++ {
+			row := ema[i]
+			cells := []Cell{}
+			if newPermit[i] {
+				cells = make([]Cell, len(row))
+			}
+			var acc fx
+			for k, e := range row {
+				v := e.val
+				if dv := &emaDiv[e.col]; dv.y != 0 {
+					if q, ok := dv.quick(v); ok {
+						v = q
+					} else {
+						v = v.SafeDiv(dv.y)
+					}
+				}
+				acc = acc.Add(getFx(incentive, int(e.col)).Mul(v))
+				if newPermit[i] {
+					if dv := &up[e.col]; dv.y != 0 { // inplace_col_max_upscale_sparse
+						if q, ok := dv.quick(v); ok {
+							v = q
+						} else {
+							v = v.SafeDiv(dv.y)
+						}
+					}
+					cells[k] = Cell{UID: e.col, Value: fixed.ProportionToU16(v)}
+				}
+			}
+			dividends[i] = acc
+			out[i] = cells
+		}
+	})
+	normalize(dividends)
+	return out, dividends
+}
+
+// fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
+// compute_disabled_liquid_alpha: 1 - BondsMovingAverage/1e6 (the I64F64
+// quotient floored to I32F32).
+func fixedAlpha(bma uint64) fx {
+	q := fixed.I64F64FromU64(bma).SafeDiv(fixed.I64F64FromU64(1_000_000))
+	return fixed.One.Sub(q.ToI32F32())
+}
+
+// readBonds is get_bonds_sparse_fixed_proportion followed by
+// scalar_vec_mask_sparse_matrix (last_tempo <= registered): it reads stored bonds for Yuma3 (rows < n) as u16 proportions and
+// drops columns whose uid registered at or after lastTempo. ascending[i]
+// reports whether row i is in strictly ascending column order, below n.
+func readBonds(nrn []Neuron, lastTempo uint64, pr *par) (b sparse, ascending []bool) {
+	n := len(nrn)
+	b = make(sparse, n)
+	ascending = make([]bool, n)
+	keepCol := bondColumns(nrn, lastTempo)
+	pr.rows(n, func(w, from, to int) {
+		for i := from; i < to; i++ {
+			b[i], ascending[i] = readBondsRow(nrn, keepCol, i, lastTempo, pr.ars[w])
+		}
+	})
+	return b, ascending
+}
+
+// bondColumns reports, per uid, whether its bond column is read: the uid
+// registered before lastTempo.
+func bondColumns(nrn []Neuron, lastTempo uint64) []bool {
+	keep := make([]bool, len(nrn))
+	for j := range nrn {
+		keep[j] = lastTempo > nrn[j].BlockAtRegistration
+	}
+	return keep
+}
+
+// readBondsRow reads uid i's stored bonds row for readBonds; keepCol is
+// bondColumns(nrn, lastTempo). It also reports whether the row it returns
+// is in strictly ascending column order with every column below n.
+func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *arena) ([]entry, bool) {
+	n := len(nrn)
+	row := ar.row(len(nrn[i].Bonds))
+	asc, prev := true, -1
+	for _, c := range nrn[i].Bonds {
+		if int(c.UID) >= n {
+			asc = asc && lastTempo == 0 // kept below: not below n
+			// The chain reads such an entry with registration block 0
+			// (dropped only when last_tempo is 0). Every later step ignores
+			// columns >= n except the liquid-alpha walk, where the entry
+			// stops the walk over its row; keep it for that walk.
+			if lastTempo > 0 {
+				row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})
+			}
+			continue
+		}
+		if !keepCol[c.UID] {
+			continue
+		}
+		asc = asc && int(c.UID) > prev
+		prev = int(c.UID)
+		row = append(row, entry{col: c.UID, val: u16Prop(c.Value)})
+	}
+	return row, asc
+}
+
+// weightedMedianCols is weighted_median_col_sparse over n columns.
+func weightedMedianCols(stake []fx, w sparse, n int, majority fx, workers int) []fx {
+	useStake := make([]fx, 0, len(stake))
+	for _, s := range stake {
+		if s > 0 {
+			useStake = append(useStake, s)
+		}
+	}
+	normalize(useStake)
+	stakeSum := sum(useStake)
+	minority := stakeSum.Sub(majority)
+	m := len(useStake)
+	part := make([]int, m)
+	for k := range part {
+		part[k] = k
+	}
+
+	// Normalised stakes are proportions and the partition is 0..m-1, so
+	// the fast path applies whenever the stake sum is itself at most 1.
+	fast := proportions(useStake) && stakeSum >= 0 && stakeSum <= fixed.One
+	// median1 is the median of one column's score vector; lo and hi are
+	// its smallest and largest score.
+	median1 := func(score []fx, lo, hi fx, scratch *medianScratch) fx {
+		if fast {
+			// The chain's quickselect over the whole range, found by
+			// bucketing (same result: see weightedQuantile).
+			return weightedQuantile(useStake, score, minority, stakeSum, lo, hi, scratch)
+		}
+		return weightedMedian(useStake, score, part, minority, 0, stakeSum, scratch)
+	}
+	// medianFew is median1 for a column in which only the voters ks
+	// (distinct) have an entry: the others score 0. When they are few, the
+	// quantile is taken over the entries and one element standing for all
+	// the zeros (same result: see quantileFew).
+	medianFew := func(score []fx, ks []uint16, lo, hi fx, scratch *medianScratch) fx {
+		if fast && 4*len(ks) < m {
+			return quantileFew(useStake, score, ks, minority, stakeSum, scratch)
+		}
+		return median1(score, lo, hi, scratch)
+	}
+
+	// The rows of positive-stake validators, in uid order: row k of the
+	// median's score vectors.
+	voters := make([][]entry, 0, m)
+	sorted, nnz := true, 0
+	for i := 0; i < len(stake) && i < len(w); i++ {
+		if stake[i] > 0 {
+			voters = append(voters, w[i])
+			nnz += len(w[i])
+			for k := 1; k < len(w[i]) && sorted; k++ {
+				sorted = w[i][k-1].col < w[i][k].col
+			}
+		}
+	}
+	if sorted && len(voters) == m {
+		return medianColsBlocked(voters, n, m, nnz, workers, medianFew)
+	}
+
+	// Transpose the rows of positive-stake validators into per-column lists,
+	// keeping row order so that a repeated column keeps its last value.
+	count := make([]int, n+1)
+	k := 0
+	for i := 0; i < len(stake) && i < len(w); i++ {
+		if stake[i] > 0 {
+			for _, e := range w[i] {
+				if int(e.col) < n {
+					count[int(e.col)+1]++
+				}
+			}
+		}
+	}
+	for c := 1; c <= n; c++ {
+		count[c] += count[c-1]
+	}
+	// cells[count[c]:count[c+1]] holds column c as (validator index k, score).
+	cellsBuf := getBig(count[n])
+	defer bigPool.Put(cellsBuf)
+	cells := (*cellsBuf)[:count[n]]
+	pos := slices.Clone(count[:n])
+	for i := 0; i < len(stake) && i < len(w); i++ {
+		if stake[i] > 0 {
+			for _, e := range w[i] {
+				if int(e.col) < n {
+					cells[pos[e.col]] = entry{uint16(k), e.val}
+					pos[e.col]++
+				}
+			}
+			k++
+		}
+	}
+
+	median := make([]fx, n)
+	// Columns are independent, so large matrices are split into contiguous
+	// column ranges, one per worker; every column is computed exactly as
+	// it would be alone, so the result does not depend on the split.
+	sweep := func(from, to int) {
+		score := make([]fx, m)
+		seen := make([]bool, m)
+		var ks []uint16
+		var scratch medianScratch
+		for c := from; c < to; c++ {
+			col := cells[count[c]:count[c+1]]
+			if len(col) == 0 {
+				continue // every score is 0, so the median is 0
+			}
+			ks = ks[:0]
+			for _, x := range col {
+				score[x.col] = x.val
+				if !seen[x.col] {
+					seen[x.col] = true
+					ks = append(ks, x.col)
+				}
+			}
+			if fast && 4*len(ks) < m {
+				median[c] = quantileFew(useStake, score, ks, minority, stakeSum, &scratch)
+			} else {
+				lo, hi := minMax(score)
+				median[c] = median1(score, lo, hi, &scratch)
+			}
+			for _, x := range col {
+				score[x.col], seen[x.col] = 0, false
+			}
+		}
+	}
+	if len(cells) < 1<<16 || workers < 2 {
+		sweep(0, n)
+		return median
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		from, to := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sweep(from, to)
+		}()
+	}
+	wg.Wait()
+	return median
+}
+
+// medianColsBlocked is the column sweep for voter rows whose columns are
+// in strictly ascending order (what set_weights submissions usually are): columns
+// are taken in blocks, each block's scores are laid out densely (one
+// contiguous m-vector per column) by advancing a cursor along every row, and
+// each column's median is taken from its vector. It fills the same score
+// vectors as the transpose path (a repeated column keeps its last value,
+// columns >= n are ignored), so it returns the same medians.
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx) []fx {
+	const block = 64
+	median := make([]fx, n)
+	blocks := (n + block - 1) / block
+	sweep := func(fromBlock, toBlock int) {
+		buf := make([]fx, block*m)
+		ks := make([]uint16, block*m) // column j's voters: ks[j*m : j*m+cnt[j]]
+		cursor := make([]int, m)
+		// Per column of the block: how many voters have an entry (each at
+		// most one: the rows are strictly ascending) and the entries'
+		// smallest and largest values, so that the median needs no pass
+		// of its own to find them.
+		var cnt [block]int
+		var cmin, cmax [block]fx
+		var scratch medianScratch
+		start := uint16(min(fromBlock*block, n))
+		for k, row := range voters {
+			cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
+		}
+		for b := fromBlock; b < toBlock; b++ {
+			lo, hi := b*block, min((b+1)*block, n)
+			clear(buf[:(hi-lo)*m])
+			cnt = [block]int{}
+			for k, row := range voters {
+				c := cursor[k]
+				for c < len(row) && int(row[c].col) < hi {
+					j := int(row[c].col) - lo
+					v := row[c].val
+					buf[j*m+k] = v
+					ks[j*m+cnt[j]] = uint16(k)
+					if cnt[j] == 0 {
+						cmin[j], cmax[j] = v, v
+					}
+					cmin[j], cmax[j] = min(cmin[j], v), max(cmax[j], v)
+					cnt[j]++
+					c++
+				}
+				cursor[k] = c
+			}
+			for j := 0; j < hi-lo; j++ {
+				if cnt[j] == 0 {
+					continue // every score is 0, and so is the median
+				}
+				if cnt[j] < m { // the voters without an entry score 0
+					cmin[j], cmax[j] = min(cmin[j], 0), max(cmax[j], 0)
+				}
+				median[lo+j] = medianFew(buf[j*m:(j+1)*m], ks[j*m:j*m+cnt[j]], cmin[j], cmax[j], &scratch)
+			}
+		}
+	}
+	if nnz < 1<<16 || workers < 2 || blocks < 2 {
+		sweep(0, blocks)
+		return median
+	}
+	workers = min(workers, blocks)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		from, to := blocks*w/workers, blocks*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sweep(from, to)
+		}()
+	}
+	wg.Wait()
+	return median
+}
+
+// clipTrustRanks fuses col_clip_sparse (entries above their column
+// consensus are clipped to it, and dropped when the consensus is not
+// positive), row_sum_sparse of the clipped rows (validator trust) and
+// matmul_sparse of the clipped matrix with the active stake (ranks). When
+// out is non-nil the clipped rows are stored in it; out may be w itself.
+//
+// The rows are those readWeightsRow builds: each value is a u16 divided by
+// the (saturating, so at least as large) sum of its non-negative row, or
+// 0, hence in [0, 1], and clipping only lowers it. When the stakes are
+// proportions too, every term added lies in [0, 1], and with fewer than
+// 2^30 entries in all no sum can reach 2^62: the chain's saturating adds
+// cannot saturate and plain adds give the same bits. Otherwise the
+// saturating adds are used.
+func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust, ranks []fx) {
+	trust = make([]fx, len(w))
+	parts := pr.partials(n)
+	total := 0
+	for _, row := range w {
+		total += len(row)
+	}
+	plain := total < 1<<30 && proportions(stake)
+	pr.rows(len(w), func(wk, from, to int) {
+		ranks := parts[wk]
+		for i := from; i < to; i++ {
+			row := w[i]
+			var r []entry
+			if out != nil {
+				if &out[0] == &w[0] {
+					r = row // in place: writes never overtake reads
+				} else {
+					r = pr.ars[wk].row(len(row))[:len(row)]
+				}
+			}
+			s := getFx(stake, i)
+			var t fx
+			m := 0
+			for _, e := range row {
+				th := getFx(c, int(e.col))
+				// col_clip_sparse: min(value, threshold), the entry dropped
+				// when it is clipped to a threshold <= 0. Tested in this
+				// order, the (rare) non-positive threshold comes first and
+				// the min compiles without a branch: whether a weight is
+				// above its consensus is a coin flip the CPU cannot predict.
+				if th <= 0 && th < e.val {
+					continue
+				}
+				v := min(e.val, th)
+				if plain {
+					t += v
+					if int(e.col) < n {
+						ranks[e.col] += s.Mul(v)
+					}
+				} else {
+					t = t.Add(v)
+					if int(e.col) < n {
+						ranks[e.col] = ranks[e.col].Add(s.Mul(v))
+					}
+				}
+				if r != nil {
+					r[m] = entry{e.col, v}
+					m++
+				}
+			}
+			trust[i] = t
+			if out != nil {
+				out[i] = r[:m]
+			}
+		}
+	})
+	return trust, sumPartials(parts)
+}
+
+// interpolate is interpolate_sparse: a + ratio*(b - a) per cell, positives kept.
+func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
+	if ratio == 0 {
+		return a
+	}
+	if ratio == fixed.One {
+		return b
+	}
+	out := make(sparse, len(a))
+	r1, r2 := make([]fx, n), make([]fx, n)
+	touched := make([]bool, n)
+	cols := make([]uint16, 0, 64)
+	for i := range a {
+		cols = cols[:0]
+		for _, e := range a[i] {
+			if int(e.col) < n {
+				r1[e.col] = e.val
+				if !touched[e.col] {
+					touched[e.col] = true
+					cols = append(cols, e.col)
+				}
+			}
+		}
+		for _, e := range b[i] {
+			if int(e.col) < n {
+				r2[e.col] = e.val
+				if !touched[e.col] {
+					touched[e.col] = true
+					cols = append(cols, e.col)
+				}
+			}
+		}
+		cols = sortTouched(cols, touched)
+		row := ar.row(len(cols))
+		for _, j := range cols {
+			v := r1[j].Add(ratio.Mul(r2[j].Sub(r1[j])))
+			if v > 0 {
+				row = append(row, entry{j, v})
+			}
+			r1[j], r2[j], touched[j] = 0, 0, false
+		}
+		out[i] = row
+	}
+	return out
+}
+
+// matEMA is mat_ema_sparse: per row alpha*new + (1-alpha)*old, accumulated
+// densely over n columns, positives kept in column order.
+// When colSums is non-nil, worker w adds the values it emits to colSums[w].
+func matEMA(newM, oldM sparse, alpha fx, n int, pr *par, colSums [][]fx) sparse {
+	oneMinus := fixed.One.Sub(alpha)
+	out := make(sparse, len(newM))
+	pr.rows(len(newM), func(w, from, to int) {
+		ar := pr.ars[w]
+		var colSum []fx
+		if colSums != nil {
+			colSum = colSums[w]
+		}
+		acc := make([]fx, n)
+		touched := make([]bool, n)
+		cols := make([]uint16, 0, 64)
+		for i := from; i < to; i++ {
+			var old []entry
+			if i < len(oldM) {
+				old = oldM[i]
+			}
+			// A dense row scans the whole accumulator (an untouched column
+			// is 0 and is not emitted); a sparse one tracks its columns.
+			dense := len(newM[i])+len(old) > n/8
+			cols = cols[:0]
+			for _, e := range newM[i] {
+				if int(e.col) < n {
+					acc[e.col] = acc[e.col].Add(alpha.Mul(e.val))
+					if !dense && !touched[e.col] {
+						touched[e.col] = true
+						cols = append(cols, e.col)
+					}
+				}
+			}
+			for _, e := range old {
+				if int(e.col) < n {
+					acc[e.col] = acc[e.col].Add(oneMinus.Mul(e.val))
+					if !dense && !touched[e.col] {
+						touched[e.col] = true
+						cols = append(cols, e.col)
+					}
+				}
+			}
+			emit := func(row []entry, j int) []entry {
+				if v := acc[j]; v > 0 {
+					row = append(row, entry{uint16(j), v})
+					if colSum != nil {
+						colSum[j] = colSum[j].Add(v)
+					}
+				}
+				return row
+			}
+			var row []entry
+			if dense {
+				row = ar.row(min(n, len(newM[i])+len(old)))
+				for j := range acc {
+					row = emit(row, j)
+				}
+				clear(acc)
+			} else {
+				cols = sortTouched(cols, touched)
+				row = ar.row(len(cols))
+				for _, j := range cols {
+					row = emit(row, int(j))
+					acc[j], touched[j] = 0, false
+				}
+			}
+			out[i] = row
+		}
+	})
+	return out
+}
+
+func toU16(v []fx) []uint16 {
+	out := make([]uint16, len(v))
+	for i, x := range v {
+		out[i] = fixed.ProportionToU16(x)
+	}
+	return out
+}
+
+func toRao(v []fx, rao uint64) []uint64 {
+	out := make([]uint64, len(v))
+	for i, x := range v {
+		out[i] = fixed.RaoOf(x, rao)
+	}
+	return out
+}
+
+func satAdd(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxUint64
+}
+
+func satSub(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}
+
+// EpochWorkers is Epoch with at most workers goroutines for large subnets.
+func EpochWorkers(in *Input, workers int) (*Output, error) { return epoch(in, workers) }

@@ -1,0 +1,142 @@
+package baseline
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// weightedQuantile returns exactly what the chain's weighted_median returns
+// for the whole index range (partition 0..m-1, partition_lo = 0,
+// partition_hi = total) when its sums are exact: stakes in [0, 1], at most
+// 65535 of them, total their sum and at most 1 (weightedMedianFast's
+// preconditions). It finds the answer by bucketing instead of by the
+// chain's pivots.
+//
+// Why the answer does not depend on the pivots. Write S(<x) and S(<=x) for
+// the total stake of the elements scoring below x and at most x. Every
+// partition the quickselect visits holds all elements whose score lies in
+// some value interval (equal-to-pivot elements leave it only at its ends),
+// and its bounds are partition_lo = S(< its minimum) and partition_hi =
+// S(<= its maximum): true at the start (0 and the total), and kept by both
+// recursions (lo + lo_stake = S(<pivot) is the new maximum's S(<=), and
+// hi - hi_stake = S(<=pivot) the new minimum's S(<)). So at pivot p the
+// chain compares minority < S(<p) and S(<=p) <= minority. Let x* be the
+// smallest score with S(<=x*) > minority. Then:
+//   - p > x*: S(<p) >= S(<=x*) > minority and x* is below p, so it recurses
+//     into the lower part, which holds x*;
+//   - p < x*: S(<=p) <= minority (x* is the smallest above it) and x* is in
+//     the upper part, so it recurses there;
+//   - p = x*: S(<p) <= minority (the next smaller score has S(<=) at most
+//     minority, or nothing is smaller and the lower part is empty) and
+//     S(<=p) > minority, so it returns p.
+//
+// Each step drops the pivot, so the chain's iteration limit is never
+// reached, and it returns x*. When no score qualifies (total <= minority)
+// it only ever moves up and returns the largest score. With zero stakes the
+// argument is unchanged. TestWeightedQuantile_MatchesChain checks this
+// against weightedMedianFast on random and adversarial vectors, and the
+// reference epoch checks the whole epoch.
+//
+// The search: scores are bucketed by their offset from the minimum (the
+// top 8 significant bits of the offset, so buckets follow score order), the
+// bucket where the cumulative stake first exceeds minority holds x*, and
+// only that bucket's elements are sorted.
+//
+// lo and hi must be the smallest and the largest score (minMax).
+func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianScratch) fx {
+	m := len(score)
+	switch m {
+	case 0:
+		return 0
+	case 1:
+		return score[0]
+	}
+	if total <= minority || lo == hi {
+		return hi
+	}
+	shift := max(bits.Len64(uint64(hi)-uint64(lo))-8, 0)
+	var hist [256]fx
+	for k, v := range score {
+		hist[(uint64(v)-uint64(lo))>>shift] += stake[k]
+	}
+	var below fx // S(< the first score of bucket b)
+	b := 0
+	for ; b < 255; b++ {
+		if below+hist[b] > minority {
+			break
+		}
+		below += hist[b]
+	}
+	cand := s.pa[:0]
+	for k, v := range score {
+		if (uint64(v)-uint64(lo))>>shift == uint64(b) {
+			cand = append(cand, scoreStake{v, stake[k]})
+		}
+	}
+	s.pa = cand
+	if len(cand) <= 16 {
+		for i := 1; i < len(cand); i++ {
+			for j := i; j > 0 && cand[j].score < cand[j-1].score; j-- {
+				cand[j], cand[j-1] = cand[j-1], cand[j]
+			}
+		}
+	} else {
+		slices.SortFunc(cand, func(a, b scoreStake) int {
+			switch {
+			case a.score < b.score:
+				return -1
+			case a.score > b.score:
+				return 1
+			}
+			return 0
+		})
+	}
+	for i := 0; i < len(cand); {
+		x := cand[i].score
+		for ; i < len(cand) && cand[i].score == x; i++ {
+			below += cand[i].stake
+		}
+		if below > minority {
+			return x
+		}
+	}
+	return hi // not reached: the bucket's stakes take the sum past minority
+}
+
+// quantileFew is weightedQuantile(stake, score, minority, total, …) for a
+// score vector in which only the voters ks (distinct) may score non-zero.
+// The result depends only on the scores present and on the stake at or
+// below each score (see weightedQuantile), so the voters without an entry
+// are taken as one element scoring 0 with their stakes' sum, total minus
+// the others' (exact: the stakes are proportions summing to total without
+// saturation). That element is kept even when its stake is 0: a score
+// that is present can be the answer (the smallest, when minority < 0).
+func quantileFew(stake, score []fx, ks []uint16, minority, total fx, s *medianScratch) fx {
+	qs, qk := s.qs[:0], s.qk[:0]
+	var covered fx
+	for _, k := range ks {
+		qs = append(qs, score[k])
+		qk = append(qk, stake[k])
+		covered += stake[k]
+	}
+	if len(ks) < len(stake) {
+		qs = append(qs, 0)
+		qk = append(qk, total-covered)
+	}
+	s.qs, s.qk = qs, qk
+	lo, hi := minMax(qs)
+	return weightedQuantile(qk, qs, minority, total, lo, hi, s)
+}
+
+// minMax returns the smallest and the largest value of a non-empty v (0, 0
+// for an empty one).
+func minMax(v []fx) (lo, hi fx) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v[1:] {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
