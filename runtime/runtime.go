@@ -42,6 +42,7 @@ type Runtime struct {
 
 	compiles    atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
 	instruments atomic.Int64 // modules run through the meter (not taken from the disk cache), for tests
+	snapshots   atomic.Int64 // start-ups run at load to pre-initialise a module (not taken from the disk cache)
 }
 
 // cacheEntry is one compiled module, shared by every Scorer loaded from the same bytes. The
@@ -51,7 +52,11 @@ type cacheEntry struct {
 	ready    chan struct{} // closed when cm or err is set
 	cm       compiledModule
 	hasStart bool // the metered module exports its start function as meter.StartExport
-	err      error
+	// pre, when set, says that cm starts where the start function and _initialize left the
+	// instance (preinit.go): a call does not run them and is charged their gas.
+	pre    *preinit
+	preWhy string // why pre is nil, when a start-up was tried
+	err    error
 	refs     int // guarded by Runtime.mu
 }
 
@@ -145,7 +150,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 
 	if !cached {
 		r.compiles.Add(1)
-		e.cm, e.hasStart, e.err = r.compile(ctx, code)
+		e.cm, e.hasStart, e.pre, e.preWhy, e.err = r.compile(ctx, code, info, cmd)
 		close(e.ready)
 	} else {
 		select {
@@ -162,32 +167,35 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	return &Scorer{name: name, info: info, cmd: cmd, key: key, rt: r, entry: e}, nil
 }
 
-// compile meters and compiles screened module bytes.
-func (r *Runtime) compile(ctx context.Context, wasm []byte) (compiledModule, bool, error) {
-	var (
-		metered  []byte
-		hasStart bool
-	)
+// compile meters and compiles screened module bytes, pre-initialised where that is sound
+// (preinit.go).
+func (r *Runtime) compile(ctx context.Context, wasm []byte, info ModuleInfo, cmd *command) (cm compiledModule, hasStart bool, pre *preinit, why string, err error) {
 	if r.opts.noMeter {
-		metered = wasm
-	} else {
-		key := moduleKey(wasm)
-		var ok bool
-		if metered, hasStart, ok = loadMetered(r.cacheDir, key); !ok {
-			r.instruments.Add(1)
-			m, minfo, err := meter.Instrument(wasm)
-			if err != nil {
-				return nil, false, fmt.Errorf("meter: %w", classifyMeter(err))
-			}
-			metered, hasStart = m, minfo.HasStart
-			storeMetered(r.cacheDir, key, metered, hasStart)
+		cm, err := r.eng.compile(ctx, wasm)
+		if err != nil {
+			return nil, false, nil, "", fmt.Errorf("compile: %w", classifyCompile(err))
+		}
+		return cm, false, nil, "", nil
+	}
+	key := moduleKey(wasm)
+	metered, flags, ok := loadMetered(r.cacheDir, key)
+	if !ok {
+		r.instruments.Add(1)
+		m, minfo, err := meter.Instrument(wasm)
+		if err != nil {
+			return nil, false, nil, "", fmt.Errorf("meter: %w", classifyMeter(err))
+		}
+		metered, flags = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}
+		storeMetered(r.cacheDir, key, metered, flags)
+	}
+	if cmd == nil && !r.opts.noPreinit {
+		cm, pre, why, err := r.preinitialize(ctx, key, metered, flags, info)
+		if cm != nil || err != nil {
+			return cm, flags.hasStart, pre, why, err
 		}
 	}
-	cm, err := r.eng.compile(ctx, metered)
-	if err != nil {
-		return nil, false, fmt.Errorf("compile: %w", classifyCompile(err))
-	}
-	return cm, hasStart, nil
+	cm, err = r.compilePlain(ctx, metered)
+	return cm, flags.hasStart, nil, "", err
 }
 
 // release drops one reference to e; the last one frees the compiled code, and a failed entry
@@ -375,21 +383,34 @@ func (s *Scorer) run(ctx context.Context, export, call string, msg []byte, meta 
 	live = i // closed by the deferred function above, after the gas is read
 	// The wall-clock backstop: past the deadline (or once the caller cancels) the meter's next
 	// yield, at most meter.YieldInterval gas later, makes the guest trap.
+	// A pre-initialised module starts where its start-up left off (preinit.go): the call is
+	// charged the start-up's gas and the monotonic clock reads on from where it stopped.
+	budget := int64(lim.Gas)
+	if pre := s.entry.pre; pre != nil {
+		budget -= int64(pre.gas)
+		env.ResumeMonotonic(pre.mono)
+	}
 	if !s.rt.opts.noMeter {
-		if err := i.setGas(int64(lim.Gas)); err != nil {
+		if err := i.setGas(budget); err != nil {
 			return res, fmt.Errorf("set gas: %w", err)
 		}
 		inst = i
 	}
-	if s.entry.hasStart {
-		if _, err := i.call(ctx, meter.StartExport); err != nil {
-			return res, fmt.Errorf("start function: %w", err)
+	if s.entry.pre == nil {
+		if s.info.PreInit && s.cmd == nil {
+			env.BeginStartup()
 		}
-	}
-	if s.info.HasInitialize {
-		if _, err := i.call(ctx, exportInitialize); err != nil {
-			return res, fmt.Errorf("_initialize: %w", err)
+		if s.entry.hasStart {
+			if _, err := i.call(ctx, meter.StartExport); err != nil {
+				return res, fmt.Errorf("start function: %w", err)
+			}
 		}
+		if s.info.HasInitialize {
+			if _, err := i.call(ctx, exportInitialize); err != nil {
+				return res, fmt.Errorf("_initialize: %w", err)
+			}
+		}
+		env.EndStartup()
 	}
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)

@@ -218,6 +218,23 @@ func (i *wazeroInstance) setGas(v int64) error {
 	return nil
 }
 
+func (i *wazeroInstance) image(globals []string) ([]byte, []uint64, error) {
+	m := i.mod.Memory()
+	if m == nil {
+		return nil, nil, fmt.Errorf("export %q is not a memory", exportMemory)
+	}
+	b, _ := m.Read(0, m.Size())
+	vals := make([]uint64, len(globals))
+	for k, name := range globals {
+		g := i.mod.ExportedGlobal(name)
+		if g == nil {
+			return nil, nil, fmt.Errorf("export %q is not a global", name)
+		}
+		vals[k] = g.Get()
+	}
+	return append([]byte(nil), b...), vals, nil
+}
+
 func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }
 
 // moduleVersion returns the version of a dependency as built into this binary ("unknown" when
