@@ -157,7 +157,7 @@ func preinitScorer(initBody []byte, mutate func(m *wmod, init uint32)) []byte {
 	// score: (i64.extend_i32_u (global.get 0)) << 32 | len
 	score := m.fn(tScore, slices.Concat([]byte{0x23, 0x00, 0xad}, i64const(32), []byte{0x86}, i64const(int64(len(output))), []byte{0x84})...)
 	start := m.fn(tVoid, slices.Concat(i32const(2048), i32const('{'), []byte{0x3a, 0x00, 0x00})...) // i32.store8
-	init := m.fn(tVoid, slices.Concat(initBody, i32const(2048), []byte{0x24, 0x00})...)               // global.set 0
+	init := m.fn(tVoid, slices.Concat(initBody, i32const(2048), []byte{0x24, 0x00})...)             // global.set 0
 	m.start = &start
 	m.export("memory", 2, 0)
 	m.export("subnetd_alloc", 0, alloc)

@@ -45,4 +45,3 @@ func randomRound(r *rand.Rand, challenge json.RawMessage) runtime.Round {
 	}
 	return rd
 }
-

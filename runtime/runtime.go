@@ -57,7 +57,7 @@ type cacheEntry struct {
 	pre    *preinit
 	preWhy string // why pre is nil, when a start-up was tried
 	err    error
-	refs     int // guarded by Runtime.mu
+	refs   int // guarded by Runtime.mu
 }
 
 // New returns a Runtime for cfg.
