@@ -10,41 +10,45 @@ import (
 	"github.com/subnetd/subnetd/runtime"
 )
 
-// BenchmarkRuntime_Load measures screening + compiling a Go scorer cold (no cache) and from the
-// on-disk cache in a new runtime, the way a validator restarts.
+// BenchmarkRuntime_Load measures loading a Go scorer the way a validator (re)starts: cold (an
+// empty cache directory: screening, metering, compiling, and for a module with subnetd_preinit
+// the start-up run and the snapshot's compile) and from the on-disk cache in a new Runtime. Each
+// iteration does one of each, so the ratio cold/cached compares the two under the same load:
+//
+//	go test -bench Runtime_Load -benchtime 3x ./runtime/
 func BenchmarkRuntime_Load(b *testing.B) {
 	ctx := context.Background()
-	wasm := wasmFile(b, "quality")
-	b.Run("cold", func(b *testing.B) {
-		for b.Loop() {
-			rt, err := runtime.New(ctx, runtime.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := rt.Load(ctx, "quality", wasm); err != nil {
-				b.Fatal(err)
-			}
-			rt.Close(ctx)
+	for _, eng := range benchEngines() {
+		for _, name := range []string{"quality", "quality-preinit"} {
+			b.Run(fmt.Sprintf("%s/%s", eng, name), func(b *testing.B) {
+				wasm := wasmFile(b, name)
+				warm := b.TempDir()
+				loadOnce := func(dir string) time.Duration {
+					t0 := time.Now()
+					rt, err := runtime.New(ctx, runtime.Config{Engine: eng, CacheDir: dir})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := rt.Load(ctx, name, wasm); err != nil {
+						b.Fatal(err)
+					}
+					d := time.Since(t0)
+					rt.Close(ctx)
+					return d
+				}
+				loadOnce(warm)
+				var cold, cached time.Duration
+				for b.Loop() {
+					cold += loadOnce(b.TempDir())
+					cached += loadOnce(warm)
+				}
+				n := float64(b.N)
+				b.ReportMetric(float64(cold.Milliseconds())/n, "cold-ms/op")
+				b.ReportMetric(float64(cached.Microseconds())/n/1000, "cached-ms/op")
+				b.ReportMetric(float64(cold)/float64(cached), "cold/cached")
+			})
 		}
-	})
-	dir := b.TempDir()
-	b.Run("cached", func(b *testing.B) {
-		warm, _ := runtime.New(ctx, runtime.Config{CacheDir: dir})
-		if _, err := warm.Load(ctx, "quality", wasm); err != nil {
-			b.Fatal(err)
-		}
-		warm.Close(ctx)
-		for b.Loop() {
-			rt, err := runtime.New(ctx, runtime.Config{CacheDir: dir})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := rt.Load(ctx, "quality", wasm); err != nil {
-				b.Fatal(err)
-			}
-			rt.Close(ctx)
-		}
-	})
+	}
 }
 
 // BenchmarkScorer_Score_instantiate is the fixed cost of a call: a fresh Go-runtime instance

@@ -3,7 +3,9 @@ package runtime
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 
@@ -16,12 +18,15 @@ import (
 //
 // A cache file is named by the sha256 of the module it was made from (custom sections stripped)
 // under the meter's version, and holds: magic, one flag byte (bit 0: the module had a start
-// function; bit 1: its code writes tables),
-// the sha256 of the metered bytes, then the metered bytes. A file that is short, of another
-// format, or whose bytes do not hash to the recorded sum is ignored and rewritten: the cache can
-// cost a re-instrumentation, never a wrong module.
+// function; bit 1: its code writes tables), the CRC-32C of the metered bytes, then the metered
+// bytes. A file that is short, of another format, or whose bytes do not match the checksum is
+// ignored and rewritten: the cache can cost a re-instrumentation, never a wrong module. (A
+// checksum finds damage; the directory is trusted like the engines' compiled code beside it.)
 
 var meterCacheMagic = []byte("subnetd-metered\x02")
+
+// castagnoli is the CRC-32C table (computed in hardware where the CPU has it) for cache files.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // meterCachePath is where the metered form of the module with sha256 key is kept.
 func meterCachePath(dir, key string) string {
@@ -51,12 +56,12 @@ func loadMetered(dir, key string) (metered []byte, flags meteredFlags, ok bool) 
 		return nil, flags, false
 	}
 	b, err := os.ReadFile(meterCachePath(dir, key))
-	head := len(meterCacheMagic) + 1 + sha256.Size
+	head := len(meterCacheMagic) + 1 + 4
 	if err != nil || len(b) < head || !bytes.Equal(b[:len(meterCacheMagic)], meterCacheMagic) {
 		return nil, flags, false
 	}
-	flag, sum, body := b[len(meterCacheMagic)], b[len(meterCacheMagic)+1:head], b[head:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) || flag > 3 {
+	flag, sum, body := b[len(meterCacheMagic)], binary.LittleEndian.Uint32(b[len(meterCacheMagic)+1:]), b[head:]
+	if crc32.Checksum(body, castagnoli) != sum || flag > 3 {
 		return nil, flags, false
 	}
 	return body, meteredFlags{hasStart: flag&1 != 0, writesTables: flag&2 != 0}, true
@@ -70,8 +75,9 @@ func storeMetered(dir, key string, metered []byte, flags meteredFlags) {
 		return
 	}
 	p := meterCachePath(dir, key)
-	sum := sha256.Sum256(metered)
-	writeCacheFile(p, append(append(append(append([]byte{}, meterCacheMagic...), flags.byte()), sum[:]...), metered...))
+	b := append(append([]byte{}, meterCacheMagic...), flags.byte())
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(metered, castagnoli))
+	writeCacheFile(p, append(b, metered...))
 }
 
 // writeCacheFile writes b to path through a temporary file renamed into place, so a concurrent

@@ -3,10 +3,10 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 
@@ -53,10 +53,11 @@ const preinitMaxGas = 1 << 28
 var errNotSnapshotted = errors.New("start-up not pre-initialised")
 
 // preinitialize compiles the pre-initialised form of a metered reactor when its start-up can be
-// snapshotted, or else the plain form. It returns a nil module when it compiled nothing (the
-// module has no start-up, or the meter's view rules a snapshot out): the caller compiles the
-// metered bytes as they are.
-func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte, flags meteredFlags, info ModuleInfo) (compiledModule, *preinit, string, error) {
+// snapshotted, or else the plain form (the prepared module: the same code with its globals
+// exported). cached is the disk cache's verdict, if any (a snapshot in it was already tried).
+// It returns a nil module when it compiled nothing (the module has no start-up, or the meter's
+// view rules a snapshot out): the caller compiles the metered bytes as they are.
+func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte, flags meteredFlags, info ModuleInfo, cached verdict) (compiledModule, *preinit, string, error) {
 	switch {
 	case !flags.hasStart && !info.HasInitialize:
 		return nil, nil, "", nil // nothing to run
@@ -67,16 +68,9 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 	if err != nil {
 		return nil, nil, err.Error(), nil
 	}
-	path := r.preinitCachePath(key)
-	if snap, pre, why, ok := loadPreinit(path); ok {
-		if pre != nil && pre.gas <= r.limits.Gas {
-			if cm, err := r.eng.compile(ctx, snap); err == nil {
-				return cm, pre, "", nil
-			}
-		} else if pre == nil {
-			cm, err := r.compilePlain(ctx, prepared)
-			return cm, nil, why, err
-		}
+	if cached.found && cached.pre == nil {
+		cm, err := r.compilePlain(ctx, prepared)
+		return cm, nil, cached.why, err
 	}
 	cm, err := r.compilePlain(ctx, prepared)
 	if err != nil {
@@ -84,11 +78,15 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 	}
 	r.snapshots.Add(1)
 	snap, pre, err := r.runStartup(ctx, cm, prepared, globals, flags, info)
+	path := r.preinitCachePath(key)
 	if err != nil {
 		if errors.Is(err, errNotSnapshotted) {
 			storePreinit(path, nil, nil, err.Error())
 		}
 		return cm, nil, err.Error(), nil
+	}
+	if pre.gas > r.limits.Gas {
+		return cm, nil, "the start-up needs more gas than a call has", nil
 	}
 	scm, err := r.eng.compile(ctx, snap)
 	if err != nil {
@@ -182,8 +180,9 @@ func (r *Runtime) runStartup(ctx context.Context, cm compiledModule, prepared []
 // snapshot is a function of the module's bytes (custom sections stripped), the meter, these
 // rules, the engine that ran the start-up and the memory cap. A file holds: magic, a status byte
 // (1 snapshot, 0 not snapshotted), the start-up's gas and monotonic clock (8 bytes each, little
-// endian), the sha256 of the body, and the body (the snapshot module, or the reason it was not
-// made). A damaged file is ignored and rewritten.
+// endian), the CRC-32C of the body, and the body (the snapshot module, or the reason it was not
+// made). A damaged file is ignored and rewritten. (A checksum finds damage; the cache directory
+// is trusted like the engines' compiled code beside it, which no hash could vouch for.)
 var preinitCacheMagic = []byte("subnetd-preinit\x01")
 
 func (r *Runtime) preinitCachePath(key string) string {
@@ -194,26 +193,33 @@ func (r *Runtime) preinitCachePath(key string) string {
 	return filepath.Join(r.cacheDir, "preinit", preinitVersion, meter.Version, engine, key+".bin")
 }
 
-// loadPreinit returns a cached verdict: the snapshot and its start-up, or a nil preinit and the
-// reason for a module that is not snapshotted.
-func loadPreinit(path string) ([]byte, *preinit, string, bool) {
+// verdict is what the disk cache says about pre-initialising a module.
+type verdict struct {
+	found bool
+	snap  []byte   // the snapshot module, when pre is set
+	pre   *preinit // nil: not snapshotted, for the reason why
+	why   string
+}
+
+// loadPreinit reads a cached verdict (found false when there is none, or it is damaged).
+func loadPreinit(path string) verdict {
 	if path == "" {
-		return nil, nil, "", false
+		return verdict{}
 	}
 	b, err := os.ReadFile(path)
-	head := len(preinitCacheMagic) + 1 + 16 + sha256.Size
+	head := len(preinitCacheMagic) + 1 + 16 + 4
 	if err != nil || len(b) < head || !bytes.Equal(b[:len(preinitCacheMagic)], preinitCacheMagic) {
-		return nil, nil, "", false
+		return verdict{}
 	}
 	p := b[len(preinitCacheMagic):]
 	status, body := p[0], b[head:]
-	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], p[17:17+sha256.Size]) || status > 1 {
-		return nil, nil, "", false
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(p[17:]) || status > 1 {
+		return verdict{}
 	}
 	if status == 0 {
-		return nil, nil, string(body), true
+		return verdict{found: true, why: string(body)}
 	}
-	return body, &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}, "", true
+	return verdict{found: true, snap: body, pre: &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}}
 }
 
 // storePreinit writes a verdict atomically; failures are ignored (the cache is an optimisation).
@@ -231,7 +237,6 @@ func storePreinit(path string, snap []byte, pre *preinit, reason string) {
 	} else {
 		b = append(b, make([]byte, 17)...)
 	}
-	sum := sha256.Sum256(body)
-	b = append(append(b, sum[:]...), body...)
-	writeCacheFile(path, b)
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body, castagnoli))
+	writeCacheFile(path, append(b, body...))
 }

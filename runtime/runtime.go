@@ -150,7 +150,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 
 	if !cached {
 		r.compiles.Add(1)
-		e.cm, e.hasStart, e.pre, e.preWhy, e.err = r.compile(ctx, code, info, cmd)
+		e.cm, e.hasStart, e.pre, e.preWhy, e.err = r.compile(ctx, key, code, info, cmd)
 		close(e.ready)
 	} else {
 		select {
@@ -167,17 +167,25 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	return &Scorer{name: name, info: info, cmd: cmd, key: key, rt: r, entry: e}, nil
 }
 
-// compile meters and compiles screened module bytes, pre-initialised where that is sound
-// (preinit.go).
-func (r *Runtime) compile(ctx context.Context, wasm []byte, info ModuleInfo, cmd *command) (cm compiledModule, hasStart bool, pre *preinit, why string, err error) {
+// compile meters and compiles screened module bytes (key is their moduleKey), pre-initialised
+// where that is sound (preinit.go). A pre-initialised module found in the disk cache needs
+// neither the meter's output nor the plain module.
+func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info ModuleInfo, cmd *command) (cm compiledModule, hasStart bool, pre *preinit, why string, err error) {
 	if r.opts.noMeter {
-		cm, err := r.eng.compile(ctx, wasm)
-		if err != nil {
-			return nil, false, nil, "", fmt.Errorf("compile: %w", classifyCompile(err))
-		}
-		return cm, false, nil, "", nil
+		cm, err := r.compilePlain(ctx, wasm)
+		return cm, false, nil, "", err
 	}
-	key := moduleKey(wasm)
+	tryPre := cmd == nil && !r.opts.noPreinit
+	var v verdict
+	if tryPre {
+		v = loadPreinit(r.preinitCachePath(key))
+		if v.pre != nil && v.pre.gas <= r.limits.Gas {
+			if cm, err := r.eng.compile(ctx, v.snap); err == nil {
+				return cm, false, v.pre, "", nil
+			}
+			v = verdict{} // run the start-up again
+		}
+	}
 	metered, flags, ok := loadMetered(r.cacheDir, key)
 	if !ok {
 		r.instruments.Add(1)
@@ -188,8 +196,8 @@ func (r *Runtime) compile(ctx context.Context, wasm []byte, info ModuleInfo, cmd
 		metered, flags = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}
 		storeMetered(r.cacheDir, key, metered, flags)
 	}
-	if cmd == nil && !r.opts.noPreinit {
-		cm, pre, why, err := r.preinitialize(ctx, key, metered, flags, info)
+	if tryPre {
+		cm, pre, why, err := r.preinitialize(ctx, key, metered, flags, info, v)
 		if cm != nil || err != nil {
 			return cm, flags.hasStart, pre, why, err
 		}

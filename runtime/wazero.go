@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/debug"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/subnetd/subnetd/hostfns"
 	"github.com/subnetd/subnetd/runtime/internal/meter"
@@ -128,6 +130,10 @@ func (e *wazeroEngine) name() Engine    { return EngineWazero }
 func (e *wazeroEngine) version() string { return e.ver }
 
 func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule, error) {
+	// One compiler per core: wazero's output does not depend on the order functions are
+	// compiled in (it checks that itself under a test flag), and a Go scorer compiles in
+	// about half the time on two cores.
+	ctx = experimental.WithCompilationWorkers(ctx, goruntime.GOMAXPROCS(0))
 	cm, err := e.rt.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, err
