@@ -15,6 +15,7 @@ import (
 
 	"github.com/subnetd/subnetd/hostfns"
 	"github.com/subnetd/subnetd/runtime/internal/meter"
+	"github.com/subnetd/subnetd/runtime/internal/snapshot"
 )
 
 // Config configures a Runtime.
@@ -200,6 +201,13 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 		cm, pre, why, err := r.preinitialize(ctx, key, metered, flags, info, v)
 		if cm != nil || err != nil {
 			return cm, flags.hasStart, pre, why, err
+		}
+	}
+	if cmd == nil && r.opts.noPreinit {
+		// The baseline runs the bytes a refused module runs (the prepared module), so that
+		// comparing the two compares only where the start-up runs.
+		if prepared, _, err := snapshot.Prepare(metered); err == nil {
+			metered = prepared
 		}
 	}
 	cm, err = r.compilePlain(ctx, metered)
