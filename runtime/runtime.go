@@ -291,12 +291,14 @@ type Result struct {
 	Logs []hostfns.LogLine
 	// LogsDropped counts lines past the cap.
 	LogsDropped int
-	// Instantiate is the time spent creating the instance (start function and _initialize included).
+	// Instantiate is the time spent creating the instance (start function and _initialize
+	// included, unless the module is pre-initialised: then they ran once, at load).
 	Instantiate time.Duration
 	// Call is the time spent in the export, copying in and out included.
 	Call time.Duration
 	// GasUsed is the gas the call consumed (start function, _initialize, subnetd_alloc and the
-	// export), the same on every engine and machine. On ErrOutOfGas it is the figure the meter
+	// export), the same on every engine and machine; a pre-initialised module's start-up ran at
+	// load and its gas, measured then, is counted here all the same. On ErrOutOfGas it is the figure the meter
 	// stopped at; after a trap, the gas up to the trap; 0 when the call never ran.
 	GasUsed uint64
 }
