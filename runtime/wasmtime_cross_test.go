@@ -28,7 +28,7 @@ func loadBoth(t *testing.T, lim runtime.Limits, name string, wasm []byte) engine
 	ctx := context.Background()
 	var p enginePair
 	for _, eng := range []runtime.Engine{runtime.EngineWazero, runtime.EngineWasmtime} {
-		rt, err := runtime.New(ctx, runtime.Config{Engine: eng, Limits: lim})
+		rt, err := runtime.New(ctx, runtime.Config{Engine: eng, Limits: lim, CacheDir: cacheDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,14 +102,14 @@ func TestScorer_Score_crossEngine(t *testing.T) {
 		rounds = 8
 	}
 	ctx := context.Background()
-	for _, name := range []string{"quality", "latency", "hostile"} {
+	for _, name := range []string{"quality", "latency", "hostile", "hostile-preinit"} {
 		t.Run(name, func(t *testing.T) {
 			p := loadBoth(t, lim, name, wasmFile(t, name))
 			r := rand.New(rand.NewPCG(1, uint64(len(name))))
 			for k := 0; k < rounds; k++ {
 				var challenge json.RawMessage
 				switch name {
-				case "hostile":
+				case "hostile", "hostile-preinit":
 					challenge = json.RawMessage(fmt.Sprintf(`{"mode":%q}`, []string{"ok", "clock", "malformed", "nan", "neg", "dup", "unknown", "abort", "exit", "trap"}[k%10]))
 				case "quality":
 					// The challenge itself must agree too.
@@ -153,9 +153,17 @@ func TestScorer_Score_crossEngine(t *testing.T) {
 // endless loops by gas, at the same figure.
 func TestScorer_Score_crossEngineHostile(t *testing.T) {
 	lim := runtime.Limits{Gas: 300_000_000, Timeout: time.Minute, MemoryPages: 512}
-	p := loadBoth(t, lim, "hostile", wasmFile(t, "hostile"))
-	for _, mode := range []string{"loop", "recurse", "membomb", "hugealloc", "bigout", "oob", "inf", "logflood"} {
+	pairs := map[string]enginePair{}
+	for _, name := range []string{"hostile", "hostile-preinit"} { // the second pre-initialised
+		pairs[name] = loadBoth(t, lim, name, wasmFile(t, name))
+	}
+	for _, mode := range []string{"loop", "recurse", "membomb", "hugealloc", "bigout", "oob", "inf", "logflood",
+		"hostile-preinit/loop", "hostile-preinit/recurse", "hostile-preinit/membomb", "hostile-preinit/logflood"} {
 		t.Run(mode, func(t *testing.T) {
+			p := pairs["hostile"]
+			if m, ok := strings.CutPrefix(mode, "hostile-preinit/"); ok {
+				p, mode = pairs["hostile-preinit"], m
+			}
 			round, meta := testRound(t, mode)
 			a, b := score(p.wz, round, meta), score(p.wt, round, meta)
 			if d := sameOutcome(a, b); d != "" {
