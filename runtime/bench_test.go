@@ -87,8 +87,8 @@ func BenchmarkScorer_Score_preinit(b *testing.B) {
 				defer preRT.Close(ctx)
 				wasm := wasmFile(b, name)
 				scorers := []*runtime.Scorer{load(b, plainRT, name, wasm), load(b, preRT, name, wasm)}
-				if !scorers[1].PreInitialised() {
-					b.Fatalf("not pre-initialised: %s", scorers[1].PreInitReason())
+				if !isPre(scorers[1]) {
+					b.Fatalf("not pre-initialised: %s", why(scorers[1]))
 				}
 				round, meta := testRound(b, "ok")
 				if name == "quality-preinit" {

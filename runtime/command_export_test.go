@@ -11,14 +11,8 @@ func (r *Runtime) Instruments() int64 { return r.instruments.Load() }
 // Snapshots counts the start-ups r ran at load to pre-initialise a module.
 func (r *Runtime) Snapshots() int64 { return r.snapshots.Load() }
 
-// PreInitialised reports whether s's calls start from a snapshot of its start-up.
-func (s *Scorer) PreInitialised() bool { return s.entry.pre != nil }
-
 // NewPlain builds a Runtime that runs every module's start-up per call, the baseline that
 // pre-initialised instances are compared with.
 func NewPlain(ctx context.Context, cfg Config) (*Runtime, error) {
 	return newRuntime(ctx, cfg, engineOptions{noPreinit: true})
 }
-
-// PreInitReason says why s is not pre-initialised ("" when it is, or has no start-up).
-func (s *Scorer) PreInitReason() string { return s.entry.preWhy }

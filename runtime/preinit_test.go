@@ -14,6 +14,9 @@ import (
 	"github.com/subnetd/subnetd/runtime"
 )
 
+func isPre(s *runtime.Scorer) bool { ok, _ := s.PreInitialised(); return ok }
+func why(s *runtime.Scorer) string { _, w := s.PreInitialised(); return w }
+
 // newPlainRuntime is a Runtime that runs every start-up per call: the baseline.
 func newPlainRuntime(t testing.TB, lim runtime.Limits, cfg runtime.Config) *runtime.Runtime {
 	t.Helper()
@@ -97,8 +100,8 @@ func TestScorer_Score_preinit(t *testing.T) {
 			t.Run(string(eng)+"/"+tc.name, func(t *testing.T) {
 				wasm := wasmFile(t, tc.name)
 				a, b := load(t, plain, tc.name, wasm), load(t, pre, tc.name, wasm)
-				if a.PreInitialised() || b.PreInitialised() != tc.want {
-					t.Fatalf("pre-initialised: plain %t, default %t (want %t)", a.PreInitialised(), b.PreInitialised(), tc.want)
+				if isPre(a) || isPre(b) != tc.want {
+					t.Fatalf("pre-initialised: plain %t, default %t (want %t)", isPre(a), isPre(b), tc.want)
 				}
 				r := rand.New(rand.NewPCG(7, uint64(len(tc.name))))
 				n := rounds
@@ -249,8 +252,8 @@ func TestRuntime_Load_preinit(t *testing.T) {
 			}
 			defer pre.Close(ctx)
 			a, b := load(t, plain, "raw", tc.wasm), load(t, pre, "raw", tc.wasm)
-			if b.PreInitialised() != tc.want {
-				t.Fatalf("pre-initialised %t, want %t (%s)", b.PreInitialised(), tc.want, b.PreInitReason())
+			if isPre(b) != tc.want {
+				t.Fatalf("pre-initialised %t, want %t (%s)", isPre(b), tc.want, why(b))
 			}
 			ra, errA := a.Score(ctx, round, meta)
 			rb, errB := b.Score(ctx, round, meta)
@@ -272,8 +275,8 @@ func TestRuntime_Load_preinit(t *testing.T) {
 			defer again.Close(ctx)
 			c := load(t, again, "raw", tc.wasm)
 			rc, errC := c.Score(ctx, round, meta)
-			if d := outcomeOf(ra, errA).diff(outcomeOf(rc, errC)); d != "" || c.PreInitialised() != tc.want || again.Snapshots() != 0 {
-				t.Fatalf("from the cache: %s, pre-initialised %t, start-ups run %d", d, c.PreInitialised(), again.Snapshots())
+			if d := outcomeOf(ra, errA).diff(outcomeOf(rc, errC)); d != "" || isPre(c) != tc.want || again.Snapshots() != 0 {
+				t.Fatalf("from the cache: %s, pre-initialised %t, start-ups run %d", d, isPre(c), again.Snapshots())
 			}
 		})
 	}

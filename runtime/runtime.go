@@ -274,6 +274,12 @@ func (s *Scorer) Name() string { return s.name }
 // Info returns what screening learned (sha256, size, optional exports, imports).
 func (s *Scorer) Info() ModuleInfo { return s.info }
 
+// PreInitialised reports whether s's calls start from a snapshot of its start-up (start function
+// and _initialize) taken when it was loaded (docs/METERING.md §6), and if not, why not: "" when
+// the module has no start-up, else the reason, e.g. that its start-up read the round's randomness.
+// Either way a call's output and gas are the same.
+func (s *Scorer) PreInitialised() (bool, string) { return s.entry.pre != nil, s.entry.preWhy }
+
 // Close releases this Scorer's hold on the compiled module; the last one frees it.
 func (s *Scorer) Close(ctx context.Context) error {
 	var err error
