@@ -139,6 +139,62 @@ type Env struct {
 	mono uint64
 	cmd  *cmdState // nil for a reactor
 	rng  *rand.ChaCha8
+	use  Use
+
+	// During a start-up (BeginStartup), the round's clock and randomness wait here.
+	roundTimeNs int64
+	roundRng    *rand.ChaCha8
+}
+
+// Use is what an instance did with its Env so far. Apart from a command's (SetCommand), the
+// state an Env keeps is exactly this: the seed's stream (Random), the block time (Realtime), the
+// log (Output) and the monotonic clock. Every other function answers from its arguments alone.
+// The runtime's pre-initialisation reads it to prove that a start-up did not depend on the round.
+type Use struct {
+	// Random: random_get was called.
+	Random bool
+	// Realtime: the realtime clock was read.
+	Realtime bool
+	// Output: the guest wrote to stdout or stderr, logged, aborted or called proc_exit.
+	Output bool
+	// Monotonic is the monotonic clock's reading (0 until the first read or sleep).
+	Monotonic uint64
+}
+
+// Use reports what the instance did with env so far.
+func (e *Env) Use() Use {
+	u := e.use
+	u.Monotonic = e.mono
+	return u
+}
+
+// ResumeMonotonic sets the monotonic clock to mono, the reading a start-up left it at, so an
+// instance restored from a snapshot of that start-up reads the clock as if it had run it.
+func (e *Env) ResumeMonotonic(mono uint64) { e.mono = mono }
+
+// StartupSeed is the seed random_get draws from during a start-up (BeginStartup): all zero.
+var StartupSeed [32]byte
+
+// BeginStartup makes env serve the fixed start-up environment until EndStartup: the realtime
+// clock reads 0 and random_get draws from a fresh stream of StartupSeed. A module that exports
+// subnetd_preinit runs its start function and _initialize in it (docs/ABI.md), so that what
+// they compute does not depend on the round and can be computed once, at load.
+func (e *Env) BeginStartup() {
+	if e.roundRng != nil {
+		return
+	}
+	e.roundTimeNs, e.roundRng = e.BlockTimeNs, e.rng
+	e.BlockTimeNs, e.rng = 0, rand.NewChaCha8(StartupSeed)
+}
+
+// EndStartup gives the round's clock and randomness back: random_get continues from the start
+// of the round seed's stream, untouched by the start-up. The monotonic clock continues.
+func (e *Env) EndStartup() {
+	if e.roundRng == nil {
+		return
+	}
+	e.BlockTimeNs, e.rng = e.roundTimeNs, e.roundRng
+	e.roundRng = nil
 }
 
 // monoStep is how far the monotonic clock advances on every read: time moves, deterministically.
@@ -177,6 +233,7 @@ func subnetdFuncs() []Func {
 
 // subnetdLog is log(level i32, ptr i32, len i32): one log line from the scorer.
 func subnetdLog(env *Env, mem Memory, stack []uint64) error {
+	env.use.Output = true
 	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
 	b, ok := readCapped(mem, ptr, n, env.Log.limits.MaxLineBytes)
 	if !ok {
@@ -188,6 +245,7 @@ func subnetdLog(env *Env, mem Memory, stack []uint64) error {
 
 // subnetdAbort is abort(ptr i32, len i32): the scorer gives up the call with a reason.
 func subnetdAbort(env *Env, mem Memory, stack []uint64) error {
+	env.use.Output = true
 	ptr, n := uint32(stack[0]), uint32(stack[1])
 	b, ok := readCapped(mem, ptr, n, env.Log.limits.MaxLineBytes)
 	if !ok {

@@ -204,3 +204,81 @@ func TestFuncs_noFilesNoEnv(t *testing.T) {
 		t.Fatal("thread_spawn must not be served")
 	}
 }
+
+// TestEnv_Use: Use records exactly the functions whose answers follow the round (random_get,
+// the realtime clock) and every kind of output, and the monotonic clock's reading.
+func TestEnv_Use(t *testing.T) {
+	tests := []struct {
+		name   string
+		module string
+		fn     string
+		args   []uint64
+		want   Use
+	}{
+		{"random", ModuleWASI, "random_get", []uint64{0, 8}, Use{Random: true}},
+		{"realtime", ModuleWASI, "clock_time_get", []uint64{clockRealtime, 1, 0}, Use{Realtime: true}},
+		{"monotonic", ModuleWASI, "clock_time_get", []uint64{clockMonotonic, 1, 0}, Use{Monotonic: monoStep}},
+		{"sleep", ModuleWASI, "poll_oneoff", nil, Use{Monotonic: 5000}},
+		{"stdout", ModuleWASI, "fd_write", []uint64{1, 0, 0, 32}, Use{Output: true}},
+		{"log", ModuleSubnetd, "log", []uint64{1, 0, 2}, Use{Output: true}},
+		{"abort", ModuleSubnetd, "abort", []uint64{0, 2}, Use{Output: true}},
+		{"exit", ModuleWASI, "proc_exit", []uint64{0}, Use{Output: true}},
+		{"args", ModuleWASI, "args_sizes_get", []uint64{0, 4}, Use{}},
+		{"fdstat", ModuleWASI, "fd_fdstat_get", []uint64{1, 0}, Use{}},
+		{"resolution", ModuleWASI, "clock_res_get", []uint64{0, 0}, Use{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := NewEnv(7, [32]byte{1}, nil)
+			m := make(mem, 128)
+			args := tc.args
+			if tc.fn == "poll_oneoff" {
+				// One relative clock subscription of 5000 ns at 0, events at 64, count at 120.
+				binary.LittleEndian.PutUint64(m[24:], 5000)
+				args = []uint64{0, 64, 1, 120}
+			}
+			_, _ = call(t, env, m, tc.module, tc.fn, args...)
+			if got := env.Use(); got != tc.want {
+				t.Fatalf("Use() = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestEnv_BeginStartup: during a start-up the clock reads 0 and random_get draws from the
+// all-zero seed; afterwards the round's stream starts from its beginning, as if the start-up
+// had drawn nothing, and the monotonic clock runs on.
+func TestEnv_BeginStartup(t *testing.T) {
+	seed := [32]byte{9, 9, 9}
+	read := func(env *Env, m mem, n uint64) []byte {
+		if _, err := call(t, env, m, ModuleWASI, "random_get", 0, n); err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(nil), m[:n]...)
+	}
+	m := make(mem, 64)
+	plain := NewEnv(5e18, seed, nil)
+	roundBytes := read(plain, m, 16)
+	zero := NewEnv(0, StartupSeed, nil)
+	startupBytes := read(zero, m, 16)
+
+	env := NewEnv(5e18, seed, nil)
+	env.BeginStartup()
+	if got := read(env, m, 16); string(got) != string(startupBytes) {
+		t.Fatalf("start-up random %x, want the zero seed's %x", got, startupBytes)
+	}
+	if _, err := call(t, env, m, ModuleWASI, "clock_time_get", clockRealtime, 1, 32); err != nil || binary.LittleEndian.Uint64(m[32:]) != 0 {
+		t.Fatalf("start-up realtime %d (%v), want 0", binary.LittleEndian.Uint64(m[32:]), err)
+	}
+	_, _ = call(t, env, m, ModuleWASI, "clock_time_get", clockMonotonic, 1, 32)
+	env.EndStartup()
+	if got := read(env, m, 16); string(got) != string(roundBytes) {
+		t.Fatalf("round random %x after the start-up, want %x", got, roundBytes)
+	}
+	if _, err := call(t, env, m, ModuleWASI, "clock_time_get", clockRealtime, 1, 32); err != nil || binary.LittleEndian.Uint64(m[32:]) != 5e18 {
+		t.Fatalf("realtime %d after the start-up, want the block time", binary.LittleEndian.Uint64(m[32:]))
+	}
+	if u := env.Use(); u.Monotonic != monoStep {
+		t.Fatalf("monotonic %d after the start-up, want %d", u.Monotonic, monoStep)
+	}
+}

@@ -145,6 +145,7 @@ func clockTimeGet(env *Env, mem Memory, stack []uint64) (uint32, error) {
 	var v uint64
 	switch id {
 	case clockRealtime:
+		env.use.Realtime = true
 		v = uint64(env.BlockTimeNs)
 	case clockMonotonic, clockProcessCPUTimeID, clockThreadCPUTimeID:
 		env.mono += monoStep
@@ -159,6 +160,7 @@ func clockTimeGet(env *Env, mem Memory, stack []uint64) (uint32, error) {
 }
 
 func randomGet(env *Env, mem Memory, stack []uint64) (uint32, error) {
+	env.use.Random = true
 	ptr, n := uint32(stack[0]), uint32(stack[1])
 	if n > maxRandomBytes {
 		return errnoInval, nil
@@ -173,6 +175,7 @@ func randomGet(env *Env, mem Memory, stack []uint64) (uint32, error) {
 
 // fdWrite captures stdout and stderr as log lines; other descriptors do not exist.
 func fdWrite(env *Env, mem Memory, stack []uint64) (uint32, error) {
+	env.use.Output = true
 	fd, iovs, iovsLen, outN := uint32(stack[0]), uint32(stack[1]), uint32(stack[2]), uint32(stack[3])
 	if fd != 1 && fd != 2 {
 		return errnoBadf, nil // stdin and the files are read-only; nothing else exists
@@ -266,6 +269,7 @@ func pollOneoff(env *Env, mem Memory, stack []uint64) (uint32, error) {
 	return errnoSuccess, nil
 }
 
-func procExit(_ *Env, _ Memory, stack []uint64) error {
+func procExit(env *Env, _ Memory, stack []uint64) error {
+	env.use.Output = true
 	return &ExitError{Code: uint32(stack[0])}
 }

@@ -52,6 +52,9 @@ type instance interface {
 	setGas(v int64) error
 	// depth reads the meter's call depth counter (meter.DepthExport).
 	depth() (uint32, error)
+	// image copies the whole linear memory and reads the raw bits of the named exported
+	// globals (an i32 or f32 in the low 32 bits), for a snapshot (preinit.go).
+	image(globals []string) (mem []byte, vals []uint64, err error)
 	close(ctx context.Context) error
 }
 
@@ -63,6 +66,9 @@ type engineOptions struct {
 	interrupt bool
 	// noMeter skips the gas meter (benchmarks only: the baseline that metering is measured against).
 	noMeter bool
+	// noPreinit keeps every module's start-up per call (tests and benchmarks only: the
+	// baseline that pre-initialised instances are compared with).
+	noPreinit bool
 }
 
 // errNotMetered is returned by an instance of a module the meter did not instrument.

@@ -44,3 +44,33 @@ func ExampleScreen() {
 	fmt.Println(err)
 	// Output: invalid scorer module: missing export: "memory" (the guest's linear memory); missing export: function "subnetd_alloc" (i32) -> (i32); missing export: function "subnetd_score" (i32, i32) -> (i64)
 }
+
+// A scorer whose start-up (start function, _initialize) depends on nothing of the round runs it
+// once, at load; every call starts from the snapshot it left, with the same output and gas.
+func ExampleScorer_PreInitialised() {
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer rt.Close(ctx)
+	// Its start function writes the first byte of its answer; _initialize sets a global.
+	s, err := rt.Load(ctx, "hand-written", preinitScorer(nil, nil))
+	if err != nil {
+		panic(err)
+	}
+	ok, _ := s.PreInitialised()
+	fmt.Println("pre-initialised:", ok)
+	round, meta, err := runtime.Round{Netuid: 1, Block: 100}.Encode()
+	if err != nil {
+		panic(err)
+	}
+	res, err := s.Score(ctx, round, meta)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(res.Output), res.GasUsed)
+	// Output:
+	// pre-initialised: true
+	// {"scores":[]} 12
+}

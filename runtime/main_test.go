@@ -34,6 +34,17 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	// The same scorers with the subnetd_preinit export added (testdata/preinit), built as
+	// plugins.Build does, so their start-up may run once at load.
+	for name, src := range map[string]string{
+		"quality-preinit": "../examples/scorers/quality",
+		"hostile-preinit": "testdata/hostile",
+	} {
+		if err := buildWithPreinit(src, filepath.Join(dir, name+".wasm")); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
+			os.Exit(1)
+		}
+	}
 	// The WASI command scorer: a plain Go program built for wasip1.
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "command.wasm"), "./testdata/command")
 	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
@@ -67,4 +78,29 @@ func wasmFile(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// buildWithPreinit builds the Go scorer in src for wasip1 with testdata/preinit/export.go added
+// to its package through an overlay.
+func buildWithPreinit(src, out string) error {
+	absSrc, err := filepath.Abs(src)
+	if err != nil {
+		return err
+	}
+	export, err := filepath.Abs("testdata/preinit/export.go")
+	if err != nil {
+		return err
+	}
+	overlay := filepath.Join(filepath.Dir(out), filepath.Base(out)+".overlay.json")
+	js := fmt.Sprintf(`{"Replace":{%q:%q}}`, filepath.Join(absSrc, "zz_subnetd_preinit.go"), export)
+	if err := os.WriteFile(overlay, []byte(js), 0o644); err != nil {
+		return err
+	}
+	build := exec.Command("go", "build", "-trimpath", "-buildmode=c-shared", "-overlay", overlay, "-o", out, ".")
+	build.Dir = absSrc
+	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, b)
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/subnetd/subnetd/hostfns"
 	"github.com/subnetd/subnetd/runtime/internal/meter"
+	"github.com/subnetd/subnetd/runtime/internal/snapshot"
 )
 
 // Config configures a Runtime.
@@ -42,6 +43,7 @@ type Runtime struct {
 
 	compiles    atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
 	instruments atomic.Int64 // modules run through the meter (not taken from the disk cache), for tests
+	snapshots   atomic.Int64 // start-ups run at load to pre-initialise a module (not taken from the disk cache)
 }
 
 // cacheEntry is one compiled module, shared by every Scorer loaded from the same bytes. The
@@ -51,8 +53,12 @@ type cacheEntry struct {
 	ready    chan struct{} // closed when cm or err is set
 	cm       compiledModule
 	hasStart bool // the metered module exports its start function as meter.StartExport
-	err      error
-	refs     int // guarded by Runtime.mu
+	// pre, when set, says that cm starts where the start function and _initialize left the
+	// instance (preinit.go): a call does not run them and is charged their gas.
+	pre    *preinit
+	preWhy string // why pre is nil, when a start-up was tried
+	err    error
+	refs   int // guarded by Runtime.mu
 }
 
 // New returns a Runtime for cfg.
@@ -145,7 +151,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 
 	if !cached {
 		r.compiles.Add(1)
-		e.cm, e.hasStart, e.err = r.compile(ctx, code)
+		e.cm, e.hasStart, e.pre, e.preWhy, e.err = r.compile(ctx, key, code, info, cmd)
 		close(e.ready)
 	} else {
 		select {
@@ -162,32 +168,50 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	return &Scorer{name: name, info: info, cmd: cmd, key: key, rt: r, entry: e}, nil
 }
 
-// compile meters and compiles screened module bytes.
-func (r *Runtime) compile(ctx context.Context, wasm []byte) (compiledModule, bool, error) {
-	var (
-		metered  []byte
-		hasStart bool
-	)
+// compile meters and compiles screened module bytes (key is their moduleKey), pre-initialised
+// where that is sound (preinit.go). A pre-initialised module found in the disk cache needs
+// neither the meter's output nor the plain module.
+func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info ModuleInfo, cmd *command) (cm compiledModule, hasStart bool, pre *preinit, why string, err error) {
 	if r.opts.noMeter {
-		metered = wasm
-	} else {
-		key := moduleKey(wasm)
-		var ok bool
-		if metered, hasStart, ok = loadMetered(r.cacheDir, key); !ok {
-			r.instruments.Add(1)
-			m, minfo, err := meter.Instrument(wasm)
-			if err != nil {
-				return nil, false, fmt.Errorf("meter: %w", classifyMeter(err))
+		cm, err := r.compilePlain(ctx, wasm)
+		return cm, false, nil, "", err
+	}
+	tryPre := cmd == nil && !r.opts.noPreinit
+	var v verdict
+	if tryPre {
+		v = loadPreinit(r.preinitCachePath(key))
+		if v.pre != nil && v.pre.gas <= r.limits.Gas {
+			if cm, err := r.eng.compile(ctx, v.snap); err == nil {
+				return cm, false, v.pre, "", nil
 			}
-			metered, hasStart = m, minfo.HasStart
-			storeMetered(r.cacheDir, key, metered, hasStart)
+			v = verdict{} // run the start-up again
 		}
 	}
-	cm, err := r.eng.compile(ctx, metered)
-	if err != nil {
-		return nil, false, fmt.Errorf("compile: %w", classifyCompile(err))
+	metered, flags, ok := loadMetered(r.cacheDir, key)
+	if !ok {
+		r.instruments.Add(1)
+		m, minfo, err := meter.Instrument(wasm)
+		if err != nil {
+			return nil, false, nil, "", fmt.Errorf("meter: %w", classifyMeter(err))
+		}
+		metered, flags = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}
+		storeMetered(r.cacheDir, key, metered, flags)
 	}
-	return cm, hasStart, nil
+	if tryPre {
+		cm, pre, why, err := r.preinitialize(ctx, key, metered, flags, info, v)
+		if cm != nil || err != nil {
+			return cm, flags.hasStart, pre, why, err
+		}
+	}
+	if cmd == nil && r.opts.noPreinit {
+		// The baseline runs the bytes a refused module runs (the prepared module), so that
+		// comparing the two compares only where the start-up runs.
+		if prepared, _, err := snapshot.Prepare(metered); err == nil {
+			metered = prepared
+		}
+	}
+	cm, err = r.compilePlain(ctx, metered)
+	return cm, flags.hasStart, nil, "", err
 }
 
 // release drops one reference to e; the last one frees the compiled code, and a failed entry
@@ -250,6 +274,12 @@ func (s *Scorer) Name() string { return s.name }
 // Info returns what screening learned (sha256, size, optional exports, imports).
 func (s *Scorer) Info() ModuleInfo { return s.info }
 
+// PreInitialised reports whether s's calls start from a snapshot of its start-up (start function
+// and _initialize) taken when it was loaded (docs/METERING.md §6), and if not, why not: "" when
+// the module has no start-up, else the reason, e.g. that its start-up read the round's randomness.
+// Either way a call's output and gas are the same.
+func (s *Scorer) PreInitialised() (bool, string) { return s.entry.pre != nil, s.entry.preWhy }
+
 // Close releases this Scorer's hold on the compiled module; the last one frees it.
 func (s *Scorer) Close(ctx context.Context) error {
 	var err error
@@ -267,12 +297,14 @@ type Result struct {
 	Logs []hostfns.LogLine
 	// LogsDropped counts lines past the cap.
 	LogsDropped int
-	// Instantiate is the time spent creating the instance (start function and _initialize included).
+	// Instantiate is the time spent creating the instance (start function and _initialize
+	// included, unless the module is pre-initialised: then they ran once, at load).
 	Instantiate time.Duration
 	// Call is the time spent in the export, copying in and out included.
 	Call time.Duration
 	// GasUsed is the gas the call consumed (start function, _initialize, subnetd_alloc and the
-	// export), the same on every engine and machine. On ErrOutOfGas it is the figure the meter
+	// export), the same on every engine and machine; a pre-initialised module's start-up ran at
+	// load and its gas, measured then, is counted here all the same. On ErrOutOfGas it is the figure the meter
 	// stopped at; after a trap, the gas up to the trap; 0 when the call never ran.
 	GasUsed uint64
 }
@@ -375,21 +407,34 @@ func (s *Scorer) run(ctx context.Context, export, call string, msg []byte, meta 
 	live = i // closed by the deferred function above, after the gas is read
 	// The wall-clock backstop: past the deadline (or once the caller cancels) the meter's next
 	// yield, at most meter.YieldInterval gas later, makes the guest trap.
+	// A pre-initialised module starts where its start-up left off (preinit.go): the call is
+	// charged the start-up's gas and the monotonic clock reads on from where it stopped.
+	budget := int64(lim.Gas)
+	if pre := s.entry.pre; pre != nil {
+		budget -= int64(pre.gas)
+		env.ResumeMonotonic(pre.mono)
+	}
 	if !s.rt.opts.noMeter {
-		if err := i.setGas(int64(lim.Gas)); err != nil {
+		if err := i.setGas(budget); err != nil {
 			return res, fmt.Errorf("set gas: %w", err)
 		}
 		inst = i
 	}
-	if s.entry.hasStart {
-		if _, err := i.call(ctx, meter.StartExport); err != nil {
-			return res, fmt.Errorf("start function: %w", err)
+	if s.entry.pre == nil {
+		if s.info.PreInit && s.cmd == nil {
+			env.BeginStartup()
 		}
-	}
-	if s.info.HasInitialize {
-		if _, err := i.call(ctx, exportInitialize); err != nil {
-			return res, fmt.Errorf("_initialize: %w", err)
+		if s.entry.hasStart {
+			if _, err := i.call(ctx, meter.StartExport); err != nil {
+				return res, fmt.Errorf("start function: %w", err)
+			}
 		}
+		if s.info.HasInitialize {
+			if _, err := i.call(ctx, exportInitialize); err != nil {
+				return res, fmt.Errorf("_initialize: %w", err)
+			}
+		}
+		env.EndStartup()
 	}
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)

@@ -18,6 +18,7 @@ const (
 	exportChallenge  = "subnetd_challenge"
 	exportInitialize = "_initialize"
 	exportStart      = "_start"
+	exportPreinit    = "subnetd_preinit"
 )
 
 // wantExports is the signature of each exported function the ABI knows; required ones first.
@@ -31,6 +32,7 @@ var wantExports = []struct {
 	{exportScore, true, []hostfns.ValType{hostfns.I32, hostfns.I32}, []hostfns.ValType{hostfns.I64}},
 	{exportChallenge, false, []hostfns.ValType{hostfns.I32, hostfns.I32}, []hostfns.ValType{hostfns.I64}},
 	{exportInitialize, false, nil, nil},
+	{exportPreinit, false, nil, nil},
 }
 
 // ModuleInfo is what screening learned about a module.
@@ -43,6 +45,10 @@ type ModuleInfo struct {
 	HasChallenge bool `json:"has_challenge"`
 	// HasInitialize reports an exported _initialize (a WASI reactor).
 	HasInitialize bool `json:"has_initialize"`
+	// PreInit reports an exported subnetd_preinit: the module's start function and _initialize
+	// run in the fixed start-up environment, not the round's, so the runtime may run them once
+	// at load and start every call from a snapshot (docs/ABI.md, "Start-up").
+	PreInit bool `json:"preinit,omitempty"`
 	// Imports lists "module.name" of every import.
 	Imports []string `json:"imports"`
 	// Command reports a WASI command scorer: it exports _start and no subnetd_score, and runs
@@ -379,6 +385,8 @@ func (s *screener) checkExports(info *ModuleInfo) {
 			info.HasChallenge = true
 		case exportInitialize:
 			info.HasInitialize = true
+		case exportPreinit:
+			info.PreInit = true
 		}
 	}
 }

@@ -7,7 +7,9 @@ type wmod struct {
 	types   [][]byte // encoded function types
 	imports [][]byte
 	funcs   []uint32 // type index of each defined function
+	table   []byte   // encoded table type, nil for none
 	memory  []byte   // encoded limits, nil for none
+	globals [][]byte // encoded globals (type, mutability, initialiser)
 	exports [][]byte
 	start   *uint32
 	codes   [][]byte // bodies (locals + instructions + end)
@@ -104,8 +106,14 @@ func (m *wmod) bytes() []byte {
 		}
 		out = append(out, section(3, vec(fs))...)
 	}
+	if m.table != nil {
+		out = append(out, section(4, vec([][]byte{m.table}))...)
+	}
 	if m.memory != nil {
 		out = append(out, section(5, vec([][]byte{m.memory}))...)
+	}
+	if len(m.globals) > 0 {
+		out = append(out, section(6, vec(m.globals))...)
 	}
 	if len(m.exports) > 0 {
 		out = append(out, section(7, vec(m.exports))...)

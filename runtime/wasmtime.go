@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -370,6 +371,30 @@ func (i *wasmtimeInstance) setGas(v int64) error {
 		return err
 	}
 	return i.markG.Set(i.store, wasmtime.ValI64(firstMark(v)))
+}
+
+func (i *wasmtimeInstance) image(globals []string) ([]byte, []uint64, error) {
+	vals := make([]uint64, len(globals))
+	for k, name := range globals {
+		x := i.inst.GetExport(i.store, name)
+		if x == nil || x.Global() == nil {
+			return nil, nil, fmt.Errorf("export %q is not a global", name)
+		}
+		v := x.Global().Get(i.store)
+		switch v.Kind() {
+		case wasmtime.KindI32:
+			vals[k] = uint64(uint32(v.I32()))
+		case wasmtime.KindI64:
+			vals[k] = uint64(v.I64())
+		case wasmtime.KindF32:
+			vals[k] = uint64(math.Float32bits(v.F32()))
+		case wasmtime.KindF64:
+			vals[k] = math.Float64bits(v.F64())
+		default:
+			return nil, nil, fmt.Errorf("global %q has kind %v", name, v.Kind())
+		}
+	}
+	return append([]byte(nil), i.mem.UnsafeData(i.store)...), vals, nil
 }
 
 func (i *wasmtimeInstance) close(context.Context) error {

@@ -28,7 +28,7 @@ func loadBoth(t *testing.T, lim runtime.Limits, name string, wasm []byte) engine
 	ctx := context.Background()
 	var p enginePair
 	for _, eng := range []runtime.Engine{runtime.EngineWazero, runtime.EngineWasmtime} {
-		rt, err := runtime.New(ctx, runtime.Config{Engine: eng, Limits: lim})
+		rt, err := runtime.New(ctx, runtime.Config{Engine: eng, Limits: lim, CacheDir: cacheDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,44 +92,6 @@ func sameOutcome(a, b outcome) string {
 	return ""
 }
 
-// randomRound draws a Round: miner count, uids, stakes, statuses, latencies, answers, seed,
-// block time, and for the quality scorer a challenge answered with a spread of right and
-// wrong sums.
-func randomRound(r *rand.Rand, challenge json.RawMessage) runtime.Round {
-	rd := runtime.Round{Netuid: uint16(r.IntN(64)), Block: r.Uint64N(1 << 40), BlockHash: fmt.Sprintf("0x%064x", r.Uint64()),
-		BlockTimeMs: 1_600_000_000_000 + r.Int64N(1<<36), Challenge: challenge,
-		Validator: runtime.Validator{UID: uint16(r.IntN(256)), Hotkey: "5V"}}
-	for i := range rd.Seed {
-		rd.Seed[i] = byte(r.Uint32())
-	}
-	n := r.IntN(200)
-	used := map[uint16]bool{}
-	for len(rd.Miners) < n {
-		uid := uint16(r.IntN(1024))
-		if used[uid] {
-			continue
-		}
-		used[uid] = true
-		m := runtime.Miner{UID: uid, Hotkey: fmt.Sprintf("5M%d", uid), Stake: r.Float64() * 1e4,
-			Status: []int{200, 200, 200, 408, 503}[r.IntN(5)], LatencyMs: r.Float64() * 12000}
-		switch r.IntN(4) {
-		case 0:
-			m.Response = nil
-		case 1:
-			m.Response = json.RawMessage(fmt.Sprintf(`{"answer":%g}`, r.NormFloat64()*1e3))
-		case 2:
-			m.Response = json.RawMessage(`{"answer":"not a number"}`)
-		default:
-			m.Response = json.RawMessage(fmt.Sprintf(`{"answer":%d}`, r.IntN(100)))
-		}
-		rd.Miners = append(rd.Miners, m)
-	}
-	if r.IntN(3) == 0 {
-		rd.State = []byte(fmt.Sprintf(`{"ema":{"%d":%g}}`, r.IntN(1024), r.Float64()))
-	}
-	return rd
-}
-
 // TestScorer_Score_crossEngine: many random Rounds through the example scorers and the hostile
 // test scorer on wazero and wasmtime give identical Scores bytes, identical gas and the same
 // outcome class.
@@ -140,14 +102,14 @@ func TestScorer_Score_crossEngine(t *testing.T) {
 		rounds = 8
 	}
 	ctx := context.Background()
-	for _, name := range []string{"quality", "latency", "hostile"} {
+	for _, name := range []string{"quality", "latency", "hostile", "hostile-preinit"} {
 		t.Run(name, func(t *testing.T) {
 			p := loadBoth(t, lim, name, wasmFile(t, name))
 			r := rand.New(rand.NewPCG(1, uint64(len(name))))
 			for k := 0; k < rounds; k++ {
 				var challenge json.RawMessage
 				switch name {
-				case "hostile":
+				case "hostile", "hostile-preinit":
 					challenge = json.RawMessage(fmt.Sprintf(`{"mode":%q}`, []string{"ok", "clock", "malformed", "nan", "neg", "dup", "unknown", "abort", "exit", "trap"}[k%10]))
 				case "quality":
 					// The challenge itself must agree too.
@@ -191,9 +153,17 @@ func TestScorer_Score_crossEngine(t *testing.T) {
 // endless loops by gas, at the same figure.
 func TestScorer_Score_crossEngineHostile(t *testing.T) {
 	lim := runtime.Limits{Gas: 300_000_000, Timeout: time.Minute, MemoryPages: 512}
-	p := loadBoth(t, lim, "hostile", wasmFile(t, "hostile"))
-	for _, mode := range []string{"loop", "recurse", "membomb", "hugealloc", "bigout", "oob", "inf", "logflood"} {
+	pairs := map[string]enginePair{}
+	for _, name := range []string{"hostile", "hostile-preinit"} { // the second pre-initialised
+		pairs[name] = loadBoth(t, lim, name, wasmFile(t, name))
+	}
+	for _, mode := range []string{"loop", "recurse", "membomb", "hugealloc", "bigout", "oob", "inf", "logflood",
+		"hostile-preinit/loop", "hostile-preinit/recurse", "hostile-preinit/membomb", "hostile-preinit/logflood"} {
 		t.Run(mode, func(t *testing.T) {
+			p := pairs["hostile"]
+			if m, ok := strings.CutPrefix(mode, "hostile-preinit/"); ok {
+				p, mode = pairs["hostile-preinit"], m
+			}
 			round, meta := testRound(t, mode)
 			a, b := score(p.wz, round, meta), score(p.wt, round, meta)
 			if d := sameOutcome(a, b); d != "" {

@@ -471,3 +471,47 @@ func (r *reader) zero() error {
 	}
 	return nil
 }
+
+// writesTables reports whether any function body of a code section holds an instruction that
+// changes a table or an element segment: table.set, table.init, elem.drop, table.copy,
+// table.grow or table.fill.
+func writesTables(sec []byte) (bool, error) {
+	r := newReader(sec)
+	n, err := r.U32()
+	if err != nil {
+		return false, err
+	}
+	for i := uint32(0); i < n; i++ {
+		size, err := r.U32()
+		if err != nil {
+			return false, err
+		}
+		body, err := r.Bytes(int(size))
+		if err != nil {
+			return false, err
+		}
+		br := newReader(body)
+		groups, err := br.U32()
+		if err != nil {
+			return false, err
+		}
+		for g := uint32(0); g < groups; g++ {
+			if _, err := br.U32(); err != nil {
+				return false, err
+			}
+			if _, err := br.Byte(); err != nil {
+				return false, err
+			}
+		}
+		for !br.Done() {
+			in, err := br.instr()
+			if err != nil {
+				return false, err
+			}
+			if in.op == 0x26 || (in.op == opPrefixFC && (in.sub >= 12 && in.sub <= 17 && in.sub != 16)) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}

@@ -78,6 +78,10 @@ type Info struct {
 	Functions int
 	// ChargePoints is the number of static charges inserted.
 	ChargePoints int
+	// WritesTables reports an instruction that changes a table or drops an element segment
+	// (table.set, table.init, table.copy, table.grow, table.fill, elem.drop) anywhere in the
+	// code: such a module's tables may differ from their initial contents after start-up.
+	WritesTables bool
 }
 
 // Instrument returns wasm with a gas counter: a new exported mutable i64 global (GasExport)
@@ -166,6 +170,9 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 			nb, n, err = instrumentCode(m, body, ids)
 			info.ChargePoints = n
 			info.Functions = len(m.funcTypes) - int(m.importedFuncs)
+			if err == nil {
+				info.WritesTables, err = writesTables(body)
+			}
 		default:
 			nb = body
 		}

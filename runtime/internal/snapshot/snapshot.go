@@ -1,0 +1,408 @@
+// Package snapshot bakes the state a module's start-up left in an instance (its memory, its
+// size and its mutable globals) into a new module that starts in that state, as the Wizer tool
+// does: instantiating the result skips the start-up.
+//
+// It works in two steps on a metered module (the meter has already turned the start function
+// into an export, so no start section runs at instantiation). Prepare checks that everything a
+// start-up can change is something a module can declare, and exports every mutable global under
+// a reserved name so that the host can read it; the host instantiates that module, runs the
+// start-up, and reads the memory and the globals (an Image). Build then writes the module with
+// the image: memory's initial size is the size after the start-up, the data segments are the
+// non-zero runs of the memory, and every mutable global starts at the value it had. The code,
+// the tables, the element segments and the exports are unchanged.
+//
+// What Prepare refuses (ErrRefused) is what an image could not carry: an imported memory or
+// global, a data count section (memory.init and data.drop make the segments' later use state
+// of the instance), a mutable global of a reference type, or a module without a memory. Table
+// writes are the caller's to rule out (meter.Info.WritesTables): tables are not in the image.
+package snapshot
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
+)
+
+// GlobalPrefix starts the name under which Prepare exports each mutable global; the defined
+// global's index follows it.
+const GlobalPrefix = "subnetd_snapshot_global_"
+
+// ErrRefused is returned for a module whose start-up state an image cannot carry.
+var ErrRefused = errors.New("cannot be snapshotted")
+
+// Global is a mutable global of the module, exported by Prepare as Export.
+type Global struct {
+	// Index is the global's index (imported globals first: there are none).
+	Index uint32
+	// Type is its value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64).
+	Type byte
+	// Export is the name Prepare exported it under.
+	Export string
+}
+
+// Image is an instance's state after its start-up.
+type Image struct {
+	// Memory is the whole linear memory; its length is a whole number of 64 KiB pages.
+	Memory []byte
+	// Globals are the values of Prepare's globals, in its order, as raw bits (an i32 or f32 in
+	// the low 32 bits).
+	Globals []uint64
+}
+
+// Section ids.
+const (
+	secCustom    = 0
+	secImport    = 2
+	secMemory    = 5
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secCode      = 10
+	secData      = 11
+	secDataCount = 12
+)
+
+type section struct {
+	id   byte
+	body []byte
+}
+
+func sections(wasm []byte) ([]section, error) {
+	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
+		return nil, fmt.Errorf("%w: no WebAssembly header", wasmbin.ErrMalformed)
+	}
+	r := wasmbin.Reader{B: wasm, Off: 8}
+	var out []section
+	for !r.Done() {
+		id, err := r.Byte()
+		if err != nil {
+			return nil, err
+		}
+		n, err := r.U32()
+		if err != nil {
+			return nil, err
+		}
+		body, err := r.Bytes(int(n))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, section{id, body})
+	}
+	return out, nil
+}
+
+// Prepare checks that a snapshot of wasm can carry everything its start-up may change and
+// returns wasm with every mutable global exported (GlobalPrefix + index), and those globals.
+func Prepare(wasm []byte) ([]byte, []Global, error) {
+	secs, err := sections(wasm)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		globals   []Global
+		hasMemory bool
+		exports   []byte
+	)
+	for _, s := range secs {
+		r := wasmbin.Reader{B: s.body}
+		switch s.id {
+		case secImport:
+			n, err := r.U32()
+			if err != nil {
+				return nil, nil, err
+			}
+			for i := uint32(0); i < n; i++ {
+				im, err := r.Import()
+				if err != nil {
+					return nil, nil, err
+				}
+				if im.Kind != wasmbin.KindFunc {
+					return nil, nil, fmt.Errorf("%w: it imports %s.%s, which is not a function", ErrRefused, im.Module, im.Name)
+				}
+			}
+		case secMemory:
+			n, err := r.U32()
+			if err != nil {
+				return nil, nil, err
+			}
+			if n != 1 {
+				return nil, nil, fmt.Errorf("%w: it defines %d memories", ErrRefused, n)
+			}
+			hasMemory = true
+		case secGlobal:
+			n, err := r.U32()
+			if err != nil {
+				return nil, nil, err
+			}
+			for i := uint32(0); i < n; i++ {
+				t, err := r.Bytes(2)
+				if err != nil {
+					return nil, nil, err
+				}
+				if err := skipConst(&r); err != nil {
+					return nil, nil, fmt.Errorf("global %d: %w", i, err)
+				}
+				if t[1] != 1 {
+					continue
+				}
+				switch t[0] {
+				case 0x7f, 0x7e, 0x7d, 0x7c:
+				default:
+					return nil, nil, fmt.Errorf("%w: global %d is a mutable reference", ErrRefused, i)
+				}
+				globals = append(globals, Global{Index: i, Type: t[0], Export: GlobalPrefix + strconv.Itoa(int(i))})
+			}
+		case secExport:
+			n, err := r.U32()
+			if err != nil {
+				return nil, nil, err
+			}
+			for i := uint32(0); i < n; i++ {
+				e, err := r.Export()
+				if err != nil {
+					return nil, nil, err
+				}
+				if len(e.Name) >= len(GlobalPrefix) && e.Name[:len(GlobalPrefix)] == GlobalPrefix {
+					return nil, nil, fmt.Errorf("%w: it exports %q, a reserved name", ErrRefused, e.Name)
+				}
+			}
+			exports = s.body
+		case secDataCount:
+			return nil, nil, fmt.Errorf("%w: it has a data count section (memory.init or data.drop)", ErrRefused)
+		case secStart:
+			return nil, nil, fmt.Errorf("%w: it has a start section", ErrRefused)
+		}
+	}
+	if !hasMemory {
+		return nil, nil, fmt.Errorf("%w: it defines no memory", ErrRefused)
+	}
+	if exports == nil {
+		return nil, nil, fmt.Errorf("%w: it has no export section", ErrRefused)
+	}
+	out := append([]byte(nil), wasm[:8]...)
+	for _, s := range secs {
+		body := s.body
+		if s.id == secExport {
+			r := wasmbin.Reader{B: body}
+			n, _ := r.U32()
+			nb := binary.AppendUvarint(nil, uint64(n)+uint64(len(globals)))
+			nb = append(nb, body[r.Off:]...)
+			for _, g := range globals {
+				nb = appendName(nb, g.Export)
+				nb = append(nb, wasmbin.KindGlobal)
+				nb = binary.AppendUvarint(nb, uint64(g.Index))
+			}
+			body = nb
+		}
+		out = appendSection(out, s.id, body)
+	}
+	return out, globals, nil
+}
+
+// Build returns the module prepared (Prepare's output, with its globals) that starts in img:
+// memory's minimum is img's size, the data segments are img's non-zero runs, and each of the
+// globals starts at its value in img.
+func Build(prepared []byte, globals []Global, img Image) ([]byte, error) {
+	if len(img.Memory)%65536 != 0 || len(img.Globals) != len(globals) {
+		return nil, fmt.Errorf("image: %d bytes of memory, %d globals for %d", len(img.Memory), len(img.Globals), len(globals))
+	}
+	secs, err := sections(prepared)
+	if err != nil {
+		return nil, err
+	}
+	vals := map[uint32]int{}
+	for k, g := range globals {
+		vals[g.Index] = k
+	}
+	hasData := false
+	for _, s := range secs {
+		hasData = hasData || s.id == secData
+	}
+	out := append([]byte(nil), prepared[:8]...)
+	wroteData := false
+	for _, s := range secs {
+		var body []byte
+		switch s.id {
+		case secMemory:
+			r := wasmbin.Reader{B: s.body}
+			if _, err := r.U32(); err != nil {
+				return nil, err
+			}
+			flags, _, maxPages, err := r.Limits()
+			if err != nil {
+				return nil, err
+			}
+			if flags > 1 {
+				return nil, fmt.Errorf("%w: memory limits flags 0x%02x", ErrRefused, flags)
+			}
+			pages := uint64(len(img.Memory) / 65536)
+			if flags&1 != 0 && pages > maxPages {
+				return nil, fmt.Errorf("image: %d pages, the memory's maximum is %d", pages, maxPages)
+			}
+			body = append([]byte{1, flags}, binary.AppendUvarint(nil, pages)...)
+			if flags&1 != 0 {
+				body = binary.AppendUvarint(body, maxPages)
+			}
+		case secGlobal:
+			body, err = rewriteGlobals(s.body, vals, img.Globals)
+			if err != nil {
+				return nil, err
+			}
+		case secData:
+			body, wroteData = dataSegments(img.Memory), true
+		default:
+			body = s.body
+		}
+		out = appendSection(out, s.id, body)
+		if s.id == secCode && !hasData {
+			// Data follows code; a module with no data section gets one here.
+			out, wroteData = appendSection(out, secData, dataSegments(img.Memory)), true
+		}
+	}
+	if !wroteData {
+		out = appendSection(out, secData, dataSegments(img.Memory))
+	}
+	return out, nil
+}
+
+// rewriteGlobals gives each global in vals the constant initialiser of its value.
+func rewriteGlobals(body []byte, vals map[uint32]int, values []uint64) ([]byte, error) {
+	r := wasmbin.Reader{B: body}
+	n, err := r.U32()
+	if err != nil {
+		return nil, err
+	}
+	out := binary.AppendUvarint(nil, uint64(n))
+	for i := uint32(0); i < n; i++ {
+		t, err := r.Bytes(2)
+		if err != nil {
+			return nil, err
+		}
+		start := r.Off
+		if err := skipConst(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, t...)
+		k, ok := vals[i]
+		if !ok {
+			out = append(out, body[start:r.Off]...)
+			continue
+		}
+		v := values[k]
+		switch t[0] {
+		case 0x7f:
+			out = appendSLEB(append(out, 0x41), int64(int32(uint32(v))))
+		case 0x7e:
+			out = appendSLEB(append(out, 0x42), int64(v))
+		case 0x7d:
+			out = binary.LittleEndian.AppendUint32(append(out, 0x43), uint32(v))
+		case 0x7c:
+			out = binary.LittleEndian.AppendUint64(append(out, 0x44), v)
+		default:
+			return nil, fmt.Errorf("%w: global %d has type 0x%02x", ErrRefused, i, t[0])
+		}
+		out = append(out, 0x0b)
+	}
+	return out, nil
+}
+
+// maxGap is the longest run of zero bytes a data segment spans rather than ending: a segment
+// costs an engine a little on every instantiation, 64 zero bytes cost a copy of 64 bytes.
+const maxGap = 64
+
+// dataSegments is the data section that writes the non-zero bytes of mem into a zeroed memory:
+// active segments in memory 0 at constant offsets, ascending and disjoint.
+func dataSegments(mem []byte) []byte {
+	type run struct{ off, end int }
+	var runs []run
+	for i := 0; i < len(mem); {
+		// Skip zeros, eight bytes at a time where aligned.
+		for i < len(mem) && mem[i] == 0 {
+			if i%8 == 0 && i+8 <= len(mem) && binary.LittleEndian.Uint64(mem[i:]) == 0 {
+				i += 8
+				continue
+			}
+			i++
+		}
+		if i >= len(mem) {
+			break
+		}
+		start := i
+		zeros := 0
+		for i < len(mem) && zeros <= maxGap {
+			if mem[i] == 0 {
+				zeros++
+			} else {
+				zeros = 0
+			}
+			i++
+		}
+		runs = append(runs, run{start, i - zeros})
+	}
+	out := binary.AppendUvarint(nil, uint64(len(runs)))
+	for _, r := range runs {
+		out = append(out, 0x00, 0x41)
+		out = appendSLEB(out, int64(int32(uint32(r.off))))
+		out = append(out, 0x0b)
+		out = binary.AppendUvarint(out, uint64(r.end-r.off))
+		out = append(out, mem[r.off:r.end]...)
+	}
+	return out
+}
+
+// skipConst skips a constant expression up to and including its end.
+func skipConst(r *wasmbin.Reader) error {
+	for {
+		op, err := r.Byte()
+		if err != nil {
+			return err
+		}
+		switch op {
+		case 0x0b:
+			return nil
+		case 0x41:
+			_, err = r.SLEB(32)
+		case 0x42:
+			_, err = r.SLEB(64)
+		case 0x43:
+			_, err = r.Bytes(4)
+		case 0x44:
+			_, err = r.Bytes(8)
+		case 0x23, 0xd2: // global.get, ref.func
+			_, err = r.U32()
+		case 0xd0: // ref.null
+			_, err = r.Byte()
+		default:
+			return fmt.Errorf("%w: opcode 0x%02x in a constant expression", wasmbin.ErrMalformed, op)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func appendSection(out []byte, id byte, body []byte) []byte {
+	out = append(out, id)
+	out = binary.AppendUvarint(out, uint64(len(body)))
+	return append(out, body...)
+}
+
+func appendName(out []byte, s string) []byte {
+	out = binary.AppendUvarint(out, uint64(len(s)))
+	return append(out, s...)
+}
+
+// appendSLEB appends v as a signed LEB128 (binary.AppendVarint is zigzag, not this).
+func appendSLEB(out []byte, v int64) []byte {
+	for {
+		b := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}
