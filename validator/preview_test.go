@@ -199,6 +199,14 @@ func TestEpochInput_subtensor(t *testing.T) {
 		}
 	}
 	n := uint64(netuid)
+	defer func() { // leave a shared chain as the harness made it, for the tests that follow
+		sudo("sudo_set_kappa", n, uint64(32767))
+		sudo("sudo_set_bonds_moving_average", n, uint64(900_000))
+		sudo("sudo_set_bonds_penalty", n, uint64(65535))
+		sudo("sudo_set_stake_threshold", uint64(0))
+		sudo("sudo_set_yuma3_enabled", n, false)
+		sudo("sudo_set_liquid_alpha_enabled", n, false)
+	}()
 	sudo("sudo_set_kappa", n, uint64(40000))
 	sudo("sudo_set_bonds_moving_average", n, uint64(500_000))
 	sudo("sudo_set_bonds_penalty", n, uint64(20000))

@@ -74,10 +74,11 @@ func TestClient_epochParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The chain's defaults (yuma-spec.md §11), as spec 300 stores them.
-	if before.Kappa != 32767 || before.BondsMovingAverage != 900_000 || before.BondsPenalty != 65535 ||
+	// The chain's defaults (yuma-spec.md §11), as spec 300 stores them, on a chain of our own (another
+	// package's tests may have moved them on a shared one).
+	if harnessPID > 0 && (before.Kappa != 32767 || before.BondsMovingAverage != 900_000 || before.BondsPenalty != 65535 ||
 		before.AlphaLow != 45875 || before.AlphaHigh != 58982 || before.AlphaSigmoidSteepness != 1000 || before.Yuma3On ||
-		before.LiquidAlphaOn || before.ActivityCutoff != 5000 || before.ActivityCutoffFactorMilli != 0 {
+		before.LiquidAlphaOn || before.ActivityCutoff != 5000 || before.ActivityCutoffFactorMilli != 0) {
 		t.Errorf("defaults = %+v", before)
 	}
 	sudo(t, c, alice, "sudo_set_kappa", n, uint64(40000))
