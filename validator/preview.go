@@ -84,6 +84,10 @@ func (s *Subnet) inputFromChain(ctx context.Context, mg *chain.Metagraph) (in *y
 		return nil, "", fmt.Errorf("preview bonds: %w", err)
 	}
 	in, why = epochInput(mg, w, b, mg.Block, s.cfg.PreviewEmission)
+	if s.cfg.Mecid != 0 {
+		// The metagraph's LastUpdate is the main mechanism's; each mechanism keeps its own.
+		why = strings.TrimPrefix(why+fmt.Sprintf("; mechanism %d's LastUpdate not read", s.cfg.Mecid), "; ")
+	}
 	return in, why, nil
 }
 
@@ -140,6 +144,9 @@ func epochInput(mg *chain.Metagraph, w, b [][]chain.UIDValue, block, rao uint64)
 	in.Params = p
 	if !r.StakeInherited {
 		reasons = append(reasons, "stake read from storage: child-key inheritance not applied")
+	}
+	if hp.MechanismCount > 1 {
+		reasons = append(reasons, fmt.Sprintf("the subnet has %d mechanisms: the chain stores their emission-weighted mix, this is one mechanism's epoch", hp.MechanismCount))
 	}
 	if hp.CommitRevealEnabled && r.CommitRevealMask {
 		// The mask needs each validator's earliest live commit block, which the chain client does not

@@ -63,6 +63,7 @@ func TestEpochInput(t *testing.T) {
 			mg.Hyperparams.CommitRevealEnabled = true
 			mg.Epoch = &chain.EpochRules{CommitRevealMask: true, StakeInherited: true}
 		}, params: base, why: "commit-reveal mask"},
+		{name: "mechanisms", edit: func(mg *chain.Metagraph) { mg.Hyperparams.MechanismCount = 2 }, params: base, why: "2 mechanisms"},
 		{name: "owner without permit", edit: func(mg *chain.Metagraph) { mg.Neurons[0].ValidatorPermit = false }, params: base, why: "no validator permit"},
 		{name: "owner below threshold", edit: func(mg *chain.Metagraph) {
 			mg.Hyperparams.StakeThreshold = 1011 // 1000 + floor(40 * 0.25) = 1010
