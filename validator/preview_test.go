@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/chain/subtensor"
+	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/wallet"
+	"github.com/subnetd/subnetd/weights"
 	"github.com/subnetd/subnetd/yuma"
 )
 
@@ -227,6 +230,18 @@ func TestEpochInput_subtensor(t *testing.T) {
 		VersionKey: mg.Hyperparams.WeightsVersionKey}); err != nil {
 		t.Fatalf("Bob's weights: %v", err)
 	}
+	// The daemon's own preview path, for Alice (uid 0) re-emitting her row: Subnet.preview over the client.
+	db, err := records.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sn, err := NewSubnet(ctx, SubnetConfig{Netuid: netuid, Synapse: "Ping", Body: []byte(`{}`), QueryAll: true, Timeout: 2 * time.Second},
+		SubnetDeps{Chain: c, Key: alice, Records: db, CacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close(ctx)
 	for epoch := range 4 {
 		if epoch == 2 {
 			sudo("sudo_set_yuma3_enabled", n, true)
@@ -238,7 +253,7 @@ func TestEpochInput_subtensor(t *testing.T) {
 			}})
 		}
 		mg := advanceToEpoch(ctx, t, c, dev, netuid)
-		checkEpoch(ctx, t, c, dev, mg)
+		checkEpoch(ctx, t, c, dev, mg, sn)
 	}
 }
 
@@ -272,9 +287,18 @@ func advanceToEpoch(ctx context.Context, t *testing.T, c *subtensor.Client, dev 
 
 // checkEpoch computes the epoch of the next block from mg (the state now), makes that block, and
 // compares what the chain stored.
-func checkEpoch(ctx context.Context, t *testing.T, c *subtensor.Client, dev *devRPC, mg *chain.Metagraph) {
+// sn's preview, with uid 0's stored row as the emitted one, must agree with it.
+func checkEpoch(ctx context.Context, t *testing.T, c *subtensor.Client, dev *devRPC, mg *chain.Metagraph, sn *Subnet) {
 	t.Helper()
 	w, err := c.Weights(ctx, mg.Netuid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var em weights.Emitted
+	for _, c := range w[0] {
+		em.UIDs, em.Weights = append(em.UIDs, c.UID), append(em.Weights, c.Value)
+	}
+	pv, err := sn.preview(ctx, mg, 0, em)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,6 +345,18 @@ func checkEpoch(ctx context.Context, t *testing.T, c *subtensor.Client, dev *dev
 		if fmt.Sprint(f.got) != fmt.Sprint(f.want) {
 			t.Errorf("block %d %s: chain %v, preview %v", in.Block, f.name, f.got, f.want)
 		}
+	}
+	// The daemon's preview runs the epoch at the metagraph's block, one before the chain's: nothing here
+	// depends on that block (every uid active, no registration near it).
+	var inc []UIDFloat
+	for uid, v := range got.Incentive {
+		if v != 0 {
+			inc = append(inc, UIDFloat{UID: uint16(uid), Value: float64(v) / 65535})
+		}
+	}
+	if pv.Approximate || pv.Dividends != float64(got.Dividends[0])/65535 || !slices.Equal(pv.Incentive, inc) ||
+		pv.ValidatorTrust != float64(got.ValidatorTrust[0])/65535 {
+		t.Errorf("block %d: preview %+v; chain incentive %v, dividends %v, validator trust %v", in.Block, pv, got.Incentive, got.Dividends, got.ValidatorTrust)
 	}
 	for uid, permit := range out.ValidatorPermit {
 		if !permit {
