@@ -203,13 +203,13 @@ func TestEpochInput_subtensor(t *testing.T) {
 		}
 	}
 	n := uint64(netuid)
-	defer func() { // leave a shared chain as the harness made it, for the tests that follow
-		sudo("sudo_set_kappa", n, uint64(32767))
-		sudo("sudo_set_bonds_moving_average", n, uint64(900_000))
-		sudo("sudo_set_bonds_penalty", n, uint64(65535))
-		sudo("sudo_set_stake_threshold", uint64(0))
-		sudo("sudo_set_yuma3_enabled", n, false)
-		sudo("sudo_set_liquid_alpha_enabled", n, false)
+	defer func() { // leave a shared chain as the harness made it (the defaults), for the tests that follow
+		k := []any{netuid}
+		dev.call(t, "dev_setStorage", map[string]any{"SubtensorModule": map[string]any{
+			"Kappa": [][]any{{k, 32767}}, "BondsMovingAverage": [][]any{{k, 900_000}}, "BondsPenalty": [][]any{{k, 65535}},
+			"Yuma3On": [][]any{{k, false}}, "LiquidAlphaOn": [][]any{{k, false}}, "AlphaValues": [][]any{{k, []any{45875, 58982}}},
+			"AlphaSigmoidSteepness": [][]any{{k, 1000}}, "StakeThreshold": 0, "TaoWeight": "971718665099567868",
+		}})
 	}()
 	sudo("sudo_set_kappa", n, uint64(40000))
 	sudo("sudo_set_bonds_moving_average", n, uint64(500_000))

@@ -68,8 +68,6 @@ func TestSetU32(t *testing.T) {
 func TestClient_epochParams(t *testing.T) {
 	c, netuid := testChain(t)
 	ctx := ctxT(t)
-	alice := devKey(t, "//Alice")
-	n := uint64(netuid)
 	before, err := c.Hyperparams(ctx, netuid)
 	if err != nil {
 		t.Fatal(err)
@@ -81,38 +79,34 @@ func TestClient_epochParams(t *testing.T) {
 		before.LiquidAlphaOn || before.ActivityCutoff != 5000 || before.ActivityCutoffFactorMilli != 0) {
 		t.Errorf("defaults = %+v", before)
 	}
-	sudo(t, c, alice, "sudo_set_kappa", n, uint64(40000))
-	sudo(t, c, alice, "sudo_set_bonds_moving_average", n, uint64(500_000))
-	sudo(t, c, alice, "sudo_set_bonds_penalty", n, uint64(20000))
-	sudo(t, c, alice, "sudo_set_liquid_alpha_enabled", n, true)
-	sudo(t, c, alice, "sudo_set_yuma3_enabled", n, true)
-	sudo(t, c, alice, "sudo_set_activity_cutoff", n, uint64(4000))
-	defer func() {
-		sudo(t, c, alice, "sudo_set_kappa", n, uint64(before.Kappa))
-		sudo(t, c, alice, "sudo_set_bonds_moving_average", n, before.BondsMovingAverage)
-		sudo(t, c, alice, "sudo_set_bonds_penalty", n, uint64(before.BondsPenalty))
-		sudo(t, c, alice, "sudo_set_liquid_alpha_enabled", n, false)
-		sudo(t, c, alice, "sudo_set_yuma3_enabled", n, false)
-		sudo(t, c, alice, "sudo_set_activity_cutoff", n, uint64(before.ActivityCutoff))
-		setStorage(t, c, "AlphaValues", binary.LittleEndian.AppendUint16(u16Key(before.AlphaLow), before.AlphaHigh), u16Key(netuid))
-		setStorage(t, c, "AlphaSigmoidSteepness", u16Key(uint16(before.AlphaSigmoidSteepness)), u16Key(netuid))
-		setStorage(t, c, "TaoWeight", binary.LittleEndian.AppendUint64(nil, before.TaoWeight))
-		setStorage(t, c, "StakeThreshold", binary.LittleEndian.AppendUint64(nil, before.StakeThreshold))
-	}()
-	// set_alpha_values needs the owner's own signature, and there is no sudo call for the rest.
-	setStorage(t, c, "AlphaValues", []byte{0x20, 0x4e, 0x50, 0xc3}, u16Key(netuid)) // (20000, 50000)
-	setStorage(t, c, "AlphaSigmoidSteepness", []byte{0x0c, 0xfe}, u16Key(netuid))   // -500
-	setStorage(t, c, "TaoWeight", binary.LittleEndian.AppendUint64(nil, 1234567890123456789))
-	setStorage(t, c, "StakeThreshold", binary.LittleEndian.AppendUint64(nil, 3))
+	// Raw storage writes, in the units the runtime stores (no transactions: a loaded machine makes
+	// chopsticks slow to include them, and what is tested here is the reading).
+	k := u16Key(netuid)
+	set := func(hp chain.Hyperparams) {
+		setStorage(t, c, "Kappa", u16Key(hp.Kappa), k)
+		setStorage(t, c, "BondsMovingAverage", binary.LittleEndian.AppendUint64(nil, hp.BondsMovingAverage), k)
+		setStorage(t, c, "BondsPenalty", u16Key(hp.BondsPenalty), k)
+		setStorage(t, c, "LiquidAlphaOn", boolByte(hp.LiquidAlphaOn), k)
+		setStorage(t, c, "Yuma3On", boolByte(hp.Yuma3On), k)
+		setStorage(t, c, "ActivityCutoff", u16Key(hp.ActivityCutoff), k)
+		setStorage(t, c, "AlphaValues", binary.LittleEndian.AppendUint16(u16Key(hp.AlphaLow), hp.AlphaHigh), k)
+		setStorage(t, c, "AlphaSigmoidSteepness", u16Key(uint16(hp.AlphaSigmoidSteepness)), k)
+		setStorage(t, c, "TaoWeight", binary.LittleEndian.AppendUint64(nil, hp.TaoWeight))
+		setStorage(t, c, "StakeThreshold", binary.LittleEndian.AppendUint64(nil, hp.StakeThreshold))
+	}
+	want := before
+	want.Kappa, want.BondsMovingAverage, want.BondsPenalty, want.LiquidAlphaOn, want.Yuma3On = 40000, 500_000, 20000, true, true
+	want.AlphaLow, want.AlphaHigh, want.AlphaSigmoidSteepness, want.TaoWeight, want.StakeThreshold = 20000, 50000, -500, 1234567890123456789, 3
+	want.ActivityCutoff = 4000
+	set(want)
+	defer set(before)
+	// The steepness as the runtime stores -500, written by hand once.
+	setStorage(t, c, "AlphaSigmoidSteepness", []byte{0x0c, 0xfe}, k)
 	mg, err := c.Metagraph(ctx, netuid)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hp := mg.Hyperparams
-	want := before
-	want.Kappa, want.BondsMovingAverage, want.BondsPenalty, want.LiquidAlphaOn, want.Yuma3On = 40000, 500_000, 20000, true, true
-	want.AlphaLow, want.AlphaHigh, want.AlphaSigmoidSteepness, want.TaoWeight, want.StakeThreshold = 20000, 50000, -500, 1234567890123456789, 3
-	want.ActivityCutoff = 4000
 	if hp != want {
 		t.Errorf("hyperparameters\n%+v, want\n%+v", hp, want)
 	}
@@ -153,4 +147,11 @@ func TestClient_epochParams(t *testing.T) {
 	if !slices.Equal(terms.ValidatorPermit, []bool{mg.Neurons[0].ValidatorPermit, mg.Neurons[1].ValidatorPermit, mg.Neurons[2].ValidatorPermit}) {
 		t.Errorf("permits %v, metagraph's %+v", terms.ValidatorPermit, mg.Neurons)
 	}
+}
+
+func boolByte(b bool) []byte {
+	if b {
+		return []byte{1}
+	}
+	return []byte{0}
 }
