@@ -203,12 +203,18 @@ func TestEpochInput_subtensor(t *testing.T) {
 		}
 	}
 	n := uint64(netuid)
-	defer func() { // leave a shared chain as the harness made it (the defaults), for the tests that follow
+	hp, err := c.Hyperparams(ctx, netuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { // leave a shared chain as it was, for the tests that follow
 		k := []any{netuid}
 		dev.call(t, "dev_setStorage", map[string]any{"SubtensorModule": map[string]any{
-			"Kappa": [][]any{{k, 32767}}, "BondsMovingAverage": [][]any{{k, 900_000}}, "BondsPenalty": [][]any{{k, 65535}},
-			"Yuma3On": [][]any{{k, false}}, "LiquidAlphaOn": [][]any{{k, false}}, "AlphaValues": [][]any{{k, []any{45875, 58982}}},
-			"AlphaSigmoidSteepness": [][]any{{k, 1000}}, "StakeThreshold": 0, "TaoWeight": "971718665099567868",
+			"Kappa": [][]any{{k, hp.Kappa}}, "BondsMovingAverage": [][]any{{k, hp.BondsMovingAverage}},
+			"BondsPenalty": [][]any{{k, hp.BondsPenalty}}, "Yuma3On": [][]any{{k, hp.Yuma3On}},
+			"LiquidAlphaOn": [][]any{{k, hp.LiquidAlphaOn}}, "AlphaValues": [][]any{{k, []any{hp.AlphaLow, hp.AlphaHigh}}},
+			"AlphaSigmoidSteepness": [][]any{{k, hp.AlphaSigmoidSteepness}},
+			"StakeThreshold":        fmt.Sprint(hp.StakeThreshold), "TaoWeight": fmt.Sprint(hp.TaoWeight),
 		}})
 	}()
 	sudo("sudo_set_kappa", n, uint64(40000))
