@@ -232,6 +232,64 @@ type Hyperparams struct {
 	MaxUIDs             uint16 `json:"max_uids"`
 	// MechanismCount is the number of mechanisms of the subnet (1 on runtimes without mechanisms).
 	MechanismCount uint8 `json:"mechanism_count"`
+
+	// The rest is what the epoch reads beyond the weights' rules, as raw storage values (see
+	// docs/CHAIN.md for units). A chain that does not expose them leaves them zero and Epoch nil in
+	// its Metagraph.
+
+	// Kappa is the consensus majority, /65535 (Kappa).
+	Kappa uint16 `json:"kappa"`
+	// BondsMovingAverage is the bonds' EMA memory, /1e6 (BondsMovingAverage).
+	BondsMovingAverage uint64 `json:"bonds_moving_avg"`
+	// BondsPenalty mixes raw (0) and clipped (65535) weights into the bonds (BondsPenalty).
+	BondsPenalty uint16 `json:"bonds_penalty"`
+	// LiquidAlphaOn enables per-entry liquid alpha (LiquidAlphaOn).
+	LiquidAlphaOn bool `json:"liquid_alpha_enabled"`
+	// AlphaLow and AlphaHigh bound liquid alpha, /65535 (AlphaValues).
+	AlphaLow  uint16 `json:"alpha_low"`
+	AlphaHigh uint16 `json:"alpha_high"`
+	// AlphaSigmoidSteepness is liquid alpha's sigmoid steepness (AlphaSigmoidSteepness, i16).
+	AlphaSigmoidSteepness int16 `json:"alpha_sigmoid_steepness"`
+	// Yuma3On selects the Yuma3 bond model (Yuma3On).
+	Yuma3On bool `json:"yuma3_enabled"`
+	// ActivityCutoffFactorMilli is the activity cutoff in thousandths of a tempo on runtimes with
+	// dynamic tempo (ActivityCutoffFactorMilli); 0 where the runtime has only ActivityCutoff.
+	ActivityCutoffFactorMilli uint32 `json:"activity_cutoff_factor_milli,omitempty"`
+	// StakeThreshold is the least total stake, in rao, that counts in the epoch (StakeThreshold, global).
+	StakeThreshold uint64 `json:"stake_threshold"`
+	// TaoWeight is the weight of root TAO stake against alpha, /(2^64-1) (TaoWeight, global).
+	TaoWeight uint64 `json:"tao_weight"`
+}
+
+// EpochTerms are what a subnet's last epoch stored, per uid, read at one block: the u16 terms are
+// floor(x * 65535) of the epoch's fixed-point values, Emission is in rao.
+type EpochTerms struct {
+	Netuid          uint16   `json:"netuid"`
+	Block           uint64   `json:"block"`
+	Incentive       []uint16 `json:"incentive"`
+	Dividends       []uint16 `json:"dividends"`
+	Consensus       []uint16 `json:"consensus"`
+	ValidatorTrust  []uint16 `json:"validator_trust"`
+	Emission        []uint64 `json:"emission"`
+	Active          []bool   `json:"active"`
+	ValidatorPermit []bool   `json:"validator_permit"`
+}
+
+// EpochRules say which version of subtensor's epoch a runtime runs, where versions differ in what
+// they read. A chain fills them in Metagraph.Epoch when it exposes everything the epoch reads.
+type EpochRules struct {
+	// SpecVersion is the runtime's spec version.
+	SpecVersion uint32 `json:"spec_version"`
+	// DynamicTempo is set when the runtime derives the activity cutoff from
+	// ActivityCutoffFactorMilli and masks recent registrations' bonds from LastMechansimStepBlock.
+	DynamicTempo bool `json:"dynamic_tempo"`
+	// CommitRevealMask is set when the epoch drops weights on uids registered after a validator's
+	// pending commit (runtimes with CRV3WeightCommitsV2 or TimelockedWeightCommits); older runtimes
+	// apply no such mask.
+	CommitRevealMask bool `json:"commit_reveal_mask"`
+	// StakeInherited is set when Neuron.Stake and Neuron.TaoStake are the epoch's stake, after
+	// child-key inheritance (the runtime's metagraph API); storage reads give the hotkey's own.
+	StakeInherited bool `json:"stake_inherited"`
 }
 
 // Metagraph is a snapshot of one subnet at one block.
@@ -242,6 +300,11 @@ type Metagraph struct {
 	OwnerHotkey *AccountID  `json:"owner_hotkey,omitempty"`
 	Hyperparams Hyperparams `json:"hyperparams"`
 	Neurons     []Neuron    `json:"neurons"`
+	// LastStepBlock is the block of the subnet's last epoch distribution (LastMechansimStepBlock; 0
+	// before the first or where the runtime has none).
+	LastStepBlock uint64 `json:"last_step_block,omitempty"`
+	// Epoch tells which epoch the runtime runs; nil when the chain does not say.
+	Epoch *EpochRules `json:"epoch_rules,omitempty"`
 }
 
 // Neuron is one uid of a subnet.
@@ -250,7 +313,9 @@ type Neuron struct {
 	Hotkey  AccountID `json:"hotkey"`
 	Coldkey AccountID `json:"coldkey"`
 	// Stake is the hotkey's alpha stake on the subnet, in rao (1e-9).
-	Stake               uint64 `json:"stake"`
+	Stake uint64 `json:"stake"`
+	// TaoStake is the hotkey's root (TAO) stake, in rao; the epoch weighs it by TaoWeight.
+	TaoStake            uint64 `json:"tao_stake"`
 	ValidatorPermit     bool   `json:"validator_permit"`
 	LastUpdate          uint64 `json:"last_update"`
 	BlockAtRegistration uint64 `json:"block_at_registration"`

@@ -42,6 +42,7 @@ func addHyperparams(b *batch, netuid uint16, hp *chain.Hyperparams) {
 	b.add(pallet, "MaxAllowedValidators", k, true, setU16(&hp.MaxValidators))
 	b.add(pallet, "MaxAllowedUids", k, true, setU16(&hp.MaxUIDs))
 	b.add(pallet, "MechanismCountCurrent", k, true, setU8(&hp.MechanismCount))
+	addEpochParams(b, netuid, hp)
 }
 
 // subnetExists checks NetworksAdded(netuid).
@@ -107,6 +108,7 @@ func (c *Client) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph
 		owner = &id
 		return err
 	})
+	b.add(pallet, "LastMechansimStepBlock", nk, true, setU64(&mg.LastStepBlock))
 	addHyperparams(b, netuid, &mg.Hyperparams)
 	if err := b.run(ctx, c, h); err != nil {
 		return nil, fmt.Errorf("metagraph of subnet %d: %w", netuid, err)
@@ -118,9 +120,11 @@ func (c *Client) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph
 			return nil, fmt.Errorf("metagraph of subnet %d: %w", netuid, err)
 		}
 		if ok {
+			mg.Epoch = epochRules(rm, true)
 			return mg, nil
 		}
 	}
+	mg.Epoch = epochRules(rm, false)
 	mg.Neurons = make([]chain.Neuron, count)
 	for uid := range mg.Neurons {
 		nr := &mg.Neurons[uid]
@@ -154,6 +158,7 @@ func (c *Client) Metagraph(ctx context.Context, netuid uint16) (*chain.Metagraph
 			return err
 		})
 		b.add(pallet, "TotalHotkeyAlpha", [][]byte{hk, u16Key(netuid)}, false, setU64(&nr.Stake))
+		b.add(pallet, "TotalHotkeyAlpha", [][]byte{hk, u16Key(0)}, false, setU64(&nr.TaoStake))
 		b.add(pallet, "Axons", [][]byte{u16Key(netuid), hk}, false, func(v any) error { return setAxon(&nr.Axon, v) })
 	}
 	if err := b.run(ctx, c, h); err != nil {

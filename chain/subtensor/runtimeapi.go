@@ -216,6 +216,7 @@ func (c *Client) metagraphFromAPI(ctx context.Context, rm *runtimeMeta, at [32]b
 	coldkeys, axons := f.listN("coldkeys", n), f.listN("axons", n)
 	active, permits := f.listN("active", n), f.listN("validator_permit", n)
 	lastUpdate, regBlock, stake := f.listN("last_update", n), f.listN("block_at_registration", n), f.listN("alpha_stake", n)
+	taoStake := f.listN("tao_stake", n)
 	if f.err != nil {
 		return false, f.err
 	}
@@ -223,7 +224,7 @@ func (c *Client) metagraphFromAPI(ctx context.Context, rm *runtimeMeta, at [32]b
 	for uid := range mg.Neurons {
 		nr := &mg.Neurons[uid]
 		nr.UID = uint16(uid)
-		var errs [8]error
+		var errs [9]error
 		nr.Hotkey, errs[0] = asBytes32(hotkeys[uid])
 		nr.Coldkey, errs[1] = asBytes32(coldkeys[uid])
 		errs[2] = setAxon(&nr.Axon, axons[uid])
@@ -232,6 +233,7 @@ func (c *Client) metagraphFromAPI(ctx context.Context, rm *runtimeMeta, at [32]b
 		nr.LastUpdate, errs[5] = asU64(lastUpdate[uid])
 		nr.BlockAtRegistration, errs[6] = asU64(regBlock[uid])
 		nr.Stake, errs[7] = asU64(stake[uid])
+		nr.TaoStake, errs[8] = asU64(taoStake[uid])
 		for _, err := range errs {
 			if err != nil {
 				return false, fmt.Errorf("%s: uid %d: %w", method, uid, err)
