@@ -131,6 +131,10 @@ func (n *Node) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparam
 	if err != nil {
 		return chain.Hyperparams{}, err
 	}
+	factor := hp.ActivityCutoffFactorMilli
+	if hp.ActivityCutoffOverride {
+		factor = 0 // the cutoff is given in blocks (ActivityCutoff), as on runtimes without the factor
+	}
 	return chain.Hyperparams{
 		Tempo: hp.Tempo, WeightsVersionKey: hp.WeightsVersionKey, WeightsRateLimit: hp.WeightsSetRateLimit,
 		MinAllowedWeights: hp.MinAllowedWeights, MaxWeightsLimit: hp.MaxWeightsLimit,
@@ -138,6 +142,10 @@ func (n *Node) Hyperparams(ctx context.Context, netuid uint16) (chain.Hyperparam
 		CommitRevealVersion: n.c.CommitRevealVersion(), ImmunityPeriod: uint16(min(hp.ImmunityPeriod, math.MaxUint16)),
 		ActivityCutoff: uint16(min(hp.ActivityCutoffBlocks(), math.MaxUint16)), MaxValidators: hp.MaxAllowedValidators,
 		MaxUIDs: hp.MaxAllowedUids, MechanismCount: 1,
+		Kappa: hp.Kappa, BondsMovingAverage: hp.BondsMovingAverage, BondsPenalty: hp.BondsPenalty,
+		LiquidAlphaOn: hp.LiquidAlphaOn, AlphaLow: hp.AlphaLow, AlphaHigh: hp.AlphaHigh,
+		AlphaSigmoidSteepness: hp.AlphaSigmoidSteepness, Yuma3On: hp.Yuma3On,
+		ActivityCutoffFactorMilli: factor, StakeThreshold: hp.StakeThreshold, TaoWeight: hp.TaoWeight,
 	}, nil
 }
 

@@ -290,3 +290,28 @@ func TestNode_CommitTimelocked(t *testing.T) {
 		t.Fatalf("weights at block 9: %v, %v", w, err)
 	}
 }
+
+// TestNode_Hyperparams: the node reports the epoch's hyperparameters as the devnet holds them.
+func TestNode_Hyperparams(t *testing.T) {
+	dc := devnet.New(1)
+	hp := devnet.DefaultHyperparameters()
+	hp.Kappa, hp.BondsMovingAverage, hp.BondsPenalty = 30000, 975_000, 1000
+	hp.LiquidAlphaOn, hp.AlphaLow, hp.AlphaHigh, hp.AlphaSigmoidSteepness, hp.Yuma3On = true, 1000, 60000, -300, true
+	hp.StakeThreshold, hp.TaoWeight = 7, 99
+	if err := dc.CreateSubnet(3, devnet.SubnetConfig{Hyperparameters: hp}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := devnet.NewNode(dc).Hyperparams(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := chain.Hyperparams{Kappa: 30000, BondsMovingAverage: 975_000, BondsPenalty: 1000, LiquidAlphaOn: true,
+		AlphaLow: 1000, AlphaHigh: 60000, AlphaSigmoidSteepness: -300, Yuma3On: true,
+		ActivityCutoffFactorMilli: hp.ActivityCutoffFactorMilli, StakeThreshold: 7, TaoWeight: 99}
+	got.Tempo, got.WeightsVersionKey, got.WeightsRateLimit, got.MinAllowedWeights, got.MaxWeightsLimit = 0, 0, 0, 0, 0
+	got.CommitRevealEnabled, got.RevealPeriodEpochs, got.CommitRevealVersion, got.ImmunityPeriod = false, 0, 0, 0
+	got.ActivityCutoff, got.MaxValidators, got.MaxUIDs, got.MechanismCount = 0, 0, 0, 0
+	if got != want {
+		t.Fatalf("Hyperparams =\n%+v\nwant\n%+v", got, want)
+	}
+}
