@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -317,5 +318,102 @@ func TestPinFollower_badCommitment(t *testing.T) {
 	f2 := NewPinFollower(s, n.ch, PinOptions{Publisher: &other, Fetch: plugins.FetchOptions{CacheDir: t.TempDir()}})
 	if _, err := f2.LoadInitial(ctx); !errors.Is(err, ErrNoPin) || !strings.Contains(err.Error(), other.String()) {
 		t.Fatalf("publisher without a pin: %v", err)
+	}
+}
+
+// TestDaemon_scorerChain runs the daemon with `scorer: chain` on the devnet: it refuses to start
+// while nothing is pinned, loads the owner's pin before the first round, shows the pin in
+// /healthz, and takes a newly published pin at a round boundary while rounds go on.
+func TestDaemon_scorerChain(t *testing.T) {
+	dir := t.TempDir()
+	n := newTestNet(t, filepath.Join(dir, "unused.db"), 2, 0)
+	if err := n.ch.Devnet().SetOwnerHotkey(testNetuid, n.key.SS58()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig([]byte(fmt.Sprintf(`
+chain: {endpoint: devnet}
+wallet: {uri: //Alice}
+records: records.db
+packages: pkgs
+listen: 127.0.0.1:0
+poll: 10ms
+defaults: {interval: 1, timeout: 2s}
+subnets:
+  - {netuid: %d, scorer: chain, pin_every: 1, synapse: Ping, body: {}}
+`, testNetuid)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.dir = dir
+	cfg.CacheDir = cacheDir
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := NewDaemon(ctx, cfg, n.ch, n.key, nil); !errors.Is(err, ErrNoPin) {
+		t.Fatalf("NewDaemon without a pin: %v", err)
+	}
+
+	ps := newPkgServer(t)
+	n.publish(t, ps.add("v1", manifestFor(t, "1.0.0", testNetuid, latencyWasm, nil), latencyWasm))
+	d, err := NewDaemon(ctx, cfg, n.ch, n.key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Validator().Subnet(testNetuid)
+	if s.Current().Version != "1.0.0" {
+		t.Fatalf("initial version %s", s.Current().Version)
+	}
+	go n.ch.Produce(ctx, 20*time.Millisecond, nil)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	waitFor(t, "two rounds", func() bool { return s.Status().Rounds >= 2 })
+
+	base := "http://" + d.Addr()
+	var health struct {
+		Status  string `json:"status"`
+		Subnets []struct {
+			Version string     `json:"version"`
+			Pin     *PinStatus `json:"pin"`
+		} `json:"subnets"`
+	}
+	getJSON(t, base+"/healthz", &health)
+	if len(health.Subnets) != 1 || health.Subnets[0].Pin == nil || health.Subnets[0].Pin.State != PinFollowing ||
+		!strings.HasSuffix(health.Subnets[0].Pin.URL, "/v1/") || health.Subnets[0].Pin.Publisher != n.key.SS58() {
+		t.Fatalf("health %+v", health)
+	}
+
+	v2 := withCustomSection(latencyWasm, "daemon-pin-v2")
+	n.publish(t, ps.add("v2", manifestFor(t, "2.0.0", testNetuid, v2, nil), v2))
+	before := s.Status().Rounds
+	waitFor(t, "version 2 running", func() bool { return s.Status().Version == "2.0.0" })
+	waitFor(t, "two more rounds", func() bool { return s.Status().Rounds >= before+2 })
+	getJSON(t, base+"/healthz", &health)
+	if p := health.Subnets[0].Pin; p.State != PinFollowing || !strings.HasSuffix(p.URL, "/v2/") || health.Subnets[0].Version != "2.0.0" {
+		t.Fatalf("health after v2 %+v", p)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mb strings.Builder
+	_, _ = io.Copy(&mb, resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(mb.String(), fmt.Sprintf(`subnetd_pin_accepted_total{netuid="%d"} 2`, testNetuid)) {
+		t.Errorf("metrics lack two accepted pins")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("daemon did not stop")
+	}
+	rounds := s.Status().Rounds
+	if c, err := d.Records().Count(context.Background()); err != nil || c != rounds || s.Status().Failures != 0 {
+		t.Fatalf("records hold %d rounds, the subnet ran %d, %d failed (%v)", c, rounds, s.Status().Failures, err)
+	}
+	if err := d.Close(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
