@@ -131,3 +131,18 @@ func minersDoc(profiles []string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// TestLoadConfig_examples: every example config parses and validates.
+func TestLoadConfig_examples(t *testing.T) {
+	paths, err := filepath.Glob("../examples/configs/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no example configs (%v)", err)
+	}
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			if _, err := LoadConfig(p); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
