@@ -34,6 +34,7 @@ type Daemon struct {
 	chain   chain.Chain
 	db      *records.DB
 	v       *Validator
+	rts     *Runtimes // shared by the subnets of equal engine and limits
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	pins    map[uint16][]plugins.PublicKey
@@ -52,7 +53,7 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Daemon{cfg: cfg, chain: ch, log: log, reg: prometheus.NewRegistry(), pins: map[uint16][]plugins.PublicKey{},
-		follow: map[uint16]*PinFollower{}, started: time.Now()}
+		follow: map[uint16]*PinFollower{}, rts: NewRuntimes(0), started: time.Now()}
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := NewMetrics(d.reg)
 	if cfg.AdminTokenFile != "" {
@@ -76,6 +77,7 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 		for _, s := range subs {
 			s.Close(ctx)
 		}
+		d.rts.Close(ctx)
 		db.Close()
 		return nil, err
 	}
@@ -85,7 +87,7 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 			d.pins[e.Netuid] = append(d.pins[e.Netuid], pk)
 		}
 		s, err := NewSubnet(ctx, cfg.subnetConfig(e), SubnetDeps{Chain: ch, Key: key, Records: db, Logger: log,
-			Metrics: metrics, CacheDir: cacheDir})
+			Metrics: metrics, CacheDir: cacheDir, Runtimes: d.rts})
 		if err != nil {
 			return fail(err)
 		}
@@ -239,6 +241,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 // Close releases the subnets and closes the records database.
 func (d *Daemon) Close(ctx context.Context) error {
 	err := d.v.Close(ctx)
+	if e := d.rts.Close(ctx); err == nil {
+		err = e
+	}
 	if e := d.db.Close(); err == nil {
 		err = e
 	}

@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 		crashChild()
 		return
 	}
+	if os.Getenv("SUBNETD_BENCH_MINERS") != "" {
+		benchMinersChild()
+		return
+	}
 	dir, err := os.MkdirTemp("", "validator-test")
 	if err != nil {
 		panic(err)

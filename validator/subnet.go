@@ -81,12 +81,14 @@ type Scorer struct {
 // Subnet runs the rounds of one subnet for one validator hotkey. Its methods are safe to call
 // from other goroutines while Run is running; rounds themselves run one at a time.
 type Subnet struct {
-	cfg     SubnetConfig
-	chain   chain.Chain
-	key     *wallet.Keypair
-	hotkey  string
-	client  *dendrite.Client
-	rt      *runtime.Runtime
+	cfg    SubnetConfig
+	chain  chain.Chain
+	key    *wallet.Keypair
+	hotkey string
+	client *dendrite.Client
+	rt     *runtime.Runtime
+	// rts, when set, owns rt (Close releases only this subnet's scorers) and the scoring slots.
+	rts     *Runtimes
 	rec     *records.DB
 	log     *slog.Logger
 	metrics *Metrics
@@ -142,10 +144,14 @@ type SubnetDeps struct {
 	Metrics *Metrics
 	// CacheDir keeps compiled scorers on disk.
 	CacheDir string
+	// Runtimes, when set, supplies the subnet's runtime, shared with the other subnets of the
+	// same engine and limits (the daemon's case); nil gives the subnet a runtime of its own.
+	Runtimes *Runtimes
 }
 
-// NewSubnet prepares a subnet with its own runtime (its own limits) and its own dendrite client,
-// so a slow or failing subnet never holds resources another needs. The scorer is given with
+// NewSubnet prepares a subnet with its runtime (its own limits; its compiled code shared with the
+// subnets of equal limits when deps.Runtimes is set) and its own dendrite client, so a slow or
+// failing subnet never holds resources another needs: instances are per call either way. The scorer is given with
 // SetScorer before Run. State is restored from the last recorded round of this hotkey.
 func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet, error) {
 	if deps.Chain == nil || deps.Key == nil || deps.Records == nil {
@@ -157,13 +163,22 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 	if cfg.PreviewEmission == 0 {
 		cfg.PreviewEmission = 1_000_000_000
 	}
-	rt, err := runtime.New(ctx, runtime.Config{Engine: cfg.Engine, Limits: cfg.Limits, CacheDir: deps.CacheDir})
+	rcfg := runtime.Config{Engine: cfg.Engine, Limits: cfg.Limits.WithDefaults(), CacheDir: deps.CacheDir}
+	var rt *runtime.Runtime
+	var err error
+	if deps.Runtimes != nil {
+		rt, err = deps.Runtimes.Get(ctx, rcfg)
+	} else {
+		rt, err = runtime.New(ctx, rcfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("subnet %d: runtime: %w", cfg.Netuid, err)
 	}
 	client, err := dendrite.New(deps.Key, dendrite.Options{MaxResponseBytes: cfg.MaxResponseBytes})
 	if err != nil {
-		rt.Close(ctx)
+		if deps.Runtimes == nil {
+			rt.Close(ctx)
+		}
 		return nil, fmt.Errorf("subnet %d: dendrite: %w", cfg.Netuid, err)
 	}
 	log := deps.Logger
@@ -171,7 +186,7 @@ func NewSubnet(ctx context.Context, cfg SubnetConfig, deps SubnetDeps) (*Subnet,
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Subnet{cfg: cfg, chain: deps.Chain, key: deps.Key, hotkey: deps.Key.SS58(), client: client, rt: rt,
-		rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
+		rts: deps.Runtimes, rec: deps.Records, log: log.With("netuid", cfg.Netuid, "hotkey", deps.Key.SS58()), metrics: deps.Metrics}
 	for _, pc := range cfg.Providers {
 		p, err := providers.Start(pc, s.log)
 		if err != nil {
@@ -223,13 +238,31 @@ func (s *Subnet) Offer(sc *Scorer) {
 // Current returns the running scorer (nil before SetScorer).
 func (s *Subnet) Current() *Scorer { return s.cur.Load() }
 
-// Close releases the subnet's runtime and connections.
+// Close releases the subnet's scorers, runtime (when it is the subnet's own) and connections.
 func (s *Subnet) Close(ctx context.Context) error {
 	for _, p := range s.provs {
 		p.Close()
 	}
 	s.client.Close()
-	return s.rt.Close(ctx)
+	var errs []error
+	for _, sc := range []*Scorer{s.next.Load(), s.cur.Load()} {
+		if sc != nil {
+			errs = append(errs, sc.S.Close(ctx))
+		}
+	}
+	if s.rts == nil {
+		errs = append(errs, s.rt.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// acquireSlot waits for one of the scoring slots the subnet shares with the daemon's other
+// subnets (see Runtimes); a subnet with a runtime of its own does not wait.
+func (s *Subnet) acquireSlot(ctx context.Context) (func(), error) {
+	if s.rts == nil {
+		return func() {}, nil
+	}
+	return s.rts.Acquire(ctx)
 }
 
 // Loop states of a subnet, as Status and /healthz report them.
@@ -592,7 +625,12 @@ func (s *Subnet) challenge(ctx context.Context, sc *Scorer, in *roundInput, res 
 		return q
 	}
 	rec.ChallengeRequest = req
-	out, err := sc.S.Challenge(ctx, req, meta)
+	var out *runtime.Result
+	release, err := s.acquireSlot(ctx)
+	if err == nil {
+		out, err = sc.S.Challenge(ctx, req, meta)
+		release()
+	}
 	if err == nil {
 		rec.ChallengeOutput = out.Output
 		var ch runtime.Challenge
@@ -700,7 +738,12 @@ func (s *Subnet) score(ctx context.Context, sc *Scorer, in *roundInput, res *Rou
 		rec.RoundBytes = roundBytes
 	}
 	if res.ScorerErr == nil {
-		out, err := sc.S.Score(ctx, roundBytes, meta)
+		var out *runtime.Result
+		release, err := s.acquireSlot(ctx)
+		if err == nil {
+			out, err = sc.S.Score(ctx, roundBytes, meta)
+			release()
+		}
 		if out != nil {
 			rec.ScoresBytes = out.Output
 			rec.GasUsed = out.GasUsed

@@ -63,6 +63,7 @@ type subnet struct {
 	lastStepBlock  uint64 // LastMechansimStepBlock
 	cr             commitReveal
 	cm             commitments // the Commitments pallet (commitments.go)
+	history        []rowChange // every change of a Weights row (history.go)
 }
 
 // Chain is the embedded chain: a current block and its subnets.
@@ -302,6 +303,7 @@ func (s *subnet) replace(uid uint16, hotkey string, block uint64) {
 			}
 		}
 	}
+	s.noteReplaced(block, uid)
 }
 
 // SetWeights is a signed set_weights from hotkey (commit-reveal off),
@@ -381,6 +383,7 @@ func (s *subnet) setWeights(block uint64, hotkey string, uids, values []uint16, 
 		row[i] = yuma.Cell{UID: uids[i], Value: up[i]}
 	}
 	nr.weights = row
+	s.noteWeights(block, uid, hotkey)
 	if !hp.CommitRevealEnabled {
 		nr.lastUpdate = block
 	}

@@ -277,7 +277,9 @@ func (c *Chain) revealTimelocked(s *subnet, block uint64) {
 		if !ok {
 			continue
 		}
-		_ = s.setWeights(block, tc.hotkey, p.Uids, p.Values, p.VersionKey)
+		if s.setWeights(block, tc.hotkey, p.Uids, p.Values, p.VersionKey) == nil {
+			s.markTimelocked(tc.hotkey)
+		}
 	}
 	if len(waiting) > 0 {
 		s.cr.timelocked[revealEpoch] = waiting

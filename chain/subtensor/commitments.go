@@ -79,6 +79,29 @@ func (c *Client) Commitment(ctx context.Context, netuid uint16, hotkey chain.Acc
 	if err != nil {
 		return nil, err
 	}
+	return c.commitmentAt(ctx, rm, h, netuid, hotkey)
+}
+
+// CommitmentAt reads hotkey's commitment on netuid as it stood after block n (the pin a round
+// anchored to block n was scored under, for audits); chain.ErrNoCommitment when there was none.
+func (c *Client) CommitmentAt(ctx context.Context, netuid uint16, hotkey chain.AccountID, n uint64) (*chain.Commitment, error) {
+	h, err := c.blockHash(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	rm, err := c.meta(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := c.commitmentAt(ctx, rm, h, netuid, hotkey)
+	if err != nil {
+		return nil, fmt.Errorf("at block %d: %w", n, err)
+	}
+	return cm, nil
+}
+
+// commitmentAt reads CommitmentOf(netuid, hotkey) at block hash h.
+func (c *Client) commitmentAt(ctx context.Context, rm *runtimeMeta, h [32]byte, netuid uint16, hotkey chain.AccountID) (*chain.Commitment, error) {
 	var out *chain.Commitment
 	b := &batch{rm: rm}
 	b.add(commitmentsPallet, "CommitmentOf", [][]byte{u16Key(netuid), hotkey[:]}, false, func(v any) error {

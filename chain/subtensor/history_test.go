@@ -1,6 +1,8 @@
 package subtensor
 
 import (
+	"bytes"
+	"errors"
 	"slices"
 	"testing"
 
@@ -28,7 +30,7 @@ func TestClient_WeightEvents(t *testing.T) {
 	}
 	var blocks []uint64
 	for _, e := range evs {
-		if e.Hotkey != chain.AccountID(alice.PublicKey()) || e.Event != "WeightsSet" || e.Netuid != netuid || e.Mecid != 0 {
+		if e.Hotkey != chain.AccountID(alice.PublicKey()) || e.UID != 0 || e.Event != chain.EventWeightsSet || e.Netuid != netuid || e.Mecid != 0 || e.Extrinsic < 1 {
 			t.Errorf("event %+v", e)
 		}
 		blocks = append(blocks, e.Block)
@@ -49,5 +51,38 @@ func TestClient_WeightEvents(t *testing.T) {
 	}
 	if want := []chain.UIDValue{{UID: 0, Value: 65535}, {UID: 1, Value: 33}}; !slices.Equal(at[0], want) {
 		t.Errorf("weights at block %d: %v, want %v", second.Block, at[0], want)
+	}
+}
+
+// TestClient_CommitmentAt: a commitment read at a past block is the one that stood then, and
+// before the first one there is none.
+func TestClient_CommitmentAt(t *testing.T) {
+	c, netuid := testChain(t)
+	ctx := ctxT(t)
+	ferdie := devKey(t, "//Ferdie")
+	alice := devKey(t, "//Alice")
+	who := chain.AccountID(alice.PublicKey())
+	first, err := c.SetCommitment(ctx, alice, netuid, [][]byte{[]byte("history one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.SetCommitment(ctx, alice, netuid, [][]byte{[]byte("history two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		block uint64
+		want  string
+	}{{first.Block, "history one"}, {second.Block - 1, "history one"}, {second.Block, "history two"}} {
+		cm, err := c.CommitmentAt(ctx, netuid, who, tt.block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw, _ := cm.Raw(); !bytes.Equal(raw, []byte(tt.want)) {
+			t.Errorf("at block %d: %q, want %q", tt.block, raw, tt.want)
+		}
+	}
+	if _, err := c.CommitmentAt(ctx, netuid, chain.AccountID(ferdie.PublicKey()), second.Block); !errors.Is(err, chain.ErrNoCommitment) {
+		t.Errorf("Ferdie's commitment: %v, want ErrNoCommitment", err)
 	}
 }

@@ -42,6 +42,7 @@ JSON goes to stdout where a command says so; human text goes to stderr.`,
 		newRunCmd(),
 		newDemoCmd(),
 		newReplayCmd(),
+		newAuditCmd(),
 		newReportCmd(),
 	)
 	return root

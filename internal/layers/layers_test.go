@@ -21,6 +21,7 @@ var mayImport = map[string][]string{
 	"providers":             {},
 	"records":               {"runtime", "chain", "weights", "hostfns"},
 	"report":                {"records"},
+	"audit":                 {"records", "chain", "plugins", "yuma"},
 	"plugins":               {"runtime", "wallet", "pdk/assemblyscript", "pdk/python", "pdk/rust", "pdk/c", "pdk"},
 	"runtime":               {"hostfns"},
 	"hostfns":               {},
