@@ -45,6 +45,13 @@ type Chain interface {
 	CommitTimelocked(ctx context.Context, s Signer, c TimelockedCommit) (TxResult, error)
 	// TxStatus reports what became of a transaction submitted earlier by this process.
 	TxStatus(ctx context.Context, hash [32]byte) (TxResult, error)
+
+	// Commitment returns hotkey's commitment on a subnet (Commitments.CommitmentOf) at the best
+	// block; an error wrapping ErrNoCommitment when it has none. Scorer pins live there.
+	Commitment(ctx context.Context, netuid uint16, hotkey AccountID) (*Commitment, error)
+	// SubnetOwnerHotkey returns the hotkey of the subnet's owner (SubnetOwnerHotkey), whose
+	// commitment a validator with `scorer: chain` follows.
+	SubnetOwnerHotkey(ctx context.Context, netuid uint16) (AccountID, error)
 }
 
 // Signer signs transactions: an sr25519 key pair (the validator's hotkey). wallet.Keypair satisfies it.

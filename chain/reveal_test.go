@@ -40,6 +40,12 @@ func (f *fakeChain) CommitTimelocked(context.Context, Signer, TimelockedCommit) 
 	return TxResult{}, ErrNotAvailable
 }
 func (f *fakeChain) TxStatus(context.Context, [32]byte) (TxResult, error) { return TxResult{}, nil }
+func (f *fakeChain) Commitment(context.Context, uint16, AccountID) (*Commitment, error) {
+	return nil, ErrNotAvailable
+}
+func (f *fakeChain) SubnetOwnerHotkey(context.Context, uint16) (AccountID, error) {
+	return AccountID{}, ErrNotAvailable
+}
 
 func (f *fakeChain) CommitWeights(_ context.Context, _ Signer, netuid uint16, _ uint8, hash [32]byte) (TxResult, error) {
 	_, err := os.Stat(f.store.Path(hash))

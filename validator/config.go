@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/subnetd/subnetd/chain"
 	"github.com/subnetd/subnetd/plugins"
 	"github.com/subnetd/subnetd/providers"
 	"github.com/subnetd/subnetd/runtime"
@@ -27,6 +28,10 @@ var ErrConfig = errors.New("invalid config")
 const (
 	// DefaultRecords is the records database, relative to the config file.
 	DefaultRecords = "subnetd-data/records.db"
+	// DefaultPackages keeps scorer packages fetched from on-chain pins, relative to the config file.
+	DefaultPackages = "subnetd-data/packages"
+	// DefaultPinEvery is how often, in blocks, a subnet with `scorer: chain` re-reads its pin.
+	DefaultPinEvery uint64 = 5
 	// DefaultPoll is how often each subnet loop reads the chain: a sixth of Bittensor's 12 s block.
 	DefaultPoll = 2 * time.Second
 	// DefaultLogLevel and DefaultLogFormat configure log/slog.
@@ -55,6 +60,10 @@ func DefaultCacheDir() string {
 	return filepath.Join(uc, "subnetd", "compiled")
 }
 
+// ScorerChain is the `scorer` value that follows the scorer package pinned on chain (a
+// directory named "chain" is written "./chain").
+const ScorerChain = "chain"
+
 // Config is subnetd.yaml, the daemon's configuration (docs/OPERATIONS.md describes every field).
 type Config struct {
 	// Chain says which chain to validate on.
@@ -65,6 +74,9 @@ type Config struct {
 	Records string `yaml:"records"`
 	// CacheDir keeps compiled scorers (default DefaultCacheDir()).
 	CacheDir string `yaml:"cache_dir"`
+	// Packages keeps the scorer packages fetched from on-chain pins, one directory per manifest
+	// sha256 (default DefaultPackages).
+	Packages string `yaml:"packages"`
 	// Listen is the HTTP address of /metrics, /healthz and /admin (empty: no HTTP server).
 	Listen string `yaml:"listen"`
 	// AdminTokenFile holds the bearer token of the admin endpoint (empty: admin endpoint off).
@@ -133,8 +145,15 @@ type SubnetDefaults struct {
 type SubnetEntry struct {
 	Netuid uint16 `yaml:"netuid"`
 	Mecid  uint8  `yaml:"mecid"`
-	// Scorer is a scorer package directory (manifest.json + module) or a .wasm file.
+	// Scorer is a scorer package directory (manifest.json + module), a .wasm file, or
+	// ScorerChain: the package pinned on chain by the subnet owner (or by Publisher).
 	Scorer string `yaml:"scorer"`
+	// Publisher, with `scorer: chain`, is the SS58 hotkey whose pin to follow instead of the
+	// subnet owner's.
+	Publisher string `yaml:"publisher"`
+	// PinEvery, with `scorer: chain`, is how often the pin is re-read, in blocks (default
+	// DefaultPinEvery).
+	PinEvery uint64 `yaml:"pin_every"`
 	// Watch is a directory watched for new package versions (hot reload); optional.
 	Watch string `yaml:"watch"`
 	// PublisherKeys are the pinned keys packages must be signed with ("ed25519:0x…",
@@ -193,6 +212,14 @@ func (c *Config) applyDefaults() {
 	}
 	if c.CacheDir == "" {
 		c.CacheDir = DefaultCacheDir()
+	}
+	if c.Packages == "" {
+		c.Packages = DefaultPackages
+	}
+	for i := range c.Subnets {
+		if s := &c.Subnets[i]; s.Scorer == ScorerChain && s.PinEvery == 0 {
+			s.PinEvery = DefaultPinEvery
+		}
 	}
 	if c.Poll <= 0 {
 		c.Poll = DefaultPoll
@@ -258,6 +285,23 @@ func (c *Config) Validate() error {
 		seen[s.Netuid] = true
 		if s.Scorer == "" {
 			return bad("subnets[%d] (netuid %d): scorer is required", i, s.Netuid)
+		}
+		if s.Scorer == ScorerChain {
+			if s.Watch != "" {
+				return bad("subnets[%d] (netuid %d): scorer: chain follows the pin on chain; drop watch (one source of scorer versions)", i, s.Netuid)
+			}
+			if s.Publisher != "" {
+				if _, err := chain.ParseAccountID(s.Publisher); err != nil {
+					return bad("subnets[%d] (netuid %d): publisher %q: %v", i, s.Netuid, s.Publisher, err)
+				}
+			}
+		} else {
+			if s.Publisher != "" {
+				return bad("subnets[%d] (netuid %d): publisher is for scorer: chain (follow that hotkey's pin); scorer is %q", i, s.Netuid, s.Scorer)
+			}
+			if s.PinEvery != 0 {
+				return bad("subnets[%d] (netuid %d): pin_every is for scorer: chain", i, s.Netuid)
+			}
 		}
 		for _, k := range s.PublisherKeys {
 			if _, err := plugins.ParsePublicKey(k); err != nil {

@@ -19,7 +19,15 @@ func TestConfig_applyDefaults(t *testing.T) {
 		yaml  string
 		check func(t *testing.T, c *Config)
 	}{
+		{"scorer: chain", "chain: {endpoint: devnet}\nwallet: {uri: //Alice}\nsubnets: [{netuid: 1, scorer: chain}, {netuid: 2, scorer: chain, pin_every: 9}]\n", func(t *testing.T, c *Config) {
+			if c.Packages != DefaultPackages || c.Subnets[0].PinEvery != DefaultPinEvery || c.Subnets[1].PinEvery != 9 {
+				t.Errorf("packages %q, pin_every %d %d", c.Packages, c.Subnets[0].PinEvery, c.Subnets[1].PinEvery)
+			}
+		}},
 		{"devnet, nothing set", "chain: {endpoint: devnet}\nwallet: {uri: //Alice}\n" + subnets, func(t *testing.T, c *Config) {
+			if c.Subnets[0].PinEvery != 0 {
+				t.Errorf("pin_every %d for a scorer that is not on chain", c.Subnets[0].PinEvery)
+			}
 			if c.Records != DefaultRecords || c.Poll != DefaultPoll || c.CacheDir != DefaultCacheDir() {
 				t.Errorf("records %q poll %v cache %q", c.Records, c.Poll, c.CacheDir)
 			}
@@ -122,4 +130,19 @@ func minersDoc(profiles []string) string {
 		parts = append(parts, strconv.Itoa(n[p])+" "+p)
 	}
 	return strings.Join(parts, " ")
+}
+
+// TestLoadConfig_examples: every example config parses and validates.
+func TestLoadConfig_examples(t *testing.T) {
+	paths, err := filepath.Glob("../examples/configs/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no example configs (%v)", err)
+	}
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			if _, err := LoadConfig(p); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -38,6 +38,7 @@ type Daemon struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	pins    map[uint16][]plugins.PublicKey
+	follow  map[uint16]*PinFollower // subnets with scorer: chain
 	token   []byte
 	started time.Time
 
@@ -52,7 +53,7 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Daemon{cfg: cfg, chain: ch, log: log, reg: prometheus.NewRegistry(), pins: map[uint16][]plugins.PublicKey{},
-		rts: NewRuntimes(0), started: time.Now()}
+		follow: map[uint16]*PinFollower{}, rts: NewRuntimes(0), started: time.Now()}
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := NewMetrics(d.reg)
 	if cfg.AdminTokenFile != "" {
@@ -91,6 +92,21 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 			return fail(err)
 		}
 		subs = append(subs, s)
+		if e.Scorer == ScorerChain {
+			f, err := d.newFollower(s, e)
+			if err != nil {
+				return fail(fmt.Errorf("subnet %d: %w", e.Netuid, err))
+			}
+			sc, err := f.LoadInitial(ctx)
+			if err != nil {
+				return fail(fmt.Errorf("subnet %d: %w", e.Netuid, err))
+			}
+			d.follow[e.Netuid] = f
+			st := f.Status()
+			log.Info("scorer loaded from the pin on chain", "netuid", e.Netuid, "scorer", sc.Name, "version", sc.Version, "sha256", sc.SHA256,
+				"publisher", st.Publisher, "pin_block", st.Block, "url", st.URL)
+			continue
+		}
 		sc, err := d.loadInitial(ctx, s, cfg.Path(e.Scorer))
 		if err != nil {
 			return fail(fmt.Errorf("subnet %d: %w", e.Netuid, err))
@@ -101,6 +117,23 @@ func NewDaemon(ctx context.Context, cfg *Config, ch chain.Chain, key *wallet.Key
 	d.v = New(subs, cfg.Poll, log)
 	return d, nil
 }
+
+// newFollower prepares the pin follower of a subnet with `scorer: chain`.
+func (d *Daemon) newFollower(s *Subnet, e SubnetEntry) (*PinFollower, error) {
+	opts := PinOptions{Every: e.PinEvery, Poll: d.cfg.Poll, Keys: d.pins[e.Netuid],
+		Fetch: plugins.FetchOptions{CacheDir: d.cfg.Path(d.cfg.Packages)}}
+	if e.Publisher != "" {
+		pub, err := chain.ParseAccountID(e.Publisher)
+		if err != nil {
+			return nil, fmt.Errorf("%w: publisher %q: %v", ErrConfig, e.Publisher, err)
+		}
+		opts.Publisher = &pub
+	}
+	return NewPinFollower(s, d.chain, opts), nil
+}
+
+// Follower returns the pin follower of a subnet with `scorer: chain` (nil for other subnets).
+func (d *Daemon) Follower(netuid uint16) *PinFollower { return d.follow[netuid] }
 
 // loadInitial loads a subnet's configured scorer: a package directory (checked like a hot
 // reload: signature, limits, self-tests) or a bare .wasm file (allowed only without pinned keys).
@@ -144,8 +177,8 @@ func (d *Daemon) Addr() string {
 	return d.addr
 }
 
-// Run runs until ctx ends: the HTTP server, a watcher per subnet with a watch directory, and
-// every subnet loop. On shutdown it lets each subnet finish and record its round in flight,
+// Run runs until ctx ends: the HTTP server, a watcher per subnet with a watch directory, a pin
+// follower per subnet with `scorer: chain`, and every subnet loop. On shutdown it lets each subnet finish and record its round in flight,
 // stops the HTTP server gracefully and closes the records.
 func (d *Daemon) Run(ctx context.Context) error {
 	var srv *http.Server
@@ -166,6 +199,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("http listening", "addr", d.addr, "metrics", "/metrics", "health", "/healthz", "admin", d.token != nil)
 	}
 	var wg sync.WaitGroup
+	for _, f := range d.follow {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.Run(ctx)
+		}()
+	}
 	for _, e := range d.cfg.Subnets {
 		if e.Watch == "" {
 			continue
@@ -232,8 +272,8 @@ func (d *Daemon) health(w http.ResponseWriter, r *http.Request) {
 		Block   uint64         `json:"block"`
 		Uptime  string         `json:"uptime"`
 		Error   string         `json:"error,omitempty"`
-		Subnets []SubnetStatus `json:"subnets"`
-	}{Status: "ok", Uptime: time.Since(d.started).Round(time.Second).String(), Subnets: []SubnetStatus{}}
+		Subnets []subnetHealth `json:"subnets"`
+	}{Status: "ok", Uptime: time.Since(d.started).Round(time.Second).String(), Subnets: []subnetHealth{}}
 	b, err := d.chain.CurrentBlock(ctx)
 	code := http.StatusOK
 	if err != nil {
@@ -242,7 +282,12 @@ func (d *Daemon) health(w http.ResponseWriter, r *http.Request) {
 	out.Block = b
 	for _, s := range d.v.Subnets() {
 		st := s.Status()
-		out.Subnets = append(out.Subnets, st)
+		h := subnetHealth{SubnetStatus: st}
+		if f := d.follow[st.Netuid]; f != nil {
+			ps := f.Status()
+			h.Pin = &ps
+		}
+		out.Subnets = append(out.Subnets, h)
 		if !st.Live && code == http.StatusOK {
 			out.Status, code = "subnet "+st.State, http.StatusServiceUnavailable
 			out.Error = fmt.Sprintf("subnet %d: loop %s", st.Netuid, st.State)
@@ -254,6 +299,12 @@ func (d *Daemon) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(out)
+}
+
+// subnetHealth is a subnet's status in /healthz, with the pin it follows (scorer: chain).
+type subnetHealth struct {
+	SubnetStatus
+	Pin *PinStatus `json:"pin,omitempty"`
 }
 
 // AdminPackage is the body of POST /admin/scorers: a scorer package in one JSON document.
@@ -297,6 +348,10 @@ func (d *Daemon) adminScorer(w http.ResponseWriter, r *http.Request) {
 	s := d.v.Subnet(p.Manifest.Netuid)
 	if s == nil {
 		http.Error(w, fmt.Sprintf("this daemon does not validate subnet %d", p.Manifest.Netuid), http.StatusNotFound)
+		return
+	}
+	if d.follow[s.Netuid()] != nil {
+		http.Error(w, fmt.Sprintf("subnet %d follows the scorer pinned on chain (scorer: chain): publish the package with 'subnetd plugin publish' instead", s.Netuid()), http.StatusConflict)
 		return
 	}
 	if err := s.Reload(r.Context(), p, d.pins[s.Netuid()]); err != nil {

@@ -33,6 +33,12 @@ func TestParseConfig(t *testing.T) {
 		{"no scorer", "chain: {endpoint: devnet}\nwallet: {uri: //Alice}\nsubnets: [{netuid: 1}]\n", "scorer is required"},
 		{"bad key", base[:len(base)-2] + ", publisher_keys: [rsa:1]}\n", "publisher key"},
 		{"unknown field", base + "colour: blue\n", "colour"},
+		{"chain scorer", strings.Replace(base, "scorer: x.wasm", "scorer: chain", 1), ""},
+		{"chain scorer, publisher", strings.Replace(base, "scorer: x.wasm", "scorer: chain, publisher: 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY, pin_every: 2", 1), ""},
+		{"publisher without chain", strings.Replace(base, "x.wasm", "x.wasm, publisher: 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", 1), "publisher is for scorer: chain"},
+		{"bad publisher", strings.Replace(base, "scorer: x.wasm", "scorer: chain, publisher: 5NotAnAddress", 1), "publisher \"5NotAnAddress\""},
+		{"pin_every without chain", strings.Replace(base, "x.wasm", "x.wasm, pin_every: 3", 1), "pin_every is for scorer: chain"},
+		{"chain and watch", strings.Replace(base, "scorer: x.wasm", "scorer: chain, watch: pkgs", 1), "drop watch"},
 		{"bad miner", "chain: {endpoint: devnet, devnet: {miners: [great]}}\nwallet: {uri: //Alice}\nsubnets: [{netuid: 1, scorer: x}]\n", "unknown profile"},
 	}
 	for _, tc := range tests {

@@ -26,6 +26,8 @@ type Metrics struct {
 	provFails   *prometheus.CounterVec
 	provLatency *prometheus.HistogramVec
 	provRestart *prometheus.GaugeVec
+	pinAccepted *prometheus.CounterVec
+	pinRefused  *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -58,6 +60,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Help: "Feature provider call time, by subnet and provider.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}, []string{"netuid", "provider"})
 	m.provRestart = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "subnetd_provider_restarts",
 		Help: "Times a feature provider's process was restarted since the daemon started, by subnet and provider."}, []string{"netuid", "provider"})
+	m.pinAccepted = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "subnetd_pin_accepted_total",
+		Help: "Scorer packages pinned on chain that were fetched, verified and accepted, by subnet."}, []string{"netuid"})
+	m.pinRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "subnetd_pin_refused_total",
+		Help: "Attempts to follow a scorer pin that failed, by subnet and reason (bad_pin, pin_mismatch, module_mismatch, too_large, unreachable, timeout, redirect, bad_archive, bad_manifest, signature, self_test, bad_module, rejected)."}, []string{"netuid", "reason"})
+	reg.MustRegister(m.pinAccepted, m.pinRefused)
 	reg.MustRegister(m.rounds, m.lastBlock, m.scorerTimeH, m.scorerFail, m.queriedC, m.answeredC, m.submittedC, m.chainErrs, m.swaps,
 		m.provCalls, m.provFails, m.provLatency, m.provRestart)
 	return m
@@ -144,4 +151,16 @@ func providerReason(err error) string {
 		return "not_running"
 	}
 	return "error"
+}
+
+func (m *Metrics) pinAccept(netuid uint16) {
+	if m != nil {
+		m.pinAccepted.WithLabelValues(nu(netuid)).Inc()
+	}
+}
+
+func (m *Metrics) pinRefuse(netuid uint16, reason string) {
+	if m != nil {
+		m.pinRefused.WithLabelValues(nu(netuid), reason).Inc()
+	}
 }

@@ -62,6 +62,7 @@ type subnet struct {
 	lastEpochBlock uint64
 	lastStepBlock  uint64 // LastMechansimStepBlock
 	cr             commitReveal
+	cm             commitments // the Commitments pallet (commitments.go)
 	history        []rowChange // every change of a Weights row (history.go)
 }
 
