@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/subnetd/subnetd/chain"
+	"github.com/subnetd/subnetd/plugins"
 	"github.com/subnetd/subnetd/records"
 	"github.com/subnetd/subnetd/yuma"
 )
@@ -50,9 +51,9 @@ type Options struct {
 	// Publisher, when set, is the hotkey whose pin the validator followed (a daemon's
 	// `subnets[].publisher`); nil means each subnet's owner.
 	Publisher *chain.AccountID
-	// FetchManifest fetches the manifest.json bytes a pin names (to learn the module's sha256);
-	// nil means FetchManifest.
-	FetchManifest func(ctx context.Context, url string) ([]byte, error)
+	// Fetch bounds the download of each pinned manifest (plugins.FetchManifest; zero fields
+	// take plugins' defaults).
+	Fetch plugins.FetchOptions
 }
 
 // Kinds of findings. Mismatched, Unrecorded and Unpinned are counted in the summary; a Note is

@@ -145,17 +145,47 @@ func Fetch(ctx context.Context, pin Pin, opts FetchOptions) (*Package, error) {
 	return p, nil
 }
 
-// fetchFrom reads the manifest, checks it against the pin, then the module and the signature.
-func fetchFrom(ctx context.Context, src source, pin Pin, opts FetchOptions) (*Package, error) {
-	mb, err := src.get(ctx, ManifestFile, opts.MaxManifestBytes)
-	if err != nil {
+// FetchManifest returns only the manifest a pin names, checked against the pin and validated
+// (what an auditor needs to learn the pinned module's sha256), under the same bounds, transports
+// and refusals as Fetch; nothing is cached (opts.CacheDir may be empty).
+func FetchManifest(ctx context.Context, pin Pin, opts FetchOptions) (*Manifest, error) {
+	if err := pin.check(); err != nil {
 		return nil, err
 	}
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	src, err := newSource(ctx, pin.URL, opts)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", pin.URL, err)
+	}
+	m, _, err := fetchManifest(ctx, src, pin, opts)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", pin.URL, err)
+	}
+	return m, nil
+}
+
+// fetchManifest reads the manifest from src and checks it against the pin before decoding it.
+func fetchManifest(ctx context.Context, src source, pin Pin, opts FetchOptions) (*Manifest, []byte, error) {
+	mb, err := src.get(ctx, ManifestFile, opts.MaxManifestBytes)
+	if err != nil {
+		return nil, nil, err
+	}
 	if got := sha256.Sum256(mb); got != pin.SHA256 {
-		return nil, fmt.Errorf("%w: %s hashes to %x, the pin says %x", ErrPinMismatch, ManifestFile, got, pin.SHA256)
+		return nil, nil, fmt.Errorf("%w: %s hashes to %x, the pin says %x", ErrPinMismatch, ManifestFile, got, pin.SHA256)
 	}
 	var m Manifest
 	if err := decodeManifest(mb, &m); err != nil {
+		return nil, nil, err
+	}
+	return &m, mb, nil
+}
+
+// fetchFrom reads the manifest, checks it against the pin, then the module and the signature.
+func fetchFrom(ctx context.Context, src source, pin Pin, opts FetchOptions) (*Package, error) {
+	m, mb, err := fetchManifest(ctx, src, pin, opts)
+	if err != nil {
 		return nil, err
 	}
 	if a, ok := src.(archiveFiles); ok {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -367,4 +368,65 @@ func TestFetch_file(t *testing.T) {
 		t.Fatalf("err = %v, want ErrFetchFailed", err)
 	}
 	onlyCache(t, root)
+}
+
+// TestFetchManifest: only the manifest is read, checked against the pin before it is decoded,
+// under Fetch's bounds and transports; nothing is written.
+func TestFetchManifest(t *testing.T) {
+	pkg := newTestPackage(t, "2.0.0")
+	src := filepath.Join(t.TempDir(), "pkg")
+	pkg.writeDir(t, src)
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/big/" + ManifestFile:
+			w.Write(bytes.Repeat([]byte(" "), DefaultFetchManifestBytes+1))
+		default:
+			http.StripPrefix("/pkg/", http.FileServer(http.Dir(src))).ServeHTTP(w, r)
+		}
+	}))
+	defer srv.Close()
+	other := newTestPackage(t, "3.0.0")
+	for _, tt := range []struct {
+		name string
+		pin  Pin
+		err  error
+	}{
+		{"http directory", Pin{SHA256: pkg.sum, URL: srv.URL + "/pkg/"}, nil},
+		{"file directory", Pin{SHA256: pkg.sum, URL: "file://" + src}, nil},
+		{"another package's hash", Pin{SHA256: other.sum, URL: srv.URL + "/pkg/"}, ErrPinMismatch},
+		{"nothing there", Pin{SHA256: pkg.sum, URL: srv.URL + "/gone/"}, ErrFetchFailed},
+		{"oversized manifest", Pin{SHA256: pkg.sum, URL: srv.URL + "/big/"}, ErrFetchTooLarge},
+		{"unknown scheme", Pin{SHA256: pkg.sum, URL: "ftp://example.org/pkg/"}, ErrBadPin},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			paths = nil
+			mu.Unlock()
+			m, err := FetchManifest(context.Background(), tt.pin, FetchOptions{})
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("err = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Version != "2.0.0" || m.SHA256 != sha256Hex(pkg.wasm) {
+				t.Fatalf("manifest %+v", m)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, p := range paths {
+				if !strings.HasSuffix(p, "/"+ManifestFile) {
+					t.Fatalf("fetched %s: only the manifest should be read", p)
+				}
+			}
+		})
+	}
 }
