@@ -1,0 +1,121 @@
+package pdk
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"testing"
+)
+
+// roundCases are Round messages the fast decoder must read exactly as encoding/json does:
+// the host's canonical form, and every corner where it hands over to encoding/json.
+var roundCases = []string{
+	`{"abi":1,"netuid":7,"block":99,"block_hash":"0xab","block_time_ms":1700000000123,"seed":"0x00","validator":{"uid":2,"hotkey":"5V"},"challenge":{"q":1},"miners":[{"uid":4,"hotkey":"5M","stake":1.5,"status":200,"latency_ms":12.25,"response":{"a":2}}],"state":"c3RhdGUAYnl0ZXM="}`,
+	`{"abi":1,"miners":[{"uid":1,"response":null,"features":{"p":null,"q":{"x":[1,2,{"y":"z"}]},"":true}},{"uid":2,"features":{}}],"challenge":null,"state":null}`,
+	` { "abi" : 1 , "miners" : [ { "uid" : 3 , "response" : [ 1 , -2.5e+3 , "a\"b" , false , true , null , { } , [ ] ] } ] } `,
+	`{"miners":[]}`, `{"miners":null}`, `{}`, `null`, ` null `, `{"state":""}`, `{"state":"YQ=="}`,
+	`{"validator":null,"netuid":null,"block_hash":null,"challenge":[]}`,
+	`{"unknown":{"deep":[1,2,3]},"abi":1,"other":"x"}`,
+	// Strings needing unquoting or replacement characters.
+	`{"block_hash":"a\u00e9\n\"\\\/b","seed":"é","validator":{"hotkey":"\ud83d\ude00 \ud800"}}`,
+	"{\"seed\":\"\xff\xfe bad utf-8\"}",
+	// Case-insensitive, duplicate and escaped keys: encoding/json's rules.
+	`{"ABI":2}`, `{"Miners":[{"UID":5}]}`, `{"abi":1,"abi":2}`, `{"miners":[{"uid":1}],"miners":[{"hotkey":"h"}]}`,
+	`{"\u0061bi":3}`, `{"miners":[{"uid":1,"uid":2}]}`, `{"state":"YQ==","state":null}`,
+	// Numbers at and past their fields' ranges, and of the wrong kind.
+	`{"netuid":65535,"block":18446744073709551615,"block_time_ms":-9223372036854775808}`,
+	`{"netuid":65536}`, `{"block":18446744073709551616}`, `{"netuid":-1}`, `{"abi":1.0}`, `{"abi":1e2}`,
+	`{"miners":[{"stake":1e400}]}`, `{"miners":[{"stake":-0,"latency_ms":5e-324,"status":-0}]}`,
+	`{"abi":"1"}`, `{"block_hash":5}`, `{"miners":{}}`, `{"miners":[null]}`, `{"miners":[1]}`, `{"validator":[]}`,
+	`{"state":"not base64!"}`, `{"state":5}`, `{"challenge":}`, `{"miners":[{"features":[]}]}`,
+	// Invalid JSON.
+	`{`, `{"abi":1,}`, `{,"abi":1}`, `{"abi":1 "netuid":2}`, `{"abi":01}`, `{"abi":-}`, `{"abi":1.}`, `{"abi":1e}`,
+	`{"challenge":tru}`, `{"challenge":"\x"}`, "{\"challenge\":\"\x01\"}", `{"challenge":"\u12"}`, `{} {}`, `{}x`, ``, ` `,
+	`[1]`, `"round"`, `{"challenge":[1,]}`, `{"challenge":{"a"}}`, `{"challenge":{"a":1,}}`,
+}
+
+func TestDecodeRound_sameAsEncodingJSON(t *testing.T) {
+	for _, msg := range roundCases {
+		checkDecode(t, []byte(msg))
+	}
+}
+
+// checkDecode fails when decodeRound and json.Unmarshal disagree on msg.
+func checkDecode(t *testing.T, msg []byte) {
+	t.Helper()
+	var got, want Round
+	gotErr := decodeRound(msg, &got)
+	wantErr := json.Unmarshal(msg, &want)
+	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+		t.Fatalf("%q: error %v, encoding/json %v", msg, gotErr, wantErr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q:\n got  %#v\n want %#v", msg, got, want)
+	}
+}
+
+// The fast path really is taken on the host's messages (a fallback would pass the test above
+// without speeding anything up).
+func TestDecodeRound_fastPath(t *testing.T) {
+	for _, msg := range roundCases[:4] {
+		var r Round
+		if !newDecoder([]byte(msg)).round(&r) {
+			t.Errorf("%q: the fast decoder gave up", msg)
+		}
+	}
+}
+
+// Raw values do not alias one another: appending to one leaves the next intact.
+func TestDecodeRound_rawCapped(t *testing.T) {
+	var r Round
+	if err := decodeRound([]byte(`{"miners":[{"response":{"a":1}},{"response":{"b":2}}]}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	_ = append(r.Miners[0].Response, "xxxxxxxx"...)
+	if string(r.Miners[1].Response) != `{"b":2}` {
+		t.Fatalf("second response became %s", r.Miners[1].Response)
+	}
+}
+
+func FuzzDecodeRound(f *testing.F) {
+	for _, msg := range roundCases {
+		f.Add([]byte(msg))
+	}
+	f.Fuzz(checkDecode)
+}
+
+func TestEncodeScores_sameAsEncodingJSON(t *testing.T) {
+	floats := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1.0 / 3, 1e-6, 9.999999e-7, 1e-7, 1.5e-10, 1e20, 1e21, 1.2345e22,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, 123456789.125, 5e-324, 1e-100, 2.5e-9}
+	for i := range 2000 {
+		floats = append(floats, math.Float64frombits(uint64(i)*0x9e3779b97f4a7c15))
+	}
+	cases := []Scores{{}, {Scores: []Score{}}, {State: []byte{}}, {State: []byte("state\x00\xff")}}
+	for i, f := range floats {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		cases = append(cases, Scores{Scores: []Score{{UID: uint16(i), Score: f}, {UID: 65535, Score: -f}}})
+	}
+	cases = append(cases, Scores{Scores: []Score{{UID: 1, Score: math.NaN()}}}, Scores{Scores: []Score{{UID: 1, Score: math.Inf(-1)}}})
+	for _, s := range cases {
+		got, gotErr := encodeScores(s)
+		want, wantErr := json.Marshal(s)
+		if string(got) != string(want) || (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+			t.Fatalf("%+v: %s, %v; encoding/json %s, %v", s, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+func FuzzEncodeScores(f *testing.F) {
+	f.Add(uint16(1), 0.5, []byte("s"))
+	f.Fuzz(func(t *testing.T, uid uint16, score float64, state []byte) {
+		s := Scores{Scores: []Score{{UID: uid, Score: score}}, State: state}
+		got, gotErr := encodeScores(s)
+		want, wantErr := json.Marshal(s)
+		if string(got) != string(want) || (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("%s, %v; encoding/json %s, %v (%s)", got, gotErr, want, wantErr, strconv.FormatFloat(score, 'g', -1, 64))
+		}
+	})
+}
