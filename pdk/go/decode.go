@@ -61,7 +61,7 @@ func (d *decoder) rawAt(i, j int) json.RawMessage {
 }
 
 func (d *decoder) ws() {
-	for d.i < len(d.b) {
+	for d.i < len(d.b) && d.b[d.i] <= ' ' { // one test for the usual non-space byte
 		switch d.b[d.i] {
 		case ' ', '\t', '\n', '\r':
 			d.i++
@@ -100,46 +100,68 @@ func (d *decoder) stringToken() (start, end int, plain, ok bool) {
 	if d.peek() != '"' {
 		return 0, 0, false, false
 	}
-	d.i++
-	start, plain = d.i, true
-	for d.i < len(d.b) {
-		c := d.b[d.i]
+	b, i := d.b, d.i+1
+	start, plain = i, true
+	for {
+		// Eight bytes at a time while none of them needs a look: Go's Wasm code pays
+		// dearly for every branch, and this loop has one per eight bytes.
+		for i+8 <= len(b) && special8(le64(b[i:i+8])) == 0 {
+			i += 8
+		}
+		if i >= len(b) {
+			return 0, 0, false, false
+		}
+		c := b[i]
 		switch {
 		case c == '"':
-			d.i++
-			return start, d.i - 1, plain, true
+			d.i = i + 1
+			return start, i, plain, true
 		case c < 0x20:
 			return 0, 0, false, false
 		case c == '\\':
 			plain = false
-			d.i++
-			if d.i >= len(d.b) {
+			i++
+			if i >= len(b) {
 				return 0, 0, false, false
 			}
-			switch d.b[d.i] {
+			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				d.i++
+				i++
 			case 'u':
-				if len(d.b)-d.i < 5 {
+				if len(b)-i < 5 || !isHex(b[i+1]) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) {
 					return 0, 0, false, false
 				}
-				for _, h := range d.b[d.i+1 : d.i+5] {
-					if !isHex(h) {
-						return 0, 0, false, false
-					}
-				}
-				d.i += 5
+				i += 5
 			default:
 				return 0, 0, false, false
 			}
 		case c >= 0x80:
 			plain = false
-			d.i++
+			i++
 		default:
-			d.i++
+			i++
 		}
 	}
-	return 0, 0, false, false
+}
+
+// le64 reads eight bytes as a little-endian word with shifts only (no branches).
+func le64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special8 is non-zero when one of the eight bytes of x is a quote, a backslash, a control
+// character or not ASCII. Its lowest set bit is in the first such byte (the borrows of
+// the subtractions only ever mark bytes above a real match).
+func special8(x uint64) uint64 {
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	return ((x-ones*0x20)&^x | (quote-ones)&^quote | (backslash-ones)&^backslash | x) & highs
 }
 
 func isHex(c byte) bool {
@@ -164,49 +186,103 @@ func (d *decoder) stringValue() (string, bool) {
 	return s, true
 }
 
-// numberToken consumes a JSON number and returns it; isInt reports no fraction or exponent.
-func (d *decoder) numberToken() (tok string, isInt, ok bool) {
-	d.ws()
-	start := d.i
-	if d.i < len(d.b) && d.b[d.i] == '-' {
-		d.i++
-	}
-	switch {
-	case d.i < len(d.b) && d.b[d.i] == '0':
-		d.i++
-	case d.i < len(d.b) && '1' <= d.b[d.i] && d.b[d.i] <= '9':
-		d.digits()
-	default:
-		return "", false, false
-	}
-	isInt = true
-	if d.i < len(d.b) && d.b[d.i] == '.' {
-		isInt = false
-		d.i++
-		if d.digits() == 0 {
-			return "", false, false
-		}
-	}
-	if d.i < len(d.b) && (d.b[d.i] == 'e' || d.b[d.i] == 'E') {
-		isInt = false
-		d.i++
-		if d.i < len(d.b) && (d.b[d.i] == '+' || d.b[d.i] == '-') {
-			d.i++
-		}
-		if d.digits() == 0 {
-			return "", false, false
-		}
-	}
-	return d.str(start, d.i), isInt, true
+// number is a JSON number as numberToken read it.
+type number struct {
+	start, end int
+	neg        bool
+	mant       uint64 // the digits without the point, when digits <= 19
+	digits     int    // how many digits mant holds (all of the number's digits)
+	exp10      int    // the value is mant × 10^exp10 (when expOK)
+	isInt      bool   // no fraction and no exponent
+	expOK      bool   // the exponent was small enough to read
 }
 
-func (d *decoder) digits() int {
-	n := 0
-	for d.i < len(d.b) && '0' <= d.b[d.i] && d.b[d.i] <= '9' {
-		d.i++
-		n++
+// numberToken consumes a JSON number, reading its digits as it checks its syntax.
+func (d *decoder) numberToken() (number, bool) {
+	d.ws()
+	b, i := d.b, d.i
+	n := number{start: i, isInt: true, expOK: true}
+	if i < len(b) && b[i] == '-' {
+		n.neg = true
+		i++
 	}
-	return n
+	if i >= len(b) || b[i] < '0' || b[i] > '9' {
+		return n, false
+	}
+	if b[i] == '0' {
+		i++
+		n.digits = 1
+	} else {
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			n.mant = n.mant*10 + uint64(b[i]-'0')
+			n.digits++
+			i++
+		}
+	}
+	if i < len(b) && b[i] == '.' {
+		n.isInt = false
+		i++
+		f := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			n.mant = n.mant*10 + uint64(b[i]-'0')
+			n.digits++
+			i++
+		}
+		if i == f {
+			return n, false
+		}
+		n.exp10 = f - i
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		n.isInt = false
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		f, e := i, 0
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			e = e*10 + int(b[i]-'0')
+			i++
+		}
+		switch {
+		case i == f:
+			return n, false
+		case i-f > 6:
+			n.expOK = false
+		case eneg:
+			n.exp10 -= e
+		default:
+			n.exp10 += e
+		}
+	}
+	n.end, d.i = i, i
+	return n, true
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// float returns the number as strconv.ParseFloat(text, 64) does. When the digits fit in 53
+// bits and the power of ten is exact, one correctly rounded multiplication or division
+// gives the correctly rounded result, which is ParseFloat's; otherwise ParseFloat runs.
+func (d *decoder) float(n number) (float64, bool) {
+	if n.digits <= 19 && n.expOK && n.mant <= 1<<53 && -22 <= n.exp10 && n.exp10 <= 22 {
+		f := float64(n.mant)
+		if n.exp10 >= 0 {
+			f *= pow10[n.exp10]
+		} else {
+			f /= pow10[-n.exp10]
+		}
+		if n.neg {
+			f = -f
+		}
+		return f, true
+	}
+	f, err := strconv.ParseFloat(d.str(n.start, n.end), 64)
+	return f, err == nil
 }
 
 // intValue consumes an integer that fits in bits signed bits; null leaves *v alone.
@@ -214,15 +290,26 @@ func (d *decoder) intValue(v *int64, bits int) bool {
 	if d.null() {
 		return true
 	}
-	tok, isInt, ok := d.numberToken()
-	if !ok || !isInt {
+	n, ok := d.numberToken()
+	if !ok || !n.isInt {
 		return false
 	}
-	n, err := strconv.ParseInt(tok, 10, bits)
+	if n.digits <= 18 {
+		x := int64(n.mant)
+		if n.neg {
+			x = -x
+		}
+		if bits < 64 && (x < -1<<(bits-1) || x >= 1<<(bits-1)) {
+			return false
+		}
+		*v = x
+		return true
+	}
+	x, err := strconv.ParseInt(d.str(n.start, n.end), 10, bits)
 	if err != nil {
 		return false
 	}
-	*v = n
+	*v = x
 	return true
 }
 
@@ -231,15 +318,22 @@ func (d *decoder) uintValue(v *uint64, bits int) bool {
 	if d.null() {
 		return true
 	}
-	tok, isInt, ok := d.numberToken()
-	if !ok || !isInt || tok[0] == '-' {
+	n, ok := d.numberToken()
+	if !ok || !n.isInt || n.neg {
 		return false
 	}
-	n, err := strconv.ParseUint(tok, 10, bits)
+	if n.digits <= 19 {
+		if bits < 64 && n.mant >= 1<<bits {
+			return false
+		}
+		*v = n.mant
+		return true
+	}
+	x, err := strconv.ParseUint(d.str(n.start, n.end), 10, bits)
 	if err != nil {
 		return false
 	}
-	*v = n
+	*v = x
 	return true
 }
 
@@ -248,16 +342,15 @@ func (d *decoder) floatValue(v *float64) bool {
 	if d.null() {
 		return true
 	}
-	tok, _, ok := d.numberToken()
+	n, ok := d.numberToken()
 	if !ok {
 		return false
 	}
-	f, err := strconv.ParseFloat(tok, 64)
-	if err != nil {
-		return false
+	f, ok := d.float(n)
+	if ok {
+		*v = f
 	}
-	*v = f
-	return true
+	return ok
 }
 
 // rawValue consumes any JSON value and returns its bytes.
@@ -330,7 +423,7 @@ func (d *decoder) skip(depth int) bool {
 	case 'n':
 		return d.lit("null")
 	default:
-		_, _, ok := d.numberToken()
+		_, ok := d.numberToken()
 		return ok
 	}
 }
@@ -344,10 +437,40 @@ func (d *decoder) objectStart() bool {
 	return true
 }
 
+// fields are a struct's JSON names, with each name's `"name":` as two masked little-endian
+// words, so that key recognises the name it expects with two compares.
+type fields struct {
+	names []string
+	pat   []keyPattern
+}
+
+type keyPattern struct {
+	w0, m0, w1, m1 uint64
+	n              int
+}
+
+func newFields(names ...string) *fields {
+	f := &fields{names: names}
+	for _, n := range names {
+		q := `"` + n + `":`
+		if len(q) > 16 {
+			panic("pdk: field name too long for a key pattern: " + n)
+		}
+		var b, m [16]byte
+		copy(b[:], q)
+		for i := range len(q) {
+			m[i] = 0xff
+		}
+		f.pat = append(f.pat, keyPattern{w0: le64(b[:8]), m0: le64(m[:8]), w1: le64(b[8:]), m1: le64(m[8:]), n: len(q)})
+	}
+	return f
+}
+
 // objectState is where key is inside one object.
 type objectState struct {
 	seen    uint64 // the names met so far, by index
 	started bool   // a key was read
+	next    int    // the index of the name expected next (the host writes them in order)
 }
 
 // key consumes the next key of an object (and the comma before it, or the closing brace)
@@ -355,7 +478,8 @@ type objectState struct {
 // done. names are the struct's JSON names; a key matching none of them exactly but one of
 // them case-insensitively, a key with escapes or non-ASCII bytes, or a key seen twice gives
 // up (encoding/json's own rules then apply); other keys are skipped, as encoding/json does.
-func (d *decoder) key(names []string, o *objectState) (int, bool) {
+func (d *decoder) key(f *fields, o *objectState) (int, bool) {
+	names := f.names
 	for {
 		c := d.peek()
 		if c == '}' {
@@ -369,12 +493,28 @@ func (d *decoder) key(names []string, o *objectState) (int, bool) {
 			d.i++
 		}
 		o.started = true
+		// The name expected next, written as the host writes it: a few word compares.
+		if k := o.next; k < len(names) && len(d.b)-d.i >= 16 {
+			p := f.pat[k]
+			if le64(d.b[d.i:d.i+8])&p.m0 == p.w0 && le64(d.b[d.i+8:d.i+16])&p.m1 == p.w1 {
+				if o.seen&(1<<k) != 0 {
+					return 0, false
+				}
+				d.i += p.n
+				o.seen |= 1 << k
+				o.next = k + 1
+				return k, true
+			}
+		}
 		start, end, plain, ok := d.stringToken()
 		if !ok || !plain || d.peek() != ':' {
 			return 0, false
 		}
 		d.i++
-		k := matchKey(names, d.b[start:end])
+		k := o.next
+		if k >= len(names) || names[k] != string(d.b[start:end]) {
+			k = matchKey(names, d.b[start:end])
+		}
 		switch {
 		case k == -2:
 			return 0, false
@@ -386,6 +526,7 @@ func (d *decoder) key(names []string, o *objectState) (int, bool) {
 			return 0, false
 		default:
 			o.seen |= 1 << k
+			o.next = k + 1
 			return k, true
 		}
 	}
@@ -434,7 +575,7 @@ func (d *decoder) end() bool {
 	return d.i == len(d.b)
 }
 
-var roundNames = []string{"abi", "netuid", "block", "block_hash", "block_time_ms", "seed", "validator", "challenge", "miners", "state"}
+var roundFields = newFields("abi", "netuid", "block", "block_hash", "block_time_ms", "seed", "validator", "challenge", "miners", "state")
 
 func (d *decoder) round(r *Round) bool {
 	if d.null() {
@@ -445,7 +586,7 @@ func (d *decoder) round(r *Round) bool {
 	}
 	var o objectState
 	for {
-		k, ok := d.key(roundNames, &o)
+		k, ok := d.key(roundFields, &o)
 		if !ok {
 			return false
 		}
@@ -512,7 +653,7 @@ func (d *decoder) bytesField(v *[]byte) bool {
 	return true
 }
 
-var validatorNames = []string{"uid", "hotkey"}
+var validatorFields = newFields("uid", "hotkey")
 
 func (d *decoder) validator(v *Validator) bool {
 	if d.null() {
@@ -523,7 +664,7 @@ func (d *decoder) validator(v *Validator) bool {
 	}
 	var o objectState
 	for {
-		k, ok := d.key(validatorNames, &o)
+		k, ok := d.key(validatorFields, &o)
 		switch {
 		case !ok:
 			return false
@@ -575,7 +716,7 @@ func (d *decoder) miners(v *[]Miner) bool {
 	}
 }
 
-var minerNames = []string{"uid", "hotkey", "stake", "status", "latency_ms", "response", "features"}
+var minerFields = newFields("uid", "hotkey", "stake", "status", "latency_ms", "response", "features")
 
 func (d *decoder) miner(m *Miner) bool {
 	if !d.objectStart() {
@@ -583,7 +724,7 @@ func (d *decoder) miner(m *Miner) bool {
 	}
 	var o objectState
 	for {
-		k, ok := d.key(minerNames, &o)
+		k, ok := d.key(minerFields, &o)
 		if !ok {
 			return false
 		}

@@ -119,3 +119,32 @@ func FuzzEncodeScores(f *testing.F) {
 		}
 	})
 }
+
+// The exact fast path of float gives strconv.ParseFloat's bits on every kind of literal.
+func TestDecoder_float(t *testing.T) {
+	lits := []string{"0", "-0", "0.0", "-0.0", "1", "-1", "0.1", "0.3", "123.456", "9007199254740993", "9007199254740992",
+		"1e22", "1e23", "1e-22", "1e-23", "4.35", "1.7976931348623157e308", "2e308", "5e-324", "1e-400", "123456789012345678901",
+		"0.000000000000000000001", "1E5", "1e+5", "17976931348623157e292", "1e0000000000000000000010"}
+	x := uint64(1)
+	for range 20000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		mant := x >> (x % 64)
+		exp := int(x>>58) - 32
+		lits = append(lits, strconv.FormatUint(mant, 10)+"e"+strconv.Itoa(exp), "0."+strconv.FormatUint(mant%1e9, 10), strconv.FormatFloat(math.Float64frombits(x), 'g', -1, 64))
+	}
+	for _, lit := range lits {
+		want, wantErr := strconv.ParseFloat(lit, 64)
+		d := newDecoder([]byte(lit))
+		n, ok := d.numberToken()
+		if !ok {
+			if wantErr == nil && lit[0] != 'N' && lit[0] != '+' && !math.IsInf(want, 0) {
+				t.Fatalf("%s: not read as a number", lit)
+			}
+			continue
+		}
+		got, ok := d.float(n)
+		if ok != (wantErr == nil) || ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%s: %v %v, ParseFloat %v %v", lit, got, ok, want, wantErr)
+		}
+	}
+}
