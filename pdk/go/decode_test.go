@@ -148,3 +148,19 @@ func TestDecoder_float(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendJSON_sameAsEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "5Miner000001", `a"b`, `a\b`, "<script>&", "\x00\x1f\x7f", "é\xff", "\u2028", "plain text 123"} {
+		want, _ := json.Marshal(s)
+		if got := AppendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Errorf("AppendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+	for _, f := range []float64{0, 1, -2.5, 1e-7, 1e21, 0.1, math.NaN(), math.Inf(1)} {
+		want, wantErr := json.Marshal(f)
+		got, err := AppendJSONFloat(nil, f)
+		if (err == nil) != (wantErr == nil) || err == nil && string(got) != string(want) {
+			t.Errorf("AppendJSONFloat(%v) = %s, %v; want %s, %v", f, got, err, want, wantErr)
+		}
+	}
+}

@@ -39,6 +39,30 @@ func encodeScores(s Scores) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// AppendJSONFloat appends f as json.Marshal writes a float64, or fails as it does on NaN
+// and ±Inf: for scorers that write their own JSON (state, say) without reflection.
+func AppendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		_, err := json.Marshal(f)
+		return b, err
+	}
+	return appendFloat(b, f), nil
+}
+
+// AppendJSONString appends s as json.Marshal writes a string (quoted, with its escapes,
+// including those of <, > and &).
+func AppendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 // appendFloat formats a finite f as encoding/json does (the shortest representation that
 // reads back as f; exponent form below 1e-6 and from 1e21, with a one-digit negative
 // exponent written without a leading zero).
