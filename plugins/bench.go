@@ -46,6 +46,11 @@ type BenchReport struct {
 	Ratio float64 `json:"ratio"`
 	// InstantiateNs is the median time to create an instance (start function and _initialize).
 	InstantiateNs float64 `json:"instantiate_ns"`
+	// ExportNs is the median time spent in the export (copy in, score, copy out): the rest
+	// of WasmNsPerCall past InstantiateNs is the host's work, mostly validating the Scores.
+	ExportNs float64 `json:"export_ns"`
+	// GasPerCall is the gas one call used (the same on every machine and engine).
+	GasPerCall uint64 `json:"gas_per_call"`
 	// CompileColdMs is the time to screen and compile the module with an empty cache.
 	CompileColdMs float64 `json:"compile_cold_ms"`
 	// CompileCachedMs is the time to load it again in a new runtime from the on-disk cache.
@@ -134,7 +139,7 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 			return BenchReport{}, fmt.Errorf("bench: native counterpart of %s: %w", dir, err)
 		}
 	}
-	var inst []time.Duration
+	var inst, export []time.Duration
 	n := 0
 	start := time.Now()
 	for {
@@ -143,6 +148,8 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 			return BenchReport{}, err
 		}
 		inst = append(inst, res.Instantiate)
+		export = append(export, res.Call)
+		rep.GasPerCall = res.GasUsed
 		n++
 		if el := time.Since(start); el >= opts.MinTime && n >= 3 {
 			rep.WasmNsPerCall = float64(el.Nanoseconds()) / float64(n)
@@ -150,7 +157,9 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 		}
 	}
 	slices.Sort(inst)
+	slices.Sort(export)
 	rep.InstantiateNs = float64(inst[len(inst)/2].Nanoseconds())
+	rep.ExportNs = float64(export[len(export)/2].Nanoseconds())
 
 	// Native: the same bytes.
 	switch nat.Protocol {

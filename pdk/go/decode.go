@@ -12,7 +12,7 @@ import (
 // (a key matching a field only case-insensitively, a duplicate key, a number out of its
 // field's range, a value of the wrong kind, invalid JSON, deep nesting), it gives up and the
 // caller decodes the message with json.Unmarshal, which then also gives the same errors as
-// before. docs/SCORERS.md ("Go kit speed") says why.
+// before. The package documentation (Speed) says why.
 //
 // Strings and raw values point into one copy of the message (a string copy for strings, a
 // byte copy for json.RawMessage fields, each raw value capped at its own length so an append
