@@ -164,3 +164,32 @@ func TestAppendJSON_sameAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// minerFast reads the host's canonical miners and leaves everything else to miner.
+func TestDecoder_minerFast(t *testing.T) {
+	tests := []struct {
+		in   string
+		fast bool
+	}{
+		{`{"uid":7,"hotkey":"5Miner000007","stake":10.5,"status":200,"latency_ms":309,"response":{"answer":1.5,"text":"x"}}`, true},
+		{`{"uid":65535,"hotkey":"","stake":0,"status":-1,"latency_ms":1e3,"response":null}`, true},
+		{`{"uid":0,"hotkey":"h","stake":1,"status":0,"latency_ms":0,"response":"a"}`, true},
+		{`{"uid":65536,"hotkey":"h","stake":1,"status":0,"latency_ms":0,"response":null}`, false},
+		{`{"uid":01,"hotkey":"h","stake":1,"status":0,"latency_ms":0,"response":null}`, false},
+		{`{"uid":1,"hotkey":"h\u0041","stake":1,"status":0,"latency_ms":0,"response":null}`, false},
+		{`{"uid":1,"hotkey":"é","stake":1,"status":0,"latency_ms":0,"response":null}`, false},
+		{`{"uid":1,"hotkey":"h","stake":1,"status":1.5,"latency_ms":0,"response":null}`, false},
+		{`{"uid":1,"hotkey":"h","stake":1,"status":0,"latency_ms":0,"response":null,"features":{"a":1}}`, false},
+		{`{"uid":1,"hotkey":"h","stake":1,"status":0,"latency_ms":0,"response":{"a":}}`, false},
+		{`{"uid":1, "hotkey":"h","stake":1,"status":0,"latency_ms":0,"response":null}`, false},
+		{`{"hotkey":"h","uid":1,"stake":1,"status":0,"latency_ms":0,"response":null}`, false},
+	}
+	for _, tc := range tests {
+		d := newDecoder([]byte(tc.in))
+		var m Miner
+		if got := d.minerFast(&m); got != tc.fast || !got && (d.i != 0 || !reflect.DeepEqual(m, Miner{})) {
+			t.Errorf("%s: fast %v (at %d, %+v), want %v", tc.in, got, d.i, m, tc.fast)
+		}
+		checkDecode(t, []byte(`{"miners":[`+tc.in+`]}`))
+	}
+}
