@@ -357,7 +357,9 @@ func (d *decoder) floatValue(v *float64) bool {
 func (d *decoder) rawValue() (json.RawMessage, bool) {
 	d.ws()
 	start := d.i
-	if !d.skip(0) {
+	if end, ok := scanValue(d.b, start); ok {
+		d.i = end
+	} else if !d.skip(0) { // deep nesting (or invalid JSON)
 		return nil, false
 	}
 	return d.rawAt(start, d.i), true
@@ -801,13 +803,14 @@ func (d *decoder) minerFast(m *Miner) bool {
 	}
 	d.i += patResponse.n
 	rs := d.i
-	if !d.skip(0) || d.i >= len(b) || b[d.i] != '}' {
+	end, ok := scanValue(b, rs)
+	if !ok || end >= len(b) || b[end] != '}' {
 		d.i = start
 		return false
 	}
 	m.UID, m.Hotkey, m.Stake, m.Status, m.LatencyMs = uid, hotkey, stake, int(status), latency
-	m.Response = d.rawAt(rs, d.i)
-	d.i++
+	m.Response = d.rawAt(rs, end)
+	d.i = end + 1
 	return true
 }
 

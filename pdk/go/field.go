@@ -87,9 +87,11 @@ func float64Field(raw []byte, name string) (v float64, ok, done bool) {
 		case equalFoldASCII(name, key):
 			return 0, false, false
 		default:
-			if !d.skip(0) {
+			end, good := scanValue(raw, d.i)
+			if !good {
 				return 0, false, false
 			}
+			d.i = end
 		}
 	}
 }
