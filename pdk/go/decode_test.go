@@ -1,6 +1,7 @@
 package pdk
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -191,5 +192,18 @@ func TestDecoder_minerFast(t *testing.T) {
 			t.Errorf("%s: fast %v (at %d, %+v), want %v", tc.in, got, d.i, m, tc.fast)
 		}
 		checkDecode(t, []byte(`{"miners":[`+tc.in+`]}`))
+	}
+}
+
+func TestAppendBase64_sameAsEncodingBase64(t *testing.T) {
+	src := make([]byte, 300)
+	for i := range src {
+		src[i] = byte(i*151 + 7)
+	}
+	for n := range len(src) {
+		want := base64.StdEncoding.AppendEncode([]byte("x"), src[:n])
+		if got := appendBase64([]byte("x"), src[:n]); string(got) != string(want) {
+			t.Fatalf("%d bytes: %s, want %s", n, got, want)
+		}
 	}
 }

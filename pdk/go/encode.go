@@ -33,7 +33,7 @@ func encodeScores(s Scores) ([]byte, error) {
 	}
 	if len(s.State) > 0 {
 		b = append(b, `,"state":"`...)
-		b = base64.StdEncoding.AppendEncode(b, s.State)
+		b = appendBase64(b, s.State)
 		b = append(b, '"')
 	}
 	return append(b, '}'), nil
@@ -78,6 +78,34 @@ func appendFloat(b []byte, f float64) []byte {
 			b[n-2] = b[n-1]
 			b = b[:n-1]
 		}
+	}
+	return b
+}
+
+const base64Std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// appendBase64 appends src in standard base64 with padding, as base64.StdEncoding does,
+// with a loop whose only branch is its own test (the standard library's checks the bounds
+// of every byte, and Go's Wasm code pays dearly for each branch).
+func appendBase64(b, src []byte) []byte {
+	n := len(b)
+	b = append(b, make([]byte, base64.StdEncoding.EncodedLen(len(src)))...)
+	dst := b[n:]
+	for len(src) >= 3 && len(dst) >= 4 {
+		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
+		dst[0] = base64Std[v>>18&63]
+		dst[1] = base64Std[v>>12&63]
+		dst[2] = base64Std[v>>6&63]
+		dst[3] = base64Std[v&63]
+		src, dst = src[3:], dst[4:]
+	}
+	switch {
+	case len(src) == 2 && len(dst) >= 4:
+		v := uint(src[0])<<16 | uint(src[1])<<8
+		dst[0], dst[1], dst[2], dst[3] = base64Std[v>>18&63], base64Std[v>>12&63], base64Std[v>>6&63], '='
+	case len(src) == 1 && len(dst) >= 4:
+		v := uint(src[0]) << 16
+		dst[0], dst[1], dst[2], dst[3] = base64Std[v>>18&63], base64Std[v>>12&63], '=', '='
 	}
 	return b
 }
