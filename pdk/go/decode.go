@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"unsafe"
 )
 
 // The Round decoder below reads the messages the host writes without reflection: in a Go
@@ -14,9 +15,9 @@ import (
 // caller decodes the message with json.Unmarshal, which then also gives the same errors as
 // before. The package documentation (Speed) says why.
 //
-// Strings and raw values point into one copy of the message (a string copy for strings, a
-// byte copy for json.RawMessage fields, each raw value capped at its own length so an append
-// reallocates): two allocations for the whole message instead of one or more per field.
+// Strings and raw values point into one copy of the message (each raw value capped at its
+// own length so an append reallocates): one allocation for the whole message instead of one
+// or more per field, and no more memory than encoding/json's copies of the same bytes.
 
 // maxFastDepth is the nesting depth past which the fast decoder hands over to encoding/json
 // (whose own limit is 10000).
@@ -34,10 +35,9 @@ func decodeRound(msg []byte, r *Round) error {
 
 // decoder is a cursor over one message. Any method returning false means "not handled here".
 type decoder struct {
-	b   []byte // the message (read only)
-	s   string // a copy of b, for string fields
-	raw []byte // a copy of b, for raw fields
-	i   int
+	b  []byte // the message (read only)
+	cp []byte // a copy of b, shared by the strings and raw values of the Round
+	i  int
 }
 
 func newDecoder(msg []byte) *decoder {
@@ -45,19 +45,31 @@ func newDecoder(msg []byte) *decoder {
 }
 
 // str returns b[i:j] as a string sharing one copy of the message.
+//
+// The string's bytes are never written: the copy is the kit's own, and the only slices of it
+// a scorer gets are raw values, capped at their own length and disjoint from every string
+// (a string field is never inside a raw value).
 func (d *decoder) str(i, j int) string {
-	if d.s == "" {
-		d.s = string(d.b)
+	if i == j {
+		return ""
 	}
-	return d.s[i:j]
+	d.copyMessage()
+	return unsafe.String(&d.cp[i], j-i)
 }
 
-// rawAt returns b[i:j] as a json.RawMessage sharing one copy of the message, capped at j.
+// rawAt returns b[i:j] as a json.RawMessage sharing the same copy of the message, capped at j
+// so that an append reallocates.
 func (d *decoder) rawAt(i, j int) json.RawMessage {
-	if d.raw == nil {
-		d.raw = append([]byte(nil), d.b...)
+	d.copyMessage()
+	return json.RawMessage(d.cp[i:j:j])
+}
+
+// copyMessage makes the one copy of the message that strings and raw values share, so the
+// Round owes nothing to the caller's buffer and the message is copied once, not per field.
+func (d *decoder) copyMessage() {
+	if d.cp == nil {
+		d.cp = append(make([]byte, 0, len(d.b)), d.b...)
 	}
-	return json.RawMessage(d.raw[i:j:j])
 }
 
 func (d *decoder) ws() {

@@ -207,3 +207,25 @@ func TestAppendBase64_sameAsEncodingBase64(t *testing.T) {
 		}
 	}
 }
+
+// A scorer writing into a raw value changes nothing else the Round holds (strings share the
+// same copy of the message).
+func TestDecodeRound_rawWritesStayInside(t *testing.T) {
+	msg := []byte(`{"block_hash":"0xab","challenge":{"c":1},"miners":[{"uid":1,"hotkey":"hk1","response":{"a":"xyz"},"features":{"geo":{"cc":"FR"}}},{"uid":2,"hotkey":"hk2","response":[1]}]}`)
+	orig := string(msg)
+	var r Round
+	if err := decodeRound(msg, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range [][]byte{r.Challenge, r.Miners[0].Response, r.Miners[0].Features["geo"], r.Miners[1].Response} {
+		for i := range raw {
+			raw[i] = '#'
+		}
+	}
+	if r.BlockHash != "0xab" || r.Miners[0].Hotkey != "hk1" || r.Miners[1].Hotkey != "hk2" || r.Miners[0].Features["geo"] == nil {
+		t.Fatalf("writing raw values changed the Round: %+v", r)
+	}
+	if string(msg) != orig {
+		t.Fatal("the caller's message was written")
+	}
+}
