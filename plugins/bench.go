@@ -46,6 +46,17 @@ type BenchReport struct {
 	Ratio float64 `json:"ratio"`
 	// InstantiateNs is the median time to create an instance (start function and _initialize).
 	InstantiateNs float64 `json:"instantiate_ns"`
+	// ExportNs is the median time spent in the export (copy in, score, copy out): the rest
+	// of WasmNsPerCall past InstantiateNs is the host's work, mostly validating the Scores.
+	ExportNs float64 `json:"export_ns"`
+	// GasPerCall is the gas one call used (the same on every machine and engine).
+	GasPerCall uint64 `json:"gas_per_call"`
+	// WasmCPUNsPerCall, NativeCPUNsPerCall and CPURatio are the same figures in CPU time of
+	// the measuring process (all its threads), which other work on a shared machine disturbs
+	// far less than wall time; 0 where the system cannot say (and for NativeCommand).
+	WasmCPUNsPerCall   float64 `json:"wasm_cpu_ns_per_call,omitempty"`
+	NativeCPUNsPerCall float64 `json:"native_cpu_ns_per_call,omitempty"`
+	CPURatio           float64 `json:"cpu_ratio,omitempty"`
 	// CompileColdMs is the time to screen and compile the module with an empty cache.
 	CompileColdMs float64 `json:"compile_cold_ms"`
 	// CompileCachedMs is the time to load it again in a new runtime from the on-disk cache.
@@ -134,28 +145,35 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 			return BenchReport{}, fmt.Errorf("bench: native counterpart of %s: %w", dir, err)
 		}
 	}
-	var inst []time.Duration
+	var inst, export []time.Duration
 	n := 0
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	for {
 		res, err := scorer.Score(ctx, round, meta)
 		if err != nil {
 			return BenchReport{}, err
 		}
 		inst = append(inst, res.Instantiate)
+		export = append(export, res.Call)
+		rep.GasPerCall = res.GasUsed
 		n++
 		if el := time.Since(start); el >= opts.MinTime && n >= 3 {
 			rep.WasmNsPerCall = float64(el.Nanoseconds()) / float64(n)
+			if cpu > 0 {
+				rep.WasmCPUNsPerCall = float64(processCPU()-cpu) / float64(n)
+			}
 			break
 		}
 	}
 	slices.Sort(inst)
+	slices.Sort(export)
 	rep.InstantiateNs = float64(inst[len(inst)/2].Nanoseconds())
+	rep.ExportNs = float64(export[len(export)/2].Nanoseconds())
 
 	// Native: the same bytes.
 	switch nat.Protocol {
 	case NativeBench:
-		rep.NativeNsPerCall, err = nativeBenchInProcess(ctx, nat, roundPath, opts.MinTime)
+		rep.NativeNsPerCall, rep.NativeCPUNsPerCall, err = nativeBenchInProcess(ctx, nat, roundPath, opts.MinTime)
 	case NativeCommand:
 		rep.NativeNsPerCall, err = nativeBenchProcesses(ctx, nat, round, opts.MinTime)
 	default:
@@ -165,25 +183,30 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 		return BenchReport{}, fmt.Errorf("bench %s: native: %w", dir, err)
 	}
 	rep.Ratio = math.Round(rep.WasmNsPerCall/rep.NativeNsPerCall*1000) / 1000
+	if rep.WasmCPUNsPerCall > 0 && rep.NativeCPUNsPerCall > 0 {
+		rep.CPURatio = math.Round(rep.WasmCPUNsPerCall/rep.NativeCPUNsPerCall*1000) / 1000
+	}
 	return rep, nil
 }
 
-// nativeBenchInProcess runs pdk.Main's bench command and returns its ns per call.
-func nativeBenchInProcess(ctx context.Context, nat Native, roundPath string, minTime time.Duration) (float64, error) {
+// nativeBenchInProcess runs pdk.Main's bench command and returns its wall and CPU ns per
+// call (CPU 0 when the kit did not report it).
+func nativeBenchInProcess(ctx context.Context, nat Native, roundPath string, minTime time.Duration) (wall, cpu float64, err error) {
 	cmd := nativeCmd(ctx, nat, "bench", "--round", roundPath, "--min-time", minTime.String())
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
+		return 0, 0, fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	var res struct {
-		NsPerCall float64 `json:"ns_per_call"`
+		NsPerCall    float64 `json:"ns_per_call"`
+		CPUNsPerCall float64 `json:"cpu_ns_per_call"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil || res.NsPerCall <= 0 {
-		return 0, fmt.Errorf("unreadable bench result %q", out)
+		return 0, 0, fmt.Errorf("unreadable bench result %q", out)
 	}
-	return res.NsPerCall, nil
+	return res.NsPerCall, res.CPUNsPerCall, nil
 }
 
 // nativeBenchProcesses times whole runs of a command scorer's native counterpart fed the

@@ -61,6 +61,31 @@ func TestPDK_Round(t *testing.T) {
 	roundTrip(t, msg, &pdk.Round{}, false)
 }
 
+// The kit decodes the Round without reflection; what the scorer sees must be what
+// encoding/json gives on the host's messages, with and without feature providers.
+func TestPDK_RoundDecoder(t *testing.T) {
+	withFeatures := fullRound()
+	withFeatures.Miners = append(withFeatures.Miners, runtime.Miner{UID: 9, Hotkey: "5N", Status: 408,
+		Features: map[string]json.RawMessage{"geo": json.RawMessage(`{"cc":"FR"}`), "down": nil}})
+	for _, r := range []runtime.Round{fullRound(), withFeatures, {}} {
+		msg, _, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got pdk.Round
+		if err := json.Unmarshal(msg, &want); err != nil {
+			t.Fatal(err)
+		}
+		capture := pdk.Scorer{Score: func(r pdk.Round) (pdk.Scores, error) { got = r; return pdk.Scores{}, nil }}
+		if _, err := pdk.ScoreJSON(capture, msg); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("pdk/go decoded %s\nas   %#v\nwant %#v", msg, got, want)
+		}
+	}
+}
+
 func TestPDK_ChallengeRequest(t *testing.T) {
 	msg, _, err := fullRound().EncodeChallengeRequest()
 	if err != nil {

@@ -19,4 +19,21 @@
 // runs as native Go on the same Round bytes.
 //
 // The ABI itself is described in docs/ABI.md for authors of other languages.
+//
+// # Speed
+//
+// Go compiled to Wasm pays for every branch and call far more than native Go does (the
+// compiler turns each function into a loop around one jump table), and reflection is all
+// branches and calls: decoding the Round with encoding/json was most of a Go scorer's time.
+// So the kit (2026-12-06) decodes the Round with a hand-written decoder that scans strings
+// eight bytes at a time, reads numbers while checking them, recognises each key the host
+// writes with two word compares and keeps miners' responses raw, copying the message once
+// for all strings and once for all raw values; it writes the Scores without reflection too.
+// Its results are encoding/json's by construction: on anything it does not handle itself
+// (case-folded or repeated keys, escapes in keys, numbers out of range, wrong kinds, invalid
+// JSON) it hands the whole message to encoding/json, whose result and error then stand; the
+// tests compare the two on a table and under fuzzing. Float64Field, AppendJSONString and
+// AppendJSONFloat give scorers the same for the JSON they read and write themselves. The
+// native build (`subnetd plugin bench`) runs this same code, so the Wasm/native ratio still
+// measures the sandbox.
 package pdk

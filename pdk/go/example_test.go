@@ -22,3 +22,25 @@ func ExampleScoreJSON() {
 	fmt.Println(string(out), err)
 	// Output: {"scores":[{"uid":1,"score":1}]} <nil>
 }
+
+// Float64Field reads one number from a miner's response without decoding the rest.
+func ExampleFloat64Field() {
+	for _, resp := range []string{`{"answer":41.5,"text":"long"}`, `{"text":"no answer"}`, `{"answer":"many"}`} {
+		v, ok, err := pdk.Float64Field([]byte(resp), "answer")
+		fmt.Println(v, ok, err != nil)
+	}
+	// Output:
+	// 41.5 true false
+	// 0 false false
+	// 0 false true
+}
+
+// AppendJSONString and AppendJSONFloat write JSON as json.Marshal does, for a scorer's state.
+func ExampleAppendJSONString() {
+	b := []byte(`{"hotkey":`)
+	b = pdk.AppendJSONString(b, "5Miner<1>")
+	b = append(b, `,"ema":`...)
+	b, err := pdk.AppendJSONFloat(b, 1e-7)
+	fmt.Println(string(append(b, '}')), err)
+	// Output: {"hotkey":"5Miner\u003c1\u003e","ema":1e-7} <nil>
+}

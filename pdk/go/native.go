@@ -70,6 +70,9 @@ type BenchResult struct {
 	Iterations int `json:"iterations"`
 	// NsPerCall is the mean wall time of one ScoreJSON call.
 	NsPerCall float64 `json:"ns_per_call"`
+	// CPUNsPerCall is the mean CPU time of the process (all threads) per call, steadier than
+	// NsPerCall on a machine shared with other work; 0 where the system cannot say.
+	CPUNsPerCall float64 `json:"cpu_ns_per_call,omitempty"`
 }
 
 // Bench times ScoreJSON(s, round) natively for at least minTime after one warm-up call.
@@ -78,14 +81,18 @@ func Bench(s Scorer, round []byte, minTime time.Duration) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	n := 0
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	for {
 		if _, err := ScoreJSON(s, round); err != nil {
 			return BenchResult{}, err
 		}
 		n++
 		if el := time.Since(start); el >= minTime && n >= 3 {
-			return BenchResult{Iterations: n, NsPerCall: float64(el.Nanoseconds()) / float64(n)}, nil
+			res := BenchResult{Iterations: n, NsPerCall: float64(el.Nanoseconds()) / float64(n)}
+			if cpu > 0 {
+				res.CPUNsPerCall = float64(processCPU()-cpu) / float64(n)
+			}
+			return res, nil
 		}
 	}
 }

@@ -129,7 +129,7 @@ func ScoreJSON(s Scorer, round []byte) ([]byte, error) {
 		return nil, errNoScorer
 	}
 	var r Round
-	if err := json.Unmarshal(round, &r); err != nil {
+	if err := decodeRound(round, &r); err != nil {
 		return nil, fmt.Errorf("decode round: %w", err)
 	}
 	out, err := s.Score(r)
@@ -139,7 +139,7 @@ func ScoreJSON(s Scorer, round []byte) ([]byte, error) {
 	if out.Scores == nil {
 		out.Scores = []Score{}
 	}
-	b, err := json.Marshal(out)
+	b, err := encodeScores(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode scores: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	pdk "github.com/subnetd/subnetd/pdk/go"
@@ -122,8 +123,10 @@ func Score(r pdk.Round) (pdk.Scores, error) {
 		next = append(next, past{UID: m.UID, Hotkey: m.Hotkey, EMA: ema})
 		out.Scores = append(out.Scores, pdk.Score{UID: m.UID, Score: ema})
 	}
-	sort.Slice(next, func(i, j int) bool { return next[i].UID < next[j].UID })
-	st, err := json.Marshal(next)
+	if !strictlyAscending(next) { // the Round lists uids ascending, so this is rare
+		sort.Slice(next, func(i, j int) bool { return next[i].UID < next[j].UID })
+	}
+	st, err := encodeState(next)
 	if err != nil {
 		return pdk.Scores{}, err
 	}
@@ -131,16 +134,47 @@ func Score(r pdk.Round) (pdk.Scores, error) {
 	return out, nil
 }
 
-// quality rates one miner's answer against the exact sum.
+func strictlyAscending(ps []past) bool {
+	for i := 1; i < len(ps); i++ {
+		if ps[i-1].UID >= ps[i].UID {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeState writes ps as json.Marshal does, without reflection (pdk's JSON helpers).
+func encodeState(ps []past) ([]byte, error) {
+	b := make([]byte, 0, 2+len(ps)*64)
+	b = append(b, '[')
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"uid":`...)
+		b = strconv.AppendUint(b, uint64(p.UID), 10)
+		b = append(b, `,"hotkey":`...)
+		b = pdk.AppendJSONString(b, p.Hotkey)
+		b = append(b, `,"ema":`...)
+		var err error
+		if b, err = pdk.AppendJSONFloat(b, p.EMA); err != nil {
+			return nil, err
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// quality rates one miner's answer against the exact sum. The answer is read as
+// json.Unmarshal would read it into answer, without decoding the rest of the response.
 func quality(m pdk.Miner, want float64) float64 {
 	if m.Status != 200 || len(m.Response) == 0 {
 		return 0
 	}
-	var a answer
-	if err := json.Unmarshal(m.Response, &a); err != nil || a.Answer == nil {
+	got, ok, err := pdk.Float64Field(m.Response, "answer")
+	if err != nil || !ok {
 		return 0
 	}
-	got := *a.Answer
 	if math.IsNaN(got) || math.IsInf(got, 0) {
 		return 0
 	}
