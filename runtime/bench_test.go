@@ -19,7 +19,7 @@ import (
 func BenchmarkRuntime_Load(b *testing.B) {
 	ctx := context.Background()
 	for _, eng := range benchEngines() {
-		for _, name := range []string{"quality", "quality-preinit"} {
+		for _, name := range []string{"hostile", "quality"} { // without and with subnetd_preinit
 			b.Run(fmt.Sprintf("%s/%s", eng, name), func(b *testing.B) {
 				wasm := wasmFile(b, name)
 				warm := b.TempDir()
@@ -76,7 +76,7 @@ func BenchmarkScorer_Score_instantiate(b *testing.B) {
 func BenchmarkScorer_Score_preinit(b *testing.B) {
 	ctx := context.Background()
 	for _, eng := range benchEngines() {
-		for _, name := range []string{"hostile-preinit", "quality-preinit"} {
+		for _, name := range []string{"hostile-preinit", "quality"} {
 			b.Run(fmt.Sprintf("%s/%s", eng, name), func(b *testing.B) {
 				cfg := runtime.Config{Engine: eng, CacheDir: cacheDir()}
 				plainRT := newPlainRuntime(b, runtime.Limits{}, cfg)
@@ -91,7 +91,7 @@ func BenchmarkScorer_Score_preinit(b *testing.B) {
 					b.Fatalf("not pre-initialised: %s", why(scorers[1]))
 				}
 				round, meta := testRound(b, "ok")
-				if name == "quality-preinit" {
+				if name == "quality" {
 					if round, meta, err = plugins.SyntheticRound(ctx, scorers[0], 256); err != nil {
 						b.Fatal(err)
 					}

@@ -91,8 +91,7 @@ func TestScorer_Score_preinit(t *testing.T) {
 			name string
 			want bool
 		}{
-			{"quality", false}, {"latency", false}, {"hostile", false},
-			{"quality-preinit", true}, {"hostile-preinit", true},
+			{"quality", true}, {"latency", true}, {"hostile", false}, {"hostile-preinit", true},
 		} {
 			if eng != runtime.EngineWazero && !tc.want {
 				continue // not pre-initialised: the same module either way, checked on wazero
@@ -134,7 +133,7 @@ func TestScorer_Score_preinit(t *testing.T) {
 					if errA == nil {
 						state = ra.Scores.State
 					}
-					if a.Info().HasChallenge && tc.name == "quality-preinit" {
+					if a.Info().HasChallenge && tc.name == "quality" {
 						req, meta, err := rd.EncodeChallengeRequest()
 						if err != nil {
 							t.Fatal(err)

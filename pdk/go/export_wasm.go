@@ -23,6 +23,15 @@ func subnetdAlloc(size int32) unsafe.Pointer {
 	return unsafe.Pointer(&inBuf[0])
 }
 
+// subnetdPreinit is never called: exporting subnetd_preinit declares that this module's start-up
+// (Go's runtime initialisation) runs in ABI v1's fixed start-up environment, so the host may run
+// it once when the scorer is loaded and start every call from a snapshot (docs/ABI.md,
+// "Start-up"). Go's map order and its runtime's random generator are then fixed per module
+// rather than drawn from each round's seed: take per-round randomness from Round.Seed.
+//
+//go:wasmexport subnetd_preinit
+func subnetdPreinit() {}
+
 //go:wasmexport subnetd_score
 func subnetdScore(ptr unsafe.Pointer, size int32) int64 {
 	return finish(ScoreJSON(registered, input(ptr, size)))
