@@ -423,16 +423,28 @@ def _decode_state(s):
     return binascii.a2b_base64(s, strict_mode=True)
 
 
-def _miner(d, full):
-    m = Miner(d.get("uid", 0), fix_string(d.get("hotkey", "")), float(d.get("stake", 0.0)))
-    if full:
-        m.status = d.get("status", 0)
-        m.latency_ms = float(d.get("latency_ms", 0.0))
-        m.response = d.get("response")
-        f = d.get("features")
-        if isinstance(f, dict):
-            m.features = f
-    return m
+def _miners(ds, full):
+    # One loop, no call per miner but Miner's own: this runs for every miner of every round.
+    out = []
+    append = out.append
+    for d in ds:
+        get = d.get
+        hotkey = get("hotkey", "")
+        if not hotkey.isascii():
+            hotkey = fix_string(hotkey)
+        stake = get("stake", 0.0)
+        if type(stake) is not float:
+            stake = float(stake)
+        if not full:
+            append(Miner(get("uid", 0), hotkey, stake))
+            continue
+        latency = get("latency_ms", 0.0)
+        if type(latency) is not float:
+            latency = float(latency)
+        f = get("features")
+        append(Miner(get("uid", 0), hotkey, stake, get("status", 0), latency, get("response"),
+                     f if isinstance(f, dict) else None))
+    return out
 
 
 def parse_round(msg, cls=Round):
@@ -446,7 +458,7 @@ def parse_round(msg, cls=Round):
             block_hash=d.get("block_hash", ""), block_time_ms=d.get("block_time_ms", 0),
             seed=d.get("seed", ""), validator=Validator(v.get("uid", 0), fix_string(v.get("hotkey", ""))),
             challenge=d.get("challenge") if full else None,
-            miners=[_miner(m, full) for m in d.get("miners") or ()],
+            miners=_miners(d.get("miners") or (), full),
             state=_decode_state(d.get("state")))
     return r
 
