@@ -424,26 +424,28 @@ def _decode_state(s):
 
 
 def _miners(ds, full):
-    # One loop, no call per miner but Miner's own: this runs for every miner of every round.
+    # One loop, and each Miner made without its __init__ (whose defaults cost a quarter of the
+    # time here): this runs for every miner of every round.
     out = []
-    append = out.append
+    append, new = out.append, object.__new__
     for d in ds:
         get = d.get
+        m = new(Miner)
+        m.uid = get("uid", 0)
         hotkey = get("hotkey", "")
-        if not hotkey.isascii():
-            hotkey = fix_string(hotkey)
+        m.hotkey = hotkey if hotkey.isascii() else fix_string(hotkey)
         stake = get("stake", 0.0)
-        if type(stake) is not float:
-            stake = float(stake)
-        if not full:
-            append(Miner(get("uid", 0), hotkey, stake))
-            continue
-        latency = get("latency_ms", 0.0)
-        if type(latency) is not float:
-            latency = float(latency)
-        f = get("features")
-        append(Miner(get("uid", 0), hotkey, stake, get("status", 0), latency, get("response"),
-                     f if isinstance(f, dict) else None))
+        m.stake = stake if type(stake) is float else float(stake)
+        if full:
+            m.status = get("status", 0)
+            latency = get("latency_ms", 0.0)
+            m.latency_ms = latency if type(latency) is float else float(latency)
+            m.response = get("response")
+            f = get("features")
+            m.features = f if isinstance(f, dict) else {}
+        else:
+            m.status, m.latency_ms, m.response, m.features = 0, 0.0, None, {}
+        append(m)
     return out
 
 
@@ -485,7 +487,7 @@ def encode_scores(s):
     for uid, v in items:
         if type(uid) is not int or not 0 <= uid <= 65535:
             raise ValueError("score for uid %r: a uid is an integer in [0, 65535]" % (uid,))
-        parts.append('{"uid":%d,"score":%s}' % (uid, format_float(float(v))))
+        parts.append(f'{{"uid":{uid},"score":{format_float(float(v))}}}')  # an f-string: no format parsing
     out = '{"scores":[' + ",".join(parts) + "]"
     st = _state_bytes(s.state)
     if st:

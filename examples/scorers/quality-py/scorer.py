@@ -123,7 +123,7 @@ def encode_state(nxt):
     """Encodes the (uid, hotkey, ema) entries as Go's json.Marshal of []past: a JSON array of
     {"uid":U,"hotkey":H,"ema":E} objects, in that field order."""
     fs, ff = subnetd.format_string, subnetd.format_float
-    return ("[" + ",".join(['{"uid":%d,"hotkey":%s,"ema":%s}' % (u, fs(h), ff(e)) for u, h, e in nxt])
+    return ("[" + ",".join([f'{{"uid":{u},"hotkey":{fs(h)},"ema":{ff(e)}}}' for u, h, e in nxt])
             + "]").encode("utf-8")
 
 
