@@ -276,7 +276,9 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 // load from the zip inside python.wasm (encodings at least), whole packages, by their path in
 // the zip: packed under pythonStdlibDir, they spare every call the reading of the zip's
 // directory, a third of CPython's start-up in this build. The program imports nothing from the
-// zip itself before it has listed them (json only at the end).
+// zip itself before it has listed them (json only at the end). encodings comes first; other
+// modules and packages only while they add up to 1 MiB, so that a scorer importing much of the
+// standard library still fits the module size cap (what is left out loads from the zip).
 const pythonInspect = `import sys, binascii, _imp, zipimport
 import _frozen_importlib_external as ext
 def b64(b):
@@ -301,19 +303,23 @@ try:
 except BaseException as e:
     sys.stderr.write("importing scorer.py: %s: %s\n" % (type(e).__name__, " ".join(str(e).split())))
     sys.exit(1)
-stdlib = {}
-for name, mod in sorted(sys.modules.items()):
-    loader = getattr(getattr(mod, "__spec__", None), "loader", None)
+stdlib, size = {}, 0
+tops = sorted({name.partition(".")[0] for name in sys.modules}, key=lambda t: (t != "encodings", t))
+for top in tops:
+    loader = getattr(getattr(sys.modules.get(top), "__spec__", None), "loader", None)
     if not isinstance(loader, zipimport.zipimporter) or loader.prefix:
         continue
-    top = name.partition(".")[0]
-    if hasattr(sys.modules.get(top), "__path__"):
-        paths = [p for p in loader._files if p.startswith(top + "/") and p.endswith(".pyc")]
+    if hasattr(sys.modules[top], "__path__"):
+        paths = sorted(p for p in loader._files if p.startswith(top + "/") and not p.endswith("/"))
     else:
-        paths = [top + ".pyc"]
-    for p in paths:
-        if p not in stdlib:
-            stdlib[p] = b64(loader.get_data(p))
+        paths = [sys.modules[top].__file__[len(loader.archive) + 1:]]
+    data = [loader.get_data(p) for p in paths]
+    n = sum(len(d) for d in data)
+    if top != "encodings" and size + n > 1 << 20:
+        continue
+    size += n
+    for p, d in zip(paths, data):
+        stdlib[p] = b64(d)
 import json
 ch = "challenge" in subnetd._registry or callable(getattr(scorer, "challenge", None))
 state = json.dumps({"challenge": ch, "pyc": pyc, "stdlib": stdlib}).encode()
