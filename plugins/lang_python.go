@@ -34,6 +34,11 @@ const PythonWasmEnv = "SUBNETD_PYTHON_WASM"
 // pythonEntry is the program the host runs: the kit's main, which imports scorer.py.
 const pythonEntry = "import subnetd; subnetd.main()"
 
+// pythonStdlibDir is the directory of the files section holding the standard library modules
+// a scorer loads (see pythonInspect), on sys.path after the project and before the zip inside
+// python.wasm. Its name starts with "_", so no project directory is packed under it.
+const pythonStdlibDir = "_stdlib"
+
 // pythonSpec is the command every Python scorer runs with: CPython without site
 // (-S, -s), without .pyc writes (-B) and without the current directory on sys.path (-P), the
 // kit and the project's files on sys.path (PYTHONPATH, the directory the files are served
@@ -42,7 +47,7 @@ const pythonEntry = "import subnetd; subnetd.main()"
 func pythonSpec() runtime.CommandSpec {
 	return runtime.CommandSpec{
 		Args:     []string{"python", "-S", "-s", "-B", "-P", "-c", pythonEntry},
-		Env:      []string{"PYTHONHASHSEED=0", "PYTHONPATH=/scorer", "PYTHONUTF8=1"},
+		Env:      []string{"PYTHONHASHSEED=0", "PYTHONPATH=/scorer:/scorer/" + pythonStdlibDir, "PYTHONUTF8=1"},
 		FilesDir: "/scorer",
 	}
 }
@@ -223,6 +228,9 @@ func PythonFiles(dir string) (map[string][]byte, error) {
 // and line, an import that fails with its one-line error; the compiled files are packed too (as
 // __pycache__/*.pyc, hash-based and unchecked, made in the sandbox so the same on every machine),
 // which spares every call the compile, and the spec says whether scorer.py has a challenge.
+// The standard library modules that start-up and the import of scorer.py load from the zip
+// inside python.wasm are packed under _stdlib (see pythonInspect): copies of the module's own
+// bytes, which spare every call the reading of the zip's directory.
 func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	files, err := PythonFiles(dir)
 	if err != nil {
@@ -243,6 +251,9 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 	for p, b := range info.Pyc {
 		files[p] = b
 	}
+	for p, b := range info.Stdlib {
+		files[pythonStdlibDir+"/"+p] = b
+	}
 	spec := pythonSpec()
 	spec.Challenge = info.Challenge
 	mod, err := runtime.PackCommand(base, spec, files)
@@ -257,10 +268,21 @@ func (pythonLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 
 // pythonInspect compiles every .py file under /scorer to a hash-based pyc (its path as the
 // import system looks it up), then imports the kit and scorer.py, and returns as the Scores'
-// state {"challenge": bool, "pyc": {path: base64}}. A syntax error exits 1 with
-// "file:line: SyntaxError: message" as its last line; a failing import with its one-line error.
-const pythonInspect = `import sys, json, base64, _imp
+// state {"challenge": bool, "pyc": {path: base64}, "stdlib": {path: base64}}. A syntax error
+// exits 1 with "file:line: SyntaxError: message" as its last line; a failing import with its
+// one-line error.
+//
+// stdlib holds the compiled standard library modules that start-up, the kit and scorer.py
+// load from the zip inside python.wasm (encodings at least), whole packages, by their path in
+// the zip: packed under pythonStdlibDir, they spare every call the reading of the zip's
+// directory, a third of CPython's start-up in this build. The program imports nothing from the
+// zip itself before it has listed them (json only at the end). encodings comes first; other
+// modules and packages only while they add up to 1 MiB, so that a scorer importing much of the
+// standard library still fits the module size cap (what is left out loads from the zip).
+const pythonInspect = `import sys, binascii, _imp, zipimport
 import _frozen_importlib_external as ext
+def b64(b):
+    return binascii.b2a_base64(b, newline=False).decode()
 bad, pyc = [], {}
 for name in sorted(sys.argv[1:-1]):
     path = "/scorer/" + name
@@ -271,7 +293,7 @@ for name in sorted(sys.argv[1:-1]):
         bad.append("%s:%s: %s: %s" % (name, e.lineno, type(e).__name__, e.msg))
         continue
     data = ext._code_to_hash_pyc(code, _imp.source_hash(ext._RAW_MAGIC_NUMBER, src), False)
-    pyc[ext.cache_from_source(path)[len("/scorer/"):]] = base64.b64encode(data).decode()
+    pyc[ext.cache_from_source(path)[len("/scorer/"):]] = b64(data)
 if bad:
     sys.stderr.write("; ".join(bad) + "\n")
     sys.exit(1)
@@ -281,9 +303,27 @@ try:
 except BaseException as e:
     sys.stderr.write("importing scorer.py: %s: %s\n" % (type(e).__name__, " ".join(str(e).split())))
     sys.exit(1)
+stdlib, size = {}, 0
+tops = sorted({name.partition(".")[0] for name in sys.modules}, key=lambda t: (t != "encodings", t))
+for top in tops:
+    loader = getattr(getattr(sys.modules.get(top), "__spec__", None), "loader", None)
+    if not isinstance(loader, zipimport.zipimporter) or loader.prefix:
+        continue
+    if hasattr(sys.modules[top], "__path__"):
+        paths = sorted(p for p in loader._files if p.startswith(top + "/") and not p.endswith("/"))
+    else:
+        paths = [sys.modules[top].__file__[len(loader.archive) + 1:]]
+    data = [loader.get_data(p) for p in paths]
+    n = sum(len(d) for d in data)
+    if top != "encodings" and size + n > 1 << 20:
+        continue
+    size += n
+    for p, d in zip(paths, data):
+        stdlib[p] = b64(d)
+import json
 ch = "challenge" in subnetd._registry or callable(getattr(scorer, "challenge", None))
-state = json.dumps({"challenge": ch, "pyc": pyc}).encode()
-sys.stdout.write(json.dumps({"scores": [], "state": base64.b64encode(state).decode()}))
+state = json.dumps({"challenge": ch, "pyc": pyc, "stdlib": stdlib}).encode()
+sys.stdout.write(json.dumps({"scores": [], "state": b64(state)}))
 `
 
 // ErrPythonSyntax is wrapped by BuildWasm when a .py file does not compile or scorer.py fails
@@ -294,6 +334,7 @@ var ErrPythonSyntax = errors.New("python scorer does not load")
 type pythonInfo struct {
 	Challenge bool              `json:"challenge"`
 	Pyc       map[string][]byte `json:"pyc"`
+	Stdlib    map[string][]byte `json:"stdlib"`
 }
 
 // inspectPython runs pythonInspect in the module's own CPython (the one that will run the

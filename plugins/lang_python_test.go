@@ -941,3 +941,52 @@ def challenge(req):
 		t.Fatalf("challenge of a scorer without one: %v, want ErrNoChallenge", err)
 	}
 }
+
+// TestPythonLanguage_BuildWasmStdlib: the standard library modules that start-up and scorer.py
+// load are packed beside the scorer (encodings, json, bisect), so a call never reads the zip inside
+// python.wasm; what is packed works (another codec of the encodings package, json), and a module
+// imported only later, inside score, still loads from the zip.
+func TestPythonLanguage_BuildWasmStdlib(t *testing.T) {
+	ctx := context.Background()
+	mod, err := buildPython(t, `import bisect, json, sys
+import subnetd
+
+def zip_read():
+    return any(p.endswith(".zip") for p in sys.path_importer_cache)
+
+@subnetd.score
+def score(r):
+    st = {"zip_at_start": zip_read(), "encodings": sys.modules["encodings"].__file__,
+          "json": json.__file__, "bisect": bisect.__file__, "cp1252": "\u00e9\u20ac".encode("cp1252").hex(),
+          "dumps": json.dumps({"a": [1, 2.5]}), "zip_before_textwrap": zip_read()}
+    import textwrap
+    st["textwrap"] = textwrap.dedent("  a")
+    st["zip_after_textwrap"] = zip_read()
+    return subnetd.Scores({}, state=st)
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := newPyRuntime(t, runtime.EngineWazero, runtime.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rt.Load(ctx, "stdlib", mod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	round, meta, err := runtime.Round{Netuid: 1, Block: 5, BlockHash: "0x00"}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Score(ctx, round, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"zip_at_start":false,"encodings":"/scorer/_stdlib/encodings/__init__.pyc",` +
+		`"json":"/scorer/_stdlib/json/__init__.pyc","bisect":"/scorer/_stdlib/bisect.pyc","cp1252":"e980","dumps":"{\"a\": [1, 2.5]}",` +
+		`"zip_before_textwrap":false,"textwrap":"a","zip_after_textwrap":true}`
+	if string(res.Scores.State) != want {
+		t.Fatalf("state\n %s\nwant\n %s", res.Scores.State, want)
+	}
+}

@@ -423,16 +423,30 @@ def _decode_state(s):
     return binascii.a2b_base64(s, strict_mode=True)
 
 
-def _miner(d, full):
-    m = Miner(d.get("uid", 0), fix_string(d.get("hotkey", "")), float(d.get("stake", 0.0)))
-    if full:
-        m.status = d.get("status", 0)
-        m.latency_ms = float(d.get("latency_ms", 0.0))
-        m.response = d.get("response")
-        f = d.get("features")
-        if isinstance(f, dict):
-            m.features = f
-    return m
+def _miners(ds, full):
+    # One loop, and each Miner made without its __init__ (whose defaults cost a quarter of the
+    # time here): this runs for every miner of every round.
+    out = []
+    append, new = out.append, object.__new__
+    for d in ds:
+        get = d.get
+        m = new(Miner)
+        m.uid = get("uid", 0)
+        hotkey = get("hotkey", "")
+        m.hotkey = hotkey if hotkey.isascii() else fix_string(hotkey)
+        stake = get("stake", 0.0)
+        m.stake = stake if type(stake) is float else float(stake)
+        if full:
+            m.status = get("status", 0)
+            latency = get("latency_ms", 0.0)
+            m.latency_ms = latency if type(latency) is float else float(latency)
+            m.response = get("response")
+            f = get("features")
+            m.features = f if isinstance(f, dict) else {}
+        else:
+            m.status, m.latency_ms, m.response, m.features = 0, 0.0, None, {}
+        append(m)
+    return out
 
 
 def parse_round(msg, cls=Round):
@@ -446,7 +460,7 @@ def parse_round(msg, cls=Round):
             block_hash=d.get("block_hash", ""), block_time_ms=d.get("block_time_ms", 0),
             seed=d.get("seed", ""), validator=Validator(v.get("uid", 0), fix_string(v.get("hotkey", ""))),
             challenge=d.get("challenge") if full else None,
-            miners=[_miner(m, full) for m in d.get("miners") or ()],
+            miners=_miners(d.get("miners") or (), full),
             state=_decode_state(d.get("state")))
     return r
 
@@ -473,7 +487,7 @@ def encode_scores(s):
     for uid, v in items:
         if type(uid) is not int or not 0 <= uid <= 65535:
             raise ValueError("score for uid %r: a uid is an integer in [0, 65535]" % (uid,))
-        parts.append('{"uid":%d,"score":%s}' % (uid, format_float(float(v))))
+        parts.append(f'{{"uid":{uid},"score":{format_float(float(v))}}}')  # an f-string: no format parsing
     out = '{"scores":[' + ",".join(parts) + "]"
     st = _state_bytes(s.state)
     if st:

@@ -11,6 +11,7 @@ Build it with `subnetd plugin build examples/scorers/quality-py`.
 """
 
 import math
+import _operator  # operator.py itself would be one more module to load at every call
 
 import subnetd
 
@@ -104,15 +105,26 @@ def score(r):
     scores = []
     nxt = []
     for m in r.miners:
-        q = quality(m, want)
-        ema = q
-        p = prev.get(m.uid)
+        uid = m.uid
+        ema = quality(m, want)
+        p = prev.get(uid)
         if p is not None and p[1] == m.hotkey:
-            ema = ALPHA * q + KEEP * p[2]
-        nxt.append({"uid": m.uid, "hotkey": m.hotkey, "ema": ema})
-        scores.append((m.uid, ema))
-    nxt.sort(key=lambda p: p["uid"])
-    return subnetd.Scores(scores, subnetd.dumps(nxt))
+            ema = ALPHA * ema + KEEP * p[2]
+        nxt.append((uid, m.hotkey, ema))
+        scores.append((uid, ema))
+    nxt.sort(key=_first)  # stable, by uid, as the Go example's sort
+    return subnetd.Scores(scores, encode_state(nxt))
+
+
+_first = _operator.itemgetter(0)
+
+
+def encode_state(nxt):
+    """Encodes the (uid, hotkey, ema) entries as Go's json.Marshal of []past: a JSON array of
+    {"uid":U,"hotkey":H,"ema":E} objects, in that field order."""
+    fs, ff = subnetd.format_string, subnetd.format_float
+    return ("[" + ",".join([f'{{"uid":{u},"hotkey":{fs(h)},"ema":{ff(e)}}}' for u, h, e in nxt])
+            + "]").encode("utf-8")
 
 
 def read_state(b):
@@ -161,8 +173,8 @@ def quality(m, want):
     if got is None:
         return 0.0
     d = abs(want)
-    rel = abs(got - want) / (d if d > 1 else 1.0)
-    return exp_neg(-20 * rel)
+    rel = abs(got - want) / (d if d > 1.0 else 1.0)
+    return exp_neg(-20.0 * rel)
 
 
 # The constants of exp_neg, given exactly (hex floats) as the Go and AssemblyScript versions give
@@ -184,20 +196,22 @@ def exp_neg(x):
     k = float(math.floor(x * LOG2E + 0.5))
     r = (x - k * LN2_HI) - k * LN2_LO
     # p = 1 + p*r/i for i = 14 down to 1, written out (the same operations, in the same order).
-    p = 1 + r / 14  # p*r with p = 1 is r exactly
-    p = 1 + (p * r) / 13
-    p = 1 + (p * r) / 12
-    p = 1 + (p * r) / 11
-    p = 1 + (p * r) / 10
-    p = 1 + (p * r) / 9
-    p = 1 + (p * r) / 8
-    p = 1 + (p * r) / 7
-    p = 1 + (p * r) / 6
-    p = 1 + (p * r) / 5
-    p = 1 + (p * r) / 4
-    p = 1 + (p * r) / 3
-    p = 1 + (p * r) / 2
-    p = 1 + (p * r) / 1
+    # The constants are floats: float op float is CPython's fast path (1 + x with an int 1 first
+    # tries int.__add__), and the results are the same bits (small ints convert exactly).
+    p = 1.0 + r / 14.0  # p*r with p = 1 is r exactly
+    p = 1.0 + (p * r) / 13.0
+    p = 1.0 + (p * r) / 12.0
+    p = 1.0 + (p * r) / 11.0
+    p = 1.0 + (p * r) / 10.0
+    p = 1.0 + (p * r) / 9.0
+    p = 1.0 + (p * r) / 8.0
+    p = 1.0 + (p * r) / 7.0
+    p = 1.0 + (p * r) / 6.0
+    p = 1.0 + (p * r) / 5.0
+    p = 1.0 + (p * r) / 4.0
+    p = 1.0 + (p * r) / 3.0
+    p = 1.0 + (p * r) / 2.0
+    p = 1.0 + (p * r) / 1.0
     if k < -1021:
         return (p * math.ldexp(1.0, int(k) + 54)) * math.ldexp(1.0, -54)
     return p * math.ldexp(1.0, int(k))
