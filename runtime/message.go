@@ -273,6 +273,15 @@ var nonFinite = regexp.MustCompile(`"uid"\s*:\s*(\d+)\s*,\s*"score"\s*:\s*(-?(?:
 // listed: every uid known and given once, every score a finite number >= 0, the state valid
 // base64 within maxState bytes. Errors name the uid or the problem.
 func ValidateScores(out []byte, uids []uint16, maxState int) (Scores, error) {
+	if res, ok := fastScores(out, uids, maxState); ok {
+		return res, nil
+	}
+	return validateScores(out, uids, maxState)
+}
+
+// validateScores is ValidateScores by encoding/json, for every message: the reference that
+// fastScores must equal, and the source of every error.
+func validateScores(out []byte, uids []uint16, maxState int) (Scores, error) {
 	var w struct {
 		Scores *[]struct {
 			UID   json.RawMessage `json:"uid"`
@@ -293,25 +302,24 @@ func ValidateScores(out []byte, uids []uint16, maxState int) (Scores, error) {
 	if w.Scores == nil {
 		return Scores{}, fmt.Errorf("%w: Scores message has no \"scores\" array", ErrBadOutput)
 	}
-	known := make(map[uint16]bool, len(uids))
+	var known, seen uidSet
 	for _, u := range uids {
-		known[u] = true
+		known.add(u)
 	}
 	res := Scores{Scores: make([]Score, 0, len(*w.Scores))}
-	seen := make(map[uint16]bool, len(*w.Scores))
 	for i, e := range *w.Scores {
 		uid, err := strconv.ParseUint(string(e.UID), 10, 16)
 		if err != nil {
 			return Scores{}, fmt.Errorf("%w: scores[%d]: uid %s is not an integer in 0..65535", ErrBadOutput, i, orMissing(e.UID))
 		}
 		u := uint16(uid)
-		if !known[u] {
+		if !known.has(u) {
 			return Scores{}, fmt.Errorf("%w: uid %d was not in the round", ErrBadOutput, u)
 		}
-		if seen[u] {
+		if seen.has(u) {
 			return Scores{}, fmt.Errorf("%w: uid %d scored twice", ErrBadOutput, u)
 		}
-		seen[u] = true
+		seen.add(u)
 		v, err := parseScore(e.Score)
 		if err != nil {
 			return Scores{}, fmt.Errorf("%w: uid %d: %v", ErrBadOutput, u, err)
