@@ -13,7 +13,7 @@
 //! same result in both.
 
 use std::collections::HashMap;
-use subnetd_pdk::json::{write_f64, write_string};
+use subnetd_pdk::json::{write_f64, write_string, write_uint};
 use subnetd_pdk::{log, Challenge, ChallengeRequest, Json, Kind, Level, Miner, Round, Scores};
 
 /// SYNAPSE is the synapse name miners serve for this scorer.
@@ -349,7 +349,7 @@ fn score(r: &Round) -> Result<Scores, String> {
             st.push(b',');
         }
         st.extend_from_slice(b"{\"uid\":");
-        st.extend_from_slice(n.uid.to_string().as_bytes());
+        write_uint(&mut st, n.uid as u64);
         st.extend_from_slice(b",\"hotkey\":");
         write_string(&mut st, &n.hotkey);
         st.extend_from_slice(b",\"ema\":");
