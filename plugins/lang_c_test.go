@@ -185,3 +185,9 @@ func ExampleCLanguage() {
 	}
 	fmt.Println(nat.Argv[0], "bench --round ROUND.json --min-time 1s")
 }
+
+func TestCLanguage_KitRoundReader(t *testing.T) {
+	lang := plugins.CLanguage()
+	requireLang(t, lang)
+	checkKitRoundReader(t, langBuild(t, lang, "../pdk/c/tests"))
+}

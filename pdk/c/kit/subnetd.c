@@ -583,10 +583,13 @@ static const char *sd_check_key(const char *b, size_t n, size_t *i) {
     return NULL;
 }
 
-/* sd_check_value checks one value at *i (no leading white space) without recursion. */
-static const char *sd_check_value(const char *b, size_t n, size_t *pi) {
-    char *stack = NULL;
-    size_t depth = 0, cap = 0;
+/* sd_check_value_at checks one value at *i (no leading white space) without recursion; base
+ * containers are open around it (the depth limit counts them too). The first 32 open
+ * containers are kept on the stack, so checking a small value allocates nothing. */
+static const char *sd_check_value_at(const char *b, size_t n, size_t *pi, size_t base) {
+    char small[32];
+    char *stack = small;
+    size_t depth = 0, cap = sizeof small;
     size_t i = *pi;
     const char *err = NULL;
     for (;;) {
@@ -597,14 +600,17 @@ static const char *sd_check_value(const char *b, size_t n, size_t *pi) {
         }
         char c = b[i];
         if (c == '{' || c == '[') {
-            if (depth >= SD_MAX_DEPTH) {
+            if (base + depth >= SD_MAX_DEPTH) {
                 err = "exceeded max depth";
                 goto out;
             }
             if (depth == cap) {
-                cap = cap ? cap * 2 : 32;
-                stack = realloc(stack, cap);
-                if (!stack) abort();
+                char *grown = malloc(cap * 2);
+                if (!grown) abort();
+                memcpy(grown, stack, cap);
+                if (stack != small) free(stack);
+                stack = grown;
+                cap *= 2;
             }
             stack[depth++] = c;
             i = sd_ws(b, n, i + 1);
@@ -653,10 +659,12 @@ static const char *sd_check_value(const char *b, size_t n, size_t *pi) {
         }
     }
 out:
-    free(stack);
+    if (stack != small) free(stack);
     *pi = i;
     return err;
 }
+
+static const char *sd_check_value(const char *b, size_t n, size_t *pi) { return sd_check_value_at(b, n, pi, 0); }
 
 const char *sd_json_parse(const char *text, size_t n, sd_json *out) {
     size_t start = sd_ws(text, n, 0), i = start;
@@ -1058,7 +1066,9 @@ static const char *sd_parse_miner(sd_json e, sd_miner *m) {
     return err;
 }
 
-const char *sd_round_parse(const char *msg, size_t n, sd_round *r) {
+/* sd_round_parse_checked is the reference reader: it checks the whole message, then finds each
+ * member and element by scanning. */
+static const char *sd_round_parse_checked(const char *msg, size_t n, sd_round *r) {
     memset(r, 0, sizeof *r);
     r->block_hash.p = r->seed.p = r->validator.hotkey.p = r->state.p = "";
     sd_json doc;
@@ -1116,6 +1126,258 @@ const char *sd_round_parse(const char *msg, size_t n, sd_round *r) {
         }
     }
     return err;
+}
+
+/* ---- the one-pass Round reader -------------------------------------------------------------- */
+
+/* The one-pass reader checks and decodes the Round in the same walk, where the reference reader
+ * checks the whole text, then finds every member and element again by scanning: for a Round of
+ * 4096 miners, one walk instead of four. It takes on only what the host writes (keys without
+ * escapes, fields of their ABI v1 types); anything else, every syntax error included, makes it
+ * give up, and sd_round_parse reads the message again with the reference reader, which then
+ * gives the result or the error. So whenever it returns a Round, the reference reader returns
+ * the same one (plugins/lang_c_test.go checks this on mangled messages through the probe). */
+
+typedef struct {
+    const char *b;
+    size_t n, i;
+} sd_cur;
+
+/* sd_peek skips white space and returns the next byte, or -1 at the end. */
+static int sd_peek(sd_cur *c) {
+    c->i = sd_ws(c->b, c->n, c->i);
+    return c->i < c->n ? (unsigned char)c->b[c->i] : -1;
+}
+
+static bool sd_eat(sd_cur *c, char ch) {
+    if (sd_peek(c) != (unsigned char)ch) return false;
+    c->i++;
+    return true;
+}
+
+/* sd_cur_value checks any value inside depth open containers and returns its view. */
+static bool sd_cur_value(sd_cur *c, size_t depth, sd_json *out) {
+    size_t s = sd_ws(c->b, c->n, c->i), i = s;
+    if (sd_check_value_at(c->b, c->n, &i, depth)) return false;
+    out->p = c->b + s;
+    out->n = i - s;
+    c->i = i;
+    return true;
+}
+
+static bool sd_cur_null(sd_cur *c) {
+    if (sd_peek(c) != 'n' || c->n - c->i < 4 || memcmp(c->b + c->i, "null", 4) != 0) return false;
+    c->i += 4;
+    return true;
+}
+
+/* sd_cur_key reads a member's name (no escapes) and its colon. */
+static bool sd_cur_key(sd_cur *c, const char **k, size_t *kn) {
+    if (sd_peek(c) != '"') return false;
+    size_t s = c->i, i = s;
+    if (sd_check_string(c->b, c->n, &i)) return false;
+    if (memchr(c->b + s + 1, '\\', i - s - 2)) return false;
+    *k = c->b + s + 1;
+    *kn = i - s - 2;
+    c->i = i;
+    return sd_eat(c, ':');
+}
+
+#define SD_IS(k, kn, lit) ((kn) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* sd_cur_str reads a string field; null leaves it as it was, as sd_want_str does. */
+static bool sd_cur_str(sd_cur *c, sd_str *out) {
+    if (sd_cur_null(c)) return true;
+    if (sd_peek(c) != '"') return false;
+    size_t s = c->i, i = s;
+    if (sd_check_string(c->b, c->n, &i)) return false;
+    c->i = i;
+    const char *p = c->b + s + 1;
+    size_t len = i - s - 2;
+    bool plain = true;
+    for (size_t k = 0; k < len && plain; k++) plain = (unsigned char)p[k] < 0x80 && p[k] != '\\';
+    if (!plain) {
+        *out = sd_decode(c->b + s, i - s);
+        return true;
+    }
+    char *d = sd_alloc(len + 1); /* ASCII without escapes is its own decoding */
+    memcpy(d, p, len);
+    d[len] = 0;
+    out->p = d;
+    out->n = len;
+    return true;
+}
+
+/* sd_cur_number checks a number and returns its view. */
+static bool sd_cur_number(sd_cur *c, sd_json *out) {
+    int ch = sd_peek(c);
+    if (ch != '-' && !(ch >= '0' && ch <= '9')) return false;
+    size_t s = c->i, i = s;
+    if (sd_check_number(c->b, c->n, &i)) return false;
+    out->p = c->b + s;
+    out->n = i - s;
+    c->i = i;
+    return true;
+}
+
+/* The number fields: null leaves them as they were, as the sd_want_ functions do. */
+static bool sd_cur_u64(sd_cur *c, uint64_t max, uint64_t *out) {
+    if (sd_cur_null(c)) return true;
+    sd_json v;
+    uint64_t x;
+    if (!sd_cur_number(c, &v) || !sd_json_u64(v, &x) || x > max) return false;
+    *out = x;
+    return true;
+}
+
+static bool sd_cur_u16(sd_cur *c, uint16_t *out) {
+    uint64_t u = *out;
+    if (!sd_cur_u64(c, 65535, &u)) return false;
+    *out = (uint16_t)u;
+    return true;
+}
+
+static bool sd_cur_i64(sd_cur *c, int64_t *out) {
+    if (sd_cur_null(c)) return true;
+    sd_json v;
+    return sd_cur_number(c, &v) && sd_json_i64(v, out);
+}
+
+static bool sd_cur_f64(sd_cur *c, double *out) {
+    if (sd_cur_null(c)) return true;
+    sd_json v;
+    return sd_cur_number(c, &v) && sd_json_f64(v, out);
+}
+
+/* sd_cur_members starts an object: false when the cursor is not on one; *empty when it is {}. */
+static bool sd_cur_open(sd_cur *c, bool *empty) {
+    if (!sd_eat(c, '{')) return false;
+    *empty = sd_eat(c, '}');
+    return true;
+}
+
+/* sd_cur_next ends a member: true and *more for a comma, true and !*more for the closing }. */
+static bool sd_cur_next(sd_cur *c, char close, bool *more) {
+    if (sd_eat(c, ',')) return *more = true;
+    *more = false;
+    return sd_eat(c, close);
+}
+
+static bool sd_cur_miner(sd_cur *c, sd_miner *m) {
+    memset(m, 0, sizeof *m);
+    m->hotkey.p = "";
+    if (sd_cur_null(c)) return true;
+    bool empty, more = true;
+    if (!sd_cur_open(c, &empty)) return false;
+    if (empty) return true;
+    while (more) {
+        const char *k;
+        size_t kn;
+        if (!sd_cur_key(c, &k, &kn)) return false;
+        bool ok;
+        if (SD_IS(k, kn, "uid")) ok = sd_cur_u16(c, &m->uid);
+        else if (SD_IS(k, kn, "hotkey")) ok = sd_cur_str(c, &m->hotkey);
+        else if (SD_IS(k, kn, "stake")) ok = sd_cur_f64(c, &m->stake);
+        else if (SD_IS(k, kn, "status")) ok = sd_cur_i64(c, &m->status);
+        else if (SD_IS(k, kn, "latency_ms")) ok = sd_cur_f64(c, &m->latency_ms);
+        else if (SD_IS(k, kn, "response")) ok = sd_cur_value(c, 3, &m->response);
+        else if (SD_IS(k, kn, "features")) ok = sd_cur_value(c, 3, &m->features);
+        else {
+            sd_json skip;
+            ok = sd_cur_value(c, 3, &skip);
+        }
+        if (!ok || !sd_cur_next(c, '}', &more)) return false;
+    }
+    return true;
+}
+
+static bool sd_cur_miners(sd_cur *c, sd_round *r) {
+    size_t count = 0, cap = 0;
+    sd_miner *ms = NULL;
+    if (!sd_cur_null(c)) {
+        if (!sd_eat(c, '[')) return false;
+        bool more = !sd_eat(c, ']');
+        while (more) {
+            if (count == cap) {
+                cap = cap ? cap * 2 : 16;
+                ms = sd_realloc(ms, count * sizeof *ms, cap * sizeof *ms);
+            }
+            if (!sd_cur_miner(c, &ms[count++]) || !sd_cur_next(c, ']', &more)) return false;
+        }
+    }
+    r->miners = ms;
+    r->n_miners = count;
+    return true;
+}
+
+static bool sd_cur_validator(sd_cur *c, sd_validator *v) {
+    if (sd_peek(c) != '{') {
+        sd_json skip; /* not an object: the reference reader finds no members in it */
+        return sd_cur_value(c, 1, &skip);
+    }
+    bool empty, more = true;
+    if (!sd_cur_open(c, &empty)) return false;
+    if (empty) return true;
+    while (more) {
+        const char *k;
+        size_t kn;
+        if (!sd_cur_key(c, &k, &kn)) return false;
+        bool ok;
+        if (SD_IS(k, kn, "uid")) ok = sd_cur_u16(c, &v->uid);
+        else if (SD_IS(k, kn, "hotkey")) ok = sd_cur_str(c, &v->hotkey);
+        else {
+            sd_json skip;
+            ok = sd_cur_value(c, 2, &skip);
+        }
+        if (!ok || !sd_cur_next(c, '}', &more)) return false;
+    }
+    return true;
+}
+
+/* sd__round_read reads msg in one pass into r, or gives up (false). */
+bool sd__round_read(const char *msg, size_t n, sd_round *r) {
+    memset(r, 0, sizeof *r);
+    r->block_hash.p = r->seed.p = r->validator.hotkey.p = r->state.p = "";
+    sd_cur cur = {msg, n, 0}, *c = &cur;
+    bool empty, more = true;
+    if (!sd_cur_open(c, &empty)) return false;
+    while (!empty && more) {
+        const char *k;
+        size_t kn;
+        if (!sd_cur_key(c, &k, &kn)) return false;
+        bool ok;
+        if (SD_IS(k, kn, "abi")) ok = sd_cur_i64(c, &r->abi);
+        else if (SD_IS(k, kn, "netuid")) ok = sd_cur_u16(c, &r->netuid);
+        else if (SD_IS(k, kn, "block")) ok = sd_cur_u64(c, UINT64_MAX, &r->block);
+        else if (SD_IS(k, kn, "block_hash")) ok = sd_cur_str(c, &r->block_hash);
+        else if (SD_IS(k, kn, "block_time_ms")) ok = sd_cur_i64(c, &r->block_time_ms);
+        else if (SD_IS(k, kn, "seed")) ok = sd_cur_str(c, &r->seed);
+        else if (SD_IS(k, kn, "validator")) ok = sd_cur_validator(c, &r->validator);
+        else if (SD_IS(k, kn, "challenge")) ok = sd_cur_value(c, 1, &r->challenge);
+        else if (SD_IS(k, kn, "miners")) ok = sd_cur_miners(c, r);
+        else if (SD_IS(k, kn, "state")) {
+            sd_str s = {"", 0};
+            ok = sd_cur_str(c, &s);
+            if (ok) {
+                sd_buf b = {0};
+                ok = sd_base64_decode(s.p, s.n, &b);
+                r->state.p = b.p ? b.p : "";
+                r->state.n = b.n;
+            }
+        } else {
+            sd_json skip;
+            ok = sd_cur_value(c, 1, &skip);
+        }
+        if (!ok || !sd_cur_next(c, '}', &more)) return false;
+    }
+    return sd_ws(msg, n, c->i) == n;
+}
+
+const char *sd__round_parse_reference(const char *msg, size_t n, sd_round *r) { return sd_round_parse_checked(msg, n, r); }
+
+const char *sd_round_parse(const char *msg, size_t n, sd_round *r) {
+    if (sd__round_read(msg, n, r)) return NULL;
+    return sd_round_parse_checked(msg, n, r);
 }
 
 void sd_scores_add(sd_scores *s, uint16_t uid, double score) {
