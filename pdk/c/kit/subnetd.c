@@ -277,7 +277,109 @@ static void sd_next_up(sd_dec *x) {
     }
 }
 
+/* sd_shortest_fast gives what sd_shortest gives (the shortest digits that read back as a, the
+ * nearest of them, the even one on a tie) for 2^-68 <= a < 2^113 (normal, exponent in
+ * -120..60), in 128-bit integers instead of exact decimal expansions: Steele and White's
+ * free-format algorithm as Burger and Dybvig state it. v and the half-gaps to its neighbours
+ * are r/s, mp/s and mm/s, scaled by a power of ten until v < 1; each step takes the next digit
+ * of 10v and stops as soon as the digits so far, or the next one up, lie within the gaps. Below
+ * 1 the denominator is a power of two, so a digit is a shift. false: a is outside that range. */
+static bool sd_shortest_fast(double a, sd_dec *out) {
+    typedef unsigned __int128 u128;
+    uint64_t bits;
+    memcpy(&bits, &a, 8);
+    int be = (int)((bits >> 52) & 0x7ff);
+    if (be == 0) return false;
+    u128 m = (u128)((bits & ((1ull << 52) - 1)) | (1ull << 52));
+    int e = be - 1075;
+    if (e < -120 || e > 60) return false;
+    bool even = (m & 1) == 0;
+    bool lower_near = m == ((u128)1 << 52) && be > 1; /* a power of two: the lower gap is half */
+    u128 r, s, mp, mm;
+    if (e >= 0) {
+        r = lower_near ? m << (e + 2) : m << (e + 1);
+        s = lower_near ? 4 : 2;
+        mp = lower_near ? (u128)1 << (e + 1) : (u128)1 << e;
+        mm = (u128)1 << e;
+    } else {
+        r = lower_near ? m << 2 : m << 1;
+        s = lower_near ? (u128)1 << (2 - e) : (u128)1 << (1 - e);
+        mp = lower_near ? 2 : 1;
+        mm = 1;
+    }
+#define SD_MUL10(x) (((x) << 3) + ((x) << 1))
+#define SD_REACHES(high) (even ? (high) >= s : (high) > s)
+    /* k: the power of ten that brings v + mp just below 1 (to 1 when the gap is inclusive). */
+    int k = ((e + 52) * 78913 >> 18) + 1;
+    for (int i = 0; i < k; i++) s = SD_MUL10(s);
+    for (int i = 0; i < -k; i++) {
+        r = SD_MUL10(r);
+        mp = SD_MUL10(mp);
+        mm = SD_MUL10(mm);
+    }
+    while (SD_REACHES(r + mp)) {
+        s = SD_MUL10(s);
+        k++;
+    }
+    while (!SD_REACHES(SD_MUL10(r + mp))) {
+        r = SD_MUL10(r);
+        mp = SD_MUL10(mp);
+        mm = SD_MUL10(mm);
+        k--;
+    }
+    bool pow2 = (s & (s - 1)) == 0;
+    int shift = 0;
+    if (pow2)
+        while (((u128)1 << shift) != s) shift++;
+    int n = 0;
+    for (;;) {
+        if (n == 20) return false;
+        r = SD_MUL10(r);
+        mp = SD_MUL10(mp);
+        mm = SD_MUL10(mm);
+        int d = 0;
+        if (pow2) {
+            d = (int)(r >> shift);
+            r &= s - 1;
+        } else {
+            while (r >= s) {
+                r -= s;
+                d++;
+            }
+        }
+        bool low = even ? r <= mm : r < mm;
+        bool high = SD_REACHES(r + mp);
+        if (!low && !high) {
+            out->d[n++] = (char)('0' + d);
+            continue;
+        }
+        bool up = high;
+        if (low && high) {
+            u128 twice = r << 1;
+            up = twice > s || (twice == s && (d & 1));
+        }
+        out->d[n++] = (char)('0' + d + up);
+        break;
+    }
+#undef SD_MUL10
+#undef SD_REACHES
+    for (int i = n - 1; out->d[i] > '9'; i--) { /* a digit rounded up to ten carries */
+        out->d[i] = '0';
+        if (i == 0) {
+            out->d[0] = '1';
+            k++;
+            break;
+        }
+        out->d[i - 1]++;
+    }
+    while (n > 1 && out->d[n - 1] == '0') n--;
+    out->nd = n;
+    out->exp = k - 1;
+    return true;
+}
+
 static void sd_shortest(double a, sd_dec *out) {
+    if (sd_shortest_fast(a, out)) return;
     uint64_t bits;
     memcpy(&bits, &a, 8);
     int be = (int)((bits >> 52) & 0x7ff);
