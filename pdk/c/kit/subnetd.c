@@ -88,7 +88,22 @@ void sd_arena_reset(void) {
 __attribute__((import_module("subnetd"), import_name("log"))) void sd__host_log(int32_t level, const char *p, int32_t n);
 __attribute__((import_module("subnetd"), import_name("abort"), noreturn)) void sd__host_abort(const char *p, int32_t n);
 
+/* sd_reserve grows linear memory once, by about what a call on a message of size bytes will
+ * use, and gives it back to malloc: without it memory grows in many small steps, and an engine
+ * may copy all of it at each (wazero does). When that much memory is not allowed, nothing
+ * happens. */
+static void sd_reserve(size_t size) {
+    size_t n = size * 4 + (1u << 20);
+    if (n / 4 < size) return;
+    volatile char *p = malloc(n);
+    if (p) {
+        p[0] = 0; /* used, so the compiler keeps the allocation */
+        free((void *)p);
+    }
+}
+
 __attribute__((export_name("subnetd_alloc"))) void *subnetd_alloc(int32_t size) {
+    sd_reserve(size > 0 ? (size_t)size : 0);
     return sd_alloc(size > 0 ? (size_t)size : 1);
 }
 #endif
