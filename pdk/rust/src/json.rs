@@ -158,19 +158,21 @@ impl<'a> Json<'a> {
     /// AsU64 returns a number written as a non-negative integer (digits only, as Go's decoding
     /// into an unsigned field requires) that fits in u64.
     pub fn as_u64(&self) -> Option<u64> {
-        if self.text.is_empty() || !self.text.iter().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        std::str::from_utf8(self.text).ok()?.parse().ok()
+        digits_u64(self.text)
     }
 
     /// AsI64 returns a number written as an integer (optional minus, digits) that fits in i64.
     pub fn as_i64(&self) -> Option<i64> {
-        let digits = self.text.strip_prefix(b"-").unwrap_or(self.text);
-        if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
-            return None;
+        match self.text.strip_prefix(b"-") {
+            Some(d) => {
+                let v = digits_u64(d)?;
+                if v > i64::MAX as u64 + 1 {
+                    return None;
+                }
+                Some((v as i64).wrapping_neg())
+            }
+            None => i64::try_from(digits_u64(self.text)?).ok(),
         }
-        std::str::from_utf8(self.text).ok()?.parse().ok()
     }
 
     /// AsStr returns a string's value decoded as Go decodes it: escapes resolved, a lone
@@ -203,6 +205,22 @@ impl<'a> Json<'a> {
         }
         found
     }
+}
+
+/// digits_u64 reads a non-empty run of ASCII digits that fits in u64 (leading zeros allowed).
+fn digits_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        // 19 digits always fit; only a longer run needs the (costly in Wasm) overflow checks.
+        v = if b.len() <= 19 { v * 10 + (c - b'0') as u64 } else { v.checked_mul(10)?.checked_add((c - b'0') as u64)? };
+    }
+    Some(v)
 }
 
 /// fast_f64 reads a checked number whose digits fit in 2^53 and whose power of ten is at most
