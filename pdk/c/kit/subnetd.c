@@ -583,13 +583,24 @@ static const char sd_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 void sd_buf_base64(sd_buf *b, const void *data, size_t n) {
     const unsigned char *p = data;
     sd_buf_grow(b, (n + 2) / 3 * 4);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        sd_buf_byte(b, sd_b64[(v >> 18) & 63]);
-        sd_buf_byte(b, sd_b64[(v >> 12) & 63]);
-        sd_buf_byte(b, i + 1 < n ? sd_b64[(v >> 6) & 63] : '=');
-        sd_buf_byte(b, i + 2 < n ? sd_b64[v & 63] : '=');
+    char *o = b->p + b->n; /* room made above: written directly, four characters per three bytes */
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3, o += 4) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        o[0] = sd_b64[(v >> 18) & 63];
+        o[1] = sd_b64[(v >> 12) & 63];
+        o[2] = sd_b64[(v >> 6) & 63];
+        o[3] = sd_b64[v & 63];
     }
+    if (i < n) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        o[0] = sd_b64[(v >> 18) & 63];
+        o[1] = sd_b64[(v >> 12) & 63];
+        o[2] = i + 1 < n ? sd_b64[(v >> 6) & 63] : '=';
+        o[3] = '=';
+        o += 4;
+    }
+    b->n = (size_t)(o - b->p);
 }
 
 static bool sd_base64_decode(const char *s, size_t n, sd_buf *out) {

@@ -79,6 +79,11 @@ pub fn challenge(ptr: *const u8, len: usize, f: ChallengeFn) -> u64 {
     finish(crate::challenge_json(f, input(ptr, len)))
 }
 
+/// reserve grows linear memory once, by about what a call on a message of size bytes will use
+/// (four times the message and 1 MiB), and gives it back to the allocator: without it memory
+/// grows in many small steps, and an engine may copy all of it at each (wazero does). When the
+/// memory cap does not allow that much, nothing happens. The write keeps LLVM from removing an
+/// allocation nothing reads.
 fn reserve(size: usize) {
     let n = size.saturating_mul(4).saturating_add(1 << 20);
     if let Ok(l) = std::alloc::Layout::from_size_align(n, 8) {

@@ -1031,12 +1031,26 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 /// write_base64 appends b in standard base64 with padding (Go's encoding of a []byte).
 pub fn write_base64(out: &mut Vec<u8>, b: &[u8]) {
-    for ch in b.chunks(3) {
-        let n = (ch[0] as u32) << 16 | (*ch.get(1).unwrap_or(&0) as u32) << 8 | *ch.get(2).unwrap_or(&0) as u32;
-        out.push(B64[(n >> 18) as usize & 63]);
-        out.push(B64[(n >> 12) as usize & 63]);
-        out.push(if ch.len() > 1 { B64[(n >> 6) as usize & 63] } else { b'=' });
-        out.push(if ch.len() > 2 { B64[n as usize & 63] } else { b'=' });
+    // The room is made once and written in place: four characters per three bytes.
+    let start = out.len();
+    out.resize(start + (b.len() + 2) / 3 * 4, 0);
+    let dst = &mut out[start..];
+    let whole = b.len() / 3;
+    for (o, ch) in dst.chunks_exact_mut(4).zip(b.chunks_exact(3)) {
+        let n = (ch[0] as u32) << 16 | (ch[1] as u32) << 8 | ch[2] as u32;
+        o[0] = B64[(n >> 18) as usize & 63];
+        o[1] = B64[(n >> 12) as usize & 63];
+        o[2] = B64[(n >> 6) as usize & 63];
+        o[3] = B64[n as usize & 63];
+    }
+    let rest = &b[whole * 3..];
+    if !rest.is_empty() {
+        let n = (rest[0] as u32) << 16 | (*rest.get(1).unwrap_or(&0) as u32) << 8;
+        let o = &mut dst[whole * 4..];
+        o[0] = B64[(n >> 18) as usize & 63];
+        o[1] = B64[(n >> 12) as usize & 63];
+        o[2] = if rest.len() > 1 { B64[(n >> 6) as usize & 63] } else { b'=' };
+        o[3] = b'=';
     }
 }
 
