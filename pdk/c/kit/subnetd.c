@@ -343,9 +343,16 @@ static bool sd_shortest_fast(double a, sd_dec *out) {
         k--;
     }
     bool pow2 = (s & (s - 1)) == 0;
-    int shift = 0;
-    if (pow2)
-        while (((u128)1 << shift) != s) shift++;
+    if (pow2) {
+        /* Scaled once so that s is 2^124 (10s still fits): each digit is then the bits above a
+         * fixed point, a constant shift, which wasm32 does inline (a variable 128-bit shift is a
+         * library call). */
+        int shift = (uint64_t)s ? __builtin_ctzll((uint64_t)s) : 64 + __builtin_ctzll((uint64_t)(s >> 64));
+        r <<= 124 - shift;
+        mp <<= 124 - shift;
+        mm <<= 124 - shift;
+        s = (u128)1 << 124;
+    }
     int n = 0;
     for (;;) {
         if (n == 20) return false;
@@ -354,8 +361,8 @@ static bool sd_shortest_fast(double a, sd_dec *out) {
         mm = SD_MUL10(mm);
         int d = 0;
         if (pow2) {
-            d = (int)(r >> shift);
-            r &= s - 1;
+            d = (int)(uint64_t)(r >> 124);
+            r &= ((u128)1 << 124) - 1;
         } else {
             while (r >= s) {
                 r -= s;
