@@ -662,7 +662,9 @@ fn skip_plain(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while i + 8 <= b.len() {
-        let w = u64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]]);
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]); // one unaligned load
+        let w = u64::from_le_bytes(word);
         let q = w ^ (ONES * b'"' as u64);
         let s = w ^ (ONES * b'\\' as u64);
         // The bit trick sets the high bit of each byte of v that is zero (or below 0x20); a
