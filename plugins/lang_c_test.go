@@ -64,7 +64,9 @@ func TestCLanguage_BuildErrors(t *testing.T) {
 // alone: call-ns/op) against the same sources built natively and timed in-process by the bench
 // protocol in the same run (native-ns/op), at 256 and 4096 miners, and reports the ratio of
 // ns/op to native-ns/op, and ratio-min, the fastest Wasm call over the fastest native run (the
-// machine's load weighs less on minima):
+// machine's load weighs less on minima); call-ratio-min is the same for the export alone (what
+// the scorer's own code costs, without instantiation and the host's check of the Scores), and
+// gas/op the gas of one call:
 //
 //	go test ./plugins -run '^$' -bench Language_WasmVsNative -benchtime 2s
 func BenchmarkLanguage_WasmVsNative(b *testing.B) {
@@ -137,7 +139,8 @@ func BenchmarkLanguage_WasmVsNative(b *testing.B) {
 						b.Fatal(err)
 					}
 					var call time.Duration
-					wasmMin := time.Duration(math.MaxInt64)
+					var gas uint64
+					wasmMin, callMin := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 					b.ResetTimer()
 					for range b.N {
 						t0 := time.Now()
@@ -146,7 +149,9 @@ func BenchmarkLanguage_WasmVsNative(b *testing.B) {
 							b.Fatal(err)
 						}
 						wasmMin = min(wasmMin, time.Since(t0))
+						callMin = min(callMin, res.Call)
 						call += res.Call
+						gas = res.GasUsed
 					}
 					b.StopTimer()
 					nativeNs := (before + native("500ms")) / 2
@@ -157,6 +162,8 @@ func BenchmarkLanguage_WasmVsNative(b *testing.B) {
 						nativeMin = min(nativeMin, native("1ns"))
 					}
 					b.ReportMetric(float64(wasmMin.Nanoseconds())/nativeMin, "ratio-min")
+					b.ReportMetric(float64(callMin.Nanoseconds())/nativeMin, "call-ratio-min")
+					b.ReportMetric(float64(gas), "gas/op")
 					wasmNs := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 					b.ReportMetric(nativeNs, "native-ns/op")
 					b.ReportMetric(float64(call.Nanoseconds())/float64(b.N), "call-ns/op")
@@ -184,4 +191,10 @@ func ExampleCLanguage() {
 		return
 	}
 	fmt.Println(nat.Argv[0], "bench --round ROUND.json --min-time 1s")
+}
+
+func TestCLanguage_KitRoundReader(t *testing.T) {
+	lang := plugins.CLanguage()
+	requireLang(t, lang)
+	checkKitRoundReader(t, langBuild(t, lang, "../pdk/c/tests"))
 }

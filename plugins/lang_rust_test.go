@@ -721,3 +721,114 @@ func ExampleRustLanguage() {
 		fmt.Println(err)
 	}
 }
+
+// checkKitRoundReader compares the kit's one-pass Round reader with its reference reader
+// through the probe's probe_round: on messages as the host writes them the one-pass reader must
+// take them on ("fast"); on thousands of mangled ones (bytes changed, inserted or dropped,
+// escaped keys, wrong types, repeated fields, nesting at the depth limit) it may give up
+// ("reference"), but whenever it returns a Round it must be the reference reader's.
+func checkKitRoundReader(t *testing.T, wasm []byte) {
+	k := newKitProbe(t, wasm)
+	rng := rand.New(rand.NewPCG(5, 6))
+	read := func(msg string) string {
+		p, n := k.put(msg)
+		return k.str(k.call("probe_round", p, n))
+	}
+	var canon []string
+	for i := range 12 {
+		r := runtime.Round{Netuid: uint16(i), Block: uint64(i) * 1e15, BlockHash: "0x00", BlockTimeMs: -int64(i), Challenge: json.RawMessage(`{"task":"sum","numbers":[1.5,2]}`),
+			Validator: runtime.Validator{UID: 65535, Hotkey: "5Val\"\\\n<é>"}, State: []byte{0, 1, 2, 0xff}}
+		for j := range 1 + rng.IntN(20) {
+			m := runtime.Miner{UID: uint16(j * 3), Hotkey: hotkeys[rng.IntN(len(hotkeys))], Stake: rng.Float64() * 1e3, Status: 200, LatencyMs: rng.Float64() * 12000}
+			switch j % 4 {
+			case 0:
+				m.Response = json.RawMessage(`{"answer":1e308,"text":"a \u2028 b","n":[null,true,{"x":-0.5e-3}]}`)
+			case 1:
+				m.Status, m.Hotkey = 408, "🙂"
+			case 2:
+				m.Response = json.RawMessage(`[1,2,3]`)
+				m.Features = map[string]json.RawMessage{"f": json.RawMessage(`1`)}
+			}
+			r.Miners = append(r.Miners, m)
+		}
+		b, _, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		canon = append(canon, string(b))
+		if got := read(string(b)); got != "fast" {
+			t.Fatalf("a Round as the host writes it: %s\n%s", got, b)
+		}
+	}
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	extra := []string{
+		`{"abi":1,"miners":[{"uid":1,"response":` + deep(9996) + `}]}`,
+		`{"abi":1,"miners":[{"uid":1,"response":` + deep(9997) + `}]}`,
+		`{"abi":1,"miners":[{"uid":1,"response":` + deep(9998) + `}]}`,
+		`{"abi":1,"challenge":` + deep(9999) + `}`, `{"abi":1,"challenge":` + deep(10000) + `}`,
+		`{"validator":{"uid":1,"x":` + deep(9998) + `}}`, `{"validator":{"uid":1,"x":` + deep(9999) + `}}`,
+		`{"miners":null}`, `{"miners":[null,{"uid":2}]}`, `{"validator":7,"validator":{"hotkey":"a"},"validator":{"uid":2}}`,
+		`{"miners":[{"uid":1}],"miners":[{"uid":2}]}`, `{"u\u0069d":1,"miners":[{"u\u0069d":3}]}`, `{"state":"AAE="}`, `{"state":"AAE"}`,
+		`{"state":null,"seed":null,"abi":null,"netuid":null}`, `{"netuid":65536}`, `{"block":18446744073709551616}`, `{"abi":-0}`, `{"netuid":-0}`,
+		`{"miners":[{"stake":1e400}]}`, `{"miners":[{"hotkey":"\ud800"}]}`, "{\"miners\":[{\"hotkey\":\"\xff\"}]}", ` {"abi":1} `, `{"abi":1}x`, `[]`, `null`, ``, `{`,
+		`{"miners":[{"uid":1},]}`, `{"abi":1,}`, `{"abi" 1}`, `{"miners":[{"uid":01}]}`, `{"miners":[{"uid":1.0}]}`, `{"miners":[{"status":1e2}]}`, `{"miners":[{"response":nul}]}`,
+	}
+	counts := map[string]int{}
+	check := func(msg string) {
+		got := read(msg)
+		if strings.HasPrefix(got, "differ") {
+			t.Fatalf("the readers disagree on %q: %s", firstN(msg, 400), got)
+		}
+		counts[got]++
+	}
+	for _, m := range extra {
+		check(m)
+	}
+	const noise = "{}[],:\"\\ \t\n0123456789.-+eEnulltruefalse\x00\xff"
+	keys := []string{`"uid"`, `"hotkey"`, `"stake"`, `"status"`, `"latency_ms"`, `"response"`, `"features"`, `"miners"`, `"validator"`, `"state"`, `"seed"`, `"abi"`, `"netuid"`, `"block"`}
+	values := []string{`null`, `true`, `"s"`, `"\u0041"`, `-1`, `1.5`, `1e2`, `70000`, `[]`, `{}`, `[null]`, `{"uid":1}`, `"AAE="`}
+	for range 4000 {
+		b := []byte(canon[rng.IntN(len(canon))])
+		for range 1 + rng.IntN(3) {
+			i := rng.IntN(len(b))
+			switch rng.IntN(6) {
+			case 0: // change a byte
+				b[i] = noise[rng.IntN(len(noise))]
+			case 1: // insert a byte
+				b = append(b[:i], append([]byte{noise[rng.IntN(len(noise))]}, b[i:]...)...)
+			case 2: // drop a byte
+				b = append(b[:i], b[i+1:]...)
+			case 3: // escape a key
+				key := keys[rng.IntN(len(keys))]
+				b = []byte(strings.Replace(string(b), key, key[:2]+`\u00`+strconv.FormatInt(int64(key[2]), 16)+key[3:], 1))
+			default: // give a field another value, or repeat one
+				key := keys[rng.IntN(len(keys))]
+				if j := strings.Index(string(b), key+":"); j >= 0 {
+					j += len(key) + 1
+					end := j + rng.IntN(min(12, len(b)-j)+1)
+					b = append(b[:j], append([]byte(values[rng.IntN(len(values))]), b[end:]...)...)
+				}
+			}
+			if len(b) == 0 {
+				break
+			}
+		}
+		check(string(b))
+	}
+	if counts["fast"] < 100 || counts["reference"] < 100 {
+		t.Fatalf("the mangled messages did not exercise both readers: %v", counts)
+	}
+}
+
+func firstN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func TestRustLanguage_KitRoundReader(t *testing.T) {
+	lang := plugins.RustLanguage()
+	requireLang(t, lang)
+	checkKitRoundReader(t, langBuild(t, lang, "../pdk/rust/tests/probe"))
+}

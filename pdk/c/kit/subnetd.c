@@ -88,7 +88,22 @@ void sd_arena_reset(void) {
 __attribute__((import_module("subnetd"), import_name("log"))) void sd__host_log(int32_t level, const char *p, int32_t n);
 __attribute__((import_module("subnetd"), import_name("abort"), noreturn)) void sd__host_abort(const char *p, int32_t n);
 
+/* sd_reserve grows linear memory once, by about what a call on a message of size bytes will
+ * use, and gives it back to malloc: without it memory grows in many small steps, and an engine
+ * may copy all of it at each (wazero does). When that much memory is not allowed, nothing
+ * happens. */
+static void sd_reserve(size_t size) {
+    size_t n = size * 4 + (1u << 20);
+    if (n / 4 < size) return;
+    volatile char *p = malloc(n);
+    if (p) {
+        p[0] = 0; /* used, so the compiler keeps the allocation */
+        free((void *)p);
+    }
+}
+
 __attribute__((export_name("subnetd_alloc"))) void *subnetd_alloc(int32_t size) {
+    sd_reserve(size > 0 ? (size_t)size : 0);
     return sd_alloc(size > 0 ? (size_t)size : 1);
 }
 #endif
@@ -277,7 +292,116 @@ static void sd_next_up(sd_dec *x) {
     }
 }
 
+/* sd_shortest_fast gives what sd_shortest gives (the shortest digits that read back as a, the
+ * nearest of them, the even one on a tie) for 2^-68 <= a < 2^113 (normal, exponent in
+ * -120..60), in 128-bit integers instead of exact decimal expansions: Steele and White's
+ * free-format algorithm as Burger and Dybvig state it. v and the half-gaps to its neighbours
+ * are r/s, mp/s and mm/s, scaled by a power of ten until v < 1; each step takes the next digit
+ * of 10v and stops as soon as the digits so far, or the next one up, lie within the gaps. Below
+ * 1 the denominator is a power of two, so a digit is a shift. false: a is outside that range. */
+static bool sd_shortest_fast(double a, sd_dec *out) {
+    typedef unsigned __int128 u128;
+    uint64_t bits;
+    memcpy(&bits, &a, 8);
+    int be = (int)((bits >> 52) & 0x7ff);
+    if (be == 0) return false;
+    u128 m = (u128)((bits & ((1ull << 52) - 1)) | (1ull << 52));
+    int e = be - 1075;
+    if (e < -120 || e > 60) return false;
+    bool even = (m & 1) == 0;
+    bool lower_near = m == ((u128)1 << 52) && be > 1; /* a power of two: the lower gap is half */
+    u128 r, s, mp, mm;
+    if (e >= 0) {
+        r = lower_near ? m << (e + 2) : m << (e + 1);
+        s = lower_near ? 4 : 2;
+        mp = lower_near ? (u128)1 << (e + 1) : (u128)1 << e;
+        mm = (u128)1 << e;
+    } else {
+        r = lower_near ? m << 2 : m << 1;
+        s = lower_near ? (u128)1 << (2 - e) : (u128)1 << (1 - e);
+        mp = lower_near ? 2 : 1;
+        mm = 1;
+    }
+#define SD_MUL10(x) (((x) << 3) + ((x) << 1))
+#define SD_REACHES(high) (even ? (high) >= s : (high) > s)
+    /* k: the power of ten that brings v + mp just below 1 (to 1 when the gap is inclusive). */
+    int k = ((e + 52) * 78913 >> 18) + 1;
+    for (int i = 0; i < k; i++) s = SD_MUL10(s);
+    for (int i = 0; i < -k; i++) {
+        r = SD_MUL10(r);
+        mp = SD_MUL10(mp);
+        mm = SD_MUL10(mm);
+    }
+    while (SD_REACHES(r + mp)) {
+        s = SD_MUL10(s);
+        k++;
+    }
+    while (!SD_REACHES(SD_MUL10(r + mp))) {
+        r = SD_MUL10(r);
+        mp = SD_MUL10(mp);
+        mm = SD_MUL10(mm);
+        k--;
+    }
+    bool pow2 = (s & (s - 1)) == 0;
+    if (pow2) {
+        /* Scaled once so that s is 2^124 (10s still fits): each digit is then the bits above a
+         * fixed point, a constant shift, which wasm32 does inline (a variable 128-bit shift is a
+         * library call). */
+        int shift = (uint64_t)s ? __builtin_ctzll((uint64_t)s) : 64 + __builtin_ctzll((uint64_t)(s >> 64));
+        r <<= 124 - shift;
+        mp <<= 124 - shift;
+        mm <<= 124 - shift;
+        s = (u128)1 << 124;
+    }
+    int n = 0;
+    for (;;) {
+        if (n == 20) return false;
+        r = SD_MUL10(r);
+        mp = SD_MUL10(mp);
+        mm = SD_MUL10(mm);
+        int d = 0;
+        if (pow2) {
+            d = (int)(uint64_t)(r >> 124);
+            r &= ((u128)1 << 124) - 1;
+        } else {
+            while (r >= s) {
+                r -= s;
+                d++;
+            }
+        }
+        bool low = even ? r <= mm : r < mm;
+        bool high = SD_REACHES(r + mp);
+        if (!low && !high) {
+            out->d[n++] = (char)('0' + d);
+            continue;
+        }
+        bool up = high;
+        if (low && high) {
+            u128 twice = r << 1;
+            up = twice > s || (twice == s && (d & 1));
+        }
+        out->d[n++] = (char)('0' + d + up);
+        break;
+    }
+#undef SD_MUL10
+#undef SD_REACHES
+    for (int i = n - 1; out->d[i] > '9'; i--) { /* a digit rounded up to ten carries */
+        out->d[i] = '0';
+        if (i == 0) {
+            out->d[0] = '1';
+            k++;
+            break;
+        }
+        out->d[i - 1]++;
+    }
+    while (n > 1 && out->d[n - 1] == '0') n--;
+    out->nd = n;
+    out->exp = k - 1;
+    return true;
+}
+
 static void sd_shortest(double a, sd_dec *out) {
+    if (sd_shortest_fast(a, out)) return;
     uint64_t bits;
     memcpy(&bits, &a, 8);
     int be = (int)((bits >> 52) & 0x7ff);
@@ -466,13 +590,24 @@ static const char sd_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 void sd_buf_base64(sd_buf *b, const void *data, size_t n) {
     const unsigned char *p = data;
     sd_buf_grow(b, (n + 2) / 3 * 4);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        sd_buf_byte(b, sd_b64[(v >> 18) & 63]);
-        sd_buf_byte(b, sd_b64[(v >> 12) & 63]);
-        sd_buf_byte(b, i + 1 < n ? sd_b64[(v >> 6) & 63] : '=');
-        sd_buf_byte(b, i + 2 < n ? sd_b64[v & 63] : '=');
+    char *o = b->p + b->n; /* room made above: written directly, four characters per three bytes */
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3, o += 4) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        o[0] = sd_b64[(v >> 18) & 63];
+        o[1] = sd_b64[(v >> 12) & 63];
+        o[2] = sd_b64[(v >> 6) & 63];
+        o[3] = sd_b64[v & 63];
     }
+    if (i < n) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        o[0] = sd_b64[(v >> 18) & 63];
+        o[1] = sd_b64[(v >> 12) & 63];
+        o[2] = i + 1 < n ? sd_b64[(v >> 6) & 63] : '=';
+        o[3] = '=';
+        o += 4;
+    }
+    b->n = (size_t)(o - b->p);
 }
 
 static bool sd_base64_decode(const char *s, size_t n, sd_buf *out) {
@@ -515,9 +650,29 @@ static size_t sd_ws(const char *b, size_t n, size_t i) {
 static bool sd_ishex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 static bool sd_isdigit(char c) { return c >= '0' && c <= '9'; }
 
+/* sd_skip_plain returns the index of the first byte from k that a string's check must look at (",
+ * \\, a control character), eight bytes per step while eight remain, else the index where fewer
+ * remain. A step per word instead of per byte makes the check several times cheaper in Wasm. */
+static size_t sd_skip_plain(const char *b, size_t n, size_t k) {
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (k + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, b + k, 8); /* one unaligned load (little-endian in Wasm and on x86) */
+        uint64_t q = w ^ (ones * '"'), s = w ^ (ones * '\\');
+        /* The bit trick sets the high bit of each byte that is zero (or below 0x20); a borrow
+         * can set it in a later byte too, never in an earlier one: the lowest bit set marks the
+         * first such byte exactly. */
+        uint64_t special = ((q - ones) & ~q | (s - ones) & ~s | (w - ones * 0x20) & ~w) & high;
+        if (special) return k + (size_t)(__builtin_ctzll(special) / 8);
+        k += 8;
+    }
+    return k;
+}
+
 static const char *sd_check_string(const char *b, size_t n, size_t *i) {
     size_t k = *i + 1;
     for (;;) {
+        k = sd_skip_plain(b, n, k);
         if (k >= n) return "unterminated string";
         unsigned char c = (unsigned char)b[k];
         if (c == '"') {
@@ -583,10 +738,13 @@ static const char *sd_check_key(const char *b, size_t n, size_t *i) {
     return NULL;
 }
 
-/* sd_check_value checks one value at *i (no leading white space) without recursion. */
-static const char *sd_check_value(const char *b, size_t n, size_t *pi) {
-    char *stack = NULL;
-    size_t depth = 0, cap = 0;
+/* sd_check_value_at checks one value at *i (no leading white space) without recursion; base
+ * containers are open around it (the depth limit counts them too). The first 32 open
+ * containers are kept on the stack, so checking a small value allocates nothing. */
+static const char *sd_check_value_at(const char *b, size_t n, size_t *pi, size_t base) {
+    char small[32];
+    char *stack = small;
+    size_t depth = 0, cap = sizeof small;
     size_t i = *pi;
     const char *err = NULL;
     for (;;) {
@@ -597,14 +755,17 @@ static const char *sd_check_value(const char *b, size_t n, size_t *pi) {
         }
         char c = b[i];
         if (c == '{' || c == '[') {
-            if (depth >= SD_MAX_DEPTH) {
+            if (base + depth >= SD_MAX_DEPTH) {
                 err = "exceeded max depth";
                 goto out;
             }
             if (depth == cap) {
-                cap = cap ? cap * 2 : 32;
-                stack = realloc(stack, cap);
-                if (!stack) abort();
+                char *grown = malloc(cap * 2);
+                if (!grown) abort();
+                memcpy(grown, stack, cap);
+                if (stack != small) free(stack);
+                stack = grown;
+                cap *= 2;
             }
             stack[depth++] = c;
             i = sd_ws(b, n, i + 1);
@@ -653,10 +814,12 @@ static const char *sd_check_value(const char *b, size_t n, size_t *pi) {
         }
     }
 out:
-    free(stack);
+    if (stack != small) free(stack);
     *pi = i;
     return err;
 }
+
+static const char *sd_check_value(const char *b, size_t n, size_t *pi) { return sd_check_value_at(b, n, pi, 0); }
 
 const char *sd_json_parse(const char *text, size_t n, sd_json *out) {
     size_t start = sd_ws(text, n, 0), i = start;
@@ -865,7 +1028,11 @@ static size_t sd_scan(const char *b, size_t n, size_t i) {
         char c = b[i];
         if (c == '"') {
             i++;
-            while (b[i] != '"') i += b[i] == '\\' ? 2 : 1;
+            for (;;) { /* a checked string: its end is the first unescaped quote */
+                i = sd_skip_plain(b, n, i);
+                if (b[i] == '"') break;
+                i += b[i] == '\\' ? 2 : 1;
+            }
             i++;
             if (depth == 0) return i;
         } else if (c == '{' || c == '[') {
@@ -1058,7 +1225,9 @@ static const char *sd_parse_miner(sd_json e, sd_miner *m) {
     return err;
 }
 
-const char *sd_round_parse(const char *msg, size_t n, sd_round *r) {
+/* sd_round_parse_checked is the reference reader: it checks the whole message, then finds each
+ * member and element by scanning. */
+static const char *sd_round_parse_checked(const char *msg, size_t n, sd_round *r) {
     memset(r, 0, sizeof *r);
     r->block_hash.p = r->seed.p = r->validator.hotkey.p = r->state.p = "";
     sd_json doc;
@@ -1116,6 +1285,258 @@ const char *sd_round_parse(const char *msg, size_t n, sd_round *r) {
         }
     }
     return err;
+}
+
+/* ---- the one-pass Round reader -------------------------------------------------------------- */
+
+/* The one-pass reader checks and decodes the Round in the same walk, where the reference reader
+ * checks the whole text, then finds every member and element again by scanning: for a Round of
+ * 4096 miners, one walk instead of four. It takes on only what the host writes (keys without
+ * escapes, fields of their ABI v1 types); anything else, every syntax error included, makes it
+ * give up, and sd_round_parse reads the message again with the reference reader, which then
+ * gives the result or the error. So whenever it returns a Round, the reference reader returns
+ * the same one (plugins/lang_c_test.go checks this on mangled messages through the probe). */
+
+typedef struct {
+    const char *b;
+    size_t n, i;
+} sd_cur;
+
+/* sd_peek skips white space and returns the next byte, or -1 at the end. */
+static int sd_peek(sd_cur *c) {
+    c->i = sd_ws(c->b, c->n, c->i);
+    return c->i < c->n ? (unsigned char)c->b[c->i] : -1;
+}
+
+static bool sd_eat(sd_cur *c, char ch) {
+    if (sd_peek(c) != (unsigned char)ch) return false;
+    c->i++;
+    return true;
+}
+
+/* sd_cur_value checks any value inside depth open containers and returns its view. */
+static bool sd_cur_value(sd_cur *c, size_t depth, sd_json *out) {
+    size_t s = sd_ws(c->b, c->n, c->i), i = s;
+    if (sd_check_value_at(c->b, c->n, &i, depth)) return false;
+    out->p = c->b + s;
+    out->n = i - s;
+    c->i = i;
+    return true;
+}
+
+static bool sd_cur_null(sd_cur *c) {
+    if (sd_peek(c) != 'n' || c->n - c->i < 4 || memcmp(c->b + c->i, "null", 4) != 0) return false;
+    c->i += 4;
+    return true;
+}
+
+/* sd_cur_key reads a member's name (no escapes) and its colon. */
+static bool sd_cur_key(sd_cur *c, const char **k, size_t *kn) {
+    if (sd_peek(c) != '"') return false;
+    size_t s = c->i, i = s;
+    if (sd_check_string(c->b, c->n, &i)) return false;
+    if (memchr(c->b + s + 1, '\\', i - s - 2)) return false;
+    *k = c->b + s + 1;
+    *kn = i - s - 2;
+    c->i = i;
+    return sd_eat(c, ':');
+}
+
+#define SD_IS(k, kn, lit) ((kn) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* sd_cur_str reads a string field; null leaves it as it was, as sd_want_str does. */
+static bool sd_cur_str(sd_cur *c, sd_str *out) {
+    if (sd_cur_null(c)) return true;
+    if (sd_peek(c) != '"') return false;
+    size_t s = c->i, i = s;
+    if (sd_check_string(c->b, c->n, &i)) return false;
+    c->i = i;
+    const char *p = c->b + s + 1;
+    size_t len = i - s - 2;
+    bool plain = true;
+    for (size_t k = 0; k < len && plain; k++) plain = (unsigned char)p[k] < 0x80 && p[k] != '\\';
+    if (!plain) {
+        *out = sd_decode(c->b + s, i - s);
+        return true;
+    }
+    char *d = sd_alloc(len + 1); /* ASCII without escapes is its own decoding */
+    memcpy(d, p, len);
+    d[len] = 0;
+    out->p = d;
+    out->n = len;
+    return true;
+}
+
+/* sd_cur_number checks a number and returns its view. */
+static bool sd_cur_number(sd_cur *c, sd_json *out) {
+    int ch = sd_peek(c);
+    if (ch != '-' && !(ch >= '0' && ch <= '9')) return false;
+    size_t s = c->i, i = s;
+    if (sd_check_number(c->b, c->n, &i)) return false;
+    out->p = c->b + s;
+    out->n = i - s;
+    c->i = i;
+    return true;
+}
+
+/* The number fields: null leaves them as they were, as the sd_want_ functions do. */
+static bool sd_cur_u64(sd_cur *c, uint64_t max, uint64_t *out) {
+    if (sd_cur_null(c)) return true;
+    sd_json v;
+    uint64_t x;
+    if (!sd_cur_number(c, &v) || !sd_json_u64(v, &x) || x > max) return false;
+    *out = x;
+    return true;
+}
+
+static bool sd_cur_u16(sd_cur *c, uint16_t *out) {
+    uint64_t u = *out;
+    if (!sd_cur_u64(c, 65535, &u)) return false;
+    *out = (uint16_t)u;
+    return true;
+}
+
+static bool sd_cur_i64(sd_cur *c, int64_t *out) {
+    if (sd_cur_null(c)) return true;
+    sd_json v;
+    return sd_cur_number(c, &v) && sd_json_i64(v, out);
+}
+
+static bool sd_cur_f64(sd_cur *c, double *out) {
+    if (sd_cur_null(c)) return true;
+    sd_json v;
+    return sd_cur_number(c, &v) && sd_json_f64(v, out);
+}
+
+/* sd_cur_members starts an object: false when the cursor is not on one; *empty when it is {}. */
+static bool sd_cur_open(sd_cur *c, bool *empty) {
+    if (!sd_eat(c, '{')) return false;
+    *empty = sd_eat(c, '}');
+    return true;
+}
+
+/* sd_cur_next ends a member: true and *more for a comma, true and !*more for the closing }. */
+static bool sd_cur_next(sd_cur *c, char close, bool *more) {
+    if (sd_eat(c, ',')) return *more = true;
+    *more = false;
+    return sd_eat(c, close);
+}
+
+static bool sd_cur_miner(sd_cur *c, sd_miner *m) {
+    memset(m, 0, sizeof *m);
+    m->hotkey.p = "";
+    if (sd_cur_null(c)) return true;
+    bool empty, more = true;
+    if (!sd_cur_open(c, &empty)) return false;
+    if (empty) return true;
+    while (more) {
+        const char *k;
+        size_t kn;
+        if (!sd_cur_key(c, &k, &kn)) return false;
+        bool ok;
+        if (SD_IS(k, kn, "uid")) ok = sd_cur_u16(c, &m->uid);
+        else if (SD_IS(k, kn, "hotkey")) ok = sd_cur_str(c, &m->hotkey);
+        else if (SD_IS(k, kn, "stake")) ok = sd_cur_f64(c, &m->stake);
+        else if (SD_IS(k, kn, "status")) ok = sd_cur_i64(c, &m->status);
+        else if (SD_IS(k, kn, "latency_ms")) ok = sd_cur_f64(c, &m->latency_ms);
+        else if (SD_IS(k, kn, "response")) ok = sd_cur_value(c, 3, &m->response);
+        else if (SD_IS(k, kn, "features")) ok = sd_cur_value(c, 3, &m->features);
+        else {
+            sd_json skip;
+            ok = sd_cur_value(c, 3, &skip);
+        }
+        if (!ok || !sd_cur_next(c, '}', &more)) return false;
+    }
+    return true;
+}
+
+static bool sd_cur_miners(sd_cur *c, sd_round *r) {
+    size_t count = 0, cap = 0;
+    sd_miner *ms = NULL;
+    if (!sd_cur_null(c)) {
+        if (!sd_eat(c, '[')) return false;
+        bool more = !sd_eat(c, ']');
+        while (more) {
+            if (count == cap) {
+                cap = cap ? cap * 2 : 16;
+                ms = sd_realloc(ms, count * sizeof *ms, cap * sizeof *ms);
+            }
+            if (!sd_cur_miner(c, &ms[count++]) || !sd_cur_next(c, ']', &more)) return false;
+        }
+    }
+    r->miners = ms;
+    r->n_miners = count;
+    return true;
+}
+
+static bool sd_cur_validator(sd_cur *c, sd_validator *v) {
+    if (sd_peek(c) != '{') {
+        sd_json skip; /* not an object: the reference reader finds no members in it */
+        return sd_cur_value(c, 1, &skip);
+    }
+    bool empty, more = true;
+    if (!sd_cur_open(c, &empty)) return false;
+    if (empty) return true;
+    while (more) {
+        const char *k;
+        size_t kn;
+        if (!sd_cur_key(c, &k, &kn)) return false;
+        bool ok;
+        if (SD_IS(k, kn, "uid")) ok = sd_cur_u16(c, &v->uid);
+        else if (SD_IS(k, kn, "hotkey")) ok = sd_cur_str(c, &v->hotkey);
+        else {
+            sd_json skip;
+            ok = sd_cur_value(c, 2, &skip);
+        }
+        if (!ok || !sd_cur_next(c, '}', &more)) return false;
+    }
+    return true;
+}
+
+/* sd__round_read reads msg in one pass into r, or gives up (false). */
+bool sd__round_read(const char *msg, size_t n, sd_round *r) {
+    memset(r, 0, sizeof *r);
+    r->block_hash.p = r->seed.p = r->validator.hotkey.p = r->state.p = "";
+    sd_cur cur = {msg, n, 0}, *c = &cur;
+    bool empty, more = true;
+    if (!sd_cur_open(c, &empty)) return false;
+    while (!empty && more) {
+        const char *k;
+        size_t kn;
+        if (!sd_cur_key(c, &k, &kn)) return false;
+        bool ok;
+        if (SD_IS(k, kn, "abi")) ok = sd_cur_i64(c, &r->abi);
+        else if (SD_IS(k, kn, "netuid")) ok = sd_cur_u16(c, &r->netuid);
+        else if (SD_IS(k, kn, "block")) ok = sd_cur_u64(c, UINT64_MAX, &r->block);
+        else if (SD_IS(k, kn, "block_hash")) ok = sd_cur_str(c, &r->block_hash);
+        else if (SD_IS(k, kn, "block_time_ms")) ok = sd_cur_i64(c, &r->block_time_ms);
+        else if (SD_IS(k, kn, "seed")) ok = sd_cur_str(c, &r->seed);
+        else if (SD_IS(k, kn, "validator")) ok = sd_cur_validator(c, &r->validator);
+        else if (SD_IS(k, kn, "challenge")) ok = sd_cur_value(c, 1, &r->challenge);
+        else if (SD_IS(k, kn, "miners")) ok = sd_cur_miners(c, r);
+        else if (SD_IS(k, kn, "state")) {
+            sd_str s = {"", 0};
+            ok = sd_cur_str(c, &s);
+            if (ok) {
+                sd_buf b = {0};
+                ok = sd_base64_decode(s.p, s.n, &b);
+                r->state.p = b.p ? b.p : "";
+                r->state.n = b.n;
+            }
+        } else {
+            sd_json skip;
+            ok = sd_cur_value(c, 1, &skip);
+        }
+        if (!ok || !sd_cur_next(c, '}', &more)) return false;
+    }
+    return sd_ws(msg, n, c->i) == n;
+}
+
+const char *sd__round_parse_reference(const char *msg, size_t n, sd_round *r) { return sd_round_parse_checked(msg, n, r); }
+
+const char *sd_round_parse(const char *msg, size_t n, sd_round *r) {
+    if (sd__round_read(msg, n, r)) return NULL;
+    return sd_round_parse_checked(msg, n, r);
 }
 
 void sd_scores_add(sd_scores *s, uint16_t uid, double score) {

@@ -8,6 +8,7 @@
 //! found by scanning, so a deeply nested answer costs no stack.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 /// Nesting deeper than this is refused, as Go's encoding/json refuses it.
 pub const MAX_DEPTH: usize = 10000;
@@ -70,7 +71,7 @@ fn is_ws(c: u8) -> bool {
     c == b' ' || c == b'\t' || c == b'\n' || c == b'\r'
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && is_ws(b[i]) {
         i += 1;
     }
@@ -93,6 +94,11 @@ impl<'a> Json<'a> {
             return Err(Error { offset: rest, msg: "data after the value" });
         }
         Ok(Json { text: &text[start..end] })
+    }
+
+    /// checked is the view of text that check_value accepted (kit-internal).
+    pub(crate) fn checked(text: &'a [u8]) -> Json<'a> {
+        Json { text }
     }
 
     /// Bytes returns the value's text as it was read.
@@ -152,19 +158,21 @@ impl<'a> Json<'a> {
     /// AsU64 returns a number written as a non-negative integer (digits only, as Go's decoding
     /// into an unsigned field requires) that fits in u64.
     pub fn as_u64(&self) -> Option<u64> {
-        if self.text.is_empty() || !self.text.iter().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        std::str::from_utf8(self.text).ok()?.parse().ok()
+        digits_u64(self.text)
     }
 
     /// AsI64 returns a number written as an integer (optional minus, digits) that fits in i64.
     pub fn as_i64(&self) -> Option<i64> {
-        let digits = self.text.strip_prefix(b"-").unwrap_or(self.text);
-        if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
-            return None;
+        match self.text.strip_prefix(b"-") {
+            Some(d) => {
+                let v = digits_u64(d)?;
+                if v > i64::MAX as u64 + 1 {
+                    return None;
+                }
+                Some((v as i64).wrapping_neg())
+            }
+            None => i64::try_from(digits_u64(self.text)?).ok(),
         }
-        std::str::from_utf8(self.text).ok()?.parse().ok()
     }
 
     /// AsStr returns a string's value decoded as Go decodes it: escapes resolved, a lone
@@ -197,6 +205,22 @@ impl<'a> Json<'a> {
         }
         found
     }
+}
+
+/// digits_u64 reads a non-empty run of ASCII digits that fits in u64 (leading zeros allowed).
+fn digits_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        // 19 digits always fit; only a longer run needs the (costly in Wasm) overflow checks.
+        v = if b.len() <= 19 { v * 10 + (c - b'0') as u64 } else { v.checked_mul(10)?.checked_add((c - b'0') as u64)? };
+    }
+    Some(v)
 }
 
 /// fast_f64 reads a checked number whose digits fit in 2^53 and whose power of ten is at most
@@ -274,6 +298,14 @@ impl<'a> Key<'a> {
     /// Decode returns the key's text, escapes resolved as Go resolves them.
     pub fn decode(&self) -> String {
         decode_string(self.raw)
+    }
+
+    /// Name returns what the key decodes to: its own bytes when it has no escapes.
+    pub fn name(&self) -> std::borrow::Cow<'a, [u8]> {
+        match self.plain() {
+            Some(b) => std::borrow::Cow::Borrowed(b),
+            None => std::borrow::Cow::Owned(self.decode().into_bytes()),
+        }
     }
 
     /// Plain returns the key's bytes when it has no escapes (what it decodes to), else None.
@@ -386,8 +418,13 @@ fn scan_valid(b: &[u8], mut i: usize) -> usize {
         match b[i] {
             b'"' => {
                 i += 1;
-                while b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    i = skip_plain(b, i);
+                    match b[i] {
+                        b'"' => break,
+                        b'\\' => i += 2,
+                        _ => i += 1,
+                    }
                 }
                 i += 1;
             }
@@ -417,10 +454,51 @@ fn scan_valid(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Stack holds the open containers of check_value_at (b'{' or b'['): the first ones inline,
+/// so checking a small value allocates nothing.
+struct Stack {
+    small: [u8; 32],
+    n: usize,
+    big: Vec<u8>,
+}
+
+impl Stack {
+    fn len(&self) -> usize {
+        self.n
+    }
+    fn push(&mut self, c: u8) {
+        if self.n < self.small.len() {
+            self.small[self.n] = c;
+        } else {
+            self.big.push(c);
+        }
+        self.n += 1;
+    }
+    fn pop(&mut self) {
+        self.n -= 1;
+        if self.n >= self.small.len() {
+            self.big.pop();
+        }
+    }
+    fn last(&self) -> Option<&u8> {
+        match self.n {
+            0 => None,
+            n if n <= self.small.len() => Some(&self.small[n - 1]),
+            _ => self.big.last(),
+        }
+    }
+}
+
 /// check_value checks one value starting at i (no leading white space) and returns its end.
 fn check_value(b: &[u8], i: usize) -> Result<usize, Error> {
-    // stack: b'{' or b'[' per open container
-    let mut stack: Vec<u8> = Vec::new();
+    check_value_at(b, i, 0)
+}
+
+/// check_value_at checks one value starting at i that lies inside depth open containers (the
+/// depth limit counts them too) and returns its end.
+pub(crate) fn check_value_at(b: &[u8], i: usize, depth: usize) -> Result<usize, Error> {
+    let mut stack = Stack { small: [0; 32], n: depth, big: Vec::new() };
+    let base = depth;
     let mut i = i;
     loop {
         // expect a value at i
@@ -456,6 +534,9 @@ fn check_value(b: &[u8], i: usize) -> Result<usize, Error> {
         }
         // after a value: close containers or find the next member/element
         loop {
+            if stack.len() == base {
+                return Ok(i);
+            }
             let top = match stack.last() {
                 None => return Ok(i),
                 Some(&t) => t,
@@ -501,9 +582,10 @@ fn check_lit(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, Error> {
     }
 }
 
-fn check_string(b: &[u8], mut i: usize) -> Result<usize, Error> {
+pub(crate) fn check_string(b: &[u8], mut i: usize) -> Result<usize, Error> {
     i += 1;
     loop {
+        i = skip_plain(b, i);
         if i >= b.len() {
             return Err(Error { offset: i, msg: "unterminated string" });
         }
@@ -530,7 +612,7 @@ fn check_string(b: &[u8], mut i: usize) -> Result<usize, Error> {
     }
 }
 
-fn check_number(b: &[u8], mut i: usize) -> Result<usize, Error> {
+pub(crate) fn check_number(b: &[u8], mut i: usize) -> Result<usize, Error> {
     let bad = |i| Err(Error { offset: i, msg: "invalid number" });
     if b[i] == b'-' {
         i += 1;
@@ -571,6 +653,32 @@ fn check_number(b: &[u8], mut i: usize) -> Result<usize, Error> {
     Ok(i)
 }
 
+/// skip_plain returns the index of the first byte from i that a string's scan must look at
+/// (`"`, `\\`, a control character), looking at eight bytes per step while eight remain, or
+/// the index where fewer than eight remain. A string is mostly plain bytes: a step per word
+/// instead of per byte makes the scan several times cheaper in Wasm, where every step of a
+/// loop pays bounds checks and the gas meter.
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= b.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]); // one unaligned load
+        let w = u64::from_le_bytes(word);
+        let q = w ^ (ONES * b'"' as u64);
+        let s = w ^ (ONES * b'\\' as u64);
+        // The bit trick sets the high bit of each byte of v that is zero (or below 0x20); a
+        // borrow can also set it in a later byte, never in an earlier one, so the lowest bit
+        // set marks the first special byte exactly.
+        let special = ((q.wrapping_sub(ONES) & !q) | (s.wrapping_sub(ONES) & !s) | (w.wrapping_sub(ONES * 0x20) & !w)) & HIGH;
+        if special != 0 {
+            return i + (special.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
 fn hex4(b: &[u8]) -> Option<u32> {
     if b.len() < 4 {
         return None;
@@ -583,7 +691,7 @@ fn hex4(b: &[u8]) -> Option<u32> {
 }
 
 /// decode_string decodes a checked string token (quotes included) as Go's encoding/json does.
-fn decode_string(tok: &[u8]) -> String {
+pub(crate) fn decode_string(tok: &[u8]) -> String {
     let s = &tok[1..tok.len() - 1];
     let mut out: Vec<u8> = Vec::with_capacity(s.len());
     let mut i = 0;
@@ -674,20 +782,9 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
         out.push(b'-');
     }
     let a = v.abs();
-    // Rust's {:e} gives the shortest round-trip digits: "d.ddde-7", "de21".
-    let mut s = format!("{:e}", a);
-    if may_tie(a) {
-        // Between two shortest candidates equally near v, Go takes the even one (the correctly
-        // rounded digits); Rust's shortest search may take the other.
-        let n = s.bytes().take_while(|c| *c != b'e').filter(|c| c.is_ascii_digit()).count();
-        let c = format!("{:.*e}", n - 1, a);
-        if c != s && c.parse::<f64>() == Ok(a) {
-            s = c;
-        }
-    }
-    let (mant, exp) = s.split_at(s.find('e').unwrap_or(s.len()));
-    let exp: i32 = exp[1..].parse().unwrap_or(0);
-    let digits: Vec<u8> = mant.bytes().filter(|c| *c != b'.').collect();
+    let mut digits = [0u8; 24];
+    let (n, exp) = shortest(a, &mut digits);
+    let digits = &digits[..n];
     if a < 1e-6 || a >= 1e21 {
         out.push(digits[0]);
         if digits.len() > 1 {
@@ -697,13 +794,13 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
         out.push(b'e');
         if exp < 0 {
             out.push(b'-');
-            out.extend_from_slice((-exp).to_string().as_bytes());
+            write_uint(out, (-exp) as u64);
         } else {
             out.push(b'+');
             if exp < 10 {
                 out.push(b'0');
             }
-            out.extend_from_slice(exp.to_string().as_bytes());
+            write_uint(out, exp as u64);
         }
         return Ok(());
     }
@@ -714,9 +811,9 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
         for _ in 0..-point {
             out.push(b'0');
         }
-        out.extend_from_slice(&digits);
+        out.extend_from_slice(digits);
     } else if point >= n {
-        out.extend_from_slice(&digits);
+        out.extend_from_slice(digits);
         for _ in 0..point - n {
             out.push(b'0');
         }
@@ -726,6 +823,87 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
         out.extend_from_slice(&digits[point as usize..]);
     }
     Ok(())
+}
+
+/// shortest returns the shortest digits of a (finite, > 0) that read back as a, and the power
+/// of ten of the first: Rust's own shortest formatting ("{:e}"), written into a buffer on the
+/// stack (no allocation per number), the tie settled as Go settles it.
+fn shortest(a: f64, digits: &mut [u8; 24]) -> (usize, i32) {
+    // Rust's {:e} gives the shortest round-trip digits: "d.ddde-7", "de21".
+    let mut sci = StackBuf::new();
+    let _ = write!(sci, "{:e}", a);
+    if may_tie(a) {
+        // Between two shortest candidates equally near v, Go takes the even one (the correctly
+        // rounded digits); Rust's shortest search may take the other.
+        let n = sci.bytes().iter().take_while(|c| **c != b'e').filter(|c| c.is_ascii_digit()).count();
+        let mut c = StackBuf::new();
+        let _ = write!(c, "{:.*e}", n - 1, a);
+        if c.bytes() != sci.bytes() && std::str::from_utf8(c.bytes()).ok().and_then(|t| t.parse::<f64>().ok()) == Some(a) {
+            sci = c;
+        }
+    }
+    let s = sci.bytes();
+    let epos = s.iter().position(|c| *c == b'e').unwrap_or(s.len());
+    let (mant, ex) = s.split_at(epos);
+    let mut exp: i32 = 0;
+    let eneg = ex.get(1) == Some(&b'-');
+    for &c in ex.iter().skip(if eneg { 2 } else { 1 }) {
+        exp = exp * 10 + (c - b'0') as i32;
+    }
+    if eneg {
+        exp = -exp;
+    }
+    let mut n = 0;
+    for &c in mant {
+        if c != b'.' {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    (n, exp)
+}
+
+/// write_uint appends v in decimal, without allocating.
+pub fn write_uint(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// StackBuf is a fmt::Write target on the stack, long enough for any float64 in {:e} form
+/// (17 digits, a point, "e-324").
+struct StackBuf {
+    b: [u8; 40],
+    n: usize,
+}
+
+impl StackBuf {
+    fn new() -> StackBuf {
+        StackBuf { b: [0; 40], n: 0 }
+    }
+    fn bytes(&self) -> &[u8] {
+        &self.b[..self.n]
+    }
+}
+
+impl fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let s = s.as_bytes();
+        if self.n + s.len() > self.b.len() {
+            return Err(fmt::Error);
+        }
+        self.b[self.n..self.n + s.len()].copy_from_slice(s);
+        self.n += s.len();
+        Ok(())
+    }
 }
 
 /// may_tie reports whether a's exact decimal value has at most 18 significant digits, the only
@@ -855,12 +1033,26 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 /// write_base64 appends b in standard base64 with padding (Go's encoding of a []byte).
 pub fn write_base64(out: &mut Vec<u8>, b: &[u8]) {
-    for ch in b.chunks(3) {
-        let n = (ch[0] as u32) << 16 | (*ch.get(1).unwrap_or(&0) as u32) << 8 | *ch.get(2).unwrap_or(&0) as u32;
-        out.push(B64[(n >> 18) as usize & 63]);
-        out.push(B64[(n >> 12) as usize & 63]);
-        out.push(if ch.len() > 1 { B64[(n >> 6) as usize & 63] } else { b'=' });
-        out.push(if ch.len() > 2 { B64[n as usize & 63] } else { b'=' });
+    // The room is made once and written in place: four characters per three bytes.
+    let start = out.len();
+    out.resize(start + (b.len() + 2) / 3 * 4, 0);
+    let dst = &mut out[start..];
+    let whole = b.len() / 3;
+    for (o, ch) in dst.chunks_exact_mut(4).zip(b.chunks_exact(3)) {
+        let n = (ch[0] as u32) << 16 | (ch[1] as u32) << 8 | ch[2] as u32;
+        o[0] = B64[(n >> 18) as usize & 63];
+        o[1] = B64[(n >> 12) as usize & 63];
+        o[2] = B64[(n >> 6) as usize & 63];
+        o[3] = B64[n as usize & 63];
+    }
+    let rest = &b[whole * 3..];
+    if !rest.is_empty() {
+        let n = (rest[0] as u32) << 16 | (*rest.get(1).unwrap_or(&0) as u32) << 8;
+        let o = &mut dst[whole * 4..];
+        o[0] = B64[(n >> 18) as usize & 63];
+        o[1] = B64[(n >> 12) as usize & 63];
+        o[2] = if rest.len() > 1 { B64[(n >> 6) as usize & 63] } else { b'=' };
+        o[3] = b'=';
     }
 }
 

@@ -13,7 +13,7 @@
 //! same result in both.
 
 use std::collections::HashMap;
-use subnetd_pdk::json::{write_f64, write_string};
+use subnetd_pdk::json::{write_f64, write_string, write_uint};
 use subnetd_pdk::{log, Challenge, ChallengeRequest, Json, Kind, Level, Miner, Round, Scores};
 
 /// SYNAPSE is the synapse name miners serve for this scorer.
@@ -270,6 +270,14 @@ struct Past {
     ema: f64,
 }
 
+/// Entry is one miner's line of this round's state; it borrows the hotkey from the Round (no
+/// copy per miner).
+struct Entry<'a> {
+    uid: u16,
+    hotkey: &'a str,
+    ema: f64,
+}
+
 /// read_state decodes last round's state as Go's encoding/json decodes it into []past: fields
 /// of the wrong type are left zero (and logged), the entries are kept.
 fn read_state(st: &[u8]) -> HashMap<u16, Past> {
@@ -329,7 +337,7 @@ fn score(r: &Round) -> Result<Scores, String> {
     let want = sum_of_task(r.challenge)?;
     let prev = read_state(&r.state);
     let mut out = Scores::with_capacity(r.miners.len());
-    let mut next: Vec<Past> = Vec::with_capacity(r.miners.len());
+    let mut next: Vec<Entry> = Vec::with_capacity(r.miners.len());
     for m in &r.miners {
         let q = quality(m, want);
         let mut ema = q;
@@ -338,7 +346,7 @@ fn score(r: &Round) -> Result<Scores, String> {
                 ema = ALPHA * q + KEEP * p.ema;
             }
         }
-        next.push(Past { uid: m.uid, hotkey: m.hotkey.clone(), ema });
+        next.push(Entry { uid: m.uid, hotkey: &m.hotkey, ema });
         out.push(m.uid, ema);
     }
     next.sort_by_key(|p| p.uid);
@@ -349,9 +357,9 @@ fn score(r: &Round) -> Result<Scores, String> {
             st.push(b',');
         }
         st.extend_from_slice(b"{\"uid\":");
-        st.extend_from_slice(n.uid.to_string().as_bytes());
+        write_uint(&mut st, n.uid as u64);
         st.extend_from_slice(b",\"hotkey\":");
-        write_string(&mut st, &n.hotkey);
+        write_string(&mut st, n.hotkey);
         st.extend_from_slice(b",\"ema\":");
         write_f64(&mut st, n.ema)?;
         st.push(b'}');

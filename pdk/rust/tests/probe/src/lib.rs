@@ -1,5 +1,5 @@
 //! probe exposes the kit's JSON number and string handling to plugins/lang_rust_test.go, which
-//! compares it with Go's encoding/json inside Wasm.
+//! compares it with Go's encoding/json inside Wasm, and its two Round readers with each other.
 
 use subnetd_pdk::json::{write_f64, write_string};
 use subnetd_pdk::{Json, Round, Scores};
@@ -46,6 +46,13 @@ pub extern "C" fn probe_string(p: *const u8, n: usize) -> u64 {
     let mut out = Vec::new();
     write_string(&mut out, &s);
     hand_over(out)
+}
+
+/// probe_round reads the Round message at [p, p+n) with both of the kit's readers and says
+/// how they compare: "fast", "reference" (the one-pass reader gave up) or "differ: …".
+#[no_mangle]
+pub extern "C" fn probe_round(p: *const u8, n: usize) -> u64 {
+    hand_over(subnetd_pdk::__compare_readers(input(p, n)).into_bytes())
 }
 
 fn score(_: &Round) -> Result<Scores, String> {
