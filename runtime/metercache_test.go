@@ -11,11 +11,12 @@ import (
 
 // TestRuntime_Load_meteredCache: a second process (a new Runtime over the same cache directory)
 // takes the metered module from disk instead of instrumenting it again, and scores with the same
-// bytes and gas; a damaged cache file is ignored and rewritten.
+// bytes and gas; a damaged cache file is ignored and rewritten. The module is one that is not
+// pre-initialised (a pre-initialised one is loaded from its snapshot's cache instead).
 func TestRuntime_Load_meteredCache(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	wasm := wasmFile(t, "latency")
+	wasm := wasmFile(t, "hostile")
 	score := func(wantInstruments int64) (string, uint64) {
 		t.Helper()
 		rt, err := runtime.New(ctx, runtime.Config{CacheDir: dir})
@@ -23,18 +24,17 @@ func TestRuntime_Load_meteredCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rt.Close(ctx)
-		s, err := rt.Load(ctx, "latency", wasm)
+		s, err := rt.Load(ctx, "hostile", wasm)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := rt.Instruments(); got != wantInstruments {
 			t.Fatalf("instrumented %d times, want %d", got, wantInstruments)
 		}
-		r := runtime.Round{Netuid: 1, Block: 3, Miners: []runtime.Miner{{UID: 1, Status: 200, LatencyMs: 20}}}
-		b, meta, err := r.Encode()
-		if err != nil {
-			t.Fatal(err)
+		if pre, _ := s.PreInitialised(); pre {
+			t.Fatal("the hostile test scorer is pre-initialised")
 		}
+		b, meta := testRound(t, "ok")
 		res, err := s.Score(ctx, b, meta)
 		if err != nil {
 			t.Fatal(err)
