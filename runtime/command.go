@@ -136,15 +136,7 @@ func customSections(module []byte, want ...string) (map[string][]byte, error) {
 		return nil, err
 	}
 	for !r.Done() {
-		id, err := r.Byte()
-		if err != nil {
-			return nil, err
-		}
-		size, err := r.U32()
-		if err != nil {
-			return nil, err
-		}
-		body, err := r.Bytes(int(size))
+		id, body, err := r.Section()
 		if err != nil {
 			return nil, err
 		}

@@ -154,17 +154,9 @@ func (s *screener) walk() error {
 	}
 	s.exports = map[string]wasmbin.Export{}
 	for !s.r.Done() {
-		id, err := s.r.Byte()
+		id, body, err := s.r.Section()
 		if err != nil {
 			return err
-		}
-		size, err := s.r.U32()
-		if err != nil {
-			return fmt.Errorf("section %d size: %w", id, err)
-		}
-		body, err := s.r.Bytes(int(size))
-		if err != nil {
-			return fmt.Errorf("section %d is cut short: %w", id, err)
 		}
 		sec := wasmbin.Reader{B: body}
 		switch id {

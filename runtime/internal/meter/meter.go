@@ -291,17 +291,9 @@ func parseModule(wasm []byte) (*module, error) {
 	r := reader{wasmbin.Reader{B: wasm, Off: 8}}
 	last := 0
 	for !r.Done() {
-		id, err := r.Byte()
+		id, body, err := r.Section()
 		if err != nil {
 			return nil, err
-		}
-		size, err := r.U32()
-		if err != nil {
-			return nil, err
-		}
-		body, err := r.Bytes(int(size))
-		if err != nil {
-			return nil, fmt.Errorf("section %d: %w", id, err)
 		}
 		if id > secDataCount {
 			return nil, fmt.Errorf("%w: section id %d", ErrUnsupported, id)
@@ -587,15 +579,7 @@ func rewriteNames(body []byte, x ids) ([]byte, bool) {
 	}
 	out := append([]byte(nil), body[:r.Off]...)
 	for !r.Done() {
-		id, err := r.Byte()
-		if err != nil {
-			return nil, false
-		}
-		size, err := r.U32()
-		if err != nil {
-			return nil, false
-		}
-		sub, err := r.Bytes(int(size))
+		id, sub, err := r.Section()
 		if err != nil {
 			return nil, false
 		}
@@ -630,7 +614,7 @@ func rewriteNames(body []byte, x ids) ([]byte, bool) {
 		case 3: // label names: dropped
 		default:
 			out = append(out, id)
-			out = appendU32(out, size)
+			out = appendU32(out, uint32(len(sub)))
 			out = append(out, sub...)
 		}
 	}

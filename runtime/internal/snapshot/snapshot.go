@@ -77,15 +77,7 @@ func sections(wasm []byte) ([]section, error) {
 	r := wasmbin.Reader{B: wasm, Off: 8}
 	var out []section
 	for !r.Done() {
-		id, err := r.Byte()
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.U32()
-		if err != nil {
-			return nil, err
-		}
-		body, err := r.Bytes(int(n))
+		id, body, err := r.Section()
 		if err != nil {
 			return nil, err
 		}

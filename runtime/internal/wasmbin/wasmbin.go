@@ -103,6 +103,21 @@ func (r *Reader) SLEB(bits uint) (int64, error) {
 	}
 }
 
+// Section reads one section (or subsection): its id byte, its size and that many bytes of body.
+func (r *Reader) Section() (id byte, body []byte, err error) {
+	if id, err = r.Byte(); err != nil {
+		return 0, nil, err
+	}
+	size, err := r.U32()
+	if err != nil {
+		return id, nil, fmt.Errorf("section %d size: %w", id, err)
+	}
+	if body, err = r.Bytes(int(size)); err != nil {
+		return id, nil, fmt.Errorf("section %d is cut short: %w", id, err)
+	}
+	return id, body, nil
+}
+
 // Name reads a length-prefixed name.
 func (r *Reader) Name() (string, error) {
 	n, err := r.U32()

@@ -2,6 +2,7 @@ package wasmbin
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -110,5 +111,36 @@ func TestReader_entries(t *testing.T) {
 	}
 	if _, err := (&Reader{B: []byte{0x00, 0x00, 0x09}}).Import(); err == nil {
 		t.Fatal("import kind 9 accepted")
+	}
+}
+
+func TestReader_Section(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		id   byte
+		body string
+		err  string
+	}{
+		{"whole", []byte{1, 3, 'a', 'b', 'c'}, 1, "abc", ""},
+		{"empty body", []byte{0, 0}, 0, "", ""},
+		{"padded size", []byte{10, 0x82, 0x80, 0x00, 'x', 'y'}, 10, "xy", ""},
+		{"cut short", []byte{2, 5, 'a'}, 2, "", "section 2 is cut short"},
+		{"no size", []byte{3}, 3, "", "section 3 size"},
+		{"nothing", nil, 0, "", "unexpected end"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Reader{B: tt.in}
+			id, body, err := r.Section()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || id != tt.id || string(body) != tt.body || !r.Done() {
+				t.Fatalf("Section() = %d, %q, %v (done %t)", id, body, err, r.Done())
+			}
+		})
 	}
 }
