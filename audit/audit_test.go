@@ -265,7 +265,7 @@ func TestRun_hashCommits(t *testing.T) {
 	if !sum.OK() || sum.Rounds != 4 || sum.ReplayedIdentical != 4 || sum.ChainVerified == 0 {
 		t.Fatalf("honest commits: summary %+v", sum)
 	}
-	if sum.ChainVerified+count(fs, audit.Note)-1 != 4 { // one note: pins not checked
+	if sum.ChainVerified+count(fs, audit.Note)-1 != 4 { // one note: pins not checked (the subnet has no owner)
 		t.Fatalf("%d verified and %d notes for 4 commits: %+v", sum.ChainVerified, count(fs, audit.Note)-1, fs)
 	}
 	first, err := n.db.Get(context.Background(), 1)
@@ -288,36 +288,6 @@ func TestRun_hashCommits(t *testing.T) {
 	}
 }
 
-// pinChain serves a pin history next to the devnet (a unit-test fake of the Commitments pallet's
-// past states): pins[i] holds from block at[i] on.
-type pinChain struct {
-	*devnet.Node
-	owner chain.AccountID
-	at    []uint64
-	pins  []plugins.Pin
-}
-
-func (p *pinChain) SubnetOwnerHotkey(context.Context, uint16) (chain.AccountID, error) {
-	return p.owner, nil
-}
-
-func (p *pinChain) CommitmentAt(_ context.Context, netuid uint16, hotkey chain.AccountID, n uint64) (*chain.Commitment, error) {
-	for i := len(p.at) - 1; i >= 0; i-- {
-		if p.at[i] <= n && hotkey == p.owner {
-			fields, err := p.pins[i].Fields()
-			if err != nil {
-				return nil, err
-			}
-			cm := &chain.Commitment{Netuid: netuid, Hotkey: hotkey, Block: p.at[i]}
-			for _, f := range fields {
-				cm.Fields = append(cm.Fields, chain.CommitmentField{Kind: "Raw", Data: f})
-			}
-			return cm, nil
-		}
-	}
-	return nil, chain.ErrNoCommitment
-}
-
 // writePackage writes a manifest for wasm into a new directory and returns its pin.
 func writePackage(t *testing.T, wasm []byte) plugins.Pin {
 	t.Helper()
@@ -331,21 +301,53 @@ func writePackage(t *testing.T, wasm []byte) plugins.Pin {
 	return plugins.Pin{SHA256: sha256.Sum256(b), URL: "file://" + dir}
 }
 
-// TestRun_pins: rounds scored by the pinned module pass; after the owner pins another module,
-// the rounds still scored by the old one are unpinned (reported, not failed); a pin whose
-// manifest does not hash to it is a note.
+// TestRun_pins: on the devnet, whose Commitments keep their history, rounds scored by the module
+// the owner pinned pass; after the owner pins another module, the rounds still scored by the old
+// one are unpinned (reported, not failed); a pin whose manifest does not hash to it is a note.
 func TestRun_pins(t *testing.T) {
+	ctx := context.Background()
 	n := newNetwork(t, false)
-	recs := n.rounds(t, 2, 2)
-	good := writePackage(t, latencyWasm)
-	other := writePackage(t, append(slices.Clone(latencyWasm), 0))
-	pc := &pinChain{Node: n.node, owner: devnet.AccountID("owner"), at: []uint64{1, recs[1].Block}, pins: []plugins.Pin{good, other}}
-	var fs []audit.Finding
-	sum, err := audit.Run(context.Background(), n.db, pc, audit.Options{Replay: records.ReplayOptions{CacheDir: cacheDir}},
-		func(f audit.Finding) error { fs = append(fs, f); return nil })
+	owner, err := wallet.FromURI("//audit-test-owner")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dc := n.node.Devnet()
+	if _, err := dc.Register(netuid, owner.SS58()); err != nil {
+		t.Fatal(err)
+	}
+	if err := dc.SetOwnerHotkey(netuid, owner.SS58()); err != nil {
+		t.Fatal(err)
+	}
+	pin := func(p plugins.Pin) {
+		t.Helper()
+		fields, err := p.Fields()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.node.SetCommitment(ctx, owner, netuid, fields); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := writePackage(t, latencyWasm)
+	other := writePackage(t, append(slices.Clone(latencyWasm), 0))
+	pin(good)
+	recs := n.rounds(t, 1, 2)
+	if _, err := n.node.Advance(1); err != nil {
+		t.Fatal(err)
+	}
+	pin(other) // the daemon still runs the old version: its next round is unpinned
+	recs = append(recs, n.rounds(t, 1, 2)...)
+	run := func(opts audit.Options) (audit.Summary, []audit.Finding) {
+		t.Helper()
+		opts.Replay = records.ReplayOptions{CacheDir: cacheDir}
+		var fs []audit.Finding
+		sum, err := audit.Run(ctx, n.db, n.node, opts, func(f audit.Finding) error { fs = append(fs, f); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, fs
+	}
+	sum, fs := run(audit.Options{})
 	if want := (audit.Summary{Rounds: 2, ReplayedIdentical: 2, ChainVerified: 2, Unpinned: 1}); sum != want || !sum.OK() {
 		t.Fatalf("summary %+v, want %+v (%+v)", sum, want, fs)
 	}
@@ -355,13 +357,9 @@ func TestRun_pins(t *testing.T) {
 
 	bad := good
 	bad.SHA256[0] ^= 1
-	pc.at, pc.pins = []uint64{1}, []plugins.Pin{bad}
-	fs = nil
-	sum, err = audit.Run(context.Background(), n.db, pc, audit.Options{Replay: records.ReplayOptions{CacheDir: cacheDir}},
-		func(f audit.Finding) error { fs = append(fs, f); return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	pin(bad)
+	recs = append(recs, n.rounds(t, 1, 2)...)
+	sum, fs = run(audit.Options{From: recs[2].Block, To: recs[2].Block})
 	if sum.Unpinned != 0 || count(fs, audit.Note) != 1 || !strings.Contains(fs[0].Detail, "cannot be checked") {
 		t.Fatalf("pin with a wrong hash: summary %+v, findings %+v", sum, fs)
 	}

@@ -58,7 +58,6 @@ func ExampleRun() {
 	out, _ := json.Marshal(sum)
 	fmt.Println(string(out), sum.OK())
 	// Output:
-	// note pin 1 pins not checked: this chain does not serve commitments at past blocks
 	// unrecorded chain 3 WeightsSet for uid 0 (extrinsic 0) has no record
 	// {"rounds":1,"replayed_identical":1,"chain_verified":1,"mismatched":0,"unrecorded":1,"unpinned":0} false
 }

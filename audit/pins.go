@@ -22,8 +22,12 @@ type pinned struct {
 // pins checks the module of every round against the scorer pinned on chain at its block.
 func (a *auditor) pins(ctx context.Context, p Pins, rounds []*round) error {
 	publisher := map[uint16]chain.AccountID{}
+	noOwner := map[uint16]bool{}     // subnets whose owner cannot be read (noted once)
 	resolved := map[string]*pinned{} // by manifest sha256 + URL
 	for _, r := range rounds {
+		if noOwner[r.netuid] {
+			continue
+		}
 		who, ok := publisher[r.netuid]
 		if !ok {
 			if a.opts.Publisher != nil {
@@ -31,7 +35,11 @@ func (a *auditor) pins(ctx context.Context, p Pins, rounds []*round) error {
 			} else {
 				var err error
 				if who, err = p.SubnetOwnerHotkey(ctx, r.netuid); err != nil {
-					return fmt.Errorf("owner of subnet %d: %w", r.netuid, err)
+					// No owner, no pin to follow: the other checks go on.
+					a.add(Finding{Kind: Note, Check: CheckPin, Round: r.id, Netuid: r.netuid, Block: r.block,
+						Detail: fmt.Sprintf("pins on subnet %d not checked: its owner cannot be read: %v", r.netuid, err)})
+					noOwner[r.netuid] = true
+					continue
 				}
 			}
 			publisher[r.netuid] = who

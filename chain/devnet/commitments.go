@@ -35,6 +35,7 @@ var (
 // commitments is one subnet's commitment storage: CommitmentOf and UsedSpaceOf by account.
 type commitments struct {
 	of   map[[32]byte]chain.Commitment
+	hist map[[32]byte][]chain.Commitment // every commitment each hotkey set, oldest first
 	used map[[32]byte]spaceUsage
 }
 
@@ -71,7 +72,7 @@ func (c *Chain) SetCommitment(netuid uint16, hotkey string, fields [][]byte) err
 	size = max(size, 100)
 	id := AccountID(hotkey)
 	if s.cm.of == nil {
-		s.cm.of, s.cm.used = map[[32]byte]chain.Commitment{}, map[[32]byte]spaceUsage{}
+		s.cm.of, s.cm.used, s.cm.hist = map[[32]byte]chain.Commitment{}, map[[32]byte]spaceUsage{}, map[[32]byte][]chain.Commitment{}
 	}
 	u := s.cm.used[id]
 	if ep := s.epochIndex(c.block); u.epoch != ep {
@@ -87,7 +88,28 @@ func (c *Chain) SetCommitment(netuid uint16, hotkey string, fields [][]byte) err
 		cm.Fields = append(cm.Fields, chain.CommitmentField{Kind: "Raw", Data: append([]byte{}, f...)})
 	}
 	s.cm.of[id] = cm
+	s.cm.hist[id] = append(s.cm.hist[id], cm)
 	return nil
+}
+
+// CommitmentAt returns a hotkey's commitment on a subnet as it stood after block n (the last
+// one set in a block <= n), or an error wrapping chain.ErrNoCommitment when there was none.
+func (c *Chain) CommitmentAt(netuid uint16, id [32]byte, n uint64) (*chain.Commitment, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.subnet(netuid)
+	if err != nil {
+		return nil, err
+	}
+	h := s.cm.hist[id]
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Block <= n {
+			cm := h[i]
+			cm.Fields = append([]chain.CommitmentField{}, cm.Fields...)
+			return &cm, nil
+		}
+	}
+	return nil, fmt.Errorf("%s on subnet %d at block %d: %w", chain.AccountID(id), netuid, n, chain.ErrNoCommitment)
 }
 
 // CommitmentOf returns the commitment of the account id on netuid; an error wrapping
@@ -154,6 +176,15 @@ func (n *Node) Commitment(ctx context.Context, netuid uint16, hotkey chain.Accou
 		return nil, err
 	}
 	return n.c.CommitmentOf(netuid, hotkey)
+}
+
+// CommitmentAt returns a hotkey's commitment as it stood after block n (what an audit checks
+// rounds against).
+func (n *Node) CommitmentAt(ctx context.Context, netuid uint16, hotkey chain.AccountID, block uint64) (*chain.Commitment, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return n.c.CommitmentAt(netuid, hotkey, block)
 }
 
 // SubnetOwnerHotkey implements chain.Chain; a subnet created without an owner has none (an

@@ -82,3 +82,43 @@ func TestNode_SetCommitment(t *testing.T) {
 		t.Fatalf("next epoch: %v", err)
 	}
 }
+
+func TestNode_CommitmentAt(t *testing.T) {
+	ctx := context.Background()
+	c := New(1)
+	alice, _ := wallet.FromURI("//Alice")
+	if err := c.CreateSubnet(3, SubnetConfig{Hyperparameters: DefaultHyperparameters(), OwnerHotkey: alice.SS58()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Register(3, alice.SS58()); err != nil {
+		t.Fatal(err)
+	}
+	n := NewNode(c)
+	set := map[uint64]string{} // block → the field set in it
+	for _, v := range []string{"v1", "v2", "v3"} {
+		if _, err := c.AdvanceTo(c.Block() + 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.SetCommitment(ctx, alice, 3, [][]byte{[]byte(v)}); err != nil {
+			t.Fatal(err)
+		}
+		set[c.Block()] = v
+	}
+	id := chain.AccountID(alice.PublicKey())
+	tests := []struct {
+		block uint64
+		want  string // "" : none yet
+	}{{1, ""}, {2, ""}, {3, "v1"}, {4, "v1"}, {5, "v2"}, {7, "v3"}, {100, "v3"}}
+	for _, tc := range tests {
+		cm, err := n.CommitmentAt(ctx, 3, id, tc.block)
+		if tc.want == "" {
+			if !errors.Is(err, chain.ErrNoCommitment) {
+				t.Fatalf("block %d: %v, want ErrNoCommitment", tc.block, err)
+			}
+			continue
+		}
+		if err != nil || string(cm.Fields[0].Data) != tc.want || set[cm.Block] != tc.want {
+			t.Fatalf("block %d: %+v %v, want %s", tc.block, cm, err, tc.want)
+		}
+	}
+}
