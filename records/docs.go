@@ -38,6 +38,8 @@ type Preview struct {
 	UID uint16 `json:"uid"`
 	// Approximate reports that some epoch parameters were not readable and took defaults.
 	Approximate bool `json:"approximate,omitempty"`
+	// ApproximateBecause says what the chain did not expose when Approximate is set.
+	ApproximateBecause string `json:"approximate_because,omitempty"`
 	// ValidatorTrust and Dividends are the validator's terms (u16 / 65535).
 	ValidatorTrust float64 `json:"validator_trust"`
 	Dividends      float64 `json:"dividends"`

@@ -30,14 +30,13 @@ type UIDFloat = records.UIDFloat
 
 func (s *Subnet) preview(ctx context.Context, mg *chain.Metagraph, uid int, em weights.Emitted) (*Preview, error) {
 	var in *yuma.Input
-	approx := false
+	approx, why := false, ""
 	if ei, ok := s.chain.(EpochInputer); ok {
 		var err error
 		if in, err = ei.EpochInput(ctx, s.cfg.Netuid, s.cfg.PreviewEmission); err != nil {
 			return nil, fmt.Errorf("epoch input: %w", err)
 		}
 	} else {
-		var why string
 		var err error
 		if in, why, err = s.inputFromChain(ctx, mg); err != nil {
 			return nil, err
@@ -61,7 +60,7 @@ func (s *Subnet) preview(ctx context.Context, mg *chain.Metagraph, uid int, em w
 	if err != nil {
 		return nil, fmt.Errorf("preview epoch: %w", err)
 	}
-	pv := &Preview{Block: in.Block, UID: uint16(uid), Approximate: approx, RaoEmission: in.RaoEmission,
+	pv := &Preview{Block: in.Block, UID: uint16(uid), Approximate: approx, ApproximateBecause: why, RaoEmission: in.RaoEmission,
 		ValidatorTrust: float64(out.ValidatorTrust[uid]) / 65535, Dividends: float64(out.Dividends[uid]) / 65535,
 		ValidatorEmission: out.ValidatorEmission[uid]}
 	for i, v := range out.Incentive {
