@@ -3,6 +3,8 @@ package meter
 import (
 	"bytes"
 	"testing"
+
+	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
 )
 
 // dataSection encodes active memory-0 segments at i32.const offsets.
@@ -13,7 +15,7 @@ func dataSection(segs ...struct {
 	out := appendU32(nil, uint32(len(segs)))
 	for _, s := range segs {
 		out = append(out, 0x00, 0x41)
-		out = appendS64(out, int64(s.off))
+		out = wasmbin.AppendSLEB(out, int64(s.off))
 		out = append(out, 0x0b)
 		out = appendU32(out, uint32(len(s.data)))
 		out = append(out, s.data...)

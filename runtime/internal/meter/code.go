@@ -260,7 +260,7 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 				out = appendOp(out, opGlobalSet, x.depth)
 				out = appendOp(out, opGlobalGet, x.depth)
 				out = append(out, opI32Const)
-				out = appendS64(out, MaxDepth)
+				out = wasmbin.AppendSLEB(out, MaxDepth)
 				out = append(out, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
 			}
 		case insCharge:
@@ -295,7 +295,7 @@ func appendCharge(out []byte, x ids, g uint32, c insertion) []byte {
 	if c.cost > 0 {
 		out = appendOp(out, opLocalGet, g)
 		out = append(out, opI64Const)
-		out = appendS64(out, c.cost)
+		out = wasmbin.AppendSLEB(out, c.cost)
 		out = append(out, opI64Sub)
 		if !c.check {
 			return appendOp(out, opLocalSet, g)

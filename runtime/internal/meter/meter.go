@@ -130,8 +130,8 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 		case secImport:
 			nb = appendU32(nil, m.importCount+1)
 			nb = append(nb, m.importBody...)
-			nb = appendName(nb, YieldModule)
-			nb = appendName(nb, YieldName)
+			nb = wasmbin.AppendName(nb, YieldModule)
+			nb = wasmbin.AppendName(nb, YieldName)
 			nb = append(nb, 0x00)
 			nb = appendU32(nb, ids.yieldType)
 		case secGlobal:
@@ -141,17 +141,17 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 			nb = append(nb, 0x7f, 0x01, 0x41, 0x00, 0x0b) // depth: (mut i32) (i32.const 0)
 		case secExport:
 			nb, err = rewriteExports(body, ids, m.hasStart)
-			nb = appendName(nb, GasExport)
+			nb = wasmbin.AppendName(nb, GasExport)
 			nb = append(nb, 0x03)
 			nb = appendU32(nb, ids.gas)
-			nb = appendName(nb, MarkExport)
+			nb = wasmbin.AppendName(nb, MarkExport)
 			nb = append(nb, 0x03)
 			nb = appendU32(nb, ids.mark)
-			nb = appendName(nb, DepthExport)
+			nb = wasmbin.AppendName(nb, DepthExport)
 			nb = append(nb, 0x03)
 			nb = appendU32(nb, ids.depth)
 			if m.hasStart {
-				nb = appendName(nb, StartExport)
+				nb = wasmbin.AppendName(nb, StartExport)
 				nb = append(nb, 0x00)
 				nb = appendU32(nb, ids.fn(m.start))
 			}
@@ -179,7 +179,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 		if err != nil {
 			return fmt.Errorf("section %d: %w", id, err)
 		}
-		out = appendSection(out, id, nb)
+		out = wasmbin.AppendSection(out, id, nb)
 		return nil
 	}
 	// Sections the meter adds when the module has none, in the required order.
@@ -206,11 +206,11 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 		}
 		if n, ok := customName(s.body); ok && n == "name" {
 			if nb, ok := rewriteNames(s.body, ids); ok {
-				out = appendSection(out, secCustom, nb)
+				out = wasmbin.AppendSection(out, secCustom, nb)
 			} // a name section the meter cannot read is dropped: it is only for debugging
 			continue
 		}
-		out = appendSection(out, secCustom, s.body)
+		out = wasmbin.AppendSection(out, secCustom, s.body)
 	}
 	if err := flush(1 << 10); err != nil {
 		return nil, info, err
@@ -455,7 +455,7 @@ func rewriteExports(body []byte, x ids, hasStart bool) ([]byte, error) {
 		if kind == 0x00 {
 			idx = x.fn(idx)
 		}
-		out = appendName(out, name)
+		out = wasmbin.AppendName(out, name)
 		out = append(out, kind)
 		out = appendU32(out, idx)
 	}
@@ -637,41 +637,7 @@ func (r *reader) skipNameMap() error {
 	return nil
 }
 
-func appendSection(out []byte, id byte, body []byte) []byte {
-	out = append(out, id)
-	out = appendU32(out, uint32(len(body)))
-	return append(out, body...)
-}
-
-func appendName(out []byte, s string) []byte {
-	out = appendU32(out, uint32(len(s)))
-	return append(out, s...)
-}
-
-func appendU32(out []byte, v uint32) []byte { return appendU64(out, uint64(v)) }
-
-func appendU64(out []byte, v uint64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			out = append(out, c|0x80)
-			continue
-		}
-		return append(out, c)
-	}
-}
-
-func appendS64(out []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(out, c)
-		}
-		out = append(out, c|0x80)
-	}
-}
+func appendU32(out []byte, v uint32) []byte { return wasmbin.AppendULEB(out, uint64(v)) }
 
 func boolU32(b bool) uint32 {
 	if b {
@@ -755,7 +721,7 @@ func coalesceData(body []byte) []byte {
 	out := appendU32(nil, uint32(len(joined)))
 	for _, s := range joined {
 		out = append(out, 0x00, 0x41)
-		out = appendS64(out, int64(int32(uint32(s.off))))
+		out = wasmbin.AppendSLEB(out, int64(int32(uint32(s.off))))
 		out = append(out, 0x0b)
 		out = appendU32(out, uint32(len(s.data)))
 		out = append(out, s.data...)

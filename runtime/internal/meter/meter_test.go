@@ -6,17 +6,18 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
 // A small module writer: enough to hand-craft the modules these tests need.
 
-func uleb(v uint64) []byte { return appendU64(nil, v) }
+func uleb(v uint64) []byte { return wasmbin.AppendULEB(nil, v) }
 
-func sleb(v int64) []byte { return appendS64(nil, v) }
+func sleb(v int64) []byte { return wasmbin.AppendSLEB(nil, v) }
 
-func name(s string) []byte { return appendName(nil, s) }
+func name(s string) []byte { return wasmbin.AppendName(nil, s) }
 
 func vec(items ...[]byte) []byte {
 	out := uleb(uint64(len(items)))
@@ -26,7 +27,7 @@ func vec(items ...[]byte) []byte {
 	return out
 }
 
-func sec(id byte, body []byte) []byte { return appendSection(nil, id, body) }
+func sec(id byte, body []byte) []byte { return wasmbin.AppendSection(nil, id, body) }
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 

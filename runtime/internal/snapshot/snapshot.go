@@ -183,13 +183,13 @@ func Prepare(wasm []byte) ([]byte, []Global, error) {
 			nb := binary.AppendUvarint(nil, uint64(n)+uint64(len(globals)))
 			nb = append(nb, body[r.Off:]...)
 			for _, g := range globals {
-				nb = appendName(nb, g.Export)
+				nb = wasmbin.AppendName(nb, g.Export)
 				nb = append(nb, wasmbin.KindGlobal)
 				nb = binary.AppendUvarint(nb, uint64(g.Index))
 			}
 			body = nb
 		}
-		out = appendSection(out, s.id, body)
+		out = wasmbin.AppendSection(out, s.id, body)
 	}
 	return out, globals, nil
 }
@@ -248,14 +248,14 @@ func Build(prepared []byte, globals []Global, img Image) ([]byte, error) {
 		default:
 			body = s.body
 		}
-		out = appendSection(out, s.id, body)
+		out = wasmbin.AppendSection(out, s.id, body)
 		if s.id == secCode && !hasData {
 			// Data follows code; a module with no data section gets one here.
-			out, wroteData = appendSection(out, secData, dataSegments(img.Memory)), true
+			out, wroteData = wasmbin.AppendSection(out, secData, dataSegments(img.Memory)), true
 		}
 	}
 	if !wroteData {
-		out = appendSection(out, secData, dataSegments(img.Memory))
+		out = wasmbin.AppendSection(out, secData, dataSegments(img.Memory))
 	}
 	return out, nil
 }
@@ -286,9 +286,9 @@ func rewriteGlobals(body []byte, vals map[uint32]int, values []uint64) ([]byte, 
 		v := values[k]
 		switch t[0] {
 		case 0x7f:
-			out = appendSLEB(append(out, 0x41), int64(int32(uint32(v))))
+			out = wasmbin.AppendSLEB(append(out, 0x41), int64(int32(uint32(v))))
 		case 0x7e:
-			out = appendSLEB(append(out, 0x42), int64(v))
+			out = wasmbin.AppendSLEB(append(out, 0x42), int64(v))
 		case 0x7d:
 			out = binary.LittleEndian.AppendUint32(append(out, 0x43), uint32(v))
 		case 0x7c:
@@ -337,7 +337,7 @@ func dataSegments(mem []byte) []byte {
 	out := binary.AppendUvarint(nil, uint64(len(runs)))
 	for _, r := range runs {
 		out = append(out, 0x00, 0x41)
-		out = appendSLEB(out, int64(int32(uint32(r.off))))
+		out = wasmbin.AppendSLEB(out, int64(int32(uint32(r.off))))
 		out = append(out, 0x0b)
 		out = binary.AppendUvarint(out, uint64(r.end-r.off))
 		out = append(out, mem[r.off:r.end]...)
@@ -373,28 +373,5 @@ func skipConst(r *wasmbin.Reader) error {
 		if err != nil {
 			return err
 		}
-	}
-}
-
-func appendSection(out []byte, id byte, body []byte) []byte {
-	out = append(out, id)
-	out = binary.AppendUvarint(out, uint64(len(body)))
-	return append(out, body...)
-}
-
-func appendName(out []byte, s string) []byte {
-	out = binary.AppendUvarint(out, uint64(len(s)))
-	return append(out, s...)
-}
-
-// appendSLEB appends v as a signed LEB128 (binary.AppendVarint is zigzag, not this).
-func appendSLEB(out []byte, v int64) []byte {
-	for {
-		b := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
-			return append(out, b)
-		}
-		out = append(out, b|0x80)
 	}
 }

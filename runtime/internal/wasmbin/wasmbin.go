@@ -4,6 +4,7 @@
 package wasmbin
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -245,4 +246,30 @@ func (r *Reader) Export() (Export, error) {
 	}
 	e.Index, err = r.U32()
 	return e, err
+}
+
+// AppendULEB appends v as an unsigned LEB128 (the same bytes as binary.AppendUvarint).
+func AppendULEB(out []byte, v uint64) []byte { return binary.AppendUvarint(out, v) }
+
+// AppendSLEB appends v as a signed LEB128 (binary.AppendVarint is zigzag, not this).
+func AppendSLEB(out []byte, v int64) []byte {
+	for {
+		b := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}
+
+// AppendName appends a length-prefixed name.
+func AppendName(out []byte, s string) []byte {
+	return append(AppendULEB(out, uint64(len(s))), s...)
+}
+
+// AppendSection appends a section (or subsection): its id, its size and its body.
+func AppendSection(out []byte, id byte, body []byte) []byte {
+	out = AppendULEB(append(out, id), uint64(len(body)))
+	return append(out, body...)
 }

@@ -144,3 +144,28 @@ func TestReader_Section(t *testing.T) {
 		})
 	}
 }
+
+// TestAppend: what the writers append, the Reader reads back.
+func TestAppend(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 63, 64, -64, -65, 1 << 31, -(1 << 31), 1<<63 - 1, -1 << 63} {
+		r := Reader{B: AppendSLEB(nil, v)}
+		if got, err := r.SLEB(64); err != nil || got != v || !r.Done() {
+			t.Fatalf("SLEB %d: read back %d, %v", v, got, err)
+		}
+		u := uint64(v)
+		r = Reader{B: AppendULEB(nil, u)}
+		if got, err := r.ULEB(64); err != nil || got != u || !r.Done() {
+			t.Fatalf("ULEB %d: read back %d, %v", u, got, err)
+		}
+	}
+	b := AppendSection(nil, 0, AppendName(nil, "name"))
+	r := Reader{B: b}
+	id, body, err := r.Section()
+	if err != nil || id != 0 {
+		t.Fatal(id, err)
+	}
+	br := Reader{B: body}
+	if name, err := br.Name(); err != nil || name != "name" || !br.Done() {
+		t.Fatalf("name %q %v", name, err)
+	}
+}
