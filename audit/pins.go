@@ -51,11 +51,9 @@ func (a *auditor) pins(ctx context.Context, p Pins, rounds []*round) error {
 		if err != nil {
 			return fmt.Errorf("commitment of %s on subnet %d at block %d: %w", who, r.netuid, r.block, err)
 		}
-		var fields [][]byte
-		for _, f := range cm.Fields {
-			if f.Kind == "Raw" {
-				fields = append(fields, f.Data)
-			}
+		fields, err := cm.RawFields()
+		if err != nil {
+			continue // not a scorer pin (a daemon refuses it too and keeps its version)
 		}
 		pin, err := plugins.ParsePin(fields)
 		if err != nil {

@@ -1,6 +1,9 @@
 package chain
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // MaxRawCommitment is the size of a Raw field of the Commitments pallet (BoundedVec<u8, 128>).
 const MaxRawCommitment = 128
@@ -25,6 +28,19 @@ type Commitment struct {
 type CommitmentField struct {
 	Kind string `json:"kind"`
 	Data []byte `json:"data"`
+}
+
+// RawFields returns the bytes of every field when all of them are Raw (the form a scorer pin
+// takes), and an error naming the first field of another kind otherwise.
+func (c *Commitment) RawFields() ([][]byte, error) {
+	raw := make([][]byte, 0, len(c.Fields))
+	for _, f := range c.Fields {
+		if f.Kind != "Raw" {
+			return nil, fmt.Errorf("a %s field", f.Kind)
+		}
+		raw = append(raw, f.Data)
+	}
+	return raw, nil
 }
 
 // Raw returns the bytes of the first field of kind "Raw", and whether there is one.

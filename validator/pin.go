@@ -142,12 +142,9 @@ func (f *PinFollower) read(ctx context.Context) (chain.AccountID, *chain.Commitm
 
 // pinOf reads a pin from a commitment's Raw fields.
 func pinOf(cm *chain.Commitment) (plugins.Pin, error) {
-	var raw [][]byte
-	for _, fl := range cm.Fields {
-		if fl.Kind != "Raw" {
-			return plugins.Pin{}, fmt.Errorf("%w: a %s field", plugins.ErrBadPin, fl.Kind)
-		}
-		raw = append(raw, fl.Data)
+	raw, err := cm.RawFields()
+	if err != nil {
+		return plugins.Pin{}, fmt.Errorf("%w: %v", plugins.ErrBadPin, err)
 	}
 	return plugins.ParsePin(raw)
 }
