@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -179,23 +180,17 @@ func DecodeRound(b []byte) (Round, error) {
 	if _, err := ParseRoundMeta(b); err != nil {
 		return Round{}, err
 	}
-	var w struct {
-		Netuid      uint16          `json:"netuid"`
-		Block       uint64          `json:"block"`
-		BlockHash   string          `json:"block_hash"`
-		BlockTimeMs int64           `json:"block_time_ms"`
-		Seed        string          `json:"seed"`
-		Validator   Validator       `json:"validator"`
-		Challenge   json.RawMessage `json:"challenge"`
-		Miners      []Miner         `json:"miners"`
-		State       []byte          `json:"state"`
-	}
+	var w roundWire
 	if err := json.Unmarshal(b, &w); err != nil {
+		return Round{}, fmt.Errorf("decode round: %w", err)
+	}
+	state, err := base64.StdEncoding.DecodeString(w.State) // what encoding/json does for a []byte
+	if err != nil {
 		return Round{}, fmt.Errorf("decode round: %w", err)
 	}
 	seed, _ := parseSeed(w.Seed) // checked by ParseRoundMeta
 	r := Round{Netuid: w.Netuid, Block: w.Block, BlockHash: w.BlockHash, BlockTimeMs: w.BlockTimeMs, Seed: seed,
-		Validator: w.Validator, Challenge: w.Challenge, Miners: w.Miners, State: w.State}
+		Validator: w.Validator, Challenge: w.Challenge, Miners: w.Miners, State: state}
 	if string(r.Challenge) == "null" {
 		r.Challenge = nil
 	}
@@ -328,8 +323,8 @@ func validateScores(out []byte, uids []uint16, maxState int) (Scores, error) {
 	}
 	slices.SortFunc(res.Scores, func(a, b Score) int { return int(a.UID) - int(b.UID) })
 	if w.State != nil && *w.State != "" {
-		var st []byte
-		if err := json.Unmarshal([]byte(strconv.Quote(*w.State)), &st); err != nil {
+		st, err := base64.StdEncoding.DecodeString(*w.State)
+		if err != nil {
 			return Scores{}, fmt.Errorf("%w: state is not valid base64", ErrBadOutput)
 		}
 		if len(st) > maxState {
