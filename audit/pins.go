@@ -13,7 +13,6 @@ import (
 // pinned is what a pin at some block resolves to.
 type pinned struct {
 	pin    plugins.Pin
-	block  uint64 // the block the commitment was set in
 	module string // the module's sha256 the pinned manifest names ("" when unknown)
 	name   string // "name version" of the pinned package
 	err    error  // why the pin could not be resolved

@@ -115,9 +115,6 @@ func answer(errno uint32) func(*Env, Memory, []uint64) (uint32, error) {
 
 func sortedKeys(m map[string][]ValType) []string { return slices.Sorted(maps.Keys(m)) }
 
-// writeNothing serves args_get and environ_get: there is nothing to write.
-func writeNothing(*Env, Memory, []uint64) (uint32, error) { return errnoSuccess, nil }
-
 // writeTwoZeros serves args_sizes_get and environ_sizes_get: zero entries, zero bytes.
 func writeTwoZeros(_ *Env, mem Memory, stack []uint64) (uint32, error) {
 	if !mem.WriteUint32Le(uint32(stack[0]), 0) || !mem.WriteUint32Le(uint32(stack[1]), 0) {

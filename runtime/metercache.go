@@ -2,9 +2,7 @@ package runtime
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -95,10 +93,4 @@ func writeCacheFile(path string, b []byte) {
 	if werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
 		os.Remove(f.Name())
 	}
-}
-
-// moduleKey is the cache key of a module: the hex sha256 of its bytes.
-func moduleKey(code []byte) string {
-	s := sha256.Sum256(code)
-	return hex.EncodeToString(s[:])
 }

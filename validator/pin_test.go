@@ -28,10 +28,9 @@ import (
 // counting the requests.
 type pkgServer struct {
 	*httptest.Server
-	mu    sync.Mutex
-	pkgs  map[string]map[string][]byte
-	hits  atomic.Int32
-	delay time.Duration
+	mu   sync.Mutex
+	pkgs map[string]map[string][]byte
+	hits atomic.Int32
 }
 
 func newPkgServer(t *testing.T) *pkgServer {

@@ -114,14 +114,3 @@ func sumPartials(parts [][]fx) []fx {
 	}
 	return out
 }
-
-// maxPartials takes the per-column maximum of per-worker maxima.
-func maxPartials(parts [][]fx) []fx {
-	out := parts[0]
-	for _, q := range parts[1:] {
-		for j, v := range q {
-			out[j] = out[j].Max(v)
-		}
-	}
-	return out
-}

@@ -43,11 +43,6 @@ type Task struct {
 	Numbers []float64 `json:"numbers"`
 }
 
-// answer is the part of a miner's response the scorer reads.
-type answer struct {
-	Answer *float64 `json:"answer"`
-}
-
 // past is one miner's quality history, keyed by hotkey so a re-registered uid starts fresh.
 type past struct {
 	UID    uint16  `json:"uid"`

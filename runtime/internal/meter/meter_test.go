@@ -15,8 +15,6 @@ import (
 
 func uleb(v uint64) []byte { return wasmbin.AppendULEB(nil, v) }
 
-func sleb(v int64) []byte { return wasmbin.AppendSLEB(nil, v) }
-
 func name(s string) []byte { return wasmbin.AppendName(nil, s) }
 
 func vec(items ...[]byte) []byte {
