@@ -25,11 +25,15 @@ import (
 // rustInstall is what Toolchain asks for when no Rust with a wasm32-wasi standard library is found.
 const rustInstall = "apt-get install rustc cargo libstd-rust-dev-wasm32"
 
-// rustLang is the Language of Rust scorers.
-type rustLang struct{}
+// debianRustc is Debian's rustc, tried after $RUSTC and PATH (see findRust).
+const debianRustc = "/usr/bin/rustc"
+
+// rustLang is the Language of Rust scorers. fallback is the rustc tried after $RUSTC and PATH
+// (debianRustc; tests give an absent path to see a missing toolchain on a machine that has it).
+type rustLang struct{ fallback string }
 
 // RustLanguage returns the Language of Rust scorers (a Cargo crate using pdk/rust).
-func RustLanguage() Language { return rustLang{} }
+func RustLanguage() Language { return rustLang{fallback: debianRustc} }
 
 func (rustLang) Name() Lang { return LangRust }
 
@@ -45,9 +49,9 @@ type rustTools struct {
 }
 
 // findRust looks for a rustc whose sysroot has a WASI standard library ($RUSTC, rustc on PATH,
-// then Debian's /usr/bin/rustc: a rustup toolchain on PATH often has no wasm target) and the
-// cargo beside it.
-func findRust(ctx context.Context) (rustTools, error) {
+// then fallback, Debian's /usr/bin/rustc: a rustup toolchain on PATH often has no wasm target)
+// and the cargo beside it.
+func findRust(ctx context.Context, fallback string) (rustTools, error) {
 	var cands []string
 	if v := os.Getenv("RUSTC"); v != "" {
 		cands = append(cands, v)
@@ -55,7 +59,9 @@ func findRust(ctx context.Context) (rustTools, error) {
 	if p, err := exec.LookPath("rustc"); err == nil {
 		cands = append(cands, p)
 	}
-	cands = append(cands, "/usr/bin/rustc")
+	if fallback != "" {
+		cands = append(cands, fallback)
+	}
 	seen := map[string]bool{}
 	for _, rc := range cands {
 		if seen[rc] {
@@ -84,8 +90,8 @@ func findRust(ctx context.Context) (rustTools, error) {
 }
 
 // Toolchain checks for rustc with a WASI standard library, and cargo.
-func (rustLang) Toolchain(ctx context.Context, dir string) error {
-	_, err := findRust(ctx)
+func (l rustLang) Toolchain(ctx context.Context, dir string) error {
+	_, err := findRust(ctx, l.fallback)
 	return err
 }
 
@@ -190,8 +196,8 @@ var rustProfile = []string{
 
 // BuildWasm builds the crate in dir with `cargo rustc --release --target wasm32-wasi
 // --crate-type cdylib` (offline) and copies the module to out; it is screened against ABI v1.
-func (rustLang) BuildWasm(ctx context.Context, dir, name, out string) error {
-	t, err := findRust(ctx)
+func (l rustLang) BuildWasm(ctx context.Context, dir, name, out string) error {
+	t, err := findRust(ctx, l.fallback)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
@@ -237,8 +243,8 @@ func (rustLang) BuildWasm(ctx context.Context, dir, name, out string) error {
 
 // Native builds the same crate for the host behind a generated main (tmp/rust-native) that
 // calls the subnetd_native_main register! defines: pdk.Main's bench protocol.
-func (rustLang) Native(ctx context.Context, dir, tmp string) (Native, error) {
-	t, err := findRust(ctx)
+func (l rustLang) Native(ctx context.Context, dir, tmp string) (Native, error) {
+	t, err := findRust(ctx, l.fallback)
 	if err != nil {
 		return Native{}, fmt.Errorf("native rust: %w", err)
 	}
