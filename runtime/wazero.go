@@ -136,6 +136,9 @@ func apiTypes(ts []hostfns.ValType) []api.ValueType {
 }
 
 func (e *wazeroEngine) name() Engine    { return EngineWazero }
+
+// restoresImages marks wazero as an imageEngine: it compiles a pre-initialised module once.
+func (e *wazeroEngine) restoresImages() {}
 func (e *wazeroEngine) version() string { return e.ver }
 
 func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule, error) {
@@ -261,6 +264,31 @@ func (i *wazeroInstance) image(globals []string) ([]byte, []uint64, error) {
 		vals[k] = g.Get()
 	}
 	return append([]byte(nil), b...), vals, nil
+}
+
+func (i *wazeroInstance) restore(img *memImage) error {
+	m := i.mod.Memory()
+	if m == nil {
+		return fmt.Errorf("export %q is not a memory", exportMemory)
+	}
+	if cur := m.Size() / wasmPageSize; cur < img.pages {
+		if _, ok := m.Grow(img.pages - cur); !ok {
+			return fmt.Errorf("memory of %d pages: past the limit", img.pages)
+		}
+	}
+	for _, r := range img.runs {
+		if !m.Write(r.Offset, r.Bytes) {
+			return fmt.Errorf("image run [%d, +%d) is outside memory", r.Offset, len(r.Bytes))
+		}
+	}
+	for k, name := range img.globals {
+		g, ok := i.mod.ExportedGlobal(name).(api.MutableGlobal)
+		if !ok {
+			return fmt.Errorf("export %q is not a mutable global", name)
+		}
+		g.Set(img.values[k])
+	}
+	return nil
 }
 
 func (i *wazeroInstance) close(ctx context.Context) error {
