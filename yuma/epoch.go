@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/subnetd/subnetd/yuma/fixed"
 )
@@ -589,12 +590,11 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	for w := range aggParts {
 		aggParts[w] = make([]colAgg, n)
 	}
+	accs := make([]*denseAcc, pr.workers)
 	pr.rows(n, func(w, from, to int) {
 		ar := pr.ars[w]
 		agg := aggParts[w]
-		acc := make([]fx, n)
-		touched := make([]bool, n)
-		cols := make([]uint16, 0, 64)
+		da := perWorker(accs, w, func() *denseAcc { return newDenseAcc(n) })
 		for i := from; i < to; i++ {
 			s := activeStake[i]
 			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
@@ -611,8 +611,8 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			// A dense row scans the whole accumulator (an untouched column
 			// is 0 and is not emitted); a sparse one tracks its columns.
 			// Either way the positives come out in column order.
+			acc, touched, cols := da.acc, da.touched, da.cols[:0]
 			dense := len(wb[i])+len(nrn[i].Bonds) > n/8
-			cols = cols[:0]
 			for _, e := range wb[i] {
 				if int(e.col) < n {
 					d := e.val.Mul(s)
@@ -670,6 +670,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 					acc[j], touched[j] = 0, false
 				}
 			}
+			da.cols = cols
 			ema[i] = row
 		}
 	})
@@ -988,7 +989,9 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	dense := m > 0 && 2*nnz >= n*m
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
-	sweep := func(fromBlock, toBlock int) {
+	// sweep computes the medians of the blocks that take() hands out, in
+	// increasing order.
+	sweep := func(take func() (int, bool)) {
 		stride := m
 		if dense {
 			stride = m + 8
@@ -1003,11 +1006,19 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 		var cnt [block]int
 		var cmin, cmax [block]fx
 		var scratch medianScratch
-		start := uint16(min(fromBlock*block, n))
-		for k, row := range voters {
-			cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
-		}
-		for b := fromBlock; b < toBlock; b++ {
+		at := -1 // the block the cursors are at
+		for {
+			b, ok := take()
+			if !ok {
+				return
+			}
+			if b != at {
+				start := uint16(min(b*block, n))
+				for k, row := range voters {
+					cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
+				}
+			}
+			at = b + 1
 			lo, hi := b*block, min((b+1)*block, n)
 			if dense {
 				// Only the scores are laid out, column j's at
@@ -1066,18 +1077,24 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 			}
 		}
 	}
+	// Blocks are handed out one at a time, so that a worker slowed down
+	// by another process leaves its share to the others.
+	var next atomic.Int64
+	take := func() (int, bool) {
+		b := int(next.Add(1)) - 1
+		return b, b < blocks
+	}
 	if nnz < 1<<16 || workers < 2 || blocks < 2 {
-		sweep(0, blocks)
+		sweep(take)
 		return median
 	}
 	workers = min(workers, blocks)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		from, to := blocks*w/workers, blocks*(w+1)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sweep(from, to)
+			sweep(take)
 		}()
 	}
 	wg.Wait()
@@ -1208,16 +1225,17 @@ func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
 func matEMA(newM, oldM sparse, alpha fx, n int, pr *par, colSums [][]fx) sparse {
 	oneMinus := fixed.One.Sub(alpha)
 	out := make(sparse, len(newM))
+	accs := make([]*denseAcc, pr.workers)
 	pr.rows(len(newM), func(w, from, to int) {
 		ar := pr.ars[w]
 		var colSum []fx
 		if colSums != nil {
 			colSum = colSums[w]
 		}
-		acc := make([]fx, n)
-		touched := make([]bool, n)
-		cols := make([]uint16, 0, 64)
+		da := perWorker(accs, w, func() *denseAcc { return newDenseAcc(n) })
+		acc, touched := da.acc, da.touched
 		for i := from; i < to; i++ {
+			cols := da.cols[:0]
 			var old []entry
 			if i < len(oldM) {
 				old = oldM[i]
@@ -1268,6 +1286,7 @@ func matEMA(newM, oldM sparse, alpha fx, n int, pr *par, colSums [][]fx) sparse 
 					acc[j], touched[j] = 0, false
 				}
 			}
+			da.cols = cols
 			out[i] = row
 		}
 	})
@@ -1335,6 +1354,19 @@ type emaCol struct {
 	bs, bpre uint8
 	bok      bool
 	keep     bool
+}
+
+// denseAcc is a worker's n-long accumulator for the rows of an EMA that
+// cannot be merged: the accumulator, which columns hold a value, and those
+// columns (cleared after each row).
+type denseAcc struct {
+	acc     []fx
+	touched []bool
+	cols    []uint16
+}
+
+func newDenseAcc(n int) *denseAcc {
+	return &denseAcc{acc: make([]fx, n), touched: make([]bool, n), cols: make([]uint16, 0, 64)}
 }
 
 // colAgg is a column's running sum and maximum of the EMA's values.

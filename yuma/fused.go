@@ -48,12 +48,15 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
 	alpha0 := alphaOfDiff(0, low, high, steep)
 	ema = make(sparse, n)
+	caches, walks := make([]*sigmoidCache, pr.workers), make([]*emaAlphaScratch, pr.workers)
 	pr.rows(len(w), func(wk, from, to int) {
 		ar := pr.ars[wk]
 		ranks, colSum := rankParts[wk], sumParts[wk]
-		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
+		sc := perWorker(caches, wk, func() *sigmoidCache {
+			return &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
+		})
 		alphaOf := func(j uint16, wv, bv fx) fx { return sc.alpha(alphaDiff(consensus[j], wv, bv)) }
-		var walk emaAlphaScratch
+		walk := perWorker(walks, wk, func() *emaAlphaScratch { return &emaAlphaScratch{} })
 		for i := from; i < to; i++ {
 			row, s := w[i], getFx(stake, i)
 			bonds := nrn[i].Bonds
