@@ -303,15 +303,34 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 	var total uint64
 	m := 0
 	asc, prev := true, -1
-	for _, c := range src {
-		j := int(c.UID)
-		if !keep(j) {
-			continue
+	if allReg {
+		// No registration to look up: only columns >= n and the diagonal
+		// (unless i is the owner) are dropped.
+		self := i
+		if i == owner {
+			self = -1
 		}
-		asc = asc && j > prev
-		prev = j
-		total += uint64(c.Value)
-		m++
+		for _, c := range src {
+			j := int(c.UID)
+			if j >= n || j == self {
+				continue
+			}
+			asc = asc && j > prev
+			prev = j
+			total += uint64(c.Value)
+			m++
+		}
+	} else {
+		for _, c := range src {
+			j := int(c.UID)
+			if !keep(j) {
+				continue
+			}
+			asc = asc && j > prev
+			prev = j
+			total += uint64(c.Value)
+			m++
+		}
 	}
 	sum := fixed.MaxI32F32
 	if total < 1<<31 {
@@ -335,6 +354,17 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		return x
 	}
 	if m == len(src) {
+		if sum > 0 && d.wholeOK {
+			// The common case written out: quickInt for every value
+			// (its formula gives 0 for a 0 weight, as SafeDiv does).
+			pre, mul, shift := d.wpre, d.wm, d.ws
+			row = row[:len(src)]
+			for k, c := range src {
+				h, _ := bits.Mul64(uint64(c.Value)<<32>>pre, mul)
+				row[k] = entry{col: c.UID, val: fx(h >> shift)}
+			}
+			return row, asc
+		}
 		for k, c := range src {
 			row[k] = entry{col: c.UID, val: norm(c.Value)}
 		}
