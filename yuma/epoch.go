@@ -557,10 +557,26 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	if deltaSum == nil {
 		deltaParts = pr.partials(n)
 	}
+	allKeep := !slices.Contains(keepCol, false)
 	pr.rows(n, func(w, from, to int) {
-		sum := bondParts[w]
+		sum := bondParts[w][:n]
 		for i := from; i < to; i++ {
 			asc, prev := true, -1
+			if allKeep {
+				// No recently registered uid: only columns >= n are dropped.
+				for _, c := range nrn[i].Bonds {
+					j := int(c.UID)
+					if j <= prev {
+						asc = false
+					}
+					prev = j
+					if j < len(sum) {
+						sum[j] += uint64(c.Value)
+					}
+				}
+				bondsAscending[i] = asc
+				continue
+			}
 			for _, c := range nrn[i].Bonds {
 				asc = asc && int(c.UID) > prev
 				prev = int(c.UID)
@@ -614,6 +630,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 		for j := range ec {
 			b := &bondDiv[j]
 			ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+			ec[j].fast = ec[j].keep && ec[j].delta.ok && ec[j].bok
 		}
 	}
 	aggParts := make([][]colAgg, pr.workers)
@@ -1384,6 +1401,7 @@ type emaCol struct {
 	bs, bpre uint8
 	bok      bool
 	keep     bool
+	fast     bool // keep && delta.ok && bok: both quick paths apply
 }
 
 // denseAcc is a worker's n-long accumulator for the rows of an EMA that
@@ -1436,12 +1454,12 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 				break
 			}
 			k := &ec[e.col]
-			d, b := e.val.Mul(s), fixed.FromU16(c.Value)
-			if !k.keep || !k.delta.ok || !k.bok || uint64(d) >= 1<<31 || b < 1<<32 {
+			d := e.val.Mul(s)
+			if !k.fast || uint64(d) >= 1<<31 || c.Value == 0 {
 				break
 			}
 			hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
-			hb, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
+			hb, _ := bits.Mul64(uint64(c.Value)<<32>>k.bpre, k.bm)
 			v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
 			wi++
 			bi++
