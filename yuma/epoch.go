@@ -1148,6 +1148,31 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	return median
 }
 
+// clipRowInPlace is clipTrustRanks' common case for one row written out:
+// plain sums (the stakes are proportions and there are fewer than 2^30
+// entries), the row clipped in place, the consensus c and the ranks both n
+// long. It returns the row's trust and how many entries it keeps.
+func clipRowInPlace(row []entry, c []fx, s fx, ranks []fx) (t fx, m int) {
+	for _, e := range row {
+		j := int(e.col)
+		var th fx
+		if j < len(c) {
+			th = c[j]
+		}
+		if th <= 0 && th < e.val {
+			continue
+		}
+		v := min(e.val, th)
+		t += v
+		if j < len(ranks) {
+			ranks[j] += s.Mul(v)
+		}
+		row[m] = entry{e.col, v}
+		m++
+	}
+	return t, m
+}
+
 // clipTrustRanks fuses col_clip_sparse (entries above their column
 // consensus are clipped to it, and dropped when the consensus is not
 // positive), row_sum_sparse of the clipped rows (validator trust) and
@@ -1169,6 +1194,8 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 		total += len(row)
 	}
 	plain := total < 1<<30 && proportions(stake)
+	// fast: plain sums, clipping in place, one consensus per column.
+	fast := plain && len(c) == n && len(w) > 0 && len(out) > 0 && &out[0] == &w[0]
 	pr.rows(len(w), func(wk, from, to int) {
 		ranks := parts[wk]
 		for i := from; i < to; i++ {
@@ -1184,6 +1211,12 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 			s := getFx(stake, i)
 			var t fx
 			m := 0
+			if fast {
+				var m int
+				trust[i], m = clipRowInPlace(row, c[:n], s, ranks[:n])
+				out[i] = row[:m]
+				continue
+			}
 			for _, e := range row {
 				th := getFx(c, int(e.col))
 				// col_clip_sparse: min(value, threshold), the entry dropped
