@@ -564,17 +564,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			asc, prev := true, -1
 			if allKeep {
 				// No recently registered uid: only columns >= n are dropped.
-				for _, c := range nrn[i].Bonds {
-					j := int(c.UID)
-					if j <= prev {
-						asc = false
-					}
-					prev = j
-					if j < len(sum) {
-						sum[j] += uint64(c.Value)
-					}
-				}
-				bondsAscending[i] = asc
+				bondsAscending[i] = bondColumnSums(nrn[i].Bonds, sum)
 				continue
 			}
 			for _, c := range nrn[i].Bonds {
@@ -782,6 +772,10 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				continue
 			}
 			cells := out[i]
+			if last != nil {
+				dividends[i] = lastRowPacked(row, last, emaDiv, up, cells)
+				continue
+			}
 			for k, e := range row {
 				if last == nil {
 					v := emaDiv[e.col].divOrKeep(e.val)
@@ -808,6 +802,49 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	})
 	normalize(dividends)
 	return out, dividends
+}
+
+// lastRowPacked is originalBonds' last pass for one row in permit with the
+// packed per-column records: each EMA value normalised by its column sum,
+// the dividend Σ_j b_ij·I_j returned, and the row's stored u16 bonds (the
+// normalised value max-upscaled) written to cells. In a function of its
+// own, the loop keeps its values in registers.
+func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Cell) fx {
+	var acc fx
+	cells = cells[:len(row)]
+	for k, e := range row {
+		lc := &last[e.col]
+		v, ok := lc.norm.quick(e.val)
+		if !ok {
+			v = divSlow(&emaDiv[e.col], e.val)
+		}
+		acc = acc.Add(lc.inc.Mul(v))
+		// inplace_col_max_upscale_sparse
+		u, ok := lc.up.quick(v)
+		if !ok {
+			u = divSlow(&up[e.col], v)
+		}
+		cells[k] = Cell{UID: e.col, Value: propU16(u)}
+	}
+	return acc
+}
+
+// bondColumnSums adds the stored u16 bonds of a row to the integer column
+// sums sum (len n) when every column below n is read (no uid registered
+// recently), and reports whether the row is in strictly ascending order.
+func bondColumnSums(bonds []Cell, sum []uint64) bool {
+	asc, prev := true, -1
+	for _, c := range bonds {
+		j := int(c.UID)
+		if j <= prev {
+			asc = false
+		}
+		prev = j
+		if j < len(sum) {
+			sum[j] += uint64(c.Value)
+		}
+	}
+	return asc
 }
 
 // fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
@@ -1453,6 +1490,38 @@ func newDenseAcc(n int) *denseAcc {
 // colAgg is a column's running sum and maximum of the EMA's values.
 type colAgg struct{ sum, max fx }
 
+// emaAligned is emaRowMerged's common case of a dense subnet, in a function
+// of its own so that its loop keeps its values in registers: from wr[wi]
+// and bonds[bi] on, while a weight and a read bond sit on the same column
+// and both are normalised by their quick paths, it appends
+// alpha·ΔB_norm + (1-alpha)·B_norm (when positive) to row and agg, and
+// returns where it stopped. Anything else is left to the general step.
+func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec []emaCol, agg []colAgg, row []entry) (int, int, []entry) {
+	for wi < len(wr) && bi < len(bonds) {
+		e, c := wr[wi], bonds[bi]
+		if e.col != c.UID {
+			break
+		}
+		k := &ec[e.col]
+		d := e.val.Mul(s)
+		if !k.fast || uint64(d) >= 1<<31 || c.Value == 0 {
+			break
+		}
+		hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
+		hb, _ := bits.Mul64(uint64(c.Value)<<32>>k.bpre, k.bm)
+		v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
+		wi++
+		bi++
+		if v > 0 {
+			row = append(row, entry{e.col, v})
+			a := &agg[e.col]
+			a.sum = a.sum.Add(v)
+			a.max = a.max.Max(v)
+		}
+	}
+	return wi, bi, row
+}
+
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
 // stored bonds row, both in strictly ascending column order (wr's columns
 // below n): the accumulator of mat_ema_sparse holds 0 + alpha·ΔB and then
@@ -1481,26 +1550,8 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		// a weight and a read bond on the same column, both normalised by
 		// their quick paths (the default case below, written out). Anything
 		// else leaves it for the general step.
-		for ec != nil && wi < len(wr) && bi < len(bonds) {
-			e, c := wr[wi], bonds[bi]
-			if e.col != c.UID {
-				break
-			}
-			k := &ec[e.col]
-			d := e.val.Mul(s)
-			if !k.fast || uint64(d) >= 1<<31 || c.Value == 0 {
-				break
-			}
-			hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
-			hb, _ := bits.Mul64(uint64(c.Value)<<32>>k.bpre, k.bm)
-			v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
-			wi++
-			bi++
-			if v > 0 {
-				row = append(row, entry{e.col, v})
-				agg[e.col].sum = agg[e.col].sum.Add(v)
-				agg[e.col].max = agg[e.col].max.Max(v)
-			}
+		if ec != nil {
+			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, ec, agg, row)
 		}
 		if wi == len(wr) && bi == len(bonds) {
 			break
