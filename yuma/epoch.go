@@ -1067,7 +1067,7 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
 	// 256 columns per block: the fastest of 32 to 256 on the dense 4096 × 256
 	// epoch (longer runs along each row).
-	const block = 256
+	const block = medianBlock
 	// A dense matrix (at least half the scores present) is gathered without
 	// per-entry bookkeeping.
 	dense := m > 0 && 2*nnz >= n*m
@@ -1111,22 +1111,7 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 				// each column's extremes and voters are found from its
 				// vector (denseColumn). The stride is padded so that
 				// consecutive columns do not alias in the cache.
-				for k, row := range voters {
-					c, next := cursor[k], lo
-					for c < len(row) && int(row[c].col) < hi {
-						j := int(row[c].col)
-						for ; next < j; next++ {
-							buf[(next-lo)*stride+k] = 0
-						}
-						buf[(j-lo)*stride+k] = row[c].val
-						next = j + 1
-						c++
-					}
-					for ; next < hi; next++ {
-						buf[(next-lo)*stride+k] = 0
-					}
-					cursor[k] = c
-				}
+				gatherDense(voters, cursor, buf, lo, hi, stride)
 				for j := 0; j < hi-lo; j++ {
 					median[lo+j] = denseColumn(buf[j*stride:j*stride+m], ks[:0], &scratch, medianFew, median1)
 				}
@@ -1183,6 +1168,51 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	}
 	wg.Wait()
 	return median
+}
+
+// medianBlock is the number of columns medianColsBlocked takes per block.
+const medianBlock = 256
+
+// gatherDense lays the columns [lo, hi) of the voters' rows (strictly
+// ascending) out for medianColsBlocked's dense case: voter k's score in
+// column j at buf[(j-lo)*stride+k], 0 where it has no entry, every slot of
+// the block written. cursor[k] is where row k's entries for the block start;
+// it is advanced past them.
+func gatherDense(voters [][]entry, cursor []int, buf []fx, lo, hi, stride int) {
+	// Eight voters at a time: their rows are expanded into tmp (row
+	// order, sequential writes), then written out column by column, eight
+	// consecutive slots (one cache line) per column instead of one slot in
+	// each of the block's columns per voter.
+	const tile = 8
+	var tmp [tile][medianBlock]fx
+	w := hi - lo
+	for k0 := 0; k0 < len(voters); k0 += tile {
+		t := min(tile, len(voters)-k0)
+		for r := 0; r < t; r++ {
+			k := k0 + r
+			row, c := voters[k], cursor[k]
+			dst := tmp[r][:w]
+			clear(dst)
+			for c < len(row) && int(row[c].col) < hi {
+				dst[int(row[c].col)-lo] = row[c].val
+				c++
+			}
+			cursor[k] = c
+		}
+		if t == tile {
+			for j := 0; j < w; j++ {
+				out := buf[j*stride+k0:][:tile]
+				out[0], out[1], out[2], out[3] = tmp[0][j], tmp[1][j], tmp[2][j], tmp[3][j]
+				out[4], out[5], out[6], out[7] = tmp[4][j], tmp[5][j], tmp[6][j], tmp[7][j]
+			}
+			continue
+		}
+		for j := 0; j < w; j++ {
+			for r := 0; r < t; r++ {
+				buf[j*stride+k0+r] = tmp[r][j]
+			}
+		}
+	}
 }
 
 // clipRowInPlace is clipTrustRanks' common case for one row written out:
