@@ -451,6 +451,13 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 		for i := from; i < to; i++ {
 			var s fx
 			cells := out[i]
+			if last != nil && newPermit[i] {
+				s = yuma3RowPacked(ema[i], last, div, cells)
+				if v, ok := s.CheckedMul(activeStake[i]); ok {
+					dividends[i] = v
+				}
+				continue
+			}
 			for k, e := range ema[i] {
 				if newPermit[i] {
 					cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
@@ -802,6 +809,31 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	})
 	normalize(dividends)
 	return out, dividends
+}
+
+// yuma3RowPacked is yuma3Dividends' pass for one row in permit with the
+// packed per-column records (the EMA's columns are below n): the stored
+// u16 bonds written to cells, and the row's Σ_j b_ij·I_j of the
+// column-normalised bonds returned (before the active stake). In a function
+// of its own, the loop keeps its values in registers.
+func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx {
+	var s fx
+	cells = cells[:len(row)]
+	for k, e := range row {
+		cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
+		if int(e.col) >= len(last) {
+			continue // never: the EMA's columns are below n
+		}
+		lc := &last[e.col]
+		v, ok := lc.norm.quick(e.val)
+		if !ok {
+			v = divSlow(&div[e.col], e.val)
+		}
+		if v := v.Mul(lc.inc); v != 0 {
+			s = s.Add(v)
+		}
+	}
+	return s
 }
 
 // lastRowPacked is originalBonds' last pass for one row in permit with the
