@@ -47,6 +47,7 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
 	alpha0 := alphaOfDiff(0, low, high, steep)
+	oneMinus0 := fixed.One.Sub(alpha0)
 	ema = make(sparse, n)
 	caches, walks := make([]*sigmoidCache, pr.workers), make([]*emaAlphaScratch, pr.workers)
 	pr.rows(len(w), func(wk, from, to int) {
@@ -103,7 +104,7 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 					}
 					bi++
 				}
-				a := sc.alpha0
+				a, oneMinus := sc.alpha0, oneMinus0
 				var d fx
 				if uint64(th|v|bv) <= uint64(fixed.One) {
 					if v >= bv {
@@ -116,10 +117,11 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 				}
 				if d != 0 {
 					a = sc.alpha(d)
+					oneMinus = fixed.One.Sub(a)
 				}
 				var x fx
 				if bv != 0 {
-					x = fixed.One.Sub(a).Mul(bv)
+					x = oneMinus.Mul(bv)
 				}
 				x = x.Add(a.Mul(v).Max(0)).Min(fixed.One)
 				if x > 0 {
