@@ -784,25 +784,10 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				continue
 			}
 			for k, e := range row {
-				if last == nil {
-					v := emaDiv[e.col].divOrKeep(e.val)
-					acc = acc.Add(incentive[e.col].Mul(v))
-					// inplace_col_max_upscale_sparse
-					cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
-					continue
-				}
-				lc := &last[e.col]
-				v, ok := lc.norm.quick(e.val)
-				if !ok {
-					v = divSlow(&emaDiv[e.col], e.val)
-				}
-				acc = acc.Add(lc.inc.Mul(v))
+				v := emaDiv[e.col].divOrKeep(e.val)
+				acc = acc.Add(incentive[e.col].Mul(v))
 				// inplace_col_max_upscale_sparse
-				u, ok := lc.up.quick(v)
-				if !ok {
-					u = divSlow(&up[e.col], v)
-				}
-				cells[k] = Cell{UID: e.col, Value: propU16(u)}
+				cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
 			}
 			dividends[i] = acc
 		}
