@@ -119,9 +119,9 @@ func (p *par) rows(n int, fn func(w, from, to int)) {
 // chunk (one atomic add) costs nothing next to its rows.
 const chunksPerWorker = 8
 
-// perWorker returns the value of p's worker w in vals, making it with mk
-// on first use (fn of par.rows may run several times per worker and keeps
-// its scratch here; worker w alone touches vals[w]).
+// perWorker returns vals[w], making it with mk on first use: the scratch of
+// worker w, kept across the several calls of a par.rows fn that the worker
+// may make (worker w alone touches vals[w]).
 func perWorker[T any](vals []*T, w int, mk func() *T) *T {
 	if vals[w] == nil {
 		vals[w] = mk()
