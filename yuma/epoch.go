@@ -1544,7 +1544,9 @@ type colAgg struct{ sum, max fx }
 // alpha·ΔB_norm + (1-alpha)·B_norm (when positive) to row and agg, and
 // returns where it stopped. Anything else is left to the general step.
 func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec []emaCol, agg []colAgg, row []entry) (int, int, []entry) {
-	for wi < len(wr) && bi < len(bonds) {
+	m := len(row)
+	row = row[:cap(row)]
+	for wi < len(wr) && bi < len(bonds) && m < len(row) {
 		e, c := wr[wi], bonds[bi]
 		if e.col != c.UID {
 			break
@@ -1560,13 +1562,14 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec 
 		wi++
 		bi++
 		if v > 0 {
-			row = append(row, entry{e.col, v})
+			row[m] = entry{e.col, v}
+			m++
 			a := &agg[e.col]
 			a.sum = a.sum.Add(v)
 			a.max = a.max.Max(v)
 		}
 	}
-	return wi, bi, row
+	return wi, bi, row[:m]
 }
 
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
