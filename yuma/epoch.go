@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/subnetd/subnetd/yuma/fixed"
 )
@@ -302,15 +303,34 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 	var total uint64
 	m := 0
 	asc, prev := true, -1
-	for _, c := range src {
-		j := int(c.UID)
-		if !keep(j) {
-			continue
+	if allReg {
+		// No registration to look up: only columns >= n and the diagonal
+		// (unless i is the owner) are dropped.
+		self := i
+		if i == owner {
+			self = -1
 		}
-		asc = asc && j > prev
-		prev = j
-		total += uint64(c.Value)
-		m++
+		for _, c := range src {
+			j := int(c.UID)
+			if j >= n || j == self {
+				continue
+			}
+			asc = asc && j > prev
+			prev = j
+			total += uint64(c.Value)
+			m++
+		}
+	} else {
+		for _, c := range src {
+			j := int(c.UID)
+			if !keep(j) {
+				continue
+			}
+			asc = asc && j > prev
+			prev = j
+			total += uint64(c.Value)
+			m++
+		}
 	}
 	sum := fixed.MaxI32F32
 	if total < 1<<31 {
@@ -334,6 +354,17 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		return x
 	}
 	if m == len(src) {
+		if sum > 0 && d.wholeOK {
+			// The common case written out: quickInt for every value
+			// (its formula gives 0 for a 0 weight, as SafeDiv does).
+			pre, mul, shift := d.wpre, d.wm, d.ws
+			row = row[:len(src)]
+			for k, c := range src {
+				h, _ := bits.Mul64(uint64(c.Value)<<32>>pre, mul)
+				row[k] = entry{col: c.UID, val: fx(h >> shift)}
+			}
+			return row, asc
+		}
 		for k, c := range src {
 			row[k] = entry{col: c.UID, val: norm(c.Value)}
 		}
@@ -420,6 +451,13 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 		for i := from; i < to; i++ {
 			var s fx
 			cells := out[i]
+			if last != nil && newPermit[i] {
+				s = yuma3RowPacked(ema[i], last, div, cells)
+				if v, ok := s.CheckedMul(activeStake[i]); ok {
+					dividends[i] = v
+				}
+				continue
+			}
 			for k, e := range ema[i] {
 				if newPermit[i] {
 					cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
@@ -526,10 +564,16 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	if deltaSum == nil {
 		deltaParts = pr.partials(n)
 	}
+	allKeep := !slices.Contains(keepCol, false)
 	pr.rows(n, func(w, from, to int) {
-		sum := bondParts[w]
+		sum := bondParts[w][:n]
 		for i := from; i < to; i++ {
 			asc, prev := true, -1
+			if allKeep {
+				// No recently registered uid: only columns >= n are dropped.
+				bondsAscending[i] = bondColumnSums(nrn[i].Bonds, sum)
+				continue
+			}
 			for _, c := range nrn[i].Bonds {
 				asc = asc && int(c.UID) > prev
 				prev = int(c.UID)
@@ -583,18 +627,18 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 		for j := range ec {
 			b := &bondDiv[j]
 			ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+			ec[j].fast = ec[j].keep && ec[j].delta.ok && ec[j].bok
 		}
 	}
 	aggParts := make([][]colAgg, pr.workers)
 	for w := range aggParts {
 		aggParts[w] = make([]colAgg, n)
 	}
+	accs := make([]*denseAcc, pr.workers)
 	pr.rows(n, func(w, from, to int) {
 		ar := pr.ars[w]
 		agg := aggParts[w]
-		acc := make([]fx, n)
-		touched := make([]bool, n)
-		cols := make([]uint16, 0, 64)
+		da := perWorker(accs, w, func() *denseAcc { return newDenseAcc(n) })
 		for i := from; i < to; i++ {
 			s := activeStake[i]
 			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
@@ -611,8 +655,8 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			// A dense row scans the whole accumulator (an untouched column
 			// is 0 and is not emitted); a sparse one tracks its columns.
 			// Either way the positives come out in column order.
+			acc, touched, cols := da.acc, da.touched, da.cols[:0]
 			dense := len(wb[i])+len(nrn[i].Bonds) > n/8
-			cols = cols[:0]
 			for _, e := range wb[i] {
 				if int(e.col) < n {
 					d := e.val.Mul(s)
@@ -670,6 +714,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 					acc[j], touched[j] = 0, false
 				}
 			}
+			da.cols = cols
 			ema[i] = row
 		}
 	})
@@ -734,32 +779,89 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				continue
 			}
 			cells := out[i]
+			if last != nil {
+				dividends[i] = lastRowPacked(row, last, emaDiv, up, cells)
+				continue
+			}
 			for k, e := range row {
-				if last == nil {
-					v := emaDiv[e.col].divOrKeep(e.val)
-					acc = acc.Add(incentive[e.col].Mul(v))
-					// inplace_col_max_upscale_sparse
-					cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
-					continue
-				}
-				lc := &last[e.col]
-				v, ok := lc.norm.quick(e.val)
-				if !ok {
-					v = divSlow(&emaDiv[e.col], e.val)
-				}
-				acc = acc.Add(lc.inc.Mul(v))
+				v := emaDiv[e.col].divOrKeep(e.val)
+				acc = acc.Add(incentive[e.col].Mul(v))
 				// inplace_col_max_upscale_sparse
-				u, ok := lc.up.quick(v)
-				if !ok {
-					u = divSlow(&up[e.col], v)
-				}
-				cells[k] = Cell{UID: e.col, Value: propU16(u)}
+				cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
 			}
 			dividends[i] = acc
 		}
 	})
 	normalize(dividends)
 	return out, dividends
+}
+
+// yuma3RowPacked is yuma3Dividends' pass for one row in permit with the
+// packed per-column records (the EMA's columns are below n): the stored
+// u16 bonds written to cells, and the row's Σ_j b_ij·I_j of the
+// column-normalised bonds returned (before the active stake). In a function
+// of its own, the loop keeps its values in registers.
+func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx {
+	var s fx
+	cells = cells[:len(row)]
+	for k, e := range row {
+		cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
+		if int(e.col) >= len(last) {
+			continue // never: the EMA's columns are below n
+		}
+		lc := &last[e.col]
+		v, ok := lc.norm.quick(e.val)
+		if !ok {
+			v = divSlow(&div[e.col], e.val)
+		}
+		if v := v.Mul(lc.inc); v != 0 {
+			s = s.Add(v)
+		}
+	}
+	return s
+}
+
+// lastRowPacked is originalBonds' last pass for one row in permit with the
+// packed per-column records: each EMA value normalised by its column sum,
+// the dividend Σ_j b_ij·I_j returned, and the row's stored u16 bonds (the
+// normalised value max-upscaled) written to cells. In a function of its
+// own, the loop keeps its values in registers.
+func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Cell) fx {
+	var acc fx
+	cells = cells[:len(row)]
+	for k, e := range row {
+		lc := &last[e.col]
+		v, ok := lc.norm.quick(e.val)
+		if !ok {
+			v = divSlow(&emaDiv[e.col], e.val)
+		}
+		acc = acc.Add(lc.inc.Mul(v))
+		// inplace_col_max_upscale_sparse
+		u, ok := lc.up.quick(v)
+		if !ok {
+			u = divSlow(&up[e.col], v)
+		}
+		cells[k] = Cell{UID: e.col, Value: propU16(u)}
+	}
+	return acc
+}
+
+// bondColumnSums adds the stored u16 bonds of a row to the integer column
+// sums sum (len n) when every column below n is read (no uid registered
+// recently), and reports whether the row is in strictly ascending order.
+func bondColumnSums(bonds []Cell, sum []uint64) bool {
+	asc, prev := true, -1
+	for _, c := range bonds {
+		j := int(c.UID)
+		if j <= prev {
+			asc = false
+		}
+		prev = j
+		if j < len(sum) {
+			sum[j] += uint64(c.Value)
+		}
+	}
+	return asc
 }
 
 // fixedAlpha is the alpha of compute_ema_bonds_normal_sparse and
@@ -982,13 +1084,15 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
 	// 256 columns per block: the fastest of 32 to 256 on the dense 4096 × 256
 	// epoch (longer runs along each row).
-	const block = 256
+	const block = medianBlock
 	// A dense matrix (at least half the scores present) is gathered without
 	// per-entry bookkeeping.
 	dense := m > 0 && 2*nnz >= n*m
 	median := make([]fx, n)
 	blocks := (n + block - 1) / block
-	sweep := func(fromBlock, toBlock int) {
+	// sweep computes the medians of the blocks that take() hands out, in
+	// increasing order.
+	sweep := func(take func() (int, bool)) {
 		stride := m
 		if dense {
 			stride = m + 8
@@ -1003,11 +1107,19 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 		var cnt [block]int
 		var cmin, cmax [block]fx
 		var scratch medianScratch
-		start := uint16(min(fromBlock*block, n))
-		for k, row := range voters {
-			cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
-		}
-		for b := fromBlock; b < toBlock; b++ {
+		at := -1 // the block the cursors are at
+		for {
+			b, ok := take()
+			if !ok {
+				return
+			}
+			if b != at {
+				start := uint16(min(b*block, n))
+				for k, row := range voters {
+					cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
+				}
+			}
+			at = b + 1
 			lo, hi := b*block, min((b+1)*block, n)
 			if dense {
 				// Only the scores are laid out, column j's at
@@ -1016,22 +1128,7 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 				// each column's extremes and voters are found from its
 				// vector (denseColumn). The stride is padded so that
 				// consecutive columns do not alias in the cache.
-				for k, row := range voters {
-					c, next := cursor[k], lo
-					for c < len(row) && int(row[c].col) < hi {
-						j := int(row[c].col)
-						for ; next < j; next++ {
-							buf[(next-lo)*stride+k] = 0
-						}
-						buf[(j-lo)*stride+k] = row[c].val
-						next = j + 1
-						c++
-					}
-					for ; next < hi; next++ {
-						buf[(next-lo)*stride+k] = 0
-					}
-					cursor[k] = c
-				}
+				gatherDense(voters, cursor, buf, lo, hi, stride)
 				for j := 0; j < hi-lo; j++ {
 					median[lo+j] = denseColumn(buf[j*stride:j*stride+m], ks[:0], &scratch, medianFew, median1)
 				}
@@ -1066,22 +1163,98 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 			}
 		}
 	}
+	// Blocks are handed out one at a time, so that a worker slowed down
+	// by another process leaves its share to the others.
+	var next atomic.Int64
+	take := func() (int, bool) {
+		b := int(next.Add(1)) - 1
+		return b, b < blocks
+	}
 	if nnz < 1<<16 || workers < 2 || blocks < 2 {
-		sweep(0, blocks)
+		sweep(take)
 		return median
 	}
 	workers = min(workers, blocks)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		from, to := blocks*w/workers, blocks*(w+1)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sweep(from, to)
+			sweep(take)
 		}()
 	}
 	wg.Wait()
 	return median
+}
+
+// medianBlock is the number of columns medianColsBlocked takes per block.
+const medianBlock = 256
+
+// gatherDense lays the columns [lo, hi) of the voters' rows (strictly
+// ascending) out for medianColsBlocked's dense case: voter k's score in
+// column j at buf[(j-lo)*stride+k], 0 where it has no entry, every slot of
+// the block written. cursor[k] is where row k's entries for the block start;
+// it is advanced past them.
+func gatherDense(voters [][]entry, cursor []int, buf []fx, lo, hi, stride int) {
+	// Eight voters at a time: their rows are expanded into tmp (row
+	// order, sequential writes), then written out column by column, eight
+	// consecutive slots (one cache line) per column instead of one slot in
+	// each of the block's columns per voter.
+	const tile = 8
+	var tmp [tile][medianBlock]fx
+	w := hi - lo
+	for k0 := 0; k0 < len(voters); k0 += tile {
+		t := min(tile, len(voters)-k0)
+		for r := 0; r < t; r++ {
+			k := k0 + r
+			row, c := voters[k], cursor[k]
+			dst := tmp[r][:w]
+			clear(dst)
+			for c < len(row) && int(row[c].col) < hi {
+				dst[int(row[c].col)-lo] = row[c].val
+				c++
+			}
+			cursor[k] = c
+		}
+		if t == tile {
+			for j := 0; j < w; j++ {
+				out := buf[j*stride+k0:][:tile]
+				out[0], out[1], out[2], out[3] = tmp[0][j], tmp[1][j], tmp[2][j], tmp[3][j]
+				out[4], out[5], out[6], out[7] = tmp[4][j], tmp[5][j], tmp[6][j], tmp[7][j]
+			}
+			continue
+		}
+		for j := 0; j < w; j++ {
+			for r := 0; r < t; r++ {
+				buf[j*stride+k0+r] = tmp[r][j]
+			}
+		}
+	}
+}
+
+// clipRowInPlace is clipTrustRanks' common case for one row written out:
+// plain sums (the stakes are proportions and there are fewer than 2^30
+// entries), the row clipped in place, the consensus c and the ranks both n
+// long. It returns the row's trust and how many entries it keeps.
+func clipRowInPlace(row []entry, c []fx, s fx, ranks []fx) (t fx, m int) {
+	for _, e := range row {
+		j := int(e.col)
+		var th fx
+		if j < len(c) {
+			th = c[j]
+		}
+		if th <= 0 && th < e.val {
+			continue
+		}
+		v := min(e.val, th)
+		t += v
+		if j < len(ranks) {
+			ranks[j] += s.Mul(v)
+		}
+		row[m] = entry{e.col, v}
+		m++
+	}
+	return t, m
 }
 
 // clipTrustRanks fuses col_clip_sparse (entries above their column
@@ -1105,6 +1278,8 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 		total += len(row)
 	}
 	plain := total < 1<<30 && proportions(stake)
+	// fast: plain sums, clipping in place, one consensus per column.
+	fast := plain && len(c) == n && len(w) > 0 && len(out) > 0 && &out[0] == &w[0]
 	pr.rows(len(w), func(wk, from, to int) {
 		ranks := parts[wk]
 		for i := from; i < to; i++ {
@@ -1120,6 +1295,12 @@ func clipTrustRanks(w sparse, c, stake []fx, out sparse, n int, pr *par) (trust,
 			s := getFx(stake, i)
 			var t fx
 			m := 0
+			if fast {
+				var m int
+				trust[i], m = clipRowInPlace(row, c[:n], s, ranks[:n])
+				out[i] = row[:m]
+				continue
+			}
 			for _, e := range row {
 				th := getFx(c, int(e.col))
 				// col_clip_sparse: min(value, threshold), the entry dropped
@@ -1208,16 +1389,17 @@ func interpolate(a, b sparse, n int, ratio fx, ar *arena) sparse {
 func matEMA(newM, oldM sparse, alpha fx, n int, pr *par, colSums [][]fx) sparse {
 	oneMinus := fixed.One.Sub(alpha)
 	out := make(sparse, len(newM))
+	accs := make([]*denseAcc, pr.workers)
 	pr.rows(len(newM), func(w, from, to int) {
 		ar := pr.ars[w]
 		var colSum []fx
 		if colSums != nil {
 			colSum = colSums[w]
 		}
-		acc := make([]fx, n)
-		touched := make([]bool, n)
-		cols := make([]uint16, 0, 64)
+		da := perWorker(accs, w, func() *denseAcc { return newDenseAcc(n) })
+		acc, touched := da.acc, da.touched
 		for i := from; i < to; i++ {
+			cols := da.cols[:0]
 			var old []entry
 			if i < len(oldM) {
 				old = oldM[i]
@@ -1268,6 +1450,7 @@ func matEMA(newM, oldM sparse, alpha fx, n int, pr *par, colSums [][]fx) sparse 
 					acc[j], touched[j] = 0, false
 				}
 			}
+			da.cols = cols
 			out[i] = row
 		}
 	})
@@ -1335,10 +1518,59 @@ type emaCol struct {
 	bs, bpre uint8
 	bok      bool
 	keep     bool
+	fast     bool // keep && delta.ok && bok: both quick paths apply
+}
+
+// denseAcc is a worker's n-long accumulator for the rows of an EMA that
+// cannot be merged: the accumulator, which columns hold a value, and those
+// columns (cleared after each row).
+type denseAcc struct {
+	acc     []fx
+	touched []bool
+	cols    []uint16
+}
+
+func newDenseAcc(n int) *denseAcc {
+	return &denseAcc{acc: make([]fx, n), touched: make([]bool, n), cols: make([]uint16, 0, 64)}
 }
 
 // colAgg is a column's running sum and maximum of the EMA's values.
 type colAgg struct{ sum, max fx }
+
+// emaAligned is emaRowMerged's common case of a dense subnet, in a function
+// of its own so that its loop keeps its values in registers: from wr[wi]
+// and bonds[bi] on, while a weight and a read bond sit on the same column
+// and both are normalised by their quick paths, it appends
+// alpha·ΔB_norm + (1-alpha)·B_norm (when positive) to row and agg, and
+// returns where it stopped. Anything else is left to the general step.
+func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec []emaCol, agg []colAgg, row []entry) (int, int, []entry) {
+	m := len(row)
+	row = row[:cap(row)]
+	for wi < len(wr) && bi < len(bonds) && m < len(row) {
+		e, c := wr[wi], bonds[bi]
+		if e.col != c.UID {
+			break
+		}
+		k := &ec[e.col]
+		d := e.val.Mul(s)
+		if !k.fast || uint64(d) >= 1<<31 || c.Value == 0 {
+			break
+		}
+		hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
+		hb, _ := bits.Mul64(uint64(c.Value)<<32>>k.bpre, k.bm)
+		v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
+		wi++
+		bi++
+		if v > 0 {
+			row[m] = entry{e.col, v}
+			m++
+			a := &agg[e.col]
+			a.sum = a.sum.Add(v)
+			a.max = a.max.Max(v)
+		}
+	}
+	return wi, bi, row[:m]
+}
 
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
 // stored bonds row, both in strictly ascending column order (wr's columns
@@ -1368,26 +1600,8 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		// a weight and a read bond on the same column, both normalised by
 		// their quick paths (the default case below, written out). Anything
 		// else leaves it for the general step.
-		for ec != nil && wi < len(wr) && bi < len(bonds) {
-			e, c := wr[wi], bonds[bi]
-			if e.col != c.UID {
-				break
-			}
-			k := &ec[e.col]
-			d, b := e.val.Mul(s), fixed.FromU16(c.Value)
-			if !k.keep || !k.delta.ok || !k.bok || uint64(d) >= 1<<31 || b < 1<<32 {
-				break
-			}
-			hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
-			hb, _ := bits.Mul64(uint64(b)>>k.bpre, k.bm)
-			v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
-			wi++
-			bi++
-			if v > 0 {
-				row = append(row, entry{e.col, v})
-				agg[e.col].sum = agg[e.col].sum.Add(v)
-				agg[e.col].max = agg[e.col].max.Max(v)
-			}
+		if ec != nil {
+			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, ec, agg, row)
 		}
 		if wi == len(wr) && bi == len(bonds) {
 			break

@@ -453,3 +453,73 @@ func TestSigmoidCache_Alpha(t *testing.T) {
 		}
 	}
 }
+
+// TestReadWeightsRow_Normalise checks the row read (with its written-out
+// common case) against inplace_row_normalize_sparse done literally: every
+// kept u16 value divided by the saturating sum with SafeDiv. The rows hold
+// zero weights, sums that are powers of two (where the whole-number
+// reciprocal does not apply), a saturating sum, the diagonal (dropped
+// unless the row is the owner's), columns >= n and outdated targets.
+func TestReadWeightsRow_Normalise(t *testing.T) {
+	const n = 8
+	for _, tc := range []struct {
+		name  string
+		row   int
+		owner int
+		cells []Cell
+		late  bool // uid 5 registered after the row's update
+	}{
+		{"zeros", 0, -1, []Cell{{1, 0}, {2, 300}, {3, 0}, {4, 65535}}, false},
+		{"power of two sum", 0, -1, []Cell{{1, 2}, {2, 2}}, false},
+		{"single one", 0, -1, []Cell{{3, 1}}, false},
+		{"all zero", 0, -1, []Cell{{1, 0}, {2, 0}}, false},
+		{"diagonal dropped", 2, -1, []Cell{{1, 7}, {2, 9}, {3, 11}}, false},
+		{"owner keeps diagonal", 2, 2, []Cell{{1, 7}, {2, 9}, {3, 11}}, false},
+		{"columns past n", 0, -1, []Cell{{1, 100}, {9, 5}, {200, 7}}, false},
+		{"outdated target", 0, -1, []Cell{{1, 100}, {5, 50}, {6, 25}}, true},
+		{"unsorted", 0, -1, []Cell{{6, 3}, {1, 100}, {4, 65535}}, false},
+		{"saturating sum", 0, -1, slices.Repeat([]Cell{{1, 65535}, {2, 65534}}, 20000), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &Input{Block: 100, Neurons: make([]Neuron, n)}
+			for i := range in.Neurons {
+				in.Neurons[i].LastUpdate = 50
+				in.Neurons[i].BlockAtRegistration = 1
+			}
+			if tc.late {
+				in.Neurons[5].BlockAtRegistration = 60
+			}
+			in.Neurons[tc.row].Weights = tc.cells
+			reg := make([]uint64, n)
+			var regMax uint64
+			for i := range in.Neurons {
+				reg[i] = in.Neurons[i].BlockAtRegistration
+				regMax = max(regMax, reg[i])
+			}
+			got, _ := readWeightsRow(in, reg, regMax, tc.row, tc.owner, nil)
+			var want []entry
+			sum := fx(0)
+			for _, c := range tc.cells {
+				j := int(c.UID)
+				if j >= n || (j == tc.row && tc.row != tc.owner) || reg[j] > 49 {
+					continue
+				}
+				want = append(want, entry{c.UID, fixed.FromU16(c.Value)})
+				sum = sum.Add(fixed.FromU16(c.Value))
+			}
+			for k := range want {
+				if sum != 0 {
+					want[k].val = want[k].val.SafeDiv(sum)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got %d entries, want %d", len(got), len(want))
+			}
+			for k := range want {
+				if got[k] != want[k] {
+					t.Errorf("entry %d: got %+v, want %+v", k, got[k], want[k])
+				}
+			}
+		})
+	}
+}

@@ -47,13 +47,17 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 	low, high := fixed.U16Proportion(p.AlphaLow), fixed.U16Proportion(p.AlphaHigh)
 	steep := fixed.FromInt(int64(p.AlphaSigmoidSteepness))
 	alpha0 := alphaOfDiff(0, low, high, steep)
+	oneMinus0 := fixed.One.Sub(alpha0)
 	ema = make(sparse, n)
+	caches, walks := make([]*sigmoidCache, pr.workers), make([]*emaAlphaScratch, pr.workers)
 	pr.rows(len(w), func(wk, from, to int) {
 		ar := pr.ars[wk]
 		ranks, colSum := rankParts[wk], sumParts[wk]
-		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
+		sc := perWorker(caches, wk, func() *sigmoidCache {
+			return &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
+		})
 		alphaOf := func(j uint16, wv, bv fx) fx { return sc.alpha(alphaDiff(consensus[j], wv, bv)) }
-		var walk emaAlphaScratch
+		walk := perWorker(walks, wk, func() *emaAlphaScratch { return &emaAlphaScratch{} })
 		for i := from; i < to; i++ {
 			row, s := w[i], getFx(stake, i)
 			bonds := nrn[i].Bonds
@@ -100,7 +104,7 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 					}
 					bi++
 				}
-				a := sc.alpha0
+				a, oneMinus := sc.alpha0, oneMinus0
 				var d fx
 				if uint64(th|v|bv) <= uint64(fixed.One) {
 					if v >= bv {
@@ -113,10 +117,11 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 				}
 				if d != 0 {
 					a = sc.alpha(d)
+					oneMinus = fixed.One.Sub(a)
 				}
 				var x fx
 				if bv != 0 {
-					x = fixed.One.Sub(a).Mul(bv)
+					x = oneMinus.Mul(bv)
 				}
 				x = x.Add(a.Mul(v).Max(0)).Min(fixed.One)
 				if x > 0 {

@@ -1,9 +1,12 @@
 package yuma
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // par runs the row-wise passes of an epoch on up to workers goroutines,
-// each over a contiguous range of rows with its own arena. Rows are
+// each taking chunks of contiguous rows, with its own arena. Rows are
 // independent in every such pass; the only cross-row results are column
 // sums of non-negative values and column maxima. A saturating sum of
 // non-negative terms is min(total, MAX) whatever the grouping, and a maximum
@@ -14,7 +17,7 @@ type par struct {
 	workers int
 	ars     []*arena
 	// bounds, when set by balance for n rows, are the row ranges of the
-	// workers: worker w takes [bounds[w], bounds[w+1]).
+	// chunks: chunk c is [bounds[c], bounds[c+1]).
 	bounds []int
 }
 
@@ -38,61 +41,92 @@ func (p *par) release() {
 	}
 }
 
-// balance splits the rows for rows(len(cost), …) so that every worker gets
-// about the same total cost, cost[i] being row i's share of the work (its
-// stored weights and bonds). Validators are usually a few uids, often the
-// lowest ones: an even split by row count would leave one worker with all
-// the work. Which worker takes a row never changes a result (see par).
+// balance splits the rows for rows(len(cost), …) into chunks of about the
+// same total cost, cost[i] being row i's share of the work (its stored
+// weights and bonds). Validators are usually a few uids, often the lowest
+// ones: an even split by row count would leave one worker with all the
+// work. Which worker takes a row never changes a result (see par).
 func (p *par) balance(cost []int) {
 	n := len(cost)
 	if p.workers == 1 {
 		return
 	}
+	chunks := p.workers * chunksPerWorker
 	total := 0
 	for _, c := range cost {
 		total += c
 	}
-	b := make([]int, p.workers+1)
-	b[p.workers] = n
+	b := make([]int, chunks+1)
+	b[chunks] = n
 	w, acc := 1, 0
-	for i := 0; i < n && w < p.workers; i++ {
-		for w < p.workers && acc*p.workers >= total*w {
+	for i := 0; i < n && w < chunks; i++ {
+		for w < chunks && acc*chunks >= total*w {
 			b[w] = i
 			w++
 		}
 		acc += cost[i]
 	}
-	for ; w < p.workers; w++ {
+	for ; w < chunks; w++ {
 		b[w] = n
 	}
 	p.bounds = b
 }
 
-// rows calls fn(w, from, to) for contiguous ranges covering [0, n), worker w
-// on its own goroutine, and waits for all of them. The ranges are those of
-// balance when it was given n rows, equal row counts otherwise; empty
-// ranges are skipped.
+// rows calls fn(w, from, to) for contiguous ranges covering [0, n), each
+// range once, and waits for all of them. With several workers the rows are
+// cut into chunksPerWorker chunks per worker (of about equal cost when
+// balance was given n rows, of equal row counts otherwise), and each worker
+// goroutine w takes the next chunk not yet taken until none is left: when
+// one worker is slowed down (another process on its core), the others take
+// its share instead of waiting for it. fn may thus be called several times
+// per worker, never concurrently for the same w; empty ranges are skipped.
+// Which worker takes a chunk never changes a result (see par).
 func (p *par) rows(n int, fn func(w, from, to int)) {
 	if p.workers == 1 || n < 2*p.workers {
 		fn(0, 0, n)
 		return
 	}
+	chunks := p.workers * chunksPerWorker
+	bounds := make([]int, chunks+1)
+	for c := range bounds {
+		bounds[c] = n * c / chunks
+	}
+	if len(p.bounds) == chunks+1 && p.bounds[chunks] == n {
+		bounds = p.bounds
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < p.workers; w++ {
-		from, to := n*w/p.workers, n*(w+1)/p.workers
-		if len(p.bounds) == p.workers+1 && p.bounds[p.workers] == n {
-			from, to = p.bounds[w], p.bounds[w+1]
-		}
-		if from == to {
-			continue
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(w, from, to)
+			for {
+				c := int(next.Add(1)) - 1
+				if c >= chunks {
+					return
+				}
+				if from, to := bounds[c], bounds[c+1]; from < to {
+					fn(w, from, to)
+				}
+			}
 		}()
 	}
 	wg.Wait()
+}
+
+// chunksPerWorker is how many chunks par.rows cuts per worker: enough for
+// a slowed-down worker's share to be taken over, few enough that taking a
+// chunk (one atomic add) costs nothing next to its rows.
+const chunksPerWorker = 8
+
+// perWorker returns vals[w], making it with mk on first use: the scratch of
+// worker w, kept across the several calls of a par.rows fn that the worker
+// may make (worker w alone touches vals[w]).
+func perWorker[T any](vals []*T, w int, mk func() *T) *T {
+	if vals[w] == nil {
+		vals[w] = mk()
+	}
+	return vals[w]
 }
 
 // partials allocates one n-long accumulator per worker.

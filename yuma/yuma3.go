@@ -48,15 +48,18 @@ func matEMAAlpha(w, b sparse, wAsc, bAsc []bool, consensus []fx, low, high, stee
 	// alpha depends on (consensus, weight, bond) only through the clamped
 	// difference d; each worker memoises the sigmoid (sigmoidCache).
 	alpha0 := alphaOfDiff(0, low, high, steep)
+	caches, walks := make([]*sigmoidCache, pr.workers), make([]*emaAlphaScratch, pr.workers)
 	pr.rows(len(w), func(wk, from, to int) {
-		sc := &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
+		sc := perWorker(caches, wk, func() *sigmoidCache {
+			return &sigmoidCache{alpha0: alpha0, low: low, high: high, steep: steep}
+		})
 		var colSum []fx
 		if colSums != nil {
 			colSum = colSums[wk]
 		}
 		alphaOf := func(j uint16, wv, bv fx) fx { return sc.alpha(alphaDiff(consensus[j], wv, bv)) }
 		cols := len(consensus)
-		var walk emaAlphaScratch
+		walk := perWorker(walks, wk, func() *emaAlphaScratch { return &emaAlphaScratch{} })
 		for i := from; i < to; i++ {
 			// Rows in strictly ascending order take the merge, with the
 			// sigmoid called directly; the rest take the general walk.
