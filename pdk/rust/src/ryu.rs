@@ -46,11 +46,14 @@ fn multiple_of_pow2(v: u64, p: u32) -> bool {
     v & ((1u64 << p) - 1) == 0
 }
 
-/// mul_shift is ⌊m × mul / 2^j⌋ for a 125-bit mul given as [low, high] and 64 < j.
+/// mul_shift is ⌊m × mul / 2^j⌋ for a 125-bit mul given as [low, high] and 64 < j < 128. The
+/// last shift is done in 64-bit halves: a variable 128-bit shift is a library call on wasm32.
 fn mul_shift(m: u64, mul: &[u64; 2], j: i32) -> u64 {
     let b0 = (m as u128) * (mul[0] as u128);
     let b2 = (m as u128) * (mul[1] as u128);
-    (((b0 >> 64) + b2) >> (j - 64)) as u64
+    let s = (b0 >> 64) + b2;
+    let sh = (j - 64) as u32;
+    ((s as u64) >> sh) | (((s >> 64) as u64) << (64 - sh))
 }
 
 /// shortest returns the shortest digits of the finite a > 0 that read back as a, nearest to a
