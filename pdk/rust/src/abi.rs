@@ -80,12 +80,15 @@ pub fn challenge(ptr: *const u8, len: usize, f: ChallengeFn) -> u64 {
 }
 
 /// reserve grows linear memory once, by about what a call on a message of size bytes will use
-/// (four times the message and 1 MiB), and gives it back to the allocator: without it memory
-/// grows in many small steps, and an engine may copy all of it at each (wazero does). When the
-/// memory cap does not allow that much, nothing happens. The write keeps LLVM from removing an
-/// allocation nothing reads.
+/// (five times the message and 64 KiB: quality-rs's Round, Scores and state take 4.7 times it), and
+/// gives it back to the allocator: without it memory grows in many small steps, and an engine may
+/// copy all of it at each (wazero does). It asks no more than that because a Wasm engine allocates
+/// and zeroes every page it grows, where a native process only maps them (the 1 MiB this added
+/// before doubled the memory of a call at 256 miners, and cost 10% of it). When the memory cap does
+/// not allow that much, nothing happens. The write keeps LLVM from removing an allocation nothing
+/// reads.
 fn reserve(size: usize) {
-    let n = size.saturating_mul(4).saturating_add(1 << 20);
+    let n = size.saturating_mul(5).saturating_add(1 << 16);
     if let Ok(l) = std::alloc::Layout::from_size_align(n, 8) {
         unsafe {
             let p = std::alloc::alloc(l);

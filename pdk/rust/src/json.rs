@@ -8,7 +8,6 @@
 //! found by scanning, so a deeply nested answer costs no stack.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 /// Nesting deeper than this is refused, as Go's encoding/json refuses it.
 pub const MAX_DEPTH: usize = 10000;
@@ -783,7 +782,7 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
     }
     let a = v.abs();
     let mut digits = [0u8; 24];
-    let (n, exp) = shortest(a, &mut digits);
+    let (n, exp) = crate::ryu::shortest(a, &mut digits);
     let digits = &digits[..n];
     if a < 1e-6 || a >= 1e21 {
         out.push(digits[0]);
@@ -825,44 +824,6 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// shortest returns the shortest digits of a (finite, > 0) that read back as a, and the power
-/// of ten of the first: Rust's own shortest formatting ("{:e}"), written into a buffer on the
-/// stack (no allocation per number), the tie settled as Go settles it.
-fn shortest(a: f64, digits: &mut [u8; 24]) -> (usize, i32) {
-    // Rust's {:e} gives the shortest round-trip digits: "d.ddde-7", "de21".
-    let mut sci = StackBuf::new();
-    let _ = write!(sci, "{:e}", a);
-    if may_tie(a) {
-        // Between two shortest candidates equally near v, Go takes the even one (the correctly
-        // rounded digits); Rust's shortest search may take the other.
-        let n = sci.bytes().iter().take_while(|c| **c != b'e').filter(|c| c.is_ascii_digit()).count();
-        let mut c = StackBuf::new();
-        let _ = write!(c, "{:.*e}", n - 1, a);
-        if c.bytes() != sci.bytes() && std::str::from_utf8(c.bytes()).ok().and_then(|t| t.parse::<f64>().ok()) == Some(a) {
-            sci = c;
-        }
-    }
-    let s = sci.bytes();
-    let epos = s.iter().position(|c| *c == b'e').unwrap_or(s.len());
-    let (mant, ex) = s.split_at(epos);
-    let mut exp: i32 = 0;
-    let eneg = ex.get(1) == Some(&b'-');
-    for &c in ex.iter().skip(if eneg { 2 } else { 1 }) {
-        exp = exp * 10 + (c - b'0') as i32;
-    }
-    if eneg {
-        exp = -exp;
-    }
-    let mut n = 0;
-    for &c in mant {
-        if c != b'.' {
-            digits[n] = c;
-            n += 1;
-        }
-    }
-    (n, exp)
-}
-
 /// write_uint appends v in decimal, without allocating.
 pub fn write_uint(out: &mut Vec<u8>, mut v: u64) {
     let mut buf = [0u8; 20];
@@ -876,59 +837,6 @@ pub fn write_uint(out: &mut Vec<u8>, mut v: u64) {
         }
     }
     out.extend_from_slice(&buf[i..]);
-}
-
-/// StackBuf is a fmt::Write target on the stack, long enough for any float64 in {:e} form
-/// (17 digits, a point, "e-324").
-struct StackBuf {
-    b: [u8; 40],
-    n: usize,
-}
-
-impl StackBuf {
-    fn new() -> StackBuf {
-        StackBuf { b: [0; 40], n: 0 }
-    }
-    fn bytes(&self) -> &[u8] {
-        &self.b[..self.n]
-    }
-}
-
-impl fmt::Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let s = s.as_bytes();
-        if self.n + s.len() > self.b.len() {
-            return Err(fmt::Error);
-        }
-        self.b[self.n..self.n + s.len()].copy_from_slice(s);
-        self.n += s.len();
-        Ok(())
-    }
-}
-
-/// may_tie reports whether a's exact decimal value has at most 18 significant digits, the only
-/// case in which two shortest candidates can lie equally near it.
-fn may_tie(a: f64) -> bool {
-    let bits = a.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    let mut m = bits & ((1u64 << 52) - 1);
-    let mut e = if exp == 0 { -1074 } else { exp - 1075 };
-    if exp != 0 {
-        m |= 1u64 << 52;
-    }
-    if m == 0 {
-        return false;
-    }
-    let tz = m.trailing_zeros();
-    m >>= tz;
-    e += tz as i32;
-    if e >= 0 {
-        return a < 1e18;
-    }
-    if -e > 27 {
-        return false;
-    }
-    (m as u128) * 5u128.pow((-e) as u32) < 1_000_000_000_000_000_000u128
 }
 
 fn go_special(v: f64) -> &'static str {

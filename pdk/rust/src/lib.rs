@@ -25,6 +25,7 @@
 pub mod json;
 pub mod native;
 mod read;
+mod ryu;
 
 #[doc(hidden)]
 pub mod abi;
