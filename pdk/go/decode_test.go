@@ -121,8 +121,9 @@ func FuzzEncodeScores(f *testing.F) {
 	})
 }
 
-// The exact fast path of float gives strconv.ParseFloat's bits on every kind of literal.
-func TestDecoder_float(t *testing.T) {
+// floatLiterals are number literals of every kind, valid and not, with thousands drawn from a
+// fixed sequence.
+func floatLiterals() []string {
 	lits := []string{"0", "-0", "0.0", "-0.0", "1", "-1", "0.1", "0.3", "123.456", "9007199254740993", "9007199254740992",
 		"1e22", "1e23", "1e-22", "1e-23", "4.35", "1.7976931348623157e308", "2e308", "5e-324", "1e-400", "123456789012345678901",
 		"0.000000000000000000001", "1E5", "1e+5", "17976931348623157e292", "1e0000000000000000000010"}
@@ -131,9 +132,15 @@ func TestDecoder_float(t *testing.T) {
 		x = x*6364136223846793005 + 1442695040888963407
 		mant := x >> (x % 64)
 		exp := int(x>>58) - 32
-		lits = append(lits, strconv.FormatUint(mant, 10)+"e"+strconv.Itoa(exp), "0."+strconv.FormatUint(mant%1e9, 10), strconv.FormatFloat(math.Float64frombits(x), 'g', -1, 64))
+		lits = append(lits, strconv.FormatUint(mant, 10)+"e"+strconv.Itoa(exp), "0."+strconv.FormatUint(mant%1e9, 10), strconv.FormatFloat(math.Float64frombits(x), 'g', -1, 64),
+			strconv.FormatFloat(float64(mant%1e12)/100, 'f', -1, 64), strconv.FormatUint(mant%1e16, 10)+"."+strconv.FormatUint(x%1000, 10))
 	}
-	for _, lit := range lits {
+	return lits
+}
+
+// The exact fast path of float gives strconv.ParseFloat's bits on every kind of literal.
+func TestDecoder_float(t *testing.T) {
+	for _, lit := range floatLiterals() {
 		want, wantErr := strconv.ParseFloat(lit, 64)
 		d := newDecoder([]byte(lit))
 		n, ok := d.numberToken()
@@ -148,6 +155,46 @@ func TestDecoder_float(t *testing.T) {
 			t.Fatalf("%s: %v %v, ParseFloat %v %v", lit, got, ok, want, wantErr)
 		}
 	}
+}
+
+// plainDecimal reads what it accepts exactly as numberToken and float do (bits and end).
+func TestPlainDecimal_sameAsNumberToken(t *testing.T) {
+	lits := append(floatLiterals(), "", "-", "00", "01", "-01", "1.", "1.e5", ".5", "1.5.5", "12345678901234567890",
+		"9007199254740993", "0.12345678901234567890123", "1.2345678901234567890", "7.5,", "7.5}", "7.5e", "-0.0", "1e5")
+	accepted := 0
+	for _, lit := range lits {
+		checkPlainDecimal(t, lit)
+		if _, _, ok := plainDecimal([]byte(lit), 0); ok {
+			accepted++
+		}
+	}
+	if accepted < len(lits)/4 {
+		t.Fatalf("plainDecimal accepted only %d of %d literals", accepted, len(lits))
+	}
+}
+
+func checkPlainDecimal(t *testing.T, lit string) {
+	t.Helper()
+	got, end, ok := plainDecimal([]byte(lit), 0)
+	if !ok {
+		return
+	}
+	d := newDecoder([]byte(lit))
+	n, nok := d.numberToken()
+	if !nok || n.end != end {
+		t.Fatalf("%q: plainDecimal read %d bytes, numberToken %v %d", lit, end, nok, n.end)
+	}
+	want, wok := d.float(n)
+	if !wok || math.Float64bits(got) != math.Float64bits(want) {
+		t.Fatalf("%q: plainDecimal %v, float %v %v", lit, got, want, wok)
+	}
+}
+
+func FuzzPlainDecimal(f *testing.F) {
+	for _, lit := range []string{"0", "-1.25", "72.5", "12000", "1e5", "00"} {
+		f.Add(lit)
+	}
+	f.Fuzz(checkPlainDecimal)
 }
 
 func TestAppendJSON_sameAsEncodingJSON(t *testing.T) {

@@ -17,6 +17,10 @@ func scanValue(b []byte, i int) (int, bool) {
 		}
 		switch c := b[i]; {
 		case c == '"':
+			if j := plainStringEnd(b, i); j > 0 {
+				i = j
+				break
+			}
 			j, ok := scanString(b, i)
 			if !ok {
 				return 0, false
@@ -41,6 +45,10 @@ func scanValue(b []byte, i int) (int, bool) {
 			}
 			depth++
 			if c == '{' {
+				if j := plainStringEnd(b, i); j > 0 && j < len(b) && b[j] == ':' {
+					i = j + 1
+					continue
+				}
 				j, ok := scanKey(b, i)
 				if !ok {
 					return 0, false
@@ -108,6 +116,10 @@ func scanValue(b []byte, i int) (int, bool) {
 			case c == ',':
 				i++
 				if inObject {
+					if j := plainStringEnd(b, i); j > 0 && j < len(b) && b[j] == ':' {
+						i = j + 1
+						break
+					}
 					j, ok := scanKey(b, i)
 					if !ok {
 						return 0, false
@@ -124,6 +136,26 @@ func scanValue(b []byte, i int) (int, bool) {
 			break
 		}
 	}
+}
+
+// plainStringEnd returns the index past the JSON string at b[i] when it has neither escapes
+// nor control characters (the usual case, which this handles without a call: it inlines), or
+// 0 when b[i] is not a quote or the string needs scanString's look.
+func plainStringEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return 0
+	}
+	i++
+	for i+8 <= len(b) && special8(le64(b[i:i+8])) == 0 {
+		i += 8
+	}
+	for i < len(b) && b[i] != '"' && b[i] >= 0x20 && b[i] != '\\' {
+		i++
+	}
+	if i < len(b) && b[i] == '"' {
+		return i + 1
+	}
+	return 0
 }
 
 // scanKey checks `"key" :` at b[i] (after any white space) and returns the index past the colon.
