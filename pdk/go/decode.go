@@ -156,7 +156,6 @@ func (d *decoder) stringToken() (start, end int, plain, ok bool) {
 	}
 }
 
-
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
