@@ -2,6 +2,7 @@ package pdk
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -239,6 +240,29 @@ func TestDecoder_minerFast(t *testing.T) {
 			t.Errorf("%s: fast %v (at %d, %+v), want %v", tc.in, got, d.i, m, tc.fast)
 		}
 		checkDecode(t, []byte(`{"miners":[`+tc.in+`]}`))
+	}
+}
+
+func TestAppendUint16_sameAsStrconv(t *testing.T) {
+	for u := range 1 << 16 {
+		if got, want := appendUint16([]byte("x"), uint16(u)), strconv.AppendUint([]byte("x"), uint64(u), 10); string(got) != string(want) {
+			t.Fatalf("%d: %s, want %s", u, got, want)
+		}
+	}
+}
+
+// le64 and putLE64 agree with encoding/binary (on this machine's build of them).
+func TestLE64_sameAsBinary(t *testing.T) {
+	b := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	for i := range 2 {
+		if got, want := le64(b[i:]), binary.LittleEndian.Uint64(b[i:]); got != want {
+			t.Fatalf("le64 at %d: %#x, want %#x", i, got, want)
+		}
+		out := make([]byte, 9)
+		putLE64(out[i:], 0x0807060504030201)
+		if want := binary.LittleEndian.Uint64(out[i:]); want != 0x0807060504030201 {
+			t.Fatalf("putLE64 at %d wrote % x", i, out)
+		}
 	}
 }
 

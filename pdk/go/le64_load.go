@@ -13,3 +13,9 @@ func le64(b []byte) uint64 {
 	_ = b[7]
 	return *(*uint64)(unsafe.Pointer(unsafe.SliceData(b)))
 }
+
+// putLE64 writes x into the first eight bytes of b, little-endian, with one store.
+func putLE64(b []byte, x uint64) {
+	_ = b[7]
+	*(*uint64)(unsafe.Pointer(unsafe.SliceData(b))) = x
+}
