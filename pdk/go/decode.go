@@ -112,6 +112,11 @@ func (d *decoder) stringToken() (start, end int, plain, ok bool) {
 	if d.peek() != '"' {
 		return 0, 0, false, false
 	}
+	if j := plainStringEnd(d.b, d.i); j > 0 {
+		start = d.i + 1
+		d.i = j
+		return start, j - 1, true, true
+	}
 	b, i := d.b, d.i+1
 	start, plain = i, true
 	for {
@@ -809,19 +814,13 @@ func (d *decoder) minerFast(m *Miner) bool {
 		return false
 	}
 	i = j + patHotkey.n
-	// hotkey: a plain string, eight bytes at a time.
-	j = i
-	for j+8 <= len(b) && special8(le64(b[j:j+8])) == 0 {
-		j += 8
-	}
-	for j < len(b) && b[j] >= 0x20 && b[j] < 0x80 && b[j] != '"' && b[j] != '\\' {
-		j++
-	}
-	if j >= len(b) || b[j] != '"' || !at(b, j+1, patStake) {
+	// hotkey: a plain string (the pattern ends with its opening quote).
+	j = plainStringEnd(b, i-1)
+	if j == 0 || !at(b, j, patStake) {
 		return false
 	}
-	uid, hotkey := uint16(u), d.str(i, j)
-	d.i = j + 1 + patStake.n
+	uid, hotkey := uint16(u), d.str(i, j-1)
+	d.i = j + patStake.n
 	stake, end, ok := plainDecimal(b, d.i)
 	if ok {
 		d.i = end

@@ -205,6 +205,17 @@ func TestAppendJSON_sameAsEncodingJSON(t *testing.T) {
 			t.Errorf("AppendJSONString(%q) = %s, want %s", s, got, want)
 		}
 	}
+	// Every byte at every place of a hotkey-long string (the word-at-a-time scan).
+	hk := []byte("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+	for c := range 256 {
+		for i := range hk {
+			s := string(hk[:i]) + string([]byte{byte(c)}) + string(hk[i+1:])
+			want, _ := json.Marshal(s)
+			if got := AppendJSONString(nil, s); string(got) != string(want) {
+				t.Fatalf("AppendJSONString(%q) = %s, want %s", s, got, want)
+			}
+		}
+	}
 	for _, f := range []float64{0, 1, -2.5, 1e-7, 1e21, 0.1, math.NaN(), math.Inf(1)} {
 		want, wantErr := json.Marshal(f)
 		got, err := AppendJSONFloat(nil, f)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // encodeScores writes s as json.Marshal does, without reflection; a score json.Marshal
@@ -68,7 +69,14 @@ func AppendJSONFloat(b []byte, f float64) ([]byte, error) {
 // AppendJSONString appends s as json.Marshal writes a string (quoted, with its escapes,
 // including those of <, > and &).
 func AppendJSONString(b []byte, s string) []byte {
-	for i := range len(s) {
+	i := 0
+	if len(s) >= 8 {
+		p := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+		for i+8 <= len(p) && htmlSpecial8(le64(p[i:i+8])) == 0 {
+			i += 8
+		}
+	}
+	for ; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always encodes
 			return append(b, q...)
@@ -77,6 +85,13 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// htmlSpecial8 is non-zero when one of the eight bytes of x is one special8 marks or one
+// json.Marshal escapes as HTML (<, >, &), or DEL.
+func htmlSpecial8(x uint64) uint64 {
+	lt, gt, amp, del := x^(ones*'<'), x^(ones*'>'), x^(ones*'&'), x^(ones*0x7f)
+	return special8(x) | ((lt-ones)&^lt|(gt-ones)&^gt|(amp-ones)&^amp|(del-ones)&^del)&highs
 }
 
 // appendFloat formats a finite f as encoding/json does (the shortest representation that

@@ -1,5 +1,7 @@
 package pdk
 
+import "math/bits"
+
 // scanValue checks the JSON value starting at b[i] (after any white space) and returns the
 // index just past it, in one function with no recursion: raw values (miners' responses) are
 // checked but not decoded, and Go's Wasm code pays dearly for each call. It reports false
@@ -138,18 +140,26 @@ func scanValue(b []byte, i int) (int, bool) {
 	}
 }
 
-// plainStringEnd returns the index past the JSON string at b[i] when it has neither escapes
-// nor control characters (the usual case, which this handles without a call: it inlines), or
-// 0 when b[i] is not a quote or the string needs scanString's look.
+// plainStringEnd returns the index past the JSON string at b[i] when it is plain: no escapes
+// and only printable ASCII, so its bytes are its value (the usual case, found a word at a
+// time: the first byte special8 marks must be the closing quote). It returns 0 when b[i] is
+// not a quote or the string is not plain: scanString or stringToken then reads it.
 func plainStringEnd(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return 0
 	}
 	i++
-	for i+8 <= len(b) && special8(le64(b[i:i+8])) == 0 {
+	for i+8 <= len(b) {
+		if s := special8(le64(b[i : i+8])); s != 0 {
+			i += bits.TrailingZeros64(s) >> 3
+			if b[i] == '"' {
+				return i + 1
+			}
+			return 0
+		}
 		i += 8
 	}
-	for i < len(b) && b[i] != '"' && b[i] >= 0x20 && b[i] != '\\' {
+	for i < len(b) && b[i] != '"' && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '\\' {
 		i++
 	}
 	if i < len(b) && b[i] == '"' {
