@@ -254,6 +254,29 @@ func TestDecoder_minerFast(t *testing.T) {
 	}
 }
 
+// appendFloat writes every kind of float64 as encoding/json does, bit patterns from a fixed
+// sequence included.
+func TestAppendFloat_sameAsEncodingJSON(t *testing.T) {
+	fs := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 0.5, 1e-6, 1e-7, 9.999999e-7, 1e20, 1e21, 999999999999999900000, 123456789012345680000,
+		0.000001234, 1.5, 100, 1e15, 1e16, 12345678901234567, 0.30000000000000004, math.MaxFloat64, math.SmallestNonzeroFloat64, 5e-324, -2.5e-5}
+	x := uint64(7)
+	for range 100000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		f := math.Float64frombits(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		// Every magnitude, and mostly the range of scores.
+		fs = append(fs, f, math.Ldexp(float64(x>>11), -53-int(x%8)), float64(x%100000)/100, math.Ldexp(float64(x>>11), int(x%140)-90))
+	}
+	for _, f := range fs {
+		want, _ := json.Marshal(f)
+		if got := appendFloat([]byte("x"), f); string(got) != "x"+string(want) {
+			t.Fatalf("appendFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
 func TestAppendUint16_sameAsStrconv(t *testing.T) {
 	for u := range 1 << 16 {
 		if got, want := appendUint16([]byte("x"), uint16(u)), strconv.AppendUint([]byte("x"), uint64(u), 10); string(got) != string(want) {
