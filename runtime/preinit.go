@@ -43,7 +43,7 @@ type preinit struct {
 }
 
 // preinitVersion names the snapshot format and rules; it is part of the cache path.
-const preinitVersion = "preinit-v1"
+const preinitVersion = "preinit-v2"
 
 // preinitMaxGas bounds the start-up run at load (or Limits.Gas, when lower): a start-up that
 // needs more is run per call as before. Go's runtime needs about 0.7 M.
@@ -77,39 +77,53 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 		return nil, nil, "", err
 	}
 	r.snapshots.Add(1)
-	snap, pre, err := r.runStartup(ctx, cm, prepared, globals, flags, info)
+	var snap []byte
+	img, pre, err := r.runStartup(ctx, cm, nil, globals, flags, info)
+	if err == nil {
+		snap, err = snapshot.Build(prepared, globals, snapshot.Image{Memory: img.mem, Globals: img.values})
+		if err != nil {
+			err = fmt.Errorf("%w: %v", errNotSnapshotted, err)
+		}
+	}
 	path := r.preinitCachePath(key)
 	if err != nil {
 		if errors.Is(err, errNotSnapshotted) {
-			storePreinit(path, nil, nil, err.Error())
+			storePreinit(path, nil, nil, nil, err.Error())
 		}
 		return cm, nil, err.Error(), nil
 	}
 	if pre.gas > r.limits.Gas {
 		return cm, nil, "the start-up needs more gas than a call has", nil
 	}
-	scm, err := r.eng.compile(ctx, snap)
+	scm, err := r.engCompile(ctx, snap)
 	if err != nil {
 		return cm, nil, "compile the snapshot: " + err.Error(), nil // the plain module is right too
 	}
-	storePreinit(path, snap, pre, "")
+	storePreinit(path, snap, nil, pre, "")
 	_ = cm.close(ctx)
 	return scm, pre, "", nil
 }
 
 func (r *Runtime) compilePlain(ctx context.Context, wasm []byte) (compiledModule, error) {
-	cm, err := r.eng.compile(ctx, wasm)
+	cm, err := r.engCompile(ctx, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", classifyCompile(err))
 	}
 	return cm, nil
 }
 
-// runStartup runs the start-up of cm (the prepared module) once, as a call would, and builds
-// the module that starts in the state it left. Reasons not to (wrapping errNotSnapshotted) are
-// a function of the module's bytes and the memory cap; other errors (the backstop, the caller's
-// context) are not kept.
-func (r *Runtime) runStartup(ctx context.Context, cm compiledModule, prepared []byte, globals []snapshot.Global, flags meteredFlags, info ModuleInfo) ([]byte, *preinit, error) {
+// engCompile hands wasm to the engine's compiler, counting it.
+func (r *Runtime) engCompile(ctx context.Context, wasm []byte) (compiledModule, error) {
+	r.engCompiles.Add(1)
+	return r.eng.compile(ctx, wasm)
+}
+
+// runStartup runs the start-up of cm (the prepared module, or with start the prepared module
+// compiled without its data, start being that data) once, as a call would, and returns the
+// state it left: the memory and the values of globals. Reasons not to snapshot (wrapping
+// errNotSnapshotted) are a function of the module's bytes and the memory cap; other errors (the
+// backstop, the caller's context) are not kept.
+func (r *Runtime) runStartup(ctx context.Context, cm compiledModule, start *memImage, globals []snapshot.Global, flags meteredFlags, info ModuleInfo) (*memImage, *preinit, error) {
 	lim := r.limits
 	env := hostfns.NewEnv(0, [32]byte{}, hostfns.NewLogBuffer(lim.Log))
 	if info.PreInit {
@@ -122,6 +136,11 @@ func (r *Runtime) runStartup(ctx context.Context, cm compiledModule, prepared []
 		return nil, nil, fmt.Errorf("%w: instantiate: %v", errNotSnapshotted, err)
 	}
 	defer i.close(context.WithoutCancel(ctx))
+	if start != nil {
+		if err := i.(imageRestorer).restore(start); err != nil {
+			return nil, nil, fmt.Errorf("%w: instantiate: %v", errNotSnapshotted, err)
+		}
+	}
 	budget := int64(min(lim.Gas, preinitMaxGas))
 	if err := i.setGas(budget); err != nil {
 		return nil, nil, err
@@ -169,21 +188,99 @@ func (r *Runtime) runStartup(ctx context.Context, cm compiledModule, prepared []
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, err := snapshot.Build(prepared, globals, snapshot.Image{Memory: mem, Globals: vals})
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", errNotSnapshotted, err)
+	if len(mem)%65536 != 0 {
+		return nil, nil, fmt.Errorf("%w: memory of %d bytes", errNotSnapshotted, len(mem))
 	}
-	return snap, &preinit{gas: uint64(budget - left), mono: u.Monotonic}, nil
+	img := &memImage{mem: mem, pages: uint32(len(mem) / 65536), runs: snapshot.Runs(mem), globals: names, values: vals}
+	return img, &preinit{gas: uint64(budget - left), mono: u.Monotonic}, nil
+}
+
+// memImage is an instance's initial memory and globals as the host writes them into a fresh
+// instance of a module compiled without its data.
+type memImage struct {
+	mem     []byte         // the whole memory the runs come from (nil when they alias a file or module)
+	pages   uint32         // the memory's size
+	runs    []snapshot.Run // its non-zero bytes
+	globals []string       // exported mutable globals (snapshot.Prepare's) and their values
+	values  []uint64
+}
+
+// imageEngine is an engine that pre-initialises by writing images into instances of one
+// compiled module (wazero: a second compile would cost as much as the first) rather than by
+// compiling a module with the image baked in (wasmtime: its copy-on-write data makes such a
+// module the fastest to instantiate).
+type imageEngine interface {
+	restoresImages()
+}
+
+// imageRestorer is an instance of an imageEngine.
+type imageRestorer interface {
+	// restore grows the memory to img's size, writes its runs and sets its globals.
+	restore(img *memImage) error
+}
+
+// preinitImage is preinitialize for an imageEngine: it compiles the prepared module without
+// its data once, runs the start-up at load in an instance of it (the data written by the host),
+// and sets e.image to what every call's instance starts from: the state the start-up left (with
+// e.pre), or when that cannot be used, the module's own data (the start-up then runs per call).
+// It reports false, having done nothing, for a module whose data the host cannot write exactly as
+// an engine would: preinitialize handles those.
+func (r *Runtime) preinitImage(ctx context.Context, key string, metered []byte, flags meteredFlags, info ModuleInfo, cached verdict, e *cacheEntry) (bool, error) {
+	if (!flags.hasStart && !info.HasInitialize) || flags.writesTables {
+		return false, nil
+	}
+	prepared, globals, err := snapshot.Prepare(metered)
+	if err != nil {
+		return false, nil
+	}
+	code, data, pages, err := snapshot.StripData(prepared)
+	if err != nil {
+		return false, nil
+	}
+	cm, err := r.compilePlain(ctx, code)
+	if err != nil {
+		return true, err
+	}
+	e.cm = cm
+	start := &memImage{pages: pages, runs: data}
+	switch {
+	case cached.found && cached.pre == nil:
+		e.image, e.preWhy = start, cached.why
+		return true, nil
+	case cached.found && cached.img != nil && cached.pre.gas <= r.limits.Gas:
+		e.image, e.pre = cached.img, cached.pre
+		return true, nil
+	}
+	r.snapshots.Add(1)
+	img, pre, err := r.runStartup(ctx, cm, start, globals, flags, info)
+	path := r.preinitCachePath(key)
+	switch {
+	case err != nil:
+		if errors.Is(err, errNotSnapshotted) {
+			storePreinit(path, nil, nil, nil, err.Error())
+		}
+		e.image, e.preWhy = start, err.Error()
+	case pre.gas > r.limits.Gas:
+		e.image, e.preWhy = start, "the start-up needs more gas than a call has"
+	default:
+		storePreinit(path, nil, img, pre, "")
+		img.mem = nil // the runs keep what they need
+		e.image, e.pre = img, pre
+	}
+	return true, nil
 }
 
 // The verdict of pre-initialising a module is cached on disk beside the meter's output: the
 // snapshot is a function of the module's bytes (custom sections stripped), the meter, these
 // rules, the engine that ran the start-up and the memory cap. A file holds: magic, a status byte
-// (1 snapshot, 0 not snapshotted), the start-up's gas and monotonic clock (8 bytes each, little
-// endian), the CRC-32C of the body, and the body (the snapshot module, or the reason it was not
-// made). A damaged file is ignored and rewritten. (A checksum finds damage; the cache directory
-// is trusted like the engines' compiled code beside it, which no hash could vouch for.)
-var preinitCacheMagic = []byte("subnetd-preinit\x01")
+// (0 not snapshotted, 1 a snapshot module, 2 an image), the start-up's gas and monotonic clock
+// (8 bytes each, little endian), the CRC-32C of the body, and the body (the reason it was not
+// snapshotted, the snapshot module, or the image: its pages, its globals as count, then name
+// length, name and value each, its runs as count, then offset, length and bytes each; every
+// number 4 bytes little endian but the 8-byte values). A damaged file is ignored and rewritten.
+// (A checksum finds damage; the cache directory is trusted like the engines' compiled code beside
+// it, which no hash could vouch for.)
+var preinitCacheMagic = []byte("subnetd-preinit\x02")
 
 func (r *Runtime) preinitCachePath(key string) string {
 	if r.cacheDir == "" {
@@ -196,8 +293,9 @@ func (r *Runtime) preinitCachePath(key string) string {
 // verdict is what the disk cache says about pre-initialising a module.
 type verdict struct {
 	found bool
-	snap  []byte   // the snapshot module, when pre is set
-	pre   *preinit // nil: not snapshotted, for the reason why
+	snap  []byte    // the snapshot module (status 1)
+	img   *memImage // the image (status 2)
+	pre   *preinit  // nil: not snapshotted, for the reason why
 	why   string
 }
 
@@ -213,30 +311,119 @@ func loadPreinit(path string) verdict {
 	}
 	p := b[len(preinitCacheMagic):]
 	status, body := p[0], b[head:]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(p[17:]) || status > 1 {
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(p[17:]) {
 		return verdict{}
 	}
-	if status == 0 {
+	pre := &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}
+	switch status {
+	case 0:
 		return verdict{found: true, why: string(body)}
+	case 1:
+		return verdict{found: true, snap: body, pre: pre}
+	case 2:
+		if img, ok := decodeImage(body); ok {
+			return verdict{found: true, img: img, pre: pre}
+		}
 	}
-	return verdict{found: true, snap: body, pre: &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}}
+	return verdict{}
 }
 
-// storePreinit writes a verdict atomically; failures are ignored (the cache is an optimisation).
-func storePreinit(path string, snap []byte, pre *preinit, reason string) {
+// storePreinit writes a verdict atomically: a snapshot module, an image, or neither and the
+// reason. Failures are ignored (the cache is an optimisation).
+func storePreinit(path string, snap []byte, img *memImage, pre *preinit, reason string) {
 	if path == "" {
 		return
 	}
 	b := append([]byte(nil), preinitCacheMagic...)
 	body := []byte(reason)
-	if pre != nil {
+	switch {
+	case pre != nil && img != nil:
+		b = append(b, 2)
+		body = encodeImage(img)
+	case pre != nil:
 		b = append(b, 1)
-		b = binary.LittleEndian.AppendUint64(b, pre.gas)
-		b = binary.LittleEndian.AppendUint64(b, pre.mono)
 		body = snap
-	} else {
-		b = append(b, make([]byte, 17)...)
+	default:
+		b = append(b, 0)
+		pre = &preinit{}
 	}
+	b = binary.LittleEndian.AppendUint64(b, pre.gas)
+	b = binary.LittleEndian.AppendUint64(b, pre.mono)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body, castagnoli))
 	writeCacheFile(path, append(b, body...))
+}
+
+func encodeImage(img *memImage) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, img.pages)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(img.globals)))
+	for k, name := range img.globals {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(name)))
+		b = append(b, name...)
+		b = binary.LittleEndian.AppendUint64(b, img.values[k])
+	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(img.runs)))
+	for _, r := range img.runs {
+		b = binary.LittleEndian.AppendUint32(b, r.Offset)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Bytes)))
+		b = append(b, r.Bytes...)
+	}
+	return b
+}
+
+// decodeImage reads encodeImage's output; the runs alias b.
+func decodeImage(b []byte) (*memImage, bool) {
+	u32 := func() (uint32, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		v := binary.LittleEndian.Uint32(b)
+		b = b[4:]
+		return v, true
+	}
+	take := func(n uint32) ([]byte, bool) {
+		if uint64(len(b)) < uint64(n) {
+			return nil, false
+		}
+		v := b[:n:n]
+		b = b[n:]
+		return v, true
+	}
+	img := &memImage{}
+	var ok bool
+	var n uint32
+	if img.pages, ok = u32(); !ok {
+		return nil, false
+	}
+	if n, ok = u32(); !ok {
+		return nil, false
+	}
+	for range n {
+		l, ok := u32()
+		if !ok {
+			return nil, false
+		}
+		name, ok := take(l)
+		if !ok {
+			return nil, false
+		}
+		v, ok := take(8)
+		if !ok {
+			return nil, false
+		}
+		img.globals = append(img.globals, string(name))
+		img.values = append(img.values, binary.LittleEndian.Uint64(v))
+	}
+	if n, ok = u32(); !ok {
+		return nil, false
+	}
+	for range n {
+		off, ok1 := u32()
+		l, ok2 := u32()
+		data, ok3 := take(l)
+		if !ok1 || !ok2 || !ok3 || uint64(off)+uint64(l) > uint64(img.pages)*65536 {
+			return nil, false
+		}
+		img.runs = append(img.runs, snapshot.Run{Offset: off, Bytes: data})
+	}
+	return img, len(b) == 0
 }

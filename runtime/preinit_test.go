@@ -254,6 +254,11 @@ func TestRuntime_Load_preinit(t *testing.T) {
 			if isPre(b) != tc.want {
 				t.Fatalf("pre-initialised %t, want %t (%s)", isPre(b), tc.want, why(b))
 			}
+			// wazero compiles the module once, snapshotted or not: the start-up runs in an
+			// instance of the code that every call then uses (preinit.go, imageEngine).
+			if n := pre.EngineCompiles(); n != 1 {
+				t.Fatalf("%d modules compiled, want 1", n)
+			}
 			ra, errA := a.Score(ctx, round, meta)
 			rb, errB := b.Score(ctx, round, meta)
 			if d := outcomeOf(ra, errA).diff(outcomeOf(rb, errB)); d != "" {
@@ -274,8 +279,8 @@ func TestRuntime_Load_preinit(t *testing.T) {
 			defer again.Close(ctx)
 			c := load(t, again, "raw", tc.wasm)
 			rc, errC := c.Score(ctx, round, meta)
-			if d := outcomeOf(ra, errA).diff(outcomeOf(rc, errC)); d != "" || isPre(c) != tc.want || again.Snapshots() != 0 {
-				t.Fatalf("from the cache: %s, pre-initialised %t, start-ups run %d", d, isPre(c), again.Snapshots())
+			if d := outcomeOf(ra, errA).diff(outcomeOf(rc, errC)); d != "" || isPre(c) != tc.want || again.Snapshots() != 0 || again.EngineCompiles() != 1 {
+				t.Fatalf("from the cache: %s, pre-initialised %t, start-ups run %d, modules compiled %d", d, isPre(c), again.Snapshots(), again.EngineCompiles())
 			}
 		})
 	}

@@ -44,6 +44,7 @@ type Runtime struct {
 	compiles    atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
 	instruments atomic.Int64 // modules run through the meter (not taken from the disk cache), for tests
 	snapshots   atomic.Int64 // start-ups run at load to pre-initialise a module (not taken from the disk cache)
+	engCompiles atomic.Int64 // modules handed to the engine's compiler (cached or not), for tests
 }
 
 // cacheEntry is one compiled module, shared by every Scorer loaded from the same bytes. The
@@ -57,7 +58,11 @@ type cacheEntry struct {
 	// instance (preinit.go): a call does not run them and is charged their gas.
 	pre    *preinit
 	preWhy string // why pre is nil, when a start-up was tried
-	err    error
+	// image, when set, is written into every fresh instance before anything runs in it: cm was
+	// compiled without its data (engines that restore images, preinit.go), and image is either
+	// that data or, with pre, the pre-initialised state.
+	image *memImage
+	err   error
 	refs   int // guarded by Runtime.mu
 }
 
@@ -151,7 +156,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 
 	if !cached {
 		r.compiles.Add(1)
-		e.cm, e.hasStart, e.pre, e.preWhy, e.err = r.compile(ctx, key, code, info, cmd)
+		e.err = r.compile(ctx, key, code, info, cmd, e)
 		close(e.ready)
 	} else {
 		select {
@@ -168,21 +173,23 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	return &Scorer{name: name, info: info, cmd: cmd, key: key, rt: r, entry: e}, nil
 }
 
-// compile meters and compiles screened module bytes (key is their moduleKey), pre-initialised
-// where that is sound (preinit.go). A pre-initialised module found in the disk cache needs
-// neither the meter's output nor the plain module.
-func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info ModuleInfo, cmd *command) (cm compiledModule, hasStart bool, pre *preinit, why string, err error) {
+// compile meters and compiles screened module bytes (key is their moduleKey) into e,
+// pre-initialised where that is sound (preinit.go). A pre-initialised module found in the disk
+// cache needs neither the meter's output nor the plain module, unless the engine restores images.
+func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info ModuleInfo, cmd *command, e *cacheEntry) (err error) {
 	if r.opts.noMeter {
-		cm, err := r.compilePlain(ctx, wasm)
-		return cm, false, nil, "", err
+		e.cm, err = r.compilePlain(ctx, wasm)
+		return err
 	}
 	tryPre := cmd == nil && !r.opts.noPreinit
+	_, images := r.eng.(imageEngine)
 	var v verdict
 	if tryPre {
 		v = loadPreinit(r.preinitCachePath(key))
-		if v.pre != nil && v.pre.gas <= r.limits.Gas {
-			if cm, err := r.eng.compile(ctx, v.snap); err == nil {
-				return cm, false, v.pre, "", nil
+		if !images && v.pre != nil && v.snap != nil && v.pre.gas <= r.limits.Gas {
+			if cm, err := r.engCompile(ctx, v.snap); err == nil {
+				e.cm, e.pre = cm, v.pre
+				return nil
 			}
 			v = verdict{} // run the start-up again
 		}
@@ -192,15 +199,22 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 		r.instruments.Add(1)
 		m, minfo, err := meter.Instrument(wasm)
 		if err != nil {
-			return nil, false, nil, "", fmt.Errorf("meter: %w", classifyMeter(err))
+			return fmt.Errorf("meter: %w", classifyMeter(err))
 		}
 		metered, flags = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}
 		storeMetered(r.cacheDir, key, metered, flags)
 	}
+	e.hasStart = flags.hasStart
+	if tryPre && images {
+		if handled, err := r.preinitImage(ctx, key, metered, flags, info, v, e); handled || err != nil {
+			return err
+		}
+	}
 	if tryPre {
 		cm, pre, why, err := r.preinitialize(ctx, key, metered, flags, info, v)
 		if cm != nil || err != nil {
-			return cm, flags.hasStart, pre, why, err
+			e.cm, e.pre, e.preWhy = cm, pre, why
+			return err
 		}
 	}
 	if cmd == nil && r.opts.noPreinit {
@@ -210,8 +224,8 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 			metered = prepared
 		}
 	}
-	cm, err = r.compilePlain(ctx, metered)
-	return cm, flags.hasStart, nil, "", err
+	e.cm, err = r.compilePlain(ctx, metered)
+	return err
 }
 
 // release drops one reference to e; the last one frees the compiled code, and a failed entry
@@ -405,6 +419,11 @@ func (s *Scorer) run(ctx context.Context, export, call string, msg []byte, meta 
 		return res, fmt.Errorf("instantiate: %w", err)
 	}
 	live = i // closed by the deferred function above, after the gas is read
+	if s.entry.image != nil {
+		if err := i.(imageRestorer).restore(s.entry.image); err != nil {
+			return res, fmt.Errorf("instantiate: %w", err)
+		}
+	}
 	// The wall-clock backstop: past the deadline (or once the caller cancels) the meter's next
 	// yield, at most meter.YieldInterval gas later, makes the guest trap.
 	// A pre-initialised module starts where its start-up left off (preinit.go): the call is

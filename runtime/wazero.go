@@ -14,8 +14,12 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/linmem"
 	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
+
+// wasmPageSize is the size of a WebAssembly memory page.
+const wasmPageSize = 1 << 16
 
 // envKey carries the calling *wazeroInstance in the context wazero hands to host functions.
 type envKey struct{}
@@ -28,13 +32,18 @@ type wazeroEngine struct {
 	rt    wazero.Runtime
 	cache wazero.CompilationCache
 	ver   string
+	mem   *linmem.Pool // every instance's linear memory (docs/DECISIONS.md, 2026-12-06)
 }
 
 // newWazero builds the wazero runtime for limits, with the host modules instantiated once.
 // cacheDir, when set, holds compiled code on disk under a directory keyed by wazero's version
 // and the config, so a changed config never reads another config's code.
 func newWazero(ctx context.Context, limits Limits, cacheDir string, o engineOptions) (*wazeroEngine, error) {
-	e := &wazeroEngine{ver: moduleVersion("github.com/tetratelabs/wazero")}
+	e := &wazeroEngine{
+		ver: moduleVersion("github.com/tetratelabs/wazero"),
+		// Keep as many memories as calls can run at once (the daemon's scoring slots).
+		mem: linmem.NewPool(uint64(limits.MemoryPages)*wasmPageSize, 2*goruntime.GOMAXPROCS(0)),
+	}
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(wazeroFeatures).
 		WithMemoryLimitPages(limits.MemoryPages).
@@ -127,6 +136,9 @@ func apiTypes(ts []hostfns.ValType) []api.ValueType {
 }
 
 func (e *wazeroEngine) name() Engine    { return EngineWazero }
+
+// restoresImages marks wazero as an imageEngine: it compiles a pre-initialised module once.
+func (e *wazeroEngine) restoresImages() {}
 func (e *wazeroEngine) version() string { return e.ver }
 
 func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule, error) {
@@ -138,11 +150,12 @@ func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule
 	if err != nil {
 		return nil, err
 	}
-	return &wazeroCompiled{rt: e.rt, cm: cm}, nil
+	return &wazeroCompiled{rt: e.rt, cm: cm, mem: e.mem}, nil
 }
 
 func (e *wazeroEngine) close(ctx context.Context) error {
 	err := e.rt.Close(ctx)
+	e.mem.Close()
 	if e.cache != nil {
 		_ = e.cache.Close(ctx)
 	}
@@ -150,20 +163,31 @@ func (e *wazeroEngine) close(ctx context.Context) error {
 }
 
 type wazeroCompiled struct {
-	rt wazero.Runtime
-	cm wazero.CompiledModule
+	rt  wazero.Runtime
+	cm  wazero.CompiledModule
+	mem *linmem.Pool
 }
 
 func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (instance, error) {
 	ctx = context.WithValue(ctx, envKey{}, env)
+	// The linear memory comes from the engine's pool and goes back to it only when this
+	// instance is closed by its caller, after its last call returned (linmem's doc says why).
+	var region *linmem.Region
+	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
+		region = c.mem.Get(max)
+		return region
+	}))
 	// Anonymous instances (empty name) may coexist; no start functions: _initialize is run by
 	// the caller under the same bound. The WASI view (clock, random, stdio) is hostfns', not
 	// wazero's, so nothing here is configured.
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
+		if region != nil {
+			region.Release()
+		}
 		return nil, err
 	}
-	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}}
+	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}, region: region}
 	i.gasG, _ = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
 	i.markG, _ = mod.ExportedGlobal(meter.MarkExport).(api.MutableGlobal)
 	i.depthG = mod.ExportedGlobal(meter.DepthExport)
@@ -180,6 +204,7 @@ type wazeroInstance struct {
 	gasG   api.MutableGlobal // nil when the module is not metered
 	markG  api.MutableGlobal
 	depthG api.Global
+	region *linmem.Region // nil when the module has no memory
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64) ([]uint64, error) {
@@ -241,7 +266,39 @@ func (i *wazeroInstance) image(globals []string) ([]byte, []uint64, error) {
 	return append([]byte(nil), b...), vals, nil
 }
 
-func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }
+func (i *wazeroInstance) restore(img *memImage) error {
+	m := i.mod.Memory()
+	if m == nil {
+		return fmt.Errorf("export %q is not a memory", exportMemory)
+	}
+	if cur := m.Size() / wasmPageSize; cur < img.pages {
+		if _, ok := m.Grow(img.pages - cur); !ok {
+			return fmt.Errorf("memory of %d pages: past the limit", img.pages)
+		}
+	}
+	for _, r := range img.runs {
+		if !m.Write(r.Offset, r.Bytes) {
+			return fmt.Errorf("image run [%d, +%d) is outside memory", r.Offset, len(r.Bytes))
+		}
+	}
+	for k, name := range img.globals {
+		g, ok := i.mod.ExportedGlobal(name).(api.MutableGlobal)
+		if !ok {
+			return fmt.Errorf("export %q is not a mutable global", name)
+		}
+		g.Set(img.values[k])
+	}
+	return nil
+}
+
+func (i *wazeroInstance) close(ctx context.Context) error {
+	err := i.mod.Close(ctx)
+	if i.region != nil {
+		i.region.Release()
+		i.region = nil
+	}
+	return err
+}
 
 // moduleVersion returns the version of a dependency as built into this binary ("unknown" when
 // the binary carries no build information).

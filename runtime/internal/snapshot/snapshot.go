@@ -305,11 +305,17 @@ func rewriteGlobals(body []byte, vals map[uint32]int, values []uint64) ([]byte, 
 // costs an engine a little on every instantiation, 64 zero bytes cost a copy of 64 bytes.
 const maxGap = 64
 
-// dataSegments is the data section that writes the non-zero bytes of mem into a zeroed memory:
-// active segments in memory 0 at constant offsets, ascending and disjoint.
-func dataSegments(mem []byte) []byte {
-	type run struct{ off, end int }
-	var runs []run
+// Run is a stretch of a memory image: Bytes at Offset.
+type Run struct {
+	Offset uint32
+	Bytes  []byte
+}
+
+// Runs returns the non-zero bytes of mem as ascending, disjoint runs (spanning zero gaps of at
+// most maxGap bytes): writing them into a zeroed memory of mem's size gives mem. The runs alias
+// mem.
+func Runs(mem []byte) []Run {
+	var runs []Run
 	for i := 0; i < len(mem); {
 		// Skip zeros, eight bytes at a time where aligned.
 		for i < len(mem) && mem[i] == 0 {
@@ -332,17 +338,95 @@ func dataSegments(mem []byte) []byte {
 			}
 			i++
 		}
-		runs = append(runs, run{start, i - zeros})
+		runs = append(runs, Run{Offset: uint32(start), Bytes: mem[start : i-zeros]})
 	}
+	return runs
+}
+
+// dataSegments is the data section that writes the non-zero bytes of mem into a zeroed memory:
+// active segments in memory 0 at constant offsets, ascending and disjoint.
+func dataSegments(mem []byte) []byte {
+	runs := Runs(mem)
 	out := binary.AppendUvarint(nil, uint64(len(runs)))
 	for _, r := range runs {
 		out = append(out, 0x00, 0x41)
-		out = wasmbin.AppendSLEB(out, int64(int32(uint32(r.off))))
+		out = wasmbin.AppendSLEB(out, int64(int32(r.Offset)))
 		out = append(out, 0x0b)
-		out = binary.AppendUvarint(out, uint64(r.end-r.off))
-		out = append(out, mem[r.off:r.end]...)
+		out = binary.AppendUvarint(out, uint64(len(r.Bytes)))
+		out = append(out, r.Bytes...)
 	}
 	return out
+}
+
+// StripData returns prepared (Prepare's output) without its data section, the segments that
+// section wrote as runs, in order, and the memory's initial size in pages: instantiating the
+// result and writing the runs into its memory gives the instance prepared gives. It refuses
+// (ErrRefused) a segment that is not active in memory 0 at an i32.const offset, or that does not
+// fit in the initial memory (an engine fails such an instantiation with its own error, which
+// the caller keeps by not stripping).
+func StripData(prepared []byte) (code []byte, runs []Run, pages uint32, err error) {
+	secs, err := sections(prepared)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var minPages uint64
+	for _, s := range secs {
+		if s.id != secMemory {
+			continue
+		}
+		r := wasmbin.Reader{B: s.body}
+		if _, err := r.U32(); err != nil {
+			return nil, nil, 0, err
+		}
+		if _, minPages, _, err = r.Limits(); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	if minPages > 65536 {
+		return nil, nil, 0, fmt.Errorf("%w: memory of %d pages", ErrRefused, minPages)
+	}
+	size := minPages * 65536
+	out := append([]byte(nil), prepared[:8]...)
+	for _, s := range secs {
+		if s.id != secData {
+			out = wasmbin.AppendSection(out, s.id, s.body)
+			continue
+		}
+		r := wasmbin.Reader{B: s.body}
+		n, err := r.U32()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for i := uint32(0); i < n; i++ {
+			head, err := r.Bytes(2)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if head[0] != 0x00 || head[1] != 0x41 {
+				return nil, nil, 0, fmt.Errorf("%w: data segment %d is not active at an i32.const offset", ErrRefused, i)
+			}
+			off, err := r.SLEB(32)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if end, err := r.Byte(); err != nil || end != 0x0b {
+				return nil, nil, 0, fmt.Errorf("%w: data segment %d's offset is not a constant", ErrRefused, i)
+			}
+			l, err := r.U32()
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			b, err := r.Bytes(int(l))
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if uint64(uint32(off))+uint64(l) > size {
+				return nil, nil, 0, fmt.Errorf("%w: data segment %d does not fit in the initial memory", ErrRefused, i)
+			}
+			runs = append(runs, Run{Offset: uint32(off), Bytes: b})
+		}
+	}
+	return out, runs, uint32(minPages), nil
 }
 
 // skipConst skips a constant expression up to and including its end.

@@ -144,3 +144,82 @@ func TestBuild_memoryMax(t *testing.T) {
 		t.Fatalf("maximum %d %t", d, ok)
 	}
 }
+
+// TestStripData: writing the runs into an instance of the stripped module gives the memory the
+// module itself starts with; segments an engine might treat differently are refused.
+func TestStripData(t *testing.T) {
+	ctx := context.Background()
+	two := sec(secData, cat([]byte{0x00, 0x41, 0x10, 0x0b}, name("hello")), cat([]byte{0x00, 0x41, 0x12, 0x0b}, name("LL")))
+	seg := func(head []byte, s string) []byte { return sec(secData, cat(head, name(s))) }
+	tests := []struct {
+		name    string
+		wasm    []byte
+		refused bool
+	}{
+		{"one segment", module([][]byte{gI32}, nil, false), false},
+		{"no data", module(nil, nil, true), false},
+		{"overlapping, in order", cat(module(nil, nil, true), two), false},
+		{"passive", cat(module(nil, nil, true), seg([]byte{0x01}, "x")), true},
+		{"offset from a global", cat(module([][]byte{gCon}, nil, true), seg([]byte{0x00, 0x23, 0x00, 0x0b}, "x")), true},
+		{"past the initial memory", cat(module(nil, nil, true), seg([]byte{0x00, 0x41, 0xfe, 0xff, 0x03, 0x0b}, "xyz")), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prepared, _, err := Prepare(tc.wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, runs, pages, err := StripData(prepared)
+			if tc.refused {
+				if !errors.Is(err, ErrRefused) {
+					t.Fatalf("StripData: %v, want ErrRefused", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			want, err := rt.Instantiate(ctx, prepared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := rt.InstantiateWithConfig(ctx, code, wazero.NewModuleConfig().WithName("code"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pages != 1 || got.Memory().Size() != 65536 {
+				t.Fatalf("pages %d, memory %d bytes", pages, got.Memory().Size())
+			}
+			for _, r := range runs {
+				got.Memory().Write(r.Offset, r.Bytes)
+			}
+			a, _ := want.Memory().Read(0, want.Memory().Size())
+			b, _ := got.Memory().Read(0, got.Memory().Size())
+			if !bytes.Equal(a, b) {
+				t.Fatal("memory differs from the module's own")
+			}
+		})
+	}
+}
+
+// TestRuns: the runs of a memory rebuild it from zeros, and skip long zero stretches.
+func TestRuns(t *testing.T) {
+	mem := make([]byte, 65536)
+	copy(mem[3:], "a")
+	copy(mem[3+1+maxGap:], "b") // joined to "a": a gap of exactly maxGap
+	copy(mem[5000:], "far")     // a run of its own
+	mem[len(mem)-1] = 9         // the last byte
+	runs := Runs(mem)
+	if len(runs) != 3 {
+		t.Fatalf("%d runs, want 3", len(runs))
+	}
+	out := make([]byte, len(mem))
+	for _, r := range runs {
+		copy(out[r.Offset:], r.Bytes)
+	}
+	if !bytes.Equal(out, mem) {
+		t.Fatal("runs do not rebuild the memory")
+	}
+}

@@ -1,0 +1,80 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/subnetd/subnetd/runtime"
+)
+
+// memoryProbe is a hand-written scorer whose score grows memory by pages, traps unless every
+// probed address reads zero, and then writes to each of them: a call that sees what an earlier
+// call wrote fails. The addresses sit in the first page (past the data), in grown pages, and
+// beyond 16 MiB (past what a reused memory keeps resident: those pages go back to the kernel).
+func memoryProbe(grow int32, addrs []int32) []byte {
+	const output = `{"scores":[]}`
+	return rawScorer(output, func(m *wmod) {
+		var body []byte
+		body = append(body, i32const(grow)...)
+		body = append(body, 0x40, 0x00, 0x1a) // memory.grow 0; drop
+		for _, a := range addrs {
+			body = append(body, i32const(a)...)
+			body = append(body, 0x28, 0x02, 0x00)       // i32.load align=4
+			body = append(body, 0x04, 0x40, 0x00, 0x0b) // if: unreachable
+			body = append(body, i32const(a)...)
+			body = append(body, i32const(0x5a5a5a5a)...)
+			body = append(body, 0x36, 0x02, 0x00) // i32.store
+		}
+		body = append(body, i64const(2048<<32|int64(len(output)))...)
+		m.codes[1] = append(uleb(uint64(len(body)+2)), append(append([]byte{0}, body...), 0x0b)...)
+	})
+}
+
+// TestScorer_Score_freshMemory checks that every call starts from zeroed memory although
+// instances reuse linear memories, one after another and side by side, on every engine.
+func TestScorer_Score_freshMemory(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		grow  int32
+		addrs []int32
+	}{
+		{"first page", 0, []int32{4096, 60000}},
+		{"grown pages", 40, []int32{70000, 40 << 16}},
+		{"past the resident part", 400, []int32{100, 17 << 20, 25<<20 + 12}},
+	}
+	round, meta := testRound(t, "")
+	for _, eng := range benchEngines() {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%s", eng, tt.name), func(t *testing.T) {
+				rt, err := runtime.New(ctx, runtime.Config{Engine: eng})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rt.Close(ctx)
+				s := load(t, rt, "probe", memoryProbe(tt.grow, tt.addrs))
+				for k := range 3 {
+					if _, err := s.Score(ctx, round, meta); err != nil {
+						t.Fatalf("call %d: %v", k, err)
+					}
+				}
+				var wg sync.WaitGroup
+				errs := make(chan error, 8)
+				for range 8 {
+					wg.Go(func() {
+						if _, err := s.Score(ctx, round, meta); err != nil {
+							errs <- err
+						}
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					t.Errorf("concurrent call: %v", err)
+				}
+			})
+		}
+	}
+}
