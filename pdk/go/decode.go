@@ -112,6 +112,11 @@ func (d *decoder) stringToken() (start, end int, plain, ok bool) {
 	if d.peek() != '"' {
 		return 0, 0, false, false
 	}
+	if j := plainStringEnd(d.b, d.i); j > 0 {
+		start = d.i + 1
+		d.i = j
+		return start, j - 1, true, true
+	}
 	b, i := d.b, d.i+1
 	start, plain = i, true
 	for {
@@ -154,13 +159,6 @@ func (d *decoder) stringToken() (start, end int, plain, ok bool) {
 			i++
 		}
 	}
-}
-
-// le64 reads eight bytes as a little-endian word with shifts only (no branches).
-func le64(b []byte) uint64 {
-	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 const (
@@ -295,6 +293,52 @@ func (d *decoder) float(n number) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(d.str(n.start, n.end), 64)
 	return f, err == nil
+}
+
+// plainDecimal reads the JSON number at b[i] when it has the usual form -?digits(.digits)?,
+// no exponent, at most 19 digits that fit in 53 bits and at most 22 after the point, and
+// returns its value (ParseFloat's: see float) and the index past it, in one call where
+// numberToken and float take three. ok is false for any other text, which numberToken and
+// float then read (or reject).
+func plainDecimal(b []byte, i int) (f float64, end int, ok bool) {
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	s := i
+	var mant uint64
+	for i < len(b) && b[i]-'0' < 10 {
+		mant = mant*10 + uint64(b[i]-'0')
+		i++
+	}
+	digits, frac := i-s, 0
+	if digits == 0 || digits > 1 && b[s] == '0' {
+		return 0, 0, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		f := i
+		for i < len(b) && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
+			i++
+		}
+		frac = i - f
+		if frac == 0 {
+			return 0, 0, false
+		}
+		digits += frac
+	}
+	if digits > 19 || frac > 22 || mant > 1<<53 || i < len(b) && b[i]|0x20 == 'e' {
+		return 0, 0, false
+	}
+	f = float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, i, true
 }
 
 // intValue consumes an integer that fits in bits signed bits; null leaves *v alone.
@@ -770,20 +814,19 @@ func (d *decoder) minerFast(m *Miner) bool {
 		return false
 	}
 	i = j + patHotkey.n
-	// hotkey: a plain string, eight bytes at a time.
-	j = i
-	for j+8 <= len(b) && special8(le64(b[j:j+8])) == 0 {
-		j += 8
-	}
-	for j < len(b) && b[j] >= 0x20 && b[j] < 0x80 && b[j] != '"' && b[j] != '\\' {
-		j++
-	}
-	if j >= len(b) || b[j] != '"' || !at(b, j+1, patStake) {
+	// hotkey: a plain string (the pattern ends with its opening quote).
+	j = plainStringEnd(b, i-1)
+	if j == 0 || !at(b, j, patStake) {
 		return false
 	}
-	uid, hotkey := uint16(u), d.str(i, j)
-	d.i = j + 1 + patStake.n
-	stake, ok := d.fastFloat()
+	uid, hotkey := uint16(u), d.str(i, j-1)
+	d.i = j + patStake.n
+	stake, end, ok := plainDecimal(b, d.i)
+	if ok {
+		d.i = end
+	} else {
+		stake, ok = d.fastFloat()
+	}
 	if !ok || !at(b, d.i, patStatus) {
 		d.i = start
 		return false
@@ -808,14 +851,19 @@ func (d *decoder) minerFast(m *Miner) bool {
 		status = -status
 	}
 	d.i = j + patLatencyMs.n
-	latency, ok := d.fastFloat()
+	latency, end, ok := plainDecimal(b, d.i)
+	if ok {
+		d.i = end
+	} else {
+		latency, ok = d.fastFloat()
+	}
 	if !ok || !at(b, d.i, patResponse) {
 		d.i = start
 		return false
 	}
 	d.i += patResponse.n
 	rs := d.i
-	end, ok := scanValue(b, rs)
+	end, ok = scanValue(b, rs)
 	if !ok || end >= len(b) || b[end] != '}' {
 		d.i = start
 		return false

@@ -2,6 +2,7 @@ package pdk
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -121,8 +122,9 @@ func FuzzEncodeScores(f *testing.F) {
 	})
 }
 
-// The exact fast path of float gives strconv.ParseFloat's bits on every kind of literal.
-func TestDecoder_float(t *testing.T) {
+// floatLiterals are number literals of every kind, valid and not, with thousands drawn from a
+// fixed sequence.
+func floatLiterals() []string {
 	lits := []string{"0", "-0", "0.0", "-0.0", "1", "-1", "0.1", "0.3", "123.456", "9007199254740993", "9007199254740992",
 		"1e22", "1e23", "1e-22", "1e-23", "4.35", "1.7976931348623157e308", "2e308", "5e-324", "1e-400", "123456789012345678901",
 		"0.000000000000000000001", "1E5", "1e+5", "17976931348623157e292", "1e0000000000000000000010"}
@@ -131,9 +133,15 @@ func TestDecoder_float(t *testing.T) {
 		x = x*6364136223846793005 + 1442695040888963407
 		mant := x >> (x % 64)
 		exp := int(x>>58) - 32
-		lits = append(lits, strconv.FormatUint(mant, 10)+"e"+strconv.Itoa(exp), "0."+strconv.FormatUint(mant%1e9, 10), strconv.FormatFloat(math.Float64frombits(x), 'g', -1, 64))
+		lits = append(lits, strconv.FormatUint(mant, 10)+"e"+strconv.Itoa(exp), "0."+strconv.FormatUint(mant%1e9, 10), strconv.FormatFloat(math.Float64frombits(x), 'g', -1, 64),
+			strconv.FormatFloat(float64(mant%1e12)/100, 'f', -1, 64), strconv.FormatUint(mant%1e16, 10)+"."+strconv.FormatUint(x%1000, 10))
 	}
-	for _, lit := range lits {
+	return lits
+}
+
+// The exact fast path of float gives strconv.ParseFloat's bits on every kind of literal.
+func TestDecoder_float(t *testing.T) {
+	for _, lit := range floatLiterals() {
 		want, wantErr := strconv.ParseFloat(lit, 64)
 		d := newDecoder([]byte(lit))
 		n, ok := d.numberToken()
@@ -150,11 +158,62 @@ func TestDecoder_float(t *testing.T) {
 	}
 }
 
+// plainDecimal reads what it accepts exactly as numberToken and float do (bits and end).
+func TestPlainDecimal_sameAsNumberToken(t *testing.T) {
+	lits := append(floatLiterals(), "", "-", "00", "01", "-01", "1.", "1.e5", ".5", "1.5.5", "12345678901234567890",
+		"9007199254740993", "0.12345678901234567890123", "1.2345678901234567890", "7.5,", "7.5}", "7.5e", "-0.0", "1e5")
+	accepted := 0
+	for _, lit := range lits {
+		checkPlainDecimal(t, lit)
+		if _, _, ok := plainDecimal([]byte(lit), 0); ok {
+			accepted++
+		}
+	}
+	if accepted < len(lits)/4 {
+		t.Fatalf("plainDecimal accepted only %d of %d literals", accepted, len(lits))
+	}
+}
+
+func checkPlainDecimal(t *testing.T, lit string) {
+	t.Helper()
+	got, end, ok := plainDecimal([]byte(lit), 0)
+	if !ok {
+		return
+	}
+	d := newDecoder([]byte(lit))
+	n, nok := d.numberToken()
+	if !nok || n.end != end {
+		t.Fatalf("%q: plainDecimal read %d bytes, numberToken %v %d", lit, end, nok, n.end)
+	}
+	want, wok := d.float(n)
+	if !wok || math.Float64bits(got) != math.Float64bits(want) {
+		t.Fatalf("%q: plainDecimal %v, float %v %v", lit, got, want, wok)
+	}
+}
+
+func FuzzPlainDecimal(f *testing.F) {
+	for _, lit := range []string{"0", "-1.25", "72.5", "12000", "1e5", "00"} {
+		f.Add(lit)
+	}
+	f.Fuzz(checkPlainDecimal)
+}
+
 func TestAppendJSON_sameAsEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "5Miner000001", `a"b`, `a\b`, "<script>&", "\x00\x1f\x7f", "é\xff", "\u2028", "plain text 123"} {
 		want, _ := json.Marshal(s)
 		if got := AppendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
 			t.Errorf("AppendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+	// Every byte at every place of a hotkey-long string (the word-at-a-time scan).
+	hk := []byte("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+	for c := range 256 {
+		for i := range hk {
+			s := string(hk[:i]) + string([]byte{byte(c)}) + string(hk[i+1:])
+			want, _ := json.Marshal(s)
+			if got := AppendJSONString(nil, s); string(got) != string(want) {
+				t.Fatalf("AppendJSONString(%q) = %s, want %s", s, got, want)
+			}
 		}
 	}
 	for _, f := range []float64{0, 1, -2.5, 1e-7, 1e21, 0.1, math.NaN(), math.Inf(1)} {
@@ -192,6 +251,52 @@ func TestDecoder_minerFast(t *testing.T) {
 			t.Errorf("%s: fast %v (at %d, %+v), want %v", tc.in, got, d.i, m, tc.fast)
 		}
 		checkDecode(t, []byte(`{"miners":[`+tc.in+`]}`))
+	}
+}
+
+// appendFloat writes every kind of float64 as encoding/json does, bit patterns from a fixed
+// sequence included.
+func TestAppendFloat_sameAsEncodingJSON(t *testing.T) {
+	fs := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 0.5, 1e-6, 1e-7, 9.999999e-7, 1e20, 1e21, 999999999999999900000, 123456789012345680000,
+		0.000001234, 1.5, 100, 1e15, 1e16, 12345678901234567, 0.30000000000000004, math.MaxFloat64, math.SmallestNonzeroFloat64, 5e-324, -2.5e-5}
+	x := uint64(7)
+	for range 100000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		f := math.Float64frombits(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		// Every magnitude, and mostly the range of scores.
+		fs = append(fs, f, math.Ldexp(float64(x>>11), -53-int(x%8)), float64(x%100000)/100, math.Ldexp(float64(x>>11), int(x%140)-90))
+	}
+	for _, f := range fs {
+		want, _ := json.Marshal(f)
+		if got := appendFloat([]byte("x"), f); string(got) != "x"+string(want) {
+			t.Fatalf("appendFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+func TestAppendUint16_sameAsStrconv(t *testing.T) {
+	for u := range 1 << 16 {
+		if got, want := appendUint16([]byte("x"), uint16(u)), strconv.AppendUint([]byte("x"), uint64(u), 10); string(got) != string(want) {
+			t.Fatalf("%d: %s, want %s", u, got, want)
+		}
+	}
+}
+
+// le64 and putLE64 agree with encoding/binary (on this machine's build of them).
+func TestLE64_sameAsBinary(t *testing.T) {
+	b := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	for i := range 2 {
+		if got, want := le64(b[i:]), binary.LittleEndian.Uint64(b[i:]); got != want {
+			t.Fatalf("le64 at %d: %#x, want %#x", i, got, want)
+		}
+		out := make([]byte, 9)
+		putLE64(out[i:], 0x0807060504030201)
+		if want := binary.LittleEndian.Uint64(out[i:]); want != 0x0807060504030201 {
+			t.Fatalf("putLE64 at %d wrote % x", i, out)
+		}
 	}
 }
 

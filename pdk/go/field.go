@@ -76,6 +76,10 @@ func float64Field(raw []byte, name string) (v float64, ok, done bool) {
 				v, ok = 0, false
 				continue
 			}
+			if x, end, good := plainDecimal(raw, d.i); good {
+				v, ok, d.i = x, true, end
+				continue
+			}
 			n, good := d.numberToken()
 			if !good {
 				return 0, false, false

@@ -1,5 +1,7 @@
 package pdk
 
+import "math/bits"
+
 // scanValue checks the JSON value starting at b[i] (after any white space) and returns the
 // index just past it, in one function with no recursion: raw values (miners' responses) are
 // checked but not decoded, and Go's Wasm code pays dearly for each call. It reports false
@@ -17,6 +19,10 @@ func scanValue(b []byte, i int) (int, bool) {
 		}
 		switch c := b[i]; {
 		case c == '"':
+			if j := plainStringEnd(b, i); j > 0 {
+				i = j
+				break
+			}
 			j, ok := scanString(b, i)
 			if !ok {
 				return 0, false
@@ -41,6 +47,10 @@ func scanValue(b []byte, i int) (int, bool) {
 			}
 			depth++
 			if c == '{' {
+				if j := plainStringEnd(b, i); j > 0 && j < len(b) && b[j] == ':' {
+					i = j + 1
+					continue
+				}
 				j, ok := scanKey(b, i)
 				if !ok {
 					return 0, false
@@ -108,6 +118,10 @@ func scanValue(b []byte, i int) (int, bool) {
 			case c == ',':
 				i++
 				if inObject {
+					if j := plainStringEnd(b, i); j > 0 && j < len(b) && b[j] == ':' {
+						i = j + 1
+						break
+					}
 					j, ok := scanKey(b, i)
 					if !ok {
 						return 0, false
@@ -124,6 +138,34 @@ func scanValue(b []byte, i int) (int, bool) {
 			break
 		}
 	}
+}
+
+// plainStringEnd returns the index past the JSON string at b[i] when it is plain: no escapes
+// and only printable ASCII, so its bytes are its value (the usual case, found a word at a
+// time: the first byte special8 marks must be the closing quote). It returns 0 when b[i] is
+// not a quote or the string is not plain: scanString or stringToken then reads it.
+func plainStringEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return 0
+	}
+	i++
+	for i+8 <= len(b) {
+		if s := special8(le64(b[i : i+8])); s != 0 {
+			i += bits.TrailingZeros64(s) >> 3
+			if b[i] == '"' {
+				return i + 1
+			}
+			return 0
+		}
+		i += 8
+	}
+	for i < len(b) && b[i] != '"' && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '\\' {
+		i++
+	}
+	if i < len(b) && b[i] == '"' {
+		return i + 1
+	}
+	return 0
 }
 
 // scanKey checks `"key" :` at b[i] (after any white space) and returns the index past the colon.

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 
 	pdk "github.com/subnetd/subnetd/pdk/go"
@@ -129,6 +128,23 @@ func Score(r pdk.Round) (pdk.Scores, error) {
 	return out, nil
 }
 
+// appendUint16 appends u in decimal as strconv.AppendUint does, with the digits computed in
+// place rather than by strconv's loop (a call and a table walk per pair of digits, which Go's
+// Wasm code pays for dearly).
+func appendUint16(b []byte, u uint16) []byte {
+	switch {
+	case u < 10:
+		return append(b, byte('0'+u))
+	case u < 100:
+		return append(b, byte('0'+u/10), byte('0'+u%10))
+	case u < 1000:
+		return append(b, byte('0'+u/100), byte('0'+u/10%10), byte('0'+u%10))
+	case u < 10000:
+		return append(b, byte('0'+u/1000), byte('0'+u/100%10), byte('0'+u/10%10), byte('0'+u%10))
+	}
+	return append(b, byte('0'+u/10000), byte('0'+u/1000%10), byte('0'+u/100%10), byte('0'+u/10%10), byte('0'+u%10))
+}
+
 func strictlyAscending(ps []past) bool {
 	for i := 1; i < len(ps); i++ {
 		if ps[i-1].UID >= ps[i].UID {
@@ -147,7 +163,7 @@ func encodeState(ps []past) ([]byte, error) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"uid":`...)
-		b = strconv.AppendUint(b, uint64(p.UID), 10)
+		b = appendUint16(b, p.UID)
 		b = append(b, `,"hotkey":`...)
 		b = pdk.AppendJSONString(b, p.Hotkey)
 		b = append(b, `,"ema":`...)
