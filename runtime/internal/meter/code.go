@@ -64,7 +64,7 @@ const (
 )
 
 // instrumentCode rewrites every function body of a code section.
-func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
+func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, error) {
 	r := newReader(sec)
 	n, err := r.U32()
 	if err != nil {
@@ -85,7 +85,7 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 			return nil, 0, err
 		}
 		params := m.typeParams[m.funcTypes[int(m.importedFuncs)+int(i)]]
-		nb, np, err := instrumentBody(body, params, x)
+		nb, np, err := emit(body, params, x)
 		if err != nil {
 			return nil, 0, fmt.Errorf("function %d: %w", int(m.importedFuncs)+int(i), err)
 		}

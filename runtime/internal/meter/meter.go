@@ -92,7 +92,13 @@ type Info struct {
 // defined function's index by one; calls, ref.func, exports, element segments, global
 // initialisers and the name section are renumbered. The output is a pure function of the
 // input bytes.
-func Instrument(wasm []byte) ([]byte, Info, error) {
+func Instrument(wasm []byte) ([]byte, Info, error) { return instrument(wasm, instrumentBody) }
+
+// bodyFunc meters one function body (instrumentBody, or instrumentBodyV1 for the reference).
+type bodyFunc func(body []byte, params uint32, x ids) ([]byte, int, error)
+
+// instrument is Instrument with the function body emitter as a parameter.
+func instrument(wasm []byte, bodyFn bodyFunc) ([]byte, Info, error) {
 	var info Info
 	m, err := parseModule(wasm)
 	if err != nil {
@@ -167,7 +173,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 			}
 		case secCode:
 			var n int
-			nb, n, err = instrumentCode(m, body, ids)
+			nb, n, err = instrumentCode(m, body, ids, bodyFn)
 			info.ChargePoints = n
 			info.Functions = len(m.funcTypes) - int(m.importedFuncs)
 			if err == nil {
