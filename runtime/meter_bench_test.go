@@ -120,23 +120,26 @@ var (
 //	go test -tags wasmtime -run '^$' -bench Score_meterEmitters -benchtime 8x ./runtime/
 func BenchmarkScorer_Score_meterEmitters(b *testing.B) {
 	ctx := context.Background()
+	caches := b.TempDir() // one per emitter: cached snapshots are not told apart by emitter
 	for _, eng := range benchEngines() {
 		for _, lang := range []string{"go", "rust", "c"} {
 			for _, miners := range []int{256, 4096} {
 				b.Run(fmt.Sprintf("%s/%s/miners=%d", eng, lang, miners), func(b *testing.B) {
 					wasm := langWasm(b, lang)
-					cfg := runtime.Config{Engine: eng}
-					bare, err := runtime.NewWithOptions(ctx, cfg, false, false)
+					cfg := func(dir string) runtime.Config {
+						return runtime.Config{Engine: eng, CacheDir: filepath.Join(caches, dir)}
+					}
+					bare, err := runtime.NewWithOptions(ctx, cfg("bare"), false, false)
 					if err != nil {
 						b.Fatal(err)
 					}
 					defer bare.Close(ctx)
-					v1, err := runtime.NewWithInstrumenter(ctx, cfg, meter.InstrumentV1)
+					v1, err := runtime.NewWithInstrumenter(ctx, cfg("v1"), meter.InstrumentV1)
 					if err != nil {
 						b.Fatal(err)
 					}
 					defer v1.Close(ctx)
-					cur, err := runtime.New(ctx, cfg)
+					cur, err := runtime.New(ctx, cfg("cur"))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -39,6 +39,7 @@ const (
 	opI32Add       = 0x6a
 	opI32Sub       = 0x6b
 	opI32GtU       = 0x4b
+	opI32GeU       = 0x4f
 )
 
 // An insertion is code inserted before the byte at pos; at one pos they go in prio order.
@@ -50,6 +51,7 @@ type insertion struct {
 	check bool
 	end   int    // insReplace: the replaced bytes are body[pos:end]
 	repl  []byte // insReplace: what replaces them
+	guard bool   // insSync of a call whose callee may be an import: check the depth at the call
 }
 
 // Insertion kinds, with their priority at a shared position.
@@ -105,9 +107,9 @@ func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, e
 // if, else and every end but the last (the merge points), and after br, br_table, return and
 // unreachable (whatever follows is only reached through a later merge point). Each segment is
 // charged its instructions' cost when it is entered, so a br_if that leaves it early, or a trap
-// inside it, still pays for all of it: gas is an upper bound of the instructions executed. Function entries and loop headers also check the
-// counter, which bounds every loop and every recursion. Bulk instructions are charged their
-// length before they run.
+// inside it, still pays for all of it: gas is an upper bound of the instructions executed.
+// Function entries and loop headers also check the counter, which bounds every loop and every
+// recursion. Bulk instructions are charged their length before they run.
 //
 // A checked point whose counter is below the mark (MarkExport) writes the counter back and
 // calls the yield import; a non-zero answer traps.
@@ -116,6 +118,15 @@ func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, e
 // written back to the global before every call and every exit (return, the final end, a branch
 // to the function's label) and read back after every call. A failing check writes it back
 // before trapping, so the host sees the negative figure.
+//
+// The call depth (DepthExport) counts the calls in progress. A function reads it once, on
+// entry, and traps there if it is past MaxDepth; a function that calls keeps it in a local
+// ($d), sets the global to $d+1 before each call and back to $d after it. A call whose callee
+// may be an import (an imported function, or any call_indirect) also checks $d+1 at the call,
+// since a host function has no entry check. The global holds the same value at every point of
+// the guest's execution as with instrumentBodyV1 (which counts up and down at each call), and
+// a call past MaxDepth traps with the same gas written back: the callee's entry check runs
+// before it charges or writes anything.
 func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	gas := x.gas
 	r := newReader(body)
@@ -139,8 +150,6 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		return nil, 0, fmt.Errorf("%w: %d locals", ErrUnsupported, locals)
 	}
 	codeStart := r.Off
-	g := uint32(locals)           // the i64 counter
-	scratch := uint32(locals) + 1 // an i32 for bulk lengths
 
 	var (
 		ins   = []insertion{{pos: codeStart, kind: insLoad}}
@@ -148,6 +157,7 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		depth = uint32(0)
 		ended = false
 		bulk  = false
+		calls = false
 	)
 	next := func(check bool) {
 		ins = append(ins, cur)
@@ -195,10 +205,12 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		case opUnreachable:
 			next(false)
 		case opCall, opCallIndirect:
-			ins = append(ins, insertion{pos: at, kind: insSync, check: true}, insertion{pos: r.Off, kind: insReload, check: true})
+			guard := in.op == opCallIndirect || in.index < x.imported
+			ins = append(ins, insertion{pos: at, kind: insSync, check: true, guard: guard}, insertion{pos: r.Off, kind: insReload, check: true})
 			if in.op == opCall {
 				ins = append(ins, insertion{pos: at, end: r.Off, kind: insReplace, repl: appendOp(nil, opCall, x.fn(in.index))})
 			}
+			calls = true
 		case opRefFunc:
 			ins = append(ins, insertion{pos: at, end: r.Off, kind: insReplace, repl: appendOp(nil, opRefFunc, x.fn(in.index))})
 		case opPrefixFC:
@@ -226,11 +238,18 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		return a.prio - b.prio
 	})
 
-	out := make([]byte, 0, len(body)+len(ins)*8+16)
-	extra := []byte{0x01, 0x7e} // $g: one i64
+	g := uint32(locals)      // $g, the i64 counter
+	extra := []byte{1, 0x7e} // its declaration: one i64
+	var scratch, d uint32
 	if bulk {
-		extra = append(extra, 0x01, 0x7f) // $scratch: one i32
+		scratch = g + uint32(len(extra)/2) // an i32 for bulk lengths
+		extra = append(extra, 1, 0x7f)
 	}
+	if calls {
+		d = g + uint32(len(extra)/2) // an i32: the call depth on entry
+		extra = append(extra, 1, 0x7f)
+	}
+	out := make([]byte, 0, len(body)+len(ins)*8+16)
 	out = appendU32(out, groups+uint32(len(extra)/2))
 	out = append(out, body[groupsEnd:codeStart]...)
 	out = append(out, extra...)
@@ -243,25 +262,30 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		out = append(out, body[last:in.pos]...)
 		last = in.pos
 		switch in.kind {
-		case insLoad, insReload:
-			if in.check { // after a call: one frame less
-				out = appendOp(out, opGlobalGet, x.depth)
-				out = append(out, opI32Const, 0x01, opI32Sub)
-				out = appendOp(out, opGlobalSet, x.depth)
+		case insLoad: // on entry: trap past MaxDepth, then $d = depth, $g = gas
+			out = appendOp(out, opGlobalGet, x.depth)
+			if calls {
+				out = appendOp(out, opLocalTee, d)
 			}
+			out = appendDepthTrap(out, opI32GtU)
+			out = appendOp(out, opGlobalGet, gas)
+			out = appendOp(out, opLocalSet, g)
+		case insReload: // after a call: depth = $d, $g = gas
+			out = appendOp(out, opLocalGet, d)
+			out = appendOp(out, opGlobalSet, x.depth)
 			out = appendOp(out, opGlobalGet, gas)
 			out = appendOp(out, opLocalSet, g)
 		case insSync:
 			out = appendOp(out, opLocalGet, g)
 			out = appendOp(out, opGlobalSet, gas)
-			if in.check { // before a call: one frame more, at most MaxDepth
-				out = appendOp(out, opGlobalGet, x.depth)
+			if in.check { // before a call: depth = $d + 1, checked here if the callee may be an import
+				out = appendOp(out, opLocalGet, d)
 				out = append(out, opI32Const, 0x01, opI32Add)
 				out = appendOp(out, opGlobalSet, x.depth)
-				out = appendOp(out, opGlobalGet, x.depth)
-				out = append(out, opI32Const)
-				out = wasmbin.AppendSLEB(out, MaxDepth)
-				out = append(out, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
+				if in.guard {
+					out = appendOp(out, opLocalGet, d)
+					out = appendDepthTrap(out, opI32GeU)
+				}
 			}
 		case insCharge:
 			out = appendCharge(out, x, g, in)
@@ -285,6 +309,14 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	}
 	out = append(out, body[last:]...)
 	return out, points, nil
+}
+
+// appendDepthTrap compares the i32 on the stack with MaxDepth (by cmp, i32.gt_u or i32.ge_u)
+// and traps when it holds.
+func appendDepthTrap(out []byte, cmp byte) []byte {
+	out = append(out, opI32Const)
+	out = wasmbin.AppendSLEB(out, MaxDepth)
+	return append(out, cmp, opIf, 0x40, opUnreachable, opEnd)
 }
 
 func appendOp(out []byte, op byte, idx uint32) []byte { return appendU32(append(out, op), idx) }
