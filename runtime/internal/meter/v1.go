@@ -229,4 +229,3 @@ func appendChargeV1(out []byte, x ids, g uint32, c insertion) []byte {
 	out = appendOp(out, opLocalSet, g)
 	return append(out, opEnd)
 }
-
