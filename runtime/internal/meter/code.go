@@ -322,7 +322,9 @@ func appendDepthTrap(out []byte, cmp byte) []byte {
 func appendOp(out []byte, op byte, idx uint32) []byte { return appendU32(append(out, op), idx) }
 
 // appendCharge emits $g -= cost, and at checked points:
-// if $g < mark { gas = $g; if yield() { unreachable }; $g = gas }.
+// if $g < mark { gas = $g; if yield() { unreachable } }.
+// The yield never changes the counter (YieldName), so $g needs no reading back after it, and
+// the slow path leaves $g as the fast path does.
 func appendCharge(out []byte, x ids, g uint32, c insertion) []byte {
 	if c.cost > 0 {
 		out = appendOp(out, opLocalGet, g)
@@ -342,9 +344,7 @@ func appendCharge(out []byte, x ids, g uint32, c insertion) []byte {
 	out = appendOp(out, opGlobalSet, x.gas)
 	out = appendOp(out, opCall, x.yield)
 	out = append(out, opIf, 0x40, opUnreachable, opEnd)
-	out = appendOp(out, opGlobalGet, x.gas)
-	out = appendOp(out, opLocalSet, g)
-	return append(out, opEnd)
+	return append(out, opEnd) // the yield moves only the mark: $g is still the counter
 }
 
 // cost is an instruction's static gas: one, except for the structure markers that compile to

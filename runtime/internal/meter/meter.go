@@ -29,7 +29,8 @@ const (
 	// YieldModule and YieldName name the host function the meter imports, of type () -> i32.
 	// The guest calls it when its counter falls below the mark, with the counter written to
 	// GasExport. The host returns 1 to make the guest trap at once (out of gas, or the call
-	// was stopped by its wall-clock backstop) or moves the mark and returns 0. These calls
+	// was stopped by its wall-clock backstop) or moves the mark and returns 0; it must not
+	// change GasExport (the guest goes on with the counter it wrote). These calls
 	// give the host control at least every YieldInterval gas, so a running call can be
 	// stopped and (on wazero) the Go scheduler gets a safe point. They cost no gas.
 	YieldModule = "subnetd"
