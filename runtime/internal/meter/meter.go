@@ -49,6 +49,12 @@ const YieldInterval = 1 << 24
 // (weights, charge points, bulk rates) must change it: it goes into round records.
 const Version = "meter-v1"
 
+// Revision names the emitter's output for a Version: it changes when Instrument writes different
+// code that charges exactly the same gas (so records need no new Version), as on 2026-12-06 (the
+// call depth kept in a local). A cache of Instrument's output keyed by Version alone stays
+// correct across revisions but keeps the older, slower code: key it by Revision too.
+const Revision = "2"
+
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
 // memory.fill, memory.init, table.copy, table.fill, table.init, table.grow): one gas per
 // 1<<BulkShift bytes or elements, on top of the instruction's own gas. Host functions are
