@@ -115,7 +115,8 @@ var (
 // BenchmarkScorer_Score_meterEmitters measures what the meter costs with its current emitter
 // ("gas") and with the first meter-v1 emitter ("gas-v1", meter.InstrumentV1), against no meter
 // ("bare"), on the quality example in Go, Rust and C, on every engine of this build. The three
-// run interleaved, one call each per iteration, so that load hits them alike; it fails if the two
+// run interleaved, one call each per iteration, in turn first, second and third, so that load and
+// the order hit them alike; it fails if the two
 // emitters charge different gas. Reported: each variant's whole call (ns/op) and the export
 // alone (call-ns/op, Result.Call: without instantiation, which differs for Go, whose bare
 // module is not pre-initialised); the ratios of their sums to bare; and gas/gas-v1-med, the
@@ -159,9 +160,11 @@ func BenchmarkScorer_Score_meterEmitters(b *testing.B) {
 					calls := make([]time.Duration, len(scorers))
 					gas := make([]uint64, len(scorers))
 					var paired []float64
-					for b.Loop() {
+					for i := 0; b.Loop(); i++ {
 						var one [3]time.Duration
-						for k, s := range scorers {
+						for j := range scorers {
+							k := (i + j) % len(scorers) // each variant in each place in turn
+							s := scorers[k]
 							t0 := time.Now()
 							res, err := s.Score(ctx, round, meta)
 							if err != nil {
