@@ -39,7 +39,6 @@ const (
 	opI32Add       = 0x6a
 	opI32Sub       = 0x6b
 	opI32GtU       = 0x4b
-	opI32GeU       = 0x4f
 )
 
 // An insertion is code inserted before the byte at pos; at one pos they go in prio order.
@@ -51,7 +50,6 @@ type insertion struct {
 	check bool
 	end   int    // insReplace: the replaced bytes are body[pos:end]
 	repl  []byte // insReplace: what replaces them
-	guard bool   // insSync of a call whose callee may be an import: check the depth at the call
 }
 
 // Insertion kinds, with their priority at a shared position.
@@ -119,14 +117,8 @@ func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, e
 // to the function's label) and read back after every call. A failing check writes it back
 // before trapping, so the host sees the negative figure.
 //
-// The call depth (DepthExport) counts the calls in progress. A function reads it once, on
-// entry, and traps there if it is past MaxDepth; a function that calls keeps it in a local
-// ($d), sets the global to $d+1 before each call and back to $d after it. A call whose callee
-// may be an import (an imported function, or any call_indirect) also checks $d+1 at the call,
-// since a host function has no entry check. The global holds the same value at every point of
-// the guest's execution as with instrumentBodyV1 (which counts up and down at each call), and
-// a call past MaxDepth traps with the same gas written back: the callee's entry check runs
-// before it charges or writes anything.
+// The call depth (DepthExport) counts the calls in progress: one more before each call, checked
+// against MaxDepth there, one less after it.
 func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	gas := x.gas
 	r := newReader(body)
@@ -157,7 +149,6 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		depth = uint32(0)
 		ended = false
 		bulk  = false
-		calls = false
 	)
 	next := func(check bool) {
 		ins = append(ins, cur)
@@ -205,12 +196,10 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		case opUnreachable:
 			next(false)
 		case opCall, opCallIndirect:
-			guard := in.op == opCallIndirect || in.index < x.imported
-			ins = append(ins, insertion{pos: at, kind: insSync, check: true, guard: guard}, insertion{pos: r.Off, kind: insReload, check: true})
+			ins = append(ins, insertion{pos: at, kind: insSync, check: true}, insertion{pos: r.Off, kind: insReload, check: true})
 			if in.op == opCall {
 				ins = append(ins, insertion{pos: at, end: r.Off, kind: insReplace, repl: appendOp(nil, opCall, x.fn(in.index))})
 			}
-			calls = true
 		case opRefFunc:
 			ins = append(ins, insertion{pos: at, end: r.Off, kind: insReplace, repl: appendOp(nil, opRefFunc, x.fn(in.index))})
 		case opPrefixFC:
@@ -240,13 +229,9 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 
 	g := uint32(locals)      // $g, the i64 counter
 	extra := []byte{1, 0x7e} // its declaration: one i64
-	var scratch, d uint32
+	var scratch uint32
 	if bulk {
 		scratch = g + uint32(len(extra)/2) // an i32 for bulk lengths
-		extra = append(extra, 1, 0x7f)
-	}
-	if calls {
-		d = g + uint32(len(extra)/2) // an i32: the call depth on entry
 		extra = append(extra, 1, 0x7f)
 	}
 	out := make([]byte, 0, len(body)+len(ins)*8+16)
@@ -262,30 +247,23 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		out = append(out, body[last:in.pos]...)
 		last = in.pos
 		switch in.kind {
-		case insLoad: // on entry: trap past MaxDepth, then $d = depth, $g = gas
-			out = appendOp(out, opGlobalGet, x.depth)
-			if calls {
-				out = appendOp(out, opLocalTee, d)
+		case insLoad, insReload:
+			if in.check { // after a call: one frame less
+				out = appendOp(out, opGlobalGet, x.depth)
+				out = append(out, opI32Const, 0x01, opI32Sub)
+				out = appendOp(out, opGlobalSet, x.depth)
 			}
-			out = appendDepthTrap(out, opI32GtU)
-			out = appendOp(out, opGlobalGet, gas)
-			out = appendOp(out, opLocalSet, g)
-		case insReload: // after a call: depth = $d, $g = gas
-			out = appendOp(out, opLocalGet, d)
-			out = appendOp(out, opGlobalSet, x.depth)
 			out = appendOp(out, opGlobalGet, gas)
 			out = appendOp(out, opLocalSet, g)
 		case insSync:
 			out = appendOp(out, opLocalGet, g)
 			out = appendOp(out, opGlobalSet, gas)
-			if in.check { // before a call: depth = $d + 1, checked here if the callee may be an import
-				out = appendOp(out, opLocalGet, d)
+			if in.check { // before a call: one frame more, at most MaxDepth
+				out = appendOp(out, opGlobalGet, x.depth)
 				out = append(out, opI32Const, 0x01, opI32Add)
 				out = appendOp(out, opGlobalSet, x.depth)
-				if in.guard {
-					out = appendOp(out, opLocalGet, d)
-					out = appendDepthTrap(out, opI32GeU)
-				}
+				out = appendOp(out, opGlobalGet, x.depth)
+				out = appendDepthTrap(out, opI32GtU)
 			}
 		case insCharge:
 			out = appendCharge(out, x, g, in)
@@ -311,8 +289,8 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	return out, points, nil
 }
 
-// appendDepthTrap compares the i32 on the stack with MaxDepth (by cmp, i32.gt_u or i32.ge_u)
-// and traps when it holds.
+// appendDepthTrap compares the i32 on the stack with MaxDepth (by cmp, e.g. i32.gt_u) and
+// traps when it holds.
 func appendDepthTrap(out []byte, cmp byte) []byte {
 	out = append(out, opI32Const)
 	out = wasmbin.AppendSLEB(out, MaxDepth)

@@ -51,8 +51,8 @@ const Version = "meter-v1"
 
 // Revision names the emitter's output for a Version: it changes when Instrument writes different
 // code that charges exactly the same gas (so records need no new Version), as on 2026-12-06 (the
-// call depth kept in a local). A cache of Instrument's output keyed by Version alone stays
-// correct across revisions but keeps the older, slower code: key it by Revision too.
+// check's slow path no longer reads the counter back). A cache of Instrument's output keyed by
+// Version alone stays correct across revisions but keeps the older code: key it by Revision too.
 const Revision = "2"
 
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
