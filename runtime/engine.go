@@ -69,6 +69,9 @@ type engineOptions struct {
 	// noPreinit keeps every module's start-up per call (tests and benchmarks only: the
 	// baseline that pre-initialised instances are compared with).
 	noPreinit bool
+	// instrument replaces meter.Instrument, bypassing the meter's disk cache (tests only: the
+	// reference emitter, meter.InstrumentV1, that the current one is proved equal to in gas).
+	instrument func(wasm []byte) ([]byte, meter.Info, error)
 }
 
 // errNotMetered is returned by an instance of a module the meter did not instrument.

@@ -2,14 +2,20 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/subnetd/subnetd/runtime"
+	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
 
 // loopingScore replaces subnetd_score with `loop br 0 end`, one gas per iteration.
@@ -172,5 +178,113 @@ func TestScorer_Score_gcSafePoint(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, runtime.ErrTimeout) {
 		t.Fatalf("canceled call: %v", err)
+	}
+}
+
+// TestScorer_Score_sameGasAsMeterV1 runs the examples (Go, and the Rust and C quality ports
+// when their toolchains are installed) and the hostile test scorer, with and without
+// subnetd_preinit, through the current meter and through the first meter-v1 emitter
+// (meter.InstrumentV1) on every engine of this build: random Rounds and every hostile mode, at
+// the full budget and at budgets that stop the call at many points (in the start-up too), and
+// compares output, gas, error and logs. Records of meter-v1 replay only if these agree.
+func TestScorer_Score_sameGasAsMeterV1(t *testing.T) {
+	ctx := context.Background()
+	rounds := 4
+	if testing.Short() {
+		rounds = 2
+	}
+	full := runtime.Limits{Gas: 200_000_000, Timeout: time.Minute, MemoryPages: 512}
+	for _, eng := range benchEngines() {
+		dirs := t.TempDir() // one cache per emitter: snapshots are not told apart by emitter
+		for _, name := range []string{"quality", "latency", "hostile", "hostile-preinit", "rust", "c"} {
+			if testing.Short() && name == "hostile" {
+				continue // hostile-preinit runs the same modes
+			}
+			t.Run(string(eng)+"/"+name, func(t *testing.T) {
+				var wasm []byte
+				switch name {
+				case "rust", "c":
+					wasm = langWasm(t, name)
+				default:
+					wasm = wasmFile(t, name)
+				}
+				// A pair of Runtimes, meter-v1 and current, per budget.
+				pair := func(lim runtime.Limits) [2]*runtime.Scorer {
+					var out [2]*runtime.Scorer
+					for k, dir := range []string{"v1", "current"} {
+						cfg := runtime.Config{Engine: eng, Limits: lim, CacheDir: filepath.Join(dirs, dir)}
+						var rt *runtime.Runtime
+						var err error
+						if k == 0 {
+							rt, err = runtime.NewWithInstrumenter(ctx, cfg, meter.InstrumentV1)
+						} else {
+							rt, err = runtime.New(ctx, cfg)
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						t.Cleanup(func() { rt.Close(ctx) })
+						out[k] = load(t, rt, name, wasm)
+					}
+					return out
+				}
+				r := rand.New(rand.NewPCG(15, uint64(len(name))))
+				var msgs [][]byte
+				var metas []runtime.RoundMeta
+				n := rounds
+				if strings.HasPrefix(name, "hostile") {
+					n = len(hostileModes)
+				}
+				for k := 0; k < n; k++ {
+					var challenge json.RawMessage
+					if strings.HasPrefix(name, "hostile") {
+						challenge = json.RawMessage(fmt.Sprintf(`{"mode":%q}`, hostileModes[k]))
+					}
+					msg, meta, err := randomRound(r, challenge).Encode()
+					if err != nil {
+						t.Fatal(err)
+					}
+					msgs, metas = append(msgs, msg), append(metas, meta)
+				}
+				outOfGas := 0
+				compare := func(s [2]*runtime.Scorer, budget uint64) []uint64 {
+					var used []uint64
+					for k := range msgs {
+						ra, errA := s[0].Score(ctx, msgs[k], metas[k])
+						rb, errB := s[1].Score(ctx, msgs[k], metas[k])
+						if errors.Is(errB, runtime.ErrOutOfGas) {
+							outOfGas++
+						}
+						oa, ob := outcomeOf(ra, errA), outcomeOf(rb, errB)
+						if d := oa.diff(ob); d != "" {
+							t.Fatalf("round %d, %d gas: meter-v1 against current (\"pre-initialised\"): %s", k, budget, d)
+						}
+						used = append(used, oa.gas)
+					}
+					return used
+				}
+				used := compare(pair(full), full.Gas)
+				// Budgets that stop the calls: just short of each call's figure, and a spread below.
+				var budgets []uint64
+				for _, u := range used {
+					if u > 1 && u <= full.Gas {
+						budgets = append(budgets, u-1)
+					}
+				}
+				slices.Sort(budgets)
+				if len(budgets) > 0 {
+					top := budgets[len(budgets)-1]
+					budgets = append(budgets[:min(len(budgets), 2)], top/3, top/17, 1+r.Uint64N(top))
+				}
+				for _, b := range budgets {
+					lim := full
+					lim.Gas = b
+					compare(pair(lim), b)
+				}
+				if outOfGas < len(budgets) {
+					t.Fatalf("%d calls out of gas at %d budgets below the calls' figures", outOfGas, len(budgets))
+				}
+			})
+		}
 	}
 }

@@ -195,6 +195,13 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 		}
 	}
 	metered, flags, ok := loadMetered(r.cacheDir, key)
+	if instrument := r.opts.instrument; instrument != nil { // tests only
+		m, minfo, err := instrument(wasm)
+		if err != nil {
+			return nil, false, nil, "", fmt.Errorf("meter: %w", classifyMeter(err))
+		}
+		metered, flags, ok = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}, true
+	}
 	if !ok {
 		r.instruments.Add(1)
 		m, minfo, err := meter.Instrument(wasm)

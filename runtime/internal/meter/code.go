@@ -64,7 +64,7 @@ const (
 )
 
 // instrumentCode rewrites every function body of a code section.
-func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
+func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, error) {
 	r := newReader(sec)
 	n, err := r.U32()
 	if err != nil {
@@ -85,7 +85,7 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 			return nil, 0, err
 		}
 		params := m.typeParams[m.funcTypes[int(m.importedFuncs)+int(i)]]
-		nb, np, err := instrumentBody(body, params, x)
+		nb, np, err := emit(body, params, x)
 		if err != nil {
 			return nil, 0, fmt.Errorf("function %d: %w", int(m.importedFuncs)+int(i), err)
 		}
@@ -105,9 +105,9 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 // if, else and every end but the last (the merge points), and after br, br_table, return and
 // unreachable (whatever follows is only reached through a later merge point). Each segment is
 // charged its instructions' cost when it is entered, so a br_if that leaves it early, or a trap
-// inside it, still pays for all of it: gas is an upper bound of the instructions executed. Function entries and loop headers also check the
-// counter, which bounds every loop and every recursion. Bulk instructions are charged their
-// length before they run.
+// inside it, still pays for all of it: gas is an upper bound of the instructions executed.
+// Function entries and loop headers also check the counter, which bounds every loop and every
+// recursion. Bulk instructions are charged their length before they run.
 //
 // A checked point whose counter is below the mark (MarkExport) writes the counter back and
 // calls the yield import; a non-zero answer traps.
@@ -116,6 +116,9 @@ func instrumentCode(m *module, sec []byte, x ids) ([]byte, int, error) {
 // written back to the global before every call and every exit (return, the final end, a branch
 // to the function's label) and read back after every call. A failing check writes it back
 // before trapping, so the host sees the negative figure.
+//
+// The call depth (DepthExport) counts the calls in progress: one more before each call, checked
+// against MaxDepth there, one less after it.
 func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	gas := x.gas
 	r := newReader(body)
@@ -139,8 +142,6 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		return nil, 0, fmt.Errorf("%w: %d locals", ErrUnsupported, locals)
 	}
 	codeStart := r.Off
-	g := uint32(locals)           // the i64 counter
-	scratch := uint32(locals) + 1 // an i32 for bulk lengths
 
 	var (
 		ins   = []insertion{{pos: codeStart, kind: insLoad}}
@@ -226,11 +227,14 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 		return a.prio - b.prio
 	})
 
-	out := make([]byte, 0, len(body)+len(ins)*8+16)
-	extra := []byte{0x01, 0x7e} // $g: one i64
+	g := uint32(locals)      // $g, the i64 counter
+	extra := []byte{1, 0x7e} // its declaration: one i64
+	var scratch uint32
 	if bulk {
-		extra = append(extra, 0x01, 0x7f) // $scratch: one i32
+		scratch = g + uint32(len(extra)/2) // an i32 for bulk lengths
+		extra = append(extra, 1, 0x7f)
 	}
+	out := make([]byte, 0, len(body)+len(ins)*8+16)
 	out = appendU32(out, groups+uint32(len(extra)/2))
 	out = append(out, body[groupsEnd:codeStart]...)
 	out = append(out, extra...)
@@ -259,9 +263,7 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 				out = append(out, opI32Const, 0x01, opI32Add)
 				out = appendOp(out, opGlobalSet, x.depth)
 				out = appendOp(out, opGlobalGet, x.depth)
-				out = append(out, opI32Const)
-				out = wasmbin.AppendSLEB(out, MaxDepth)
-				out = append(out, opI32GtU, opIf, 0x40, opUnreachable, opEnd)
+				out = appendDepthTrap(out, opI32GtU)
 			}
 		case insCharge:
 			out = appendCharge(out, x, g, in)
@@ -287,10 +289,20 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	return out, points, nil
 }
 
+// appendDepthTrap compares the i32 on the stack with MaxDepth (by cmp, e.g. i32.gt_u) and
+// traps when it holds.
+func appendDepthTrap(out []byte, cmp byte) []byte {
+	out = append(out, opI32Const)
+	out = wasmbin.AppendSLEB(out, MaxDepth)
+	return append(out, cmp, opIf, 0x40, opUnreachable, opEnd)
+}
+
 func appendOp(out []byte, op byte, idx uint32) []byte { return appendU32(append(out, op), idx) }
 
 // appendCharge emits $g -= cost, and at checked points:
-// if $g < mark { gas = $g; if yield() { unreachable }; $g = gas }.
+// if $g < mark { gas = $g; if yield() { unreachable } }.
+// The yield never changes the counter (YieldName), so $g needs no reading back after it, and
+// the slow path leaves $g as the fast path does.
 func appendCharge(out []byte, x ids, g uint32, c insertion) []byte {
 	if c.cost > 0 {
 		out = appendOp(out, opLocalGet, g)
@@ -310,9 +322,7 @@ func appendCharge(out []byte, x ids, g uint32, c insertion) []byte {
 	out = appendOp(out, opGlobalSet, x.gas)
 	out = appendOp(out, opCall, x.yield)
 	out = append(out, opIf, 0x40, opUnreachable, opEnd)
-	out = appendOp(out, opGlobalGet, x.gas)
-	out = appendOp(out, opLocalSet, g)
-	return append(out, opEnd)
+	return append(out, opEnd) // the yield moves only the mark: $g is still the counter
 }
 
 // cost is an instruction's static gas: one, except for the structure markers that compile to

@@ -29,7 +29,8 @@ const (
 	// YieldModule and YieldName name the host function the meter imports, of type () -> i32.
 	// The guest calls it when its counter falls below the mark, with the counter written to
 	// GasExport. The host returns 1 to make the guest trap at once (out of gas, or the call
-	// was stopped by its wall-clock backstop) or moves the mark and returns 0. These calls
+	// was stopped by its wall-clock backstop) or moves the mark and returns 0; it must not
+	// change GasExport (the guest goes on with the counter it wrote). These calls
 	// give the host control at least every YieldInterval gas, so a running call can be
 	// stopped and (on wazero) the Go scheduler gets a safe point. They cost no gas.
 	YieldModule = "subnetd"
@@ -47,6 +48,12 @@ const YieldInterval = 1 << 24
 // Version names the cost model. Anything that changes how much gas a module is charged
 // (weights, charge points, bulk rates) must change it: it goes into round records.
 const Version = "meter-v1"
+
+// Revision names the emitter's output for a Version: it changes when Instrument writes different
+// code that charges exactly the same gas (so records need no new Version), as on 2026-12-06 (the
+// check's slow path no longer reads the counter back). A cache of Instrument's output keyed by
+// Version alone stays correct across revisions but keeps the older code: key it by Revision too.
+const Revision = "2"
 
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
 // memory.fill, memory.init, table.copy, table.fill, table.init, table.grow): one gas per
@@ -92,7 +99,13 @@ type Info struct {
 // defined function's index by one; calls, ref.func, exports, element segments, global
 // initialisers and the name section are renumbered. The output is a pure function of the
 // input bytes.
-func Instrument(wasm []byte) ([]byte, Info, error) {
+func Instrument(wasm []byte) ([]byte, Info, error) { return instrument(wasm, instrumentBody) }
+
+// bodyFunc meters one function body (instrumentBody, or instrumentBodyV1 for the reference).
+type bodyFunc func(body []byte, params uint32, x ids) ([]byte, int, error)
+
+// instrument is Instrument with the function body emitter as a parameter.
+func instrument(wasm []byte, bodyFn bodyFunc) ([]byte, Info, error) {
 	var info Info
 	m, err := parseModule(wasm)
 	if err != nil {
@@ -167,7 +180,7 @@ func Instrument(wasm []byte) ([]byte, Info, error) {
 			}
 		case secCode:
 			var n int
-			nb, n, err = instrumentCode(m, body, ids)
+			nb, n, err = instrumentCode(m, body, ids, bodyFn)
 			info.ChargePoints = n
 			info.Functions = len(m.funcTypes) - int(m.importedFuncs)
 			if err == nil {

@@ -163,9 +163,8 @@ func TestInstrument_renumber(t *testing.T) {
 	}
 	table := sec(4, vec([]byte{0x70, 0x00, 0x02}))
 	elem := sec(9, vec(cat([]byte{0x00, 0x41, 0x00, 0x0b}, vec(uleb(0), uleb(2)))))
-	m := mod([][]byte{v2i}, bodies)
-	// Put the table before the export section and the element segment before the code.
-	m = cat([]byte("\x00asm\x01\x00\x00\x00"), sec(1, vec(v2i)), sec(3, vec(uleb(0), uleb(0), uleb(0))), table,
+	// The table goes before the export section and the element segment before the code.
+	m := cat([]byte("\x00asm\x01\x00\x00\x00"), sec(1, vec(v2i)), sec(3, vec(uleb(0), uleb(0), uleb(0))), table,
 		sec(7, vec(cat(name("f0"), []byte{0}, uleb(0)), cat(name("f1"), []byte{0}, uleb(1)))), elem, sec(10, vec(bodies...)))
 	for _, f := range []string{"f0", "f1"} {
 		res, _, err := run(t, m, 1000, f)
