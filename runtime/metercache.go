@@ -28,7 +28,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // meterCachePath is where the metered form of the module with sha256 key is kept.
 func meterCachePath(dir, key string) string {
-	return filepath.Join(dir, "metered", meter.Version, key+".wasm")
+	return filepath.Join(dir, "metered", meter.Version+"-r"+meter.Revision, key+".wasm")
 }
 
 // meteredFlags are the facts about a metered module that the runtime needs besides its bytes.

@@ -287,7 +287,7 @@ func (r *Runtime) preinitCachePath(key string) string {
 		return ""
 	}
 	engine := fmt.Sprintf("%s-%s-pages%d", r.eng.name(), r.eng.version(), r.limits.MemoryPages)
-	return filepath.Join(r.cacheDir, "preinit", preinitVersion, meter.Version, engine, key+".bin")
+	return filepath.Join(r.cacheDir, "preinit", preinitVersion, meter.Version+"-r"+meter.Revision, engine, key+".bin")
 }
 
 // verdict is what the disk cache says about pre-initialising a module.

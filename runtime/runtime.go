@@ -198,7 +198,7 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 	if instrument := r.opts.instrument; instrument != nil { // tests only
 		m, minfo, err := instrument(wasm)
 		if err != nil {
-			return nil, false, nil, "", fmt.Errorf("meter: %w", classifyMeter(err))
+			return fmt.Errorf("meter: %w", classifyMeter(err))
 		}
 		metered, flags, ok = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}, true
 	}
