@@ -113,13 +113,13 @@ func Bench(ctx context.Context, dir string, opts BenchOptions) (BenchReport, err
 	cfg := runtime.Config{Engine: opts.Engine, Limits: opts.Limits, CacheDir: filepath.Join(tmp, "cache")}
 
 	// Cold compile, then a new runtime over the same disk cache.
-	scorer, rt, took, err := loadTimed(ctx, cfg, wasm)
+	_, rt, took, err := loadTimed(ctx, cfg, wasm)
 	if err != nil {
 		return BenchReport{}, err
 	}
 	rt.Close(ctx)
 	rep.CompileColdMs = ms(took)
-	scorer, rt, took, err = loadTimed(ctx, cfg, wasm)
+	scorer, rt, took, err := loadTimed(ctx, cfg, wasm)
 	if err != nil {
 		return BenchReport{}, err
 	}
