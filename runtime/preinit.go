@@ -191,14 +191,14 @@ func (r *Runtime) runStartup(ctx context.Context, cm compiledModule, start *memI
 	if len(mem)%65536 != 0 {
 		return nil, nil, fmt.Errorf("%w: memory of %d bytes", errNotSnapshotted, len(mem))
 	}
-	img := &memImage{mem: mem, pages: uint32(len(mem) / 65536), runs: snapshot.Runs(mem), globals: names, values: vals}
+	img := &memImage{mem: mem, pages: uint32(len(mem) / 65536), globals: names, values: vals}
 	return img, &preinit{gas: uint64(budget - left), mono: u.Monotonic}, nil
 }
 
 // memImage is an instance's initial memory and globals as the host writes them into a fresh
 // instance of a module compiled without its data.
 type memImage struct {
-	mem     []byte         // the whole memory the runs come from (nil when they alias a file or module)
+	mem     []byte         // the whole memory, as the start-up left it (until runs are taken from it)
 	pages   uint32         // the memory's size
 	runs    []snapshot.Run // its non-zero bytes
 	globals []string       // exported mutable globals (snapshot.Prepare's) and their values
@@ -263,8 +263,9 @@ func (r *Runtime) preinitImage(ctx context.Context, key string, metered []byte, 
 	case pre.gas > r.limits.Gas:
 		e.image, e.preWhy = start, "the start-up needs more gas than a call has"
 	default:
-		storePreinit(path, nil, img, pre, "")
+		img.runs = snapshot.Runs(img.mem)
 		img.mem = nil // the runs keep what they need
+		storePreinit(path, nil, img, pre, "")
 		e.image, e.pre = img, pre
 	}
 	return true, nil

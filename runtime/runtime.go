@@ -63,7 +63,7 @@ type cacheEntry struct {
 	// that data or, with pre, the pre-initialised state.
 	image *memImage
 	err   error
-	refs   int // guarded by Runtime.mu
+	refs  int // guarded by Runtime.mu
 }
 
 // New returns a Runtime for cfg.

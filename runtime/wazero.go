@@ -136,10 +136,10 @@ func apiTypes(ts []hostfns.ValType) []api.ValueType {
 }
 
 func (e *wazeroEngine) name() Engine    { return EngineWazero }
+func (e *wazeroEngine) version() string { return e.ver }
 
 // restoresImages marks wazero as an imageEngine: it compiles a pre-initialised module once.
 func (e *wazeroEngine) restoresImages() {}
-func (e *wazeroEngine) version() string { return e.ver }
 
 func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule, error) {
 	// One compiler per core: wazero's output does not depend on the order functions are
