@@ -26,8 +26,12 @@ type engine interface {
 	// name and version identify the engine in cache keys and round records.
 	name() Engine
 	version() string
-	// compile turns screened module bytes into something instantiable.
-	compile(ctx context.Context, wasm []byte) (compiledModule, error)
+	// compile turns screened module bytes into something instantiable. name, when not empty,
+	// names wasm's bytes for the engine's own disk cache: the same name always stands for the
+	// same bytes (the caller derives it from the module's key and the versions of everything
+	// that made wasm from it), so the engine need not hash wasm to find its code. Empty: the
+	// engine keys its cache by the bytes.
+	compile(ctx context.Context, wasm []byte, name string) (compiledModule, error)
 	// close releases the engine and everything compiled by it.
 	close(ctx context.Context) error
 }

@@ -3,7 +3,9 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -69,10 +71,10 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 		return nil, nil, err.Error(), nil
 	}
 	if cached.found && cached.pre == nil {
-		cm, err := r.compilePlain(ctx, prepared)
+		cm, err := r.compilePlain(ctx, prepared, "")
 		return cm, nil, cached.why, err
 	}
-	cm, err := r.compilePlain(ctx, prepared)
+	cm, err := r.compilePlain(ctx, prepared, "")
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -95,7 +97,7 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 	if pre.gas > r.limits.Gas {
 		return cm, nil, "the start-up needs more gas than a call has", nil
 	}
-	scm, err := r.engCompile(ctx, snap)
+	scm, err := r.engCompile(ctx, snap, r.codeName(key, "snapshot"))
 	if err != nil {
 		return cm, nil, "compile the snapshot: " + err.Error(), nil // the plain module is right too
 	}
@@ -104,18 +106,41 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 	return scm, pre, "", nil
 }
 
-func (r *Runtime) compilePlain(ctx context.Context, wasm []byte) (compiledModule, error) {
-	cm, err := r.engCompile(ctx, wasm)
+func (r *Runtime) compilePlain(ctx context.Context, wasm []byte, name string) (compiledModule, error) {
+	cm, err := r.engCompile(ctx, wasm, name)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", classifyCompile(err))
 	}
 	return cm, nil
 }
 
-// engCompile hands wasm to the engine's compiler, counting it.
-func (r *Runtime) engCompile(ctx context.Context, wasm []byte) (compiledModule, error) {
+// engCompile hands wasm to the engine's compiler, counting it. name is as for engine.compile.
+func (r *Runtime) engCompile(ctx context.Context, wasm []byte, name string) (compiledModule, error) {
 	r.engCompiles.Add(1)
-	return r.eng.compile(ctx, wasm)
+	return r.eng.compile(ctx, wasm, name)
+}
+
+// codeName names, for the engine's disk cache, the bytes of a form of the module with key: the
+// metered module ("metered", a function of the module and the meter's version and revision) or
+// its pre-initialised snapshot ("snapshot", a function of what its preinit cache path names).
+// It is empty (the engine hashes the bytes) without a cache directory, or when a test replaced
+// the meter or the pre-initialisation: their bytes are then not what the name stands for.
+func (r *Runtime) codeName(key, form string) string {
+	if r.cacheDir == "" || r.opts.instrument != nil || r.opts.noPreinit {
+		return ""
+	}
+	switch form {
+	case "metered":
+		return "metered-" + meter.Version + "-r" + meter.Revision + "-" + key
+	case "snapshot":
+		rel, err := filepath.Rel(r.cacheDir, r.preinitCachePath(key))
+		if err != nil {
+			return ""
+		}
+		sum := sha256.Sum256([]byte(filepath.ToSlash(rel)))
+		return "snapshot-" + hex.EncodeToString(sum[:])
+	}
+	return ""
 }
 
 // runStartup runs the start-up of cm (the prepared module, or with start the prepared module
@@ -237,7 +262,7 @@ func (r *Runtime) preinitImage(ctx context.Context, key string, metered []byte, 
 	if err != nil {
 		return false, nil
 	}
-	cm, err := r.compilePlain(ctx, code)
+	cm, err := r.compilePlain(ctx, code, "")
 	if err != nil {
 		return true, err
 	}

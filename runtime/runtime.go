@@ -178,7 +178,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 // cache needs neither the meter's output nor the plain module, unless the engine restores images.
 func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info ModuleInfo, cmd *command, e *cacheEntry) (err error) {
 	if r.opts.noMeter {
-		e.cm, err = r.compilePlain(ctx, wasm)
+		e.cm, err = r.compilePlain(ctx, wasm, "")
 		return err
 	}
 	tryPre := cmd == nil && !r.opts.noPreinit
@@ -187,7 +187,7 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 	if tryPre {
 		v = loadPreinit(r.preinitCachePath(key))
 		if !images && v.pre != nil && v.snap != nil && v.pre.gas <= r.limits.Gas {
-			if cm, err := r.engCompile(ctx, v.snap); err == nil {
+			if cm, err := r.engCompile(ctx, v.snap, r.codeName(key, "snapshot")); err == nil {
 				e.cm, e.pre = cm, v.pre
 				return nil
 			}
@@ -231,7 +231,7 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 			metered = prepared
 		}
 	}
-	e.cm, err = r.compilePlain(ctx, metered)
+	e.cm, err = r.compilePlain(ctx, metered, r.codeName(key, "metered"))
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -166,19 +167,19 @@ func (e *wasmtimeEngine) defineHost() error {
 func (e *wasmtimeEngine) name() Engine    { return EngineWasmtime }
 func (e *wasmtimeEngine) version() string { return e.ver }
 
-// compile compiles wasm, or reads the code this engine serialized for the same bytes before.
-// Only files this process family wrote are read: deserializing trusts its input.
-func (e *wasmtimeEngine) compile(_ context.Context, wasm []byte) (compiledModule, error) {
+// compile compiles wasm, or reads the code this engine serialized for the same bytes (or the
+// same name) before. Only files this process family wrote are read: deserializing trusts its
+// input.
+func (e *wasmtimeEngine) compile(_ context.Context, wasm []byte, name string) (compiledModule, error) {
 	var path string
 	if e.cacheDir != "" {
-		sum := sha256.Sum256(wasm)
-		path = filepath.Join(e.cacheDir, hex.EncodeToString(sum[:])+".cwasm")
-		// Read into memory rather than map the file: a file truncated under a mapping would
-		// fault the process (SIGBUS) instead of failing one load.
-		if b, err := os.ReadFile(path); err == nil {
-			if m, err := wasmtime.NewModuleDeserialize(e.eng, b); err == nil {
-				return &wasmtimeCompiled{e: e, mod: m}, nil
-			}
+		if name == "" {
+			sum := sha256.Sum256(wasm)
+			name = hex.EncodeToString(sum[:])
+		}
+		path = filepath.Join(e.cacheDir, name+".cwasm")
+		if m, err := deserializeCached(e.eng, path); err == nil {
+			return &wasmtimeCompiled{e: e, mod: m}, nil
 		}
 	}
 	m, err := wasmtime.NewModule(e.eng, wasm)
@@ -191,6 +192,15 @@ func (e *wasmtimeEngine) compile(_ context.Context, wasm []byte) (compiledModule
 		}
 	}
 	return &wasmtimeCompiled{e: e, mod: m}, nil
+}
+
+// deserializeRead deserializes the serialized code f holds from a copy in memory.
+func deserializeRead(eng *wasmtime.Engine, f *os.File) (*wasmtime.Module, error) {
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	return wasmtime.NewModuleDeserialize(eng, b)
 }
 
 // writeFileAtomic writes b to path through a temporary file and a rename, so a reader never

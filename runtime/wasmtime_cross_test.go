@@ -252,3 +252,45 @@ func TestRuntime_Load_wasmtimeCache(t *testing.T) {
 		t.Fatalf("after a corrupt cache file: %s", d)
 	}
 }
+
+// A module read from the disk cache keeps working when its cache file is cut short or
+// overwritten in place under it (by anything other than subnetd, which only ever renames a
+// whole file into place): the engine runs a sealed private copy, never the file itself, so
+// nothing faults.
+func TestRuntime_Load_wasmtimeCacheCutUnder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	round, meta := testRound(t, "clock")
+	var first outcome
+	for run := 0; run < 2; run++ {
+		rt, err := runtime.New(ctx, runtime.Config{Engine: runtime.EngineWasmtime, CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close(ctx)
+		s := load(t, rt, "hostile", wasmFile(t, "hostile"))
+		if run == 0 {
+			if first = score(s, round, meta); first.err != nil {
+				t.Fatal(first.err)
+			}
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "wasmtime-*", "*", "*.cwasm"))
+		if len(files) == 0 {
+			t.Fatal("nothing in the cache")
+		}
+		for _, f := range files {
+			if err := os.Truncate(f, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 3; i++ {
+			if d := sameOutcome(first, score(s, round, meta)); d != "" {
+				t.Fatalf("after the cache file was cut: %s", d)
+			}
+		}
+		if err := s.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -141,7 +141,8 @@ func (e *wazeroEngine) version() string { return e.ver }
 // restoresImages marks wazero as an imageEngine: it compiles a pre-initialised module once.
 func (e *wazeroEngine) restoresImages() {}
 
-func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiledModule, error) {
+// wazero keys its own cache by the bytes (it hashes them anyway), so name is not used.
+func (e *wazeroEngine) compile(ctx context.Context, wasm []byte, _ string) (compiledModule, error) {
 	// One compiler per core: wazero's output does not depend on the order functions are
 	// compiled in (it checks that itself under a test flag), and a Go scorer compiles in
 	// about half the time on two cores.
