@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +41,7 @@ type Runtime struct {
 
 	mu       sync.Mutex
 	compiled map[string]*cacheEntry // by the sha256 of the module without custom sections
+	keys     map[string]string      // moduleKey's: the key of each module (by its sha256) loaded
 	closed   bool
 
 	compiles    atomic.Int64 // modules metered and compiled (not taken from the cache), for tests
@@ -95,7 +98,7 @@ func newRuntime(ctx context.Context, cfg Config, o engineOptions) (*Runtime, err
 	if err != nil {
 		return nil, fmt.Errorf("start engine %s: %w", cfg.Engine, err)
 	}
-	return &Runtime{limits: limits, eng: eng, opts: o, cacheDir: cfg.CacheDir, compiled: map[string]*cacheEntry{}}, nil
+	return &Runtime{limits: limits, eng: eng, opts: o, cacheDir: cfg.CacheDir, compiled: map[string]*cacheEntry{}, keys: map[string]string{}}, nil
 }
 
 // Limits returns the limits (defaults filled in) every scorer of this Runtime runs with.
@@ -135,12 +138,10 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	if err != nil {
 		return nil, fmt.Errorf("load scorer %s: %w", name, err)
 	}
-	code, err := StripCustomSections(wasm)
+	key, code, err := r.moduleKey(info.SHA256, wasm)
 	if err != nil {
-		return nil, fmt.Errorf("load scorer %s: %w: %w", name, ErrInvalidModule, err)
+		return nil, fmt.Errorf("load scorer %s: %w", name, err)
 	}
-	sum := sha256.Sum256(code)
-	key := hex.EncodeToString(sum[:])
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -157,6 +158,9 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	if !cached {
 		r.compiles.Add(1)
 		e.err = r.compile(ctx, key, code, info, cmd, e)
+		if e.err == nil {
+			r.rememberKey(info.SHA256, key)
+		}
 		close(e.ready)
 	} else {
 		select {
@@ -173,11 +177,85 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	return &Scorer{name: name, info: info, cmd: cmd, key: key, rt: r, entry: e}, nil
 }
 
-// compile meters and compiles screened module bytes (key is their moduleKey) into e,
-// pre-initialised where that is sound (preinit.go). A pre-initialised module found in the disk
-// cache needs neither the meter's output nor the plain module, unless the engine restores images.
-func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info ModuleInfo, cmd *command, e *cacheEntry) (err error) {
+// moduleKey returns the key wasm's code is cached by: the hex sha256 of wasm without its custom
+// sections (sha is the sha256 of wasm, hex). Computing it strips and hashes the whole module
+// again (about 4 ms for a 3.5 MB Go scorer), so the key of every module loaded without error is
+// remembered, in memory and in the cache directory (keys/<sha>), and code is then only stripped
+// when compile needs it (a miss in the meter's cache).
+func (r *Runtime) moduleKey(sha string, wasm []byte) (string, func() ([]byte, error), error) {
+	strip := func() ([]byte, error) {
+		code, err := StripCustomSections(wasm)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
+		}
+		return code, nil
+	}
+	r.mu.Lock()
+	key, ok := r.keys[sha]
+	r.mu.Unlock()
+	if !ok && r.cacheDir != "" {
+		if b, err := os.ReadFile(r.keyPath(sha)); err == nil && validKey(string(b)) {
+			key, ok = string(b), true
+		}
+	}
+	if ok {
+		var code []byte
+		return key, func() ([]byte, error) {
+			var err error
+			if code == nil {
+				code, err = strip()
+			}
+			return code, err
+		}, nil
+	}
+	code, err := strip()
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256(code)
+	return hex.EncodeToString(sum[:]), func() ([]byte, error) { return code, nil }, nil
+}
+
+// rememberKey records that the module with sha256 sha has code key (moduleKey).
+func (r *Runtime) rememberKey(sha, key string) {
+	r.mu.Lock()
+	_, known := r.keys[sha]
+	if r.keys != nil {
+		r.keys[sha] = key
+	}
+	r.mu.Unlock()
+	if !known && r.cacheDir != "" {
+		if b, err := os.ReadFile(r.keyPath(sha)); err != nil || string(b) != key {
+			writeCacheFile(r.keyPath(sha), []byte(key))
+		}
+	}
+}
+
+func (r *Runtime) keyPath(sha string) string { return filepath.Join(r.cacheDir, "keys", sha) }
+
+// validKey reports whether s looks like a key: 64 lower-case hex digits.
+func validKey(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// compile meters and compiles a screened module's code (key is its moduleKey; code strips the
+// module's custom sections when called) into e, pre-initialised where that is sound
+// (preinit.go). A pre-initialised module found in the disk cache needs neither the meter's
+// output nor the plain module, unless the engine restores images.
+func (r *Runtime) compile(ctx context.Context, key string, code func() ([]byte, error), info ModuleInfo, cmd *command, e *cacheEntry) (err error) {
 	if r.opts.noMeter {
+		wasm, err := code()
+		if err != nil {
+			return err
+		}
 		e.cm, err = r.compilePlain(ctx, wasm, "")
 		return err
 	}
@@ -196,6 +274,10 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 	}
 	metered, flags, ok := loadMetered(r.cacheDir, key)
 	if instrument := r.opts.instrument; instrument != nil { // tests only
+		wasm, err := code()
+		if err != nil {
+			return err
+		}
 		m, minfo, err := instrument(wasm)
 		if err != nil {
 			return fmt.Errorf("meter: %w", classifyMeter(err))
@@ -203,6 +285,10 @@ func (r *Runtime) compile(ctx context.Context, key string, wasm []byte, info Mod
 		metered, flags, ok = m, meteredFlags{hasStart: minfo.HasStart, writesTables: minfo.WritesTables}, true
 	}
 	if !ok {
+		wasm, err := code()
+		if err != nil {
+			return err
+		}
 		r.instruments.Add(1)
 		m, minfo, err := meter.Instrument(wasm)
 		if err != nil {

@@ -15,8 +15,9 @@ import (
 // given rather than copying it, and a mapped file that is cut short under the mapping faults
 // the process (SIGBUS), so the file is first copied, in the kernel, into a sealed memory file
 // that nothing can shrink or write, and that copy is mapped. Reading the bytes into Go memory
-// instead costs wasmtime a second copy into fresh pages: a Go scorer's 17 MB of code loaded
-// in about 36 ms that way, 9–14 ms this way (docs/DECISIONS.md, 2026-12-07).
+// instead costs a second copy into fresh pages (wasmtime's): a Go scorer's 17 MB of code loaded
+// in about 36 ms that way, about 20 ms this way, and in 9–14 ms mapping the cache file itself,
+// which TestRuntime_Load_wasmtimeCacheCutUnder shows is unsafe (docs/DECISIONS.md, 2026-12-07).
 func deserializeCached(eng *wasmtime.Engine, path string) (*wasmtime.Module, error) {
 	src, err := os.Open(path)
 	if err != nil {
@@ -29,7 +30,7 @@ func deserializeCached(eng *wasmtime.Engine, path string) (*wasmtime.Module, err
 	}
 	mem := os.NewFile(uintptr(fd), "subnetd-code")
 	defer mem.Close()
-	if _, err := io.Copy(mem, src); err != nil {
+	if err := copyInKernel(mem, src); err != nil {
 		return nil, err
 	}
 	const seals = unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
@@ -37,4 +38,22 @@ func deserializeCached(eng *wasmtime.Engine, path string) (*wasmtime.Module, err
 		return nil, fmt.Errorf("seal the code's copy: %w", err)
 	}
 	return wasmtime.NewModuleDeserializeFile(eng, fmt.Sprintf("/proc/self/fd/%d", fd))
+}
+
+// copyInKernel copies all of src to dst with sendfile (one copy, no buffer in this process), or
+// with read and write from where it stopped when sendfile cannot.
+func copyInKernel(dst, src *os.File) error {
+	st, err := src.Stat()
+	if err != nil {
+		return err
+	}
+	for left := st.Size(); left > 0; {
+		n, err := unix.Sendfile(int(dst.Fd()), int(src.Fd()), nil, int(min(left, 1<<30)))
+		if err != nil || n == 0 {
+			_, err = io.Copy(dst, src)
+			return err
+		}
+		left -= int64(n)
+	}
+	return nil
 }
