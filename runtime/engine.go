@@ -30,7 +30,8 @@ type engine interface {
 	// names wasm's bytes for the engine's own disk cache: the same name always stands for the
 	// same bytes (the caller derives it from the module's key and the versions of everything
 	// that made wasm from it), so the engine need not hash wasm to find its code. Empty: the
-	// engine keys its cache by the bytes.
+	// engine keys its cache by the bytes. wasm nil (with a name): only the cache is looked in,
+	// and errNotCached returned when the code is not there.
 	compile(ctx context.Context, wasm []byte, name string) (compiledModule, error)
 	// close releases the engine and everything compiled by it.
 	close(ctx context.Context) error
@@ -77,6 +78,9 @@ type engineOptions struct {
 	// reference emitter, meter.InstrumentV1, that the current one is proved equal to in gas).
 	instrument func(wasm []byte) ([]byte, meter.Info, error)
 }
+
+// errNotCached is returned by engine.compile asked only to look in its cache, in vain.
+var errNotCached = errors.New("compiled code not in the cache")
 
 // errNotMetered is returned by an instance of a module the meter did not instrument.
 var errNotMetered = errors.New("module is not metered")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -45,7 +46,7 @@ type preinit struct {
 }
 
 // preinitVersion names the snapshot format and rules; it is part of the cache path.
-const preinitVersion = "preinit-v2"
+const preinitVersion = "preinit-v3"
 
 // preinitMaxGas bounds the start-up run at load (or Limits.Gas, when lower): a start-up that
 // needs more is run per call as before. Go's runtime needs about 0.7 M.
@@ -90,7 +91,7 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 	path := r.preinitCachePath(key)
 	if err != nil {
 		if errors.Is(err, errNotSnapshotted) {
-			storePreinit(path, nil, nil, nil, err.Error())
+			storePreinit(path, nil, nil, nil, nil, err.Error())
 		}
 		return cm, nil, err.Error(), nil
 	}
@@ -101,7 +102,7 @@ func (r *Runtime) preinitialize(ctx context.Context, key string, metered []byte,
 	if err != nil {
 		return cm, nil, "compile the snapshot: " + err.Error(), nil // the plain module is right too
 	}
-	storePreinit(path, snap, nil, pre, "")
+	storePreinit(path, snap, nil, nil, pre, "")
 	_ = cm.close(ctx)
 	return scm, pre, "", nil
 }
@@ -282,7 +283,7 @@ func (r *Runtime) preinitImage(ctx context.Context, key string, metered []byte, 
 	switch {
 	case err != nil:
 		if errors.Is(err, errNotSnapshotted) {
-			storePreinit(path, nil, nil, nil, err.Error())
+			storePreinit(path, nil, nil, nil, nil, err.Error())
 		}
 		e.image, e.preWhy = start, err.Error()
 	case pre.gas > r.limits.Gas:
@@ -290,7 +291,7 @@ func (r *Runtime) preinitImage(ctx context.Context, key string, metered []byte, 
 	default:
 		img.runs = snapshot.Runs(img.mem)
 		img.mem = nil // the runs keep what they need
-		storePreinit(path, nil, img, pre, "")
+		storePreinit(path, nil, img, code, pre, "")
 		e.image, e.pre = img, pre
 	}
 	return true, nil
@@ -301,9 +302,12 @@ func (r *Runtime) preinitImage(ctx context.Context, key string, metered []byte, 
 // rules, the engine that ran the start-up and the memory cap. A file holds: magic, a status byte
 // (0 not snapshotted, 1 a snapshot module, 2 an image), the start-up's gas and monotonic clock
 // (8 bytes each, little endian), the CRC-32C of the body, and the body (the reason it was not
-// snapshotted, the snapshot module, or the image: its pages, its globals as count, then name
-// length, name and value each, its runs as count, then offset, length and bytes each; every
-// number 4 bytes little endian but the 8-byte values). A damaged file is ignored and rewritten.
+// snapshotted, the snapshot module, or the module the image goes with, as length and bytes —
+// the prepared module without its data, what the engine compiles, so that a cached load needs
+// neither the meter's output nor snapshot.Prepare — followed by the image: its pages, its
+// globals as count, then name length, name and value each, its runs as count, then offset,
+// length and bytes each; every number 4 bytes little endian but the 8-byte values). A damaged
+// file is ignored and rewritten.
 // (A checksum finds damage; the cache directory is trusted like the engines' compiled code beside
 // it, which no hash could vouch for.)
 var preinitCacheMagic = []byte("subnetd-preinit\x02")
@@ -321,6 +325,7 @@ type verdict struct {
 	found bool
 	snap  []byte    // the snapshot module (status 1)
 	img   *memImage // the image (status 2)
+	code  []byte    // the module the image goes with (status 2)
 	pre   *preinit  // nil: not snapshotted, for the reason why
 	why   string
 }
@@ -347,16 +352,43 @@ func loadPreinit(path string) verdict {
 	case 1:
 		return verdict{found: true, snap: body, pre: pre}
 	case 2:
-		if img, ok := decodeImage(body); ok {
-			return verdict{found: true, img: img, pre: pre}
+		if len(body) < 4 || uint64(len(body)-4) < uint64(binary.LittleEndian.Uint32(body)) {
+			break
+		}
+		n := 4 + binary.LittleEndian.Uint32(body)
+		if img, ok := decodeImage(body[n:]); ok {
+			return verdict{found: true, img: img, code: body[4:n:n], pre: pre}
 		}
 	}
 	return verdict{}
 }
 
-// storePreinit writes a verdict atomically: a snapshot module, an image, or neither and the
-// reason. Failures are ignored (the cache is an optimisation).
-func storePreinit(path string, snap []byte, img *memImage, pre *preinit, reason string) {
+// loadPreinitHead reads only the head of a cached verdict that holds a snapshot module (status
+// 1): the start-up's gas and clock, not the module or its checksum. It is for an engine that
+// has the snapshot's code under its name already (the code, not these bytes, is what runs).
+func loadPreinitHead(path string) (*preinit, bool) {
+	if path == "" {
+		return nil, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	b := make([]byte, len(preinitCacheMagic)+1+16+4)
+	if _, err := io.ReadFull(f, b); err != nil || !bytes.Equal(b[:len(preinitCacheMagic)], preinitCacheMagic) {
+		return nil, false
+	}
+	p := b[len(preinitCacheMagic):]
+	if p[0] != 1 {
+		return nil, false
+	}
+	return &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}, true
+}
+
+// storePreinit writes a verdict atomically: a snapshot module, an image and the module it goes
+// with (code), or neither and the reason. Failures are ignored (the cache is an optimisation).
+func storePreinit(path string, snap []byte, img *memImage, code []byte, pre *preinit, reason string) {
 	if path == "" {
 		return
 	}
@@ -365,7 +397,8 @@ func storePreinit(path string, snap []byte, img *memImage, pre *preinit, reason 
 	switch {
 	case pre != nil && img != nil:
 		b = append(b, 2)
-		body = encodeImage(img)
+		body = binary.LittleEndian.AppendUint32(nil, uint32(len(code)))
+		body = append(append(body, code...), encodeImage(img)...)
 	case pre != nil:
 		b = append(b, 1)
 		body = snap

@@ -21,9 +21,10 @@ func TestStorePreinit_image(t *testing.T) {
 	}
 	pre := &preinit{gas: 123456, mono: 789}
 	path := filepath.Join(t.TempDir(), "x.bin")
-	storePreinit(path, nil, img, pre, "")
+	code := []byte("\x00asm\x01\x00\x00\x00")
+	storePreinit(path, nil, img, code, pre, "")
 	v := loadPreinit(path)
-	if !v.found || v.snap != nil || *v.pre != *pre || v.img.pages != img.pages ||
+	if !v.found || v.snap != nil || *v.pre != *pre || !bytes.Equal(v.code, code) || v.img.pages != img.pages ||
 		!reflect.DeepEqual(v.img.globals, img.globals) || !reflect.DeepEqual(v.img.values, img.values) || len(v.img.runs) != 2 ||
 		v.img.runs[1].Offset != 70000 || !bytes.Equal(v.img.runs[0].Bytes, []byte("hello")) {
 		t.Fatalf("read back %+v (pre %+v)", v.img, v.pre)

@@ -262,8 +262,24 @@ func (r *Runtime) compile(ctx context.Context, key string, code func() ([]byte, 
 	tryPre := cmd == nil && !r.opts.noPreinit
 	_, images := r.eng.(imageEngine)
 	var v verdict
+	if tryPre && !images {
+		// A snapshot whose code the engine cached by name needs only the verdict's head.
+		if pre, ok := loadPreinitHead(r.preinitCachePath(key)); ok && pre.gas <= r.limits.Gas {
+			if cm, err := r.engCompile(ctx, nil, r.codeName(key, "snapshot")); err == nil {
+				e.cm, e.pre = cm, pre
+				return nil
+			}
+		}
+	}
 	if tryPre {
 		v = loadPreinit(r.preinitCachePath(key))
+		if images && v.pre != nil && v.img != nil && v.pre.gas <= r.limits.Gas {
+			if cm, err := r.compilePlain(ctx, v.code, ""); err == nil {
+				e.cm, e.image, e.pre = cm, v.img, v.pre
+				return nil
+			}
+			v = verdict{} // run the start-up again
+		}
 		if !images && v.pre != nil && v.snap != nil && v.pre.gas <= r.limits.Gas {
 			if cm, err := r.engCompile(ctx, v.snap, r.codeName(key, "snapshot")); err == nil {
 				e.cm, e.pre = cm, v.pre

@@ -182,6 +182,9 @@ func (e *wasmtimeEngine) compile(_ context.Context, wasm []byte, name string) (c
 			return &wasmtimeCompiled{e: e, mod: m}, nil
 		}
 	}
+	if wasm == nil {
+		return nil, errNotCached
+	}
 	m, err := wasmtime.NewModule(e.eng, wasm)
 	if err != nil {
 		return nil, err

@@ -143,6 +143,9 @@ func (e *wazeroEngine) restoresImages() {}
 
 // wazero keys its own cache by the bytes (it hashes them anyway), so name is not used.
 func (e *wazeroEngine) compile(ctx context.Context, wasm []byte, _ string) (compiledModule, error) {
+	if wasm == nil {
+		return nil, errNotCached
+	}
 	// One compiler per core: wazero's output does not depend on the order functions are
 	// compiled in (it checks that itself under a test flag), and a Go scorer compiles in
 	// about half the time on two cores.
