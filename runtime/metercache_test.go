@@ -16,32 +16,11 @@ import (
 // bytes and gas; a damaged cache file is ignored and rewritten. The module is one that is not
 // pre-initialised (a pre-initialised one is loaded from its snapshot's cache instead).
 func TestRuntime_Load_meteredCache(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	wasm := wasmFile(t, "hostile")
 	score := func(wantInstruments int64) (string, uint64) {
 		t.Helper()
-		rt, err := runtime.New(ctx, runtime.Config{CacheDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rt.Close(ctx)
-		s, err := rt.Load(ctx, "hostile", wasm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := rt.Instruments(); got != wantInstruments {
-			t.Fatalf("instrumented %d times, want %d", got, wantInstruments)
-		}
-		if pre, _ := s.PreInitialised(); pre {
-			t.Fatal("the hostile test scorer is pre-initialised")
-		}
-		b, meta := testRound(t, "ok")
-		res, err := s.Score(ctx, b, meta)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(res.Output), res.GasUsed
+		return scoreFromCache(t, dir, wasm, wantInstruments)
 	}
 	out1, gas1 := score(1)
 	out2, gas2 := score(0)
@@ -69,12 +48,40 @@ func TestRuntime_Load_meteredCache(t *testing.T) {
 	}
 }
 
+// scoreFromCache loads wasm (the hostile test scorer, with or without more custom sections) in a
+// new Runtime over the cache directory dir, checks that the meter ran wantInstruments times, and
+// returns the output and gas of an "ok" call.
+func scoreFromCache(t *testing.T, dir string, wasm []byte, wantInstruments int64) (string, uint64) {
+	t.Helper()
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Config{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	s, err := rt.Load(ctx, "hostile", wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rt.Instruments(); got != wantInstruments {
+		t.Fatalf("instrumented %d times, want %d", got, wantInstruments)
+	}
+	if pre, _ := s.PreInitialised(); pre {
+		t.Fatal("the hostile test scorer is pre-initialised")
+	}
+	b, meta := testRound(t, "ok")
+	res, err := s.Score(ctx, b, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(res.Output), res.GasUsed
+}
+
 // TestRuntime_Load_keyIndex: the cache directory remembers the code key of each module it saw
 // (the sha256 of the module without custom sections) under the module's own sha256, so that a
 // later process neither strips nor hashes it again; two modules that differ only in a custom
 // section share the key and the compiled code; a damaged key file is ignored and rewritten.
 func TestRuntime_Load_keyIndex(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	plain := wasmFile(t, "hostile")
 	code, err := runtime.StripCustomSections(plain)
@@ -87,24 +94,7 @@ func TestRuntime_Load_keyIndex(t *testing.T) {
 	extra := append(append([]byte{}, plain...), 0, 9, 5, 'e', 'x', 't', 'r', 'a', 1, 2, 3)
 	load := func(wasm []byte, wantInstruments int64) (string, uint64) {
 		t.Helper()
-		rt, err := runtime.New(ctx, runtime.Config{CacheDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rt.Close(ctx)
-		s, err := rt.Load(ctx, "hostile", wasm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := rt.Instruments(); got != wantInstruments {
-			t.Fatalf("instrumented %d times, want %d", got, wantInstruments)
-		}
-		b, meta := testRound(t, "ok")
-		res, err := s.Score(ctx, b, meta)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(res.Output), res.GasUsed
+		return scoreFromCache(t, dir, wasm, wantInstruments)
 	}
 	keyFile := func(wasm []byte) string {
 		sum := sha256.Sum256(wasm)
