@@ -22,9 +22,6 @@ import (
 	"github.com/subnetd/subnetd/runtime/internal/meter"
 )
 
-// wasmtimeBuilt reports whether this binary has the wasmtime engine.
-const wasmtimeBuilt = true
-
 // wasmtimeConfigKey names the engine settings in the disk cache path: serialized code is only
 // ever read back by the same wasmtime version with the same settings.
 const wasmtimeConfigKey = "nan-canonical simd=off threads=off memory64=off multi-memory=off tail-call=off gc=off fuel=off epoch=off stack=1MiB"
