@@ -218,7 +218,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			defer wg.Done()
 			err := w.Run(ctx, func(dir string, p *plugins.Package, err error) {
 				if err == nil {
-					err = s.Reload(ctx, p, d.pins[s.Netuid()])
+					_ = s.Reload(ctx, p, d.pins[s.Netuid()]) // logs and counts a refusal itself
 				} else {
 					s.log.Warn("scorer package unreadable", "dir", dir, "err", err)
 				}

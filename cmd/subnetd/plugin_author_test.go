@@ -103,6 +103,9 @@ func TestPluginAuthorFlow(t *testing.T) {
 
 	// The acceptance policy (plugins.Accept), through the CLI: no pins, a subnet, the limits.
 	out, _, err = runCLI("plugin", "verify", pkg, "--netuid", "7", "--cache-dir", cache)
+	if err != nil {
+		t.Fatalf("unpinned verify of a signed package: %v", err)
+	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.OK || rep.Pinned || rep.SignedBy != key {
 		t.Fatalf("unpinned verify of a signed package: %s (%v)", out, err)
 	}
