@@ -442,7 +442,7 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 	if packedCols(countEntries(ema), n) {
 		last = make([]lastCol, n)
 		for j := range last {
-			last[j] = lastCol{norm: div[j].fast(), inc: getFx(incentive, j)}
+			last[j] = newLastCol(&div[j], nil, getFx(incentive, j))
 		}
 	}
 	dividends := make([]fx, n)
@@ -465,12 +465,7 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 				if int(e.col) < n { // always: the EMA's columns are below n
 					var v, inc fx
 					if last != nil {
-						lc := &last[e.col]
-						var ok bool
-						if v, ok = lc.norm.quick(e.val); !ok {
-							v = divSlow(&div[e.col], e.val)
-						}
-						inc = lc.inc
+						v, inc = divSlow(&div[e.col], e.val), last[e.col].inc
 					} else {
 						v, inc = div[e.col].divOrKeep(e.val), incentive[e.col]
 					}
@@ -748,9 +743,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	if packedCols(emaEntries, n) {
 		last = make([]lastCol, n)
 		for j := range last {
-			last[j] = lastCol{
-				norm: emaDiv[j].fast(), up: up[j].fast(), inc: getFx(incentive, j),
-			}
+			last[j] = newLastCol(&emaDiv[j], &up[j], getFx(incentive, j))
 		}
 	}
 
@@ -768,12 +761,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 						acc = acc.Add(incentive[e.col].Mul(emaDiv[e.col].divOrKeep(e.val)))
 						continue
 					}
-					lc := &last[e.col]
-					v, ok := lc.norm.quick(e.val)
-					if !ok {
-						v = divSlow(&emaDiv[e.col], e.val)
-					}
-					acc = acc.Add(lc.inc.Mul(v))
+					acc = acc.Add(last[e.col].inc.Mul(divSlow(&emaDiv[e.col], e.val)))
 				}
 				dividends[i] = acc
 				continue
@@ -799,51 +787,104 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 // yuma3RowPacked is yuma3Dividends' pass for one row in permit with the
 // packed per-column records (the EMA's columns are below n): the stored
 // u16 bonds written to cells, and the row's Σ_j b_ij·I_j of the
-// column-normalised bonds returned (before the active stake). In a function
-// of its own, the loop keeps its values in registers.
+// column-normalised bonds returned (before the active stake). The common
+// entries go through yuma3RowQuick; the others are taken here, one at a time.
 func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx {
 	var s fx
 	cells = cells[:len(row)]
-	for k, e := range row {
+	for k := 0; k < len(row); k++ {
+		if k, s = yuma3RowQuick(row, last, cells, k, s); k == len(row) {
+			break
+		}
+		e := row[k]
 		cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
 		if int(e.col) >= len(last) {
 			continue // never: the EMA's columns are below n
 		}
-		lc := &last[e.col]
-		v, ok := lc.norm.quick(e.val)
-		if !ok {
-			v = divSlow(&div[e.col], e.val)
-		}
-		if v := v.Mul(lc.inc); v != 0 {
+		if v := divSlow(&div[e.col], e.val).Mul(last[e.col].inc); v != 0 {
 			s = s.Add(v)
 		}
 	}
 	return s
 }
 
+// yuma3RowQuick is yuma3RowPacked's loop from entry k on, in a leaf function
+// so that it keeps its values in registers, for as long as each entry takes
+// the quick paths: its column's record is ok (see lastCol), its value is
+// below 1/2 (divisor.quick) and its normalised value below 1. Then
+// propU16 is its in-range case and v.Mul(inc) the plain product of two
+// values in [0, 1] (below 2^64); adding a zero product changes nothing. It
+// returns where it stopped and the sum s so far.
+func yuma3RowQuick(row []entry, last []lastCol, cells []Cell, k int, s fx) (int, fx) {
+	for ; k < len(row) && k < len(cells); k++ {
+		e := row[k]
+		if int(e.col) >= len(last) {
+			break
+		}
+		lc := &last[e.col]
+		if !lc.ok || uint64(e.val) >= 1<<31 {
+			break
+		}
+		h, _ := bits.Mul64(uint64(e.val)<<32, lc.nm)
+		v := h >> (lc.ns & 63)
+		if v >= 1<<32 {
+			break
+		}
+		cells[k] = Cell{UID: e.col, Value: uint16(uint64(e.val) * 65535 >> 32)}
+		s = s.Add(fx(uint64(lc.inc) * v >> 32))
+	}
+	return k, s
+}
+
 // lastRowPacked is originalBonds' last pass for one row in permit with the
 // packed per-column records: each EMA value normalised by its column sum,
 // the dividend Σ_j b_ij·I_j returned, and the row's stored u16 bonds (the
-// normalised value max-upscaled) written to cells. In a function of its
-// own, the loop keeps its values in registers.
+// normalised value max-upscaled) written to cells. The common entries go
+// through lastRowQuick; the others are taken here, one at a time.
 func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Cell) fx {
 	var acc fx
 	cells = cells[:len(row)]
-	for k, e := range row {
-		lc := &last[e.col]
-		v, ok := lc.norm.quick(e.val)
-		if !ok {
-			v = divSlow(&emaDiv[e.col], e.val)
+	for k := 0; k < len(row); k++ {
+		if k, acc = lastRowQuick(row, last, cells, k, acc); k == len(row) {
+			break
 		}
-		acc = acc.Add(lc.inc.Mul(v))
+		e := row[k]
+		v := emaDiv[e.col].divOrKeep(e.val)
+		acc = acc.Add(last[e.col].inc.Mul(v))
 		// inplace_col_max_upscale_sparse
-		u, ok := lc.up.quick(v)
-		if !ok {
-			u = divSlow(&up[e.col], v)
-		}
-		cells[k] = Cell{UID: e.col, Value: propU16(u)}
+		cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
 	}
 	return acc
+}
+
+// lastRowQuick is lastRowPacked's loop from entry k on, in a leaf function so
+// that it keeps its values in registers, for as long as each entry takes the
+// quick paths: its column's record is ok (see lastCol), its value is below
+// 1/2 and so is its normalised value v (divisor.quick, twice), and the
+// max-upscaled u is at most 1 (propU16's in-range case). inc.Mul(v) is
+// then the plain product (inc <= 1, v < 1/2: below 2^63). It returns where
+// it stopped and the dividend so far.
+func lastRowQuick(row []entry, last []lastCol, cells []Cell, k int, acc fx) (int, fx) {
+	for ; k < len(row) && k < len(cells); k++ {
+		e := row[k]
+		lc := &last[e.col]
+		if !lc.ok || uint64(e.val) >= 1<<31 {
+			break
+		}
+		h, _ := bits.Mul64(uint64(e.val)<<32, lc.nm)
+		v := h >> (lc.ns & 63)
+		if v >= 1<<31 {
+			break
+		}
+		hu, _ := bits.Mul64(v<<32, lc.um)
+		u := hu >> (lc.us & 63)
+		if u > 1<<32 {
+			break
+		}
+		acc = acc.Add(fx(uint64(lc.inc) * v >> 32))
+		cells[k] = Cell{UID: e.col, Value: uint16(u * 65535 >> 32)}
+	}
+	return k, acc
 }
 
 // bondColumnSums adds the stored u16 bonds of a row to the integer column
@@ -1487,11 +1528,29 @@ func satSub(a, b uint64) uint64 {
 	return a - b
 }
 
-// lastCol is one column's constants for originalBonds' last pass: the
-// EMA's normalisation, the max-upscale and the column's incentive.
+// lastCol is one column's constants for the last pass of either bond
+// model, in one 32-byte record: the reciprocal (multiplier nm, shift ns) of
+// divisor.quick for the EMA's column normalisation, that (um, us) of the
+// original model's max-upscale, the column's incentive, and ok: the quick
+// paths apply (both of them for the original model) and the incentive is
+// in [0, 1], which is what lastRowQuick and yuma3RowQuick assume.
 type lastCol struct {
-	norm, up fastDiv
-	inc      fx
+	nm, um uint64
+	inc    fx
+	ns, us uint8
+	ok     bool
+}
+
+// newLastCol makes the record of a column from its normalisation divisor,
+// its max-upscale divisor (nil for Yuma3) and its incentive.
+func newLastCol(norm, up *divisor, inc fx) lastCol {
+	lc := lastCol{nm: norm.sm, ns: norm.ss, inc: inc}
+	lc.ok = norm.smallOK && inc >= 0 && inc <= fixed.One
+	if up != nil {
+		lc.um, lc.us = up.sm, up.ss
+		lc.ok = lc.ok && up.smallOK
+	}
+	return lc
 }
 
 // packedCols reports whether a matrix of entries entries over n columns
@@ -1537,39 +1596,54 @@ func newDenseAcc(n int) *denseAcc {
 // colAgg is a column's running sum and maximum of the EMA's values.
 type colAgg struct{ sum, max fx }
 
-// emaAligned is emaRowMerged's common case of a dense subnet, in a function
-// of its own so that its loop keeps its values in registers: from wr[wi]
-// and bonds[bi] on, while a weight and a read bond sit on the same column
-// and both are normalised by their quick paths, it appends
+// emaAligned is emaRowMerged's common case of a dense subnet, in a leaf
+// function of its own so that its loop keeps its values in registers: from
+// wr[wi] and bonds[bi] on, while a weight and a read bond sit on the same
+// column and both are normalised by their quick paths, it appends
 // alpha·ΔB_norm + (1-alpha)·B_norm (when positive) to row and agg, and
 // returns where it stopped. Anything else is left to the general step.
+//
+// The caller guarantees 0 < alpha < 1 and 0 <= s < 1. Then every product
+// is of two non-negative values, one of them below 1 and the other at most
+// 1, so it is below 2^64 and its floor is the plain 64-bit product shifted
+// (what Mul gives); a weight above 1 or a quotient above 1 (neither occurs:
+// weights are normalised, and each ΔB and bond is a term of its column's
+// sum) leaves the loop instead. The two terms of the sum are at most 1, so
+// the chain's saturating add is a plain add. A stored bond of 0 gives 0 on
+// the quick path as SafeDiv does.
 func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec []emaCol, agg []colAgg, row []entry) (int, int, []entry) {
 	m := len(row)
-	row = row[:cap(row)]
-	for wi < len(wr) && bi < len(bonds) && m < len(row) {
-		e, c := wr[wi], bonds[bi]
-		if e.col != c.UID {
+	out := row[m:cap(row)]
+	wr, bonds = wr[wi:], bonds[bi:]
+	wr = wr[:min(len(wr), len(bonds), len(out))]
+	bonds = bonds[:len(wr)]
+	us, ua, uo := uint64(s), uint64(alpha), uint64(oneMinus)
+	k, o := 0, 0
+	for ; k < len(wr); k++ {
+		e, c := wr[k], bonds[k]
+		if e.col != c.UID || uint64(e.val) > 1<<32 {
 			break
 		}
-		k := &ec[e.col]
-		d := e.val.Mul(s)
-		if !k.fast || uint64(d) >= 1<<31 || c.Value == 0 {
+		x := &ec[e.col]
+		d := uint64(e.val) * us >> 32 // e.val.Mul(s)
+		if !x.fast || d >= 1<<31 {
 			break
 		}
-		hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
-		hb, _ := bits.Mul64(uint64(c.Value)<<32>>k.bpre, k.bm)
-		v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
-		wi++
-		bi++
-		if v > 0 {
-			row[m] = entry{e.col, v}
-			m++
+		hd, _ := bits.Mul64(d<<32, x.delta.m)
+		hb, _ := bits.Mul64(uint64(c.Value)<<32>>(x.bpre&63), x.bm)
+		qd, qb := hd>>(x.delta.shift&63), hb>>(x.bs&63)
+		if qd > 1<<32 || qb > 1<<32 {
+			break
+		}
+		if v := fx(ua*qd>>32 + uo*qb>>32); v > 0 {
+			out[o] = entry{e.col, v}
+			o++
 			a := &agg[e.col]
 			a.sum = a.sum.Add(v)
 			a.max = a.max.Max(v)
 		}
 	}
-	return wi, bi, row[:m]
+	return wi + k, bi + k, row[:m+o]
 }
 
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
@@ -1594,13 +1668,16 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		}
 		return divSlow(&bondDiv[c.UID], b)
 	}
+	// emaAligned's preconditions (the default alpha is 0.1; s < 1 unless
+	// one validator holds all the active stake).
+	aligned := ec != nil && alpha > 0 && alpha < fixed.One && s >= 0 && s < fixed.One
 	wi, bi := 0, 0
 	for wi < len(wr) || bi < len(bonds) {
 		// The common case of a dense subnet first, in a loop of its own:
 		// a weight and a read bond on the same column, both normalised by
 		// their quick paths (the default case below, written out). Anything
 		// else leaves it for the general step.
-		if ec != nil {
+		if aligned {
 			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, ec, agg, row)
 		}
 		if wi == len(wr) && bi == len(bonds) {
