@@ -630,10 +630,19 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 		aggParts[w] = make([]colAgg, n)
 	}
 	accs := make([]*denseAcc, pr.workers)
+	// Each worker's copy of ec, with the sums and maxima of what the
+	// aligned loop keeps (emaWork); the rest goes to aggParts.
+	works := make([][]emaWork, pr.workers)
 	pr.rows(n, func(w, from, to int) {
 		ar := pr.ars[w]
 		agg := aggParts[w]
 		da := perWorker(accs, w, func() *denseAcc { return newDenseAcc(n) })
+		if ec != nil && works[w] == nil {
+			works[w] = make([]emaWork, n)
+			for j := range works[w] {
+				works[w][j].emaCol = ec[j]
+			}
+		}
 		for i := from; i < to; i++ {
 			s := activeStake[i]
 			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
@@ -644,7 +653,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				// + (1-alpha)·B in the chain's order, so the merge gives
 				// the same values in the same column order without the
 				// accumulator.
-				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, keepCol, deltaDiv, bondDiv, agg, ar)
+				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, works[w], keepCol, deltaDiv, bondDiv, agg, ar)
 				continue
 			}
 			// A dense row scans the whole accumulator (an untouched column
@@ -719,6 +728,11 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 		a := aggParts[0][j]
 		for _, part := range aggParts[1:] {
 			a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+		}
+		for _, part := range works {
+			if part != nil {
+				a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+			}
 		}
 		emaSum[j], upDiv[j] = a.sum, a.max
 	}
@@ -1611,20 +1625,20 @@ type colAgg struct{ sum, max fx }
 // sum) leaves the loop instead. The two terms of the sum are at most 1, so
 // the chain's saturating add is a plain add. A stored bond of 0 gives 0 on
 // the quick path as SafeDiv does.
-func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec []emaCol, agg []colAgg, row []entry) (int, int, []entry) {
+func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, work []emaWork, row []entry) (int, int, []entry) {
 	m := len(row)
-	out := row[m:cap(row)]
 	wr, bonds = wr[wi:], bonds[bi:]
-	wr = wr[:min(len(wr), len(bonds), len(out))]
-	bonds = bonds[:len(wr)]
+	lim := min(len(wr), len(bonds), cap(row)-m)
+	wr, bonds = wr[:lim], bonds[:lim]
+	out := row[m : m+lim]
 	us, ua, uo := uint64(s), uint64(alpha), uint64(oneMinus)
-	k, o := 0, 0
+	k := 0
 	for ; k < len(wr); k++ {
 		e, c := wr[k], bonds[k]
 		if e.col != c.UID || uint64(e.val) > 1<<32 {
 			break
 		}
-		x := &ec[e.col]
+		x := &work[e.col]
 		d := uint64(e.val) * us >> 32 // e.val.Mul(s)
 		if !x.fast || d >= 1<<31 {
 			break
@@ -1635,15 +1649,24 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec 
 		if qd > 1<<32 || qb > 1<<32 {
 			break
 		}
-		if v := fx(ua*qd>>32 + uo*qb>>32); v > 0 {
-			out[o] = entry{e.col, v}
-			o++
-			a := &agg[e.col]
-			a.sum = a.sum.Add(v)
-			a.max = a.max.Max(v)
+		v := fx(ua*qd>>32 + uo*qb>>32)
+		if v <= 0 {
+			break // not kept: the general step skips it
 		}
+		out[k] = entry{e.col, v}
+		x.sum = x.sum.Add(v)
+		x.max = max(x.max, v)
 	}
-	return wi + k, bi + k, row[:m+o]
+	return wi + k, bi + k, row[:m+k]
+}
+
+// emaWork is a worker's copy of a column's emaCol for emaAligned, with the
+// sum and the maximum of the EMA values it keeps in that column: what the
+// loop reads and writes per entry, in one 64-byte record.
+type emaWork struct {
+	emaCol
+	sum, max fx
+	_        [16]byte
 }
 
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
@@ -1654,7 +1677,7 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec 
 // row's active stake; ec holds the columns' constants, with deltaDiv and
 // bondDiv behind them for the cases their quick paths decline; the kept
 // values are added to agg.
-func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
+func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, work []emaWork, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
 	n := len(keepCol)
 	row := ar.row(min(n, len(wr)+len(bonds)))
 	// bond is B_norm: the stored u16 over its integer column sum.
@@ -1670,7 +1693,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 	}
 	// emaAligned's preconditions (the default alpha is 0.1; s < 1 unless
 	// one validator holds all the active stake).
-	aligned := ec != nil && alpha > 0 && alpha < fixed.One && s >= 0 && s < fixed.One
+	aligned := work != nil && alpha > 0 && alpha < fixed.One && s >= 0 && s < fixed.One
 	wi, bi := 0, 0
 	for wi < len(wr) || bi < len(bonds) {
 		// The common case of a dense subnet first, in a loop of its own:
@@ -1678,7 +1701,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		// their quick paths (the default case below, written out). Anything
 		// else leaves it for the general step.
 		if aligned {
-			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, ec, agg, row)
+			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, work, row)
 		}
 		if wi == len(wr) && bi == len(bonds) {
 			break
