@@ -435,16 +435,24 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 // inplace_normalize; and the stored bond rows (the EMA as u16, for the rows
 // in permit).
 func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit []bool, n int, pr *par) ([][]Cell, []fx) {
-	div := columnDivisors(colSum, countEntries(ema))
-	// Per column: the normalisation's quick path and the incentive.
-	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	// Per column, on the workers: the divisor of the normalisation
+	// (columnDivisors) and, only for a matrix dense enough to have
+	// reciprocals (packedCols), its quick path with the incentive.
+	entries := countEntries(ema)
+	div := make([]divisor, len(colSum))
 	var last []lastCol
-	if packedCols(countEntries(ema), n) {
+	if packedCols(entries, n) {
 		last = make([]lastCol, n)
-		for j := range last {
-			last[j] = newLastCol(&div[j], nil, getFx(incentive, j))
-		}
 	}
+	prep := entries >= minReciprocalUse*len(colSum)
+	pr.cols(len(colSum), func(from, to int) {
+		for j := from; j < to; j++ {
+			div[j] = columnDivisor(colSum[j], prep)
+			if j < len(last) {
+				last[j] = newLastCol(&div[j], nil, getFx(incentive, j))
+			}
+		}
+	})
 	dividends := make([]fx, n)
 	out := permittedRows(ema, newPermit)
 	pr.rows(n, func(_, from, to int) {
@@ -492,13 +500,19 @@ func columnDivisors(sums []fx, entries int) []divisor {
 	d := make([]divisor, len(sums))
 	prepare := entries >= minReciprocalUse*len(sums)
 	for j, s := range sums {
-		if prepare {
-			d[j] = newDivisor(s)
-		} else {
-			d[j] = divisor{y: s}
-		}
+		d[j] = columnDivisor(s, prepare)
 	}
 	return d
+}
+
+// columnDivisor is one divisor of columnDivisors: with its reciprocals when
+// prepare (the matrix has at least minReciprocalUse entries per column),
+// the sum alone otherwise.
+func columnDivisor(sum fx, prepare bool) divisor {
+	if prepare {
+		return newDivisor(sum)
+	}
+	return divisor{y: sum}
 }
 
 // minReciprocalUse is the average number of entries per column from which
@@ -596,35 +610,41 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	for i := range nrn {
 		stored += len(nrn[i].Bonds)
 	}
-	bondSum := make([]fx, n)
-	for j := range bondSum {
-		var t uint64
-		for _, part := range bondParts {
-			t += part[j]
-		}
-		bondSum[j] = fixed.MaxI32F32
-		if t <= uint64(fixed.MaxI32F32)>>32 {
-			bondSum[j] = fx(t << 32)
-		}
+	// The column sums of the stored bonds and the divisors of both
+	// normalisations (columnDivisors), column by column on the workers; and
+	// what the merged rows read per column, in one 32-byte record (only
+	// when a divisor has reciprocals: see packedCols).
+	wbEntries := countEntries(wb)
+	bondDiv, deltaDiv := make([]divisor, n), make([]divisor, n)
+	prepBond, prepDelta := stored >= minReciprocalUse*n, wbEntries >= minReciprocalUse*n
+	var ec []emaCol
+	if packedCols(wbEntries, n) || packedCols(stored, n) {
+		ec = make([]emaCol, n)
 	}
-	bondDiv, deltaDiv := columnDivisors(bondSum, stored), columnDivisors(deltaSum, countEntries(wb))
+	pr.cols(n, func(from, to int) {
+		for j := from; j < to; j++ {
+			var t uint64
+			for _, part := range bondParts {
+				t += part[j]
+			}
+			bondSum := fixed.MaxI32F32
+			if t <= uint64(fixed.MaxI32F32)>>32 {
+				bondSum = fx(t << 32)
+			}
+			bondDiv[j], deltaDiv[j] = columnDivisor(bondSum, prepBond), columnDivisor(deltaSum[j], prepDelta)
+			if ec != nil {
+				b := &bondDiv[j]
+				ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+				ec[j].fast = ec[j].keep && ec[j].delta.ok && ec[j].bok
+			}
+		}
+	})
 
 	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
 	// column sums and maxima of what it keeps.
 	alpha := fixedAlpha(p.BondsMovingAverage)
 	oneMinus := fixed.One.Sub(alpha)
 	ema := make(sparse, n)
-	// What the merged rows read per column, in one 32-byte record (only
-	// when a divisor has reciprocals: see packedCols).
-	var ec []emaCol
-	if packedCols(countEntries(wb), n) || packedCols(stored, n) {
-		ec = make([]emaCol, n)
-		for j := range ec {
-			b := &bondDiv[j]
-			ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
-			ec[j].fast = ec[j].keep && ec[j].delta.ok && ec[j].bok
-		}
-	}
 	aggParts := make([][]colAgg, pr.workers)
 	for w := range aggParts {
 		aggParts[w] = make([]colAgg, n)
@@ -722,44 +742,46 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			ema[i] = row
 		}
 	})
-	// Column sums and maxima of the EMA, from the per-worker partials.
-	emaSum, upDiv := make([]fx, n), make([]fx, n)
-	for j := range emaSum {
-		a := aggParts[0][j]
-		for _, part := range aggParts[1:] {
-			a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
-		}
-		for _, part := range works {
-			if part != nil {
-				a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
-			}
-		}
-		emaSum[j], upDiv[j] = a.sum, a.max
-	}
+	// Per column, on the workers: the EMA's sum and maximum from the
+	// per-worker partials, the divisor of its normalisation, that of the
+	// max-upscale, and what the last pass reads, in one 32-byte record
+	// instead of three arrays (the two divisors and the incentive; only for
+	// a matrix dense enough to have reciprocals: see packedCols).
 	emaEntries := countEntries(ema)
-	emaDiv := columnDivisors(emaSum, emaEntries)
-	// The column maxima of the normalised EMA. Normalising divides by the
-	// column sum, which is at least every entry of its column (positive
-	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
-	// non-decreasing function of x. The maximum of the quotients is
-	// therefore the quotient of the maximum.
-	for j, m := range upDiv {
-		if emaSum[j] != 0 {
-			m = emaDiv[j].div(m)
-		}
-		upDiv[j] = m
-	}
-	up := columnDivisors(upDiv, emaEntries)
-	// What the last pass reads per column, in one 32-byte record instead of
-	// three arrays (the two divisors and the incentive).
-	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	prep := emaEntries >= minReciprocalUse*n
+	emaDiv, up := make([]divisor, n), make([]divisor, n)
 	var last []lastCol
 	if packedCols(emaEntries, n) {
 		last = make([]lastCol, n)
-		for j := range last {
-			last[j] = newLastCol(&emaDiv[j], &up[j], getFx(incentive, j))
-		}
 	}
+	pr.cols(n, func(from, to int) {
+		for j := from; j < to; j++ {
+			a := aggParts[0][j]
+			for _, part := range aggParts[1:] {
+				a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+			}
+			for _, part := range works {
+				if part != nil {
+					a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+				}
+			}
+			emaDiv[j] = columnDivisor(a.sum, prep)
+			// The column maximum of the normalised EMA. Normalising
+			// divides by the column sum, which is at least every entry
+			// of its column (positive terms), so each quotient is the
+			// exact floor(x·2^32/sum) <= 1: a non-decreasing function of
+			// x. The maximum of the quotients is therefore the quotient
+			// of the maximum.
+			m := a.max
+			if a.sum != 0 {
+				m = emaDiv[j].div(m)
+			}
+			up[j] = columnDivisor(m, prep)
+			if last != nil {
+				last[j] = newLastCol(&emaDiv[j], &up[j], getFx(incentive, j))
+			}
+		}
+	})
 
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
 	// stored u16 bonds. The EMA's columns are below n.
