@@ -926,6 +926,10 @@ func lastRowQuick(row []entry, last []lastCol, cells []Cell, k int, acc fx) (int
 // bondColumnSums adds the stored u16 bonds of a row to the integer column
 // sums sum (len n) when every column below n is read (no uid registered
 // recently), and reports whether the row is in strictly ascending order.
+// It is kept out of line: inlined into the pass's closure, its loop kept
+// its values on the stack.
+//
+//go:noinline
 func bondColumnSums(bonds []Cell, sum []uint64) bool {
 	asc, prev := true, -1
 	for _, c := range bonds {
