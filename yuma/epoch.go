@@ -310,16 +310,7 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		if i == owner {
 			self = -1
 		}
-		for _, c := range src {
-			j := int(c.UID)
-			if j >= n || j == self {
-				continue
-			}
-			asc = asc && j > prev
-			prev = j
-			total += uint64(c.Value)
-			m++
-		}
+		total, m, asc = rowSumAllReg(src, n, self)
 	} else {
 		for _, c := range src {
 			j := int(c.UID)
@@ -357,13 +348,8 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		if sum > 0 && d.wholeOK {
 			// The common case written out: quickInt for every value
 			// (its formula gives 0 for a 0 weight, as SafeDiv does).
-			pre, mul, shift := d.wpre, d.wm, d.ws
-			row = row[:len(src)]
-			for k, c := range src {
-				h, _ := bits.Mul64(uint64(c.Value)<<32>>pre, mul)
-				row[k] = entry{col: c.UID, val: fx(h >> shift)}
-			}
-			return row, asc
+			normWhole(src, row[:len(src)], d.wpre, d.wm, d.ws)
+			return row[:len(src)], asc
 		}
 		for k, c := range src {
 			row[k] = entry{col: c.UID, val: norm(c.Value)}
@@ -378,6 +364,37 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		}
 	}
 	return row, asc
+}
+
+// rowSumAllReg is readWeightsRow's first pass when no registration needs
+// looking up: the integer sum, the count and the order of the stored
+// weights of columns below n other than self. A leaf function of its own,
+// so that its loop keeps its values in registers.
+func rowSumAllReg(src []Cell, n, self int) (total uint64, m int, asc bool) {
+	asc, prev := true, -1
+	for _, c := range src {
+		j := int(c.UID)
+		if j >= n || j == self {
+			continue
+		}
+		asc = asc && j > prev
+		prev = j
+		total += uint64(c.Value)
+		m++
+	}
+	return total, m, asc
+}
+
+// normWhole writes readWeightsRow's common case: every stored weight kept
+// and divided by the row's whole-number sum through its reciprocal
+// (divisor.quickInt, whose formula gives SafeDiv's 0 for a 0 weight), into
+// row (as long as src).
+func normWhole(src []Cell, row []entry, pre uint8, mul uint64, shift uint8) {
+	row = row[:len(src)]
+	for k, c := range src {
+		h, _ := bits.Mul64(uint64(c.Value)<<32>>(pre&63), mul)
+		row[k] = entry{col: c.UID, val: fx(h >> (shift & 63))}
+	}
 }
 
 // splitEmission is §8 ("Emission and Pruning scores"): combined_emission,
