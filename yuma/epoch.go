@@ -77,12 +77,21 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 
 	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
 	// with kappa, then col_clip_sparse and row_sum_sparse.
-	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
-	consensus := weightedMedianCols(activeStake, weights, ascending, n, kappa, workers)
+	kappa := fixed.U16Proportion(p.Kappa)          // get_float_kappa
+	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
+	// For original Yuma with the bonds penalty at 1, the clip's sums (trust
+	// and ranks) are taken in the median's column blocks when its dense
+	// path runs (clipFused), and the bonds clip W as they read it, so the
+	// clip needs no pass of its own.
+	var cf *clipFused
+	if !p.Yuma3On && penalty == fixed.One {
+		cf = &clipFused{stake: activeStake, plain: countEntries(weights) < 1<<30 && proportions(activeStake)}
+	}
+	consensus := weightedMedianColsClip(activeStake, weights, ascending, n, kappa, workers, cf)
 	// The clipped matrix is only materialised when bonds need it: in place
 	// of W when the bonds penalty is 1 (W is not read again), as a copy when
-	// it is strictly between.
-	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
+	// it is strictly between; not at all when the bonds clip W as they read
+	// it (clipFused).
 	var clipped sparse
 	switch penalty {
 	case 0:
@@ -100,9 +109,14 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	fused := p.Yuma3On && penalty == fixed.One && liquidOn(&p, consensus)
 	var vtrust, ranks, emaColSum []fx
 	var ema sparse
-	if fused {
+	var clipCons []fx // non-nil: W is not clipped, the bonds clip it to clipCons
+	switch {
+	case fused:
 		vtrust, ranks, ema, emaColSum = clipBondsLiquid(&p, nrn, weights, ascending, consensus, activeStake, lastTempoBlock(in), n, pr)
-	} else {
+	case cf != nil && cf.done:
+		vtrust, ranks, clipCons = cf.trust, cf.ranks, consensus
+		clipTrustRows(weights, activeStake, consensus, vtrust)
+	default:
 		vtrust, ranks = clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
 	}
 	var rankSums []fx
@@ -140,7 +154,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		if penalty == fixed.One {
 			deltaSum = rankSums
 		}
-		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
+		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, clipCons, pr)
 	}
 
 	// == Emission and Pruning scores == (§8): the server/validator split.
@@ -563,8 +577,13 @@ func countEntries(m sparse) int {
 // per-entry operations and their order are the chain's.
 //
 // wbAscending[i] reports whether row i of wb is in strictly ascending
-// column order (nil: not known).
-func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+// column order (nil: not known). When clipCons is not nil, wb is the
+// unclipped W of a bonds penalty of 1 and W_b its clip (col_clip_sparse) to
+// the consensus clipCons (n long; deltaSum must then be given): each
+// weight is clipped where it is read (clipEntry), which drops what the clip
+// drops and leaves the others in order, so every step sees the clipped
+// matrix.
+func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, clipCons []fx, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
 	if wbAscending == nil {
 		wbAscending = make([]bool, n)
@@ -588,6 +607,9 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	}
 	var deltaParts [][]fx
 	if deltaSum == nil {
+		if clipCons != nil {
+			panic("yuma: originalBonds clips W only with the ΔB column sums given")
+		}
 		deltaParts = pr.partials(n)
 	}
 	allKeep := !slices.Contains(keepCol, false)
@@ -678,6 +700,10 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			works[w] = make([]emaWork, n)
 			for j := range works[w] {
 				works[w][j].emaCol = ec[j]
+				works[w][j].cons = fixed.MaxI32F32 // no clip: min(w, MAX) = w
+				if clipCons != nil {
+					works[w][j].cons = clipCons[j]
+				}
 			}
 		}
 		for i := from; i < to; i++ {
@@ -690,7 +716,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				// + (1-alpha)·B in the chain's order, so the merge gives
 				// the same values in the same column order without the
 				// accumulator.
-				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, works[w], keepCol, deltaDiv, bondDiv, agg, ar)
+				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, works[w], keepCol, deltaDiv, bondDiv, agg, clipCons, ar)
 				continue
 			}
 			// A dense row scans the whole accumulator (an untouched column
@@ -700,6 +726,10 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			dense := len(wb[i])+len(nrn[i].Bonds) > n/8
 			for _, e := range wb[i] {
 				if int(e.col) < n {
+					var keep bool
+					if e, keep = clipEntry(e, clipCons); !keep {
+						continue
+					}
 					d := e.val.Mul(s)
 					if dv := &deltaDiv[e.col]; dv.y != 0 {
 						if q, ok := dv.quick(d); ok {
@@ -1030,6 +1060,34 @@ func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *are
 // ascending[i], when ascending is not nil, reports whether row i of w is in
 // strictly ascending column order (otherwise the rows are checked).
 func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority fx, workers int) []fx {
+	return weightedMedianColsClip(stake, w, ascending, n, majority, workers, nil)
+}
+
+// clipFused asks weightedMedianColsClip to also take clipTrustRanks' sums
+// (validator trust and ranks) of the clipped matrix, column by column while
+// each column's scores are laid out for its median, when its dense blocked
+// path runs: the clip of a column needs only that column's consensus. It
+// does so only under clipTrustRanks' plain sums (plain: the stakes are
+// proportions and there are fewer than 2^30 entries), where every term is
+// in [0, 1] and no sum can saturate, so any order of the additions gives
+// the chain's bits. Rows without stake are not in the median's vectors:
+// their trust is left to the caller (clipTrustRows), and they add nothing
+// to the ranks (their products with a zero stake are 0). A voter without an
+// entry in a column has score 0 there, which clips to 0 and adds nothing.
+type clipFused struct {
+	// stake is the active stake the ranks multiply (not the median's
+	// renormalised stakes); plain reports clipTrustRanks' plain sums.
+	stake []fx
+	plain bool
+	// Set when done: trust of the rows in the median's vectors (0 for the
+	// others) and the ranks, n long.
+	done         bool
+	trust, ranks []fx
+}
+
+// weightedMedianColsClip is weightedMedianCols, which also takes the clip's
+// sums when cf is not nil (see clipFused).
+func weightedMedianColsClip(stake []fx, w sparse, ascending []bool, n int, majority fx, workers int, cf *clipFused) []fx {
 	useStake := make([]fx, 0, len(stake))
 	for _, s := range stake {
 		if s > 0 {
@@ -1072,10 +1130,12 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 	// The rows of positive-stake validators, in uid order: row k of the
 	// median's score vectors.
 	voters := make([][]entry, 0, m)
+	rowOf := make([]int, 0, m) // voter k's row
 	sorted, nnz := true, 0
 	for i := 0; i < len(stake) && i < len(w); i++ {
 		if stake[i] > 0 {
 			voters = append(voters, w[i])
+			rowOf = append(rowOf, i)
 			nnz += len(w[i])
 			if ascending != nil {
 				sorted = sorted && ascending[i]
@@ -1086,7 +1146,23 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 		}
 	}
 	if sorted && len(voters) == m {
-		return medianColsBlocked(voters, n, m, nnz, workers, medianFew, median1)
+		var cb *clipBlocks
+		if cf != nil && cf.plain && m > 0 && 2*nnz >= n*m {
+			cb = &clipBlocks{stake: make([]fx, m), ranks: make([]fx, n)}
+			for k, i := range rowOf {
+				cb.stake[k] = getFx(cf.stake, i)
+			}
+		}
+		median := medianColsBlocked(voters, n, m, nnz, workers, medianFew, median1, cb)
+		if cb != nil {
+			cf.done, cf.ranks, cf.trust = true, cb.ranks, make([]fx, len(w))
+			for _, part := range cb.trust {
+				for k, t := range part {
+					cf.trust[rowOf[k]] += t
+				}
+			}
+		}
+		return median
 	}
 
 	// Transpose the rows of positive-stake validators into per-column lists,
@@ -1179,7 +1255,7 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx, cb *clipBlocks) []fx {
 	// 256 columns per block: the fastest of 32 to 256 on the dense 4096 × 256
 	// epoch (longer runs along each row).
 	const block = medianBlock
@@ -1190,7 +1266,20 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	blocks := (n + block - 1) / block
 	// sweep computes the medians of the blocks that take() hands out, in
 	// increasing order.
+	if !dense {
+		cb = nil // the clip's sums are taken on the dense path only
+	}
+	var mu sync.Mutex
 	sweep := func(take func() (int, bool)) {
+		var trust []fx // this worker's share of the voters' trust
+		if cb != nil {
+			trust = make([]fx, m)
+			defer func() {
+				mu.Lock()
+				cb.trust = append(cb.trust, trust)
+				mu.Unlock()
+			}()
+		}
 		stride := m
 		if dense {
 			stride = m + 8
@@ -1228,7 +1317,12 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 				// consecutive columns do not alias in the cache.
 				gatherDense(voters, cursor, buf, lo, hi, stride)
 				for j := 0; j < hi-lo; j++ {
-					median[lo+j] = denseColumn(buf[j*stride:j*stride+m], ks[:0], &scratch, medianFew, median1)
+					col := buf[j*stride : j*stride+m]
+					c := denseColumn(col, ks[:0], &scratch, medianFew, median1)
+					median[lo+j] = c
+					if cb != nil {
+						cb.ranks[lo+j] = clipColumn(col, c, cb.stake, trust)
+					}
 				}
 				continue
 			}
@@ -1283,6 +1377,66 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	}
 	wg.Wait()
 	return median
+}
+
+// clipBlocks is what medianColsBlocked needs and gives for clipFused: the
+// voters' active stakes, each worker's trust of the voters (m long) and the
+// ranks (n long).
+type clipBlocks struct {
+	stake []fx
+	trust [][]fx
+	ranks []fx
+}
+
+// clipColumn is col_clip_sparse, row_sum_sparse and matmul_sparse for one
+// column laid out as the voters' scores (0 for a voter without an entry),
+// under clipTrustRanks' plain sums: each score above the consensus c is
+// clipped to it (dropped when c is not positive), added to its voter's
+// trust, and its product with the voter's stake added to the column's rank,
+// which it returns. Scores, stakes and c are in [0, 1] (see clipFused).
+func clipColumn(col []fx, c fx, stake, trust []fx) fx {
+	var r fx
+	stake, trust = stake[:len(col)], trust[:len(col)]
+	if c > 0 && c < fixed.One {
+		// The common case, branch-free: nothing is dropped, and each
+		// product has a factor below 1 (v <= c), so it is below 2^64.
+		var ur uint64
+		for k, e := range col {
+			v := min(e, c)
+			trust[k] += v
+			ur += uint64(stake[k]) * uint64(v) >> 32
+		}
+		return fx(ur)
+	}
+	for k, e := range col {
+		if c <= 0 && c < e {
+			continue
+		}
+		v := min(e, c)
+		trust[k] += v
+		r += stake[k].Mul(v)
+	}
+	return r
+}
+
+// clipTrustRows is validator trust (row_sum_sparse of the clipped rows)
+// for the rows of w that clipFused left out, those without stake, under
+// clipTrustRanks' plain sums.
+func clipTrustRows(w sparse, stake, c, trust []fx) {
+	for i, row := range w {
+		if getFx(stake, i) > 0 {
+			continue
+		}
+		var t fx
+		for _, e := range row {
+			th := getFx(c, int(e.col))
+			if th <= 0 && th < e.val {
+				continue
+			}
+			t += min(e.val, th)
+		}
+		trust[i] = t
+	}
 }
 
 // medianBlock is the number of columns medianColsBlocked takes per block.
@@ -1682,7 +1836,11 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, wor
 			break
 		}
 		x := &work[e.col]
-		d := uint64(e.val) * us >> 32 // e.val.Mul(s)
+		th := x.cons
+		if th <= 0 && th < e.val {
+			break // dropped by the clip: the general step skips it
+		}
+		d := uint64(min(e.val, th)) * us >> 32 // e.val clipped, .Mul(s)
 		if !x.fast || d >= 1<<31 {
 			break
 		}
@@ -1703,13 +1861,32 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, wor
 	return wi + k, bi + k, row[:m+k]
 }
 
+// clipEntry is col_clip_sparse for one entry of W when cons is not nil:
+// the entry with its value clipped to its column's consensus, and false
+// when the clip drops it (a consensus that is not positive, below the
+// value); the entry unchanged when cons is nil. The column must be below
+// len(cons).
+func clipEntry(e entry, cons []fx) (entry, bool) {
+	if cons == nil {
+		return e, true
+	}
+	th := cons[e.col]
+	if th <= 0 && th < e.val {
+		return e, false
+	}
+	return entry{e.col, min(e.val, th)}, true
+}
+
 // emaWork is a worker's copy of a column's emaCol for emaAligned, with the
 // sum and the maximum of the EMA values it keeps in that column: what the
 // loop reads and writes per entry, in one 64-byte record.
 type emaWork struct {
 	emaCol
 	sum, max fx
-	_        [16]byte
+	// cons is the consensus the weights are clipped to (clipCons), or
+	// MaxI32F32 when they are not clipped.
+	cons fx
+	_    [8]byte
 }
 
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
@@ -1720,7 +1897,7 @@ type emaWork struct {
 // row's active stake; ec holds the columns' constants, with deltaDiv and
 // bondDiv behind them for the cases their quick paths decline; the kept
 // values are added to agg.
-func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, work []emaWork, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
+func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, work []emaWork, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, clipCons []fx, ar *arena) []entry {
 	n := len(keepCol)
 	row := ar.row(min(n, len(wr)+len(bonds)))
 	// bond is B_norm: the stored u16 over its integer column sum.
@@ -1749,6 +1926,16 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		if wi == len(wr) && bi == len(bonds) {
 			break
 		}
+		// we is W_b's entry at wi (clipped when clipCons is set; a
+		// weight the clip drops is skipped here).
+		var we entry
+		if wi < len(wr) {
+			var keep bool
+			if we, keep = clipEntry(wr[wi], clipCons); !keep {
+				wi++
+				continue
+			}
+		}
 		var j uint16
 		var v fx
 		switch {
@@ -1756,7 +1943,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			bi++ // a stored bond column that is not read
 			continue
 		case bi == len(bonds) || wi < len(wr) && wr[wi].col < bonds[bi].UID:
-			e := wr[wi] // a weight without a bond
+			e := we // a weight without a bond
 			d := e.val.Mul(s)
 			if q, ok := quickOf(ec, e.col, d); ok {
 				d = q
@@ -1770,7 +1957,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			j, v = c.UID, fx(0).Add(oneMinus.Mul(bond(c)))
 			bi++
 		default:
-			e, c := wr[wi], bonds[bi] // both
+			e, c := we, bonds[bi] // both
 			d := e.val.Mul(s)
 			if q, ok := quickOf(ec, e.col, d); ok {
 				d = q
