@@ -1461,6 +1461,15 @@ func gatherDense(voters [][]entry, cursor []int, buf []fx, lo, hi, stride int) {
 			k := k0 + r
 			row, c := voters[k], cursor[k]
 			dst := tmp[r][:w]
+			if c+w <= len(row) && int(row[c].col) == lo && int(row[c+w-1].col) == hi-1 {
+				// Every column of the block present (the row is
+				// strictly ascending): a straight copy.
+				for j, e := range row[c : c+w] {
+					dst[j] = e.val
+				}
+				cursor[k] = c + w
+				continue
+			}
 			clear(dst)
 			for c < len(row) && int(row[c].col) < hi {
 				dst[int(row[c].col)-lo] = row[c].val
