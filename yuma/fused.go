@@ -181,13 +181,10 @@ func clipLiquidQuick(row []entry, k int, bonds []Cell, bi int, consensus, ranks,
 		if uint64(th|v|bv) > uint64(fixed.One) {
 			break
 		}
-		var d fx
-		if v >= bv {
-			d = min(max(v-th, 0), fixed.One)
-		} else {
-			d = min(max(bv-v, 0), fixed.One)
-		}
-		if d != 0 || o >= len(out) {
+		// The difference (alphaDiff's [0, 1] case) is 0 exactly when
+		// v >= bv: then it is max(v-th, 0), and v <= th (v is clipped to
+		// th); otherwise it is min(bv-v, 1) > 0, which needs the sigmoid.
+		if v < bv || o >= len(out) {
 			break
 		}
 		if match {
