@@ -899,6 +899,14 @@ func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx
 // values in [0, 1] (below 2^64); adding a zero product changes nothing. It
 // returns where it stopped and the sum s so far.
 func yuma3RowQuick(row []entry, last []lastCol, cells []Cell, k int, s fx) (int, fx) {
+	if len(row) > maxPlainTerms {
+		return k, s
+	}
+	// Each term is below 1, so with at most maxPlainTerms of them their
+	// plain sum q cannot overflow; adding it to s at the end is the chain's
+	// saturating sum of non-negative terms in another grouping, which has
+	// the same value.
+	var q uint64
 	for ; k < len(row) && k < len(cells); k++ {
 		e := row[k]
 		if int(e.col) >= len(last) {
@@ -914,10 +922,14 @@ func yuma3RowQuick(row []entry, last []lastCol, cells []Cell, k int, s fx) (int,
 			break
 		}
 		cells[k] = Cell{UID: e.col, Value: uint16(uint64(e.val) * 65535 >> 32)}
-		s = s.Add(fx(uint64(lc.inc) * v >> 32))
+		q += uint64(lc.inc) * v >> 32
 	}
-	return k, s
+	return k, s.Add(fx(q))
 }
+
+// maxPlainTerms bounds the number of terms the leaf loops add with plain
+// adds (each below 2^33): their sum stays below 2^63.
+const maxPlainTerms = 1 << 29
 
 // lastRowPacked is originalBonds' last pass for one row in permit with the
 // packed per-column records: each EMA value normalised by its column sum,
@@ -948,6 +960,11 @@ func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Ce
 // then the plain product (inc <= 1, v < 1/2: below 2^63). It returns where
 // it stopped and the dividend so far.
 func lastRowQuick(row []entry, last []lastCol, cells []Cell, k int, acc fx) (int, fx) {
+	if len(row) > maxPlainTerms {
+		return k, acc
+	}
+	// Plain adds of the loop's terms, as in yuma3RowQuick (each is below 1/2).
+	var q uint64
 	for ; k < len(row) && k < len(cells); k++ {
 		e := row[k]
 		lc := &last[e.col]
@@ -964,10 +981,10 @@ func lastRowQuick(row []entry, last []lastCol, cells []Cell, k int, acc fx) (int
 		if u > 1<<32 {
 			break
 		}
-		acc = acc.Add(fx(uint64(lc.inc) * v >> 32))
+		q += uint64(lc.inc) * v >> 32
 		cells[k] = Cell{UID: e.col, Value: uint16(u * 65535 >> 32)}
 	}
-	return k, acc
+	return k, acc.Add(fx(q))
 }
 
 // bondColumnSums adds the stored u16 bonds of a row to the integer column
@@ -1864,7 +1881,11 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, wor
 			break // not kept: the general step skips it
 		}
 		out[k] = entry{e.col, v}
-		x.sum = x.sum.Add(v)
+		// A plain add: the aligned values of a column are at most 2
+		// each, in at most 65535 rows, so their sum stays below 2^49
+		// (the chain's saturating add of non-negative terms is the
+		// same; the partials are combined with it).
+		x.sum += v
 		x.max = max(x.max, v)
 	}
 	return wi + k, bi + k, row[:m+k]

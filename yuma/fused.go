@@ -196,7 +196,10 @@ func clipLiquidQuick(row []entry, k int, bonds []Cell, bi int, consensus, ranks,
 		if x > 0 {
 			out[o] = entry{e.col, x}
 			o++
-			colSum[e.col] = colSum[e.col].Add(x)
+			// A plain add: a column's values are at most 1, one per
+			// row, in at most 65535 rows (everywhere in this pass),
+			// so the chain's saturating add never saturates.
+			colSum[e.col] += x
 		}
 	}
 	return k, bi, t, out[:o]
