@@ -196,9 +196,10 @@ func clipLiquidQuick(row []entry, k int, bonds []Cell, bi int, consensus, ranks,
 		if x > 0 {
 			out[o] = entry{e.col, x}
 			o++
-			// A plain add: a column's values are at most 1, one per
-			// row, in at most 65535 rows (everywhere in this pass),
-			// so the chain's saturating add never saturates.
+			// A plain add: every value added to a column sum in this
+			// pass is at most 1, one per weight, and plain (required
+			// by the caller) means fewer than 2^30 weights, so the
+			// chain's saturating add never saturates.
 			colSum[e.col] += x
 		}
 	}
