@@ -1835,10 +1835,13 @@ type colAgg struct{ sum, max fx }
 
 // emaAligned is emaRowMerged's common case of a dense subnet, in a leaf
 // function of its own so that its loop keeps its values in registers: from
-// wr[wi] and bonds[bi] on, while a weight and a read bond sit on the same
-// column and both are normalised by their quick paths, it appends
-// alpha·ΔB_norm + (1-alpha)·B_norm (when positive) to row and agg, and
-// returns where it stopped. Anything else is left to the general step.
+// wr[wi] and bonds[bi] on, while a weight (clipped to work's consensus, and
+// not dropped by the clip) and a read bond sit on the same column, both are
+// normalised by their quick paths and their EMA alpha·ΔB_norm +
+// (1-alpha)·B_norm is positive, it writes that value to row (by the loop's
+// index: every entry it takes is kept) and to the column's running sum and
+// maximum in work, and returns where it stopped. Anything else is left to
+// the general step.
 //
 // The caller guarantees 0 < alpha < 1 and 0 <= s < 1. Then every product
 // is of two non-negative values, one of them below 1 and the other at most
