@@ -485,8 +485,9 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 		}
 	})
 	dividends := make([]fx, n)
-	out := permittedRows(ema, newPermit)
+	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
+		permittedRowsIn(ema, newPermit, out, from, to)
 		for i := from; i < to; i++ {
 			var s fx
 			cells := out[i]
@@ -833,8 +834,9 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
 	// stored u16 bonds. The EMA's columns are below n.
 	dividends := make([]fx, n)
-	out := permittedRows(ema, newPermit)
+	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
+		permittedRowsIn(ema, newPermit, out, from, to)
 		for i := from; i < to; i++ {
 			row := ema[i]
 			var acc fx
@@ -2045,24 +2047,26 @@ func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func
 	return medianFew(score, ks, lo, hi, scratch)
 }
 
-// permittedRows makes the stored bond rows: for a row in permit, room for
-// its EMA row's cells, carved from one allocation (each row's capacity
-// capped at its length); an empty row otherwise.
-func permittedRows(ema sparse, newPermit []bool) [][]Cell {
+// permittedRowsIn makes the stored bond rows [from, to) in out: for a row
+// in permit, room for its EMA row's cells, carved from one allocation for
+// the range (each row's capacity capped at its length); an empty row
+// otherwise. The last passes call it for each of their chunks, so that the
+// cells are allocated (and zeroed) on the workers rather than before the
+// pass on one goroutine.
+func permittedRowsIn(ema sparse, newPermit []bool, out [][]Cell, from, to int) {
 	total := 0
-	for i, row := range ema {
+	for i := from; i < to; i++ {
 		if newPermit[i] {
-			total += len(row)
+			total += len(ema[i])
 		}
 	}
 	all := make([]Cell, total)
-	out := make([][]Cell, len(ema))
-	for i, row := range ema {
+	for i := from; i < to; i++ {
 		if !newPermit[i] {
 			out[i] = []Cell{}
 			continue
 		}
+		row := ema[i]
 		out[i], all = all[:len(row):len(row)], all[len(row):]
 	}
-	return out
 }
