@@ -121,7 +121,7 @@ func TestOriginalBonds_Reference(t *testing.T) {
 		for _, workers := range []int{1, 3} {
 			for _, sums := range [][]fx{nil, deltaSum} {
 				pr := newPar(workers)
-				gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, sums, incentive, stake, lastTempo, permit, pr)
+				gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, sums, incentive, stake, lastTempo, permit, nil, pr)
 				pr.release()
 				if got := fmt.Sprint(gotBonds, gotDiv); got != want {
 					t.Fatalf("case %d (n=%d, density %v, %d workers, sums given %v): fused pipeline differs from the reference",
@@ -160,7 +160,7 @@ func TestOriginalBonds_SaturatedColumnSum(t *testing.T) {
 	wantBonds, wantDiv := refOriginalBonds(&p, nrn, cloneRows(wb), incentive, stake, 100, permit)
 	pr := newPar(1)
 	defer pr.release()
-	gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, nil, incentive, stake, 100, permit, pr)
+	gotBonds, gotDiv := originalBonds(&p, nrn, cloneRows(wb), nil, nil, incentive, stake, 100, permit, nil, pr)
 	if fmt.Sprint(gotBonds, gotDiv) != fmt.Sprint(wantBonds, wantDiv) {
 		t.Fatal("saturated column sums differ from the reference")
 	}

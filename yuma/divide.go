@@ -159,6 +159,8 @@ func (d *divisor) quickInt(x fx) (fx, bool) {
 // u16Prop is fixed.U16Proportion(v) = FromU16(v).SafeDiv(U16Max) without
 // the general division: for v = 0 both give 0; for v >= 1, x = v<<32 is
 // outside the int32 range and U16Max = 65535<<32 has exactly 32 trailing
-// zeros, so CheckedDiv returns (v<<32) / 65535, a division by a constant
-// that the compiler turns into a multiply.
-func u16Prop(v uint16) fx { return fx(uint64(v) << 32 / 65535) }
+// zeros, so CheckedDiv returns (v<<32) / 65535. That floor is taken without
+// a division or a 128-bit product: 2^32/65535 = 65537 + 1/65535, so
+// v·2^32/65535 = 65537·v + v/65535, whose floor for v <= 65535 is 65537·v,
+// plus 1 when v = 65535 ((v+1)>>16). TestU16Prop checks every u16.
+func u16Prop(v uint16) fx { return fx(uint64(v)*65537 + (uint64(v)+1)>>16) }

@@ -77,12 +77,21 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 
 	// == Consensus, Validator Trust == (§7.1, §7.2): weighted_median_col_sparse
 	// with kappa, then col_clip_sparse and row_sum_sparse.
-	kappa := fixed.U16Proportion(p.Kappa) // get_float_kappa
-	consensus := weightedMedianCols(activeStake, weights, ascending, n, kappa, workers)
+	kappa := fixed.U16Proportion(p.Kappa)          // get_float_kappa
+	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
+	// For original Yuma with the bonds penalty at 1, the clip's sums (trust
+	// and ranks) are taken in the median's column blocks when its dense
+	// path runs (clipFused), and the bonds clip W as they read it, so the
+	// clip needs no pass of its own.
+	var cf *clipFused
+	if !p.Yuma3On && penalty == fixed.One {
+		cf = &clipFused{stake: activeStake, plain: countEntries(weights) < 1<<30 && proportions(activeStake)}
+	}
+	consensus := weightedMedianColsClip(activeStake, weights, ascending, n, kappa, workers, cf)
 	// The clipped matrix is only materialised when bonds need it: in place
 	// of W when the bonds penalty is 1 (W is not read again), as a copy when
-	// it is strictly between.
-	penalty := fixed.U16Proportion(p.BondsPenalty) // get_float_bonds_penalty
+	// it is strictly between; not at all when the bonds clip W as they read
+	// it (clipFused).
 	var clipped sparse
 	switch penalty {
 	case 0:
@@ -100,9 +109,14 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 	fused := p.Yuma3On && penalty == fixed.One && liquidOn(&p, consensus)
 	var vtrust, ranks, emaColSum []fx
 	var ema sparse
-	if fused {
+	var clipCons []fx // non-nil: W is not clipped, the bonds clip it to clipCons
+	switch {
+	case fused:
 		vtrust, ranks, ema, emaColSum = clipBondsLiquid(&p, nrn, weights, ascending, consensus, activeStake, lastTempoBlock(in), n, pr)
-	} else {
+	case cf != nil && cf.done:
+		vtrust, ranks, clipCons = cf.trust, cf.ranks, consensus
+		clipTrustRows(weights, activeStake, consensus, vtrust)
+	default:
 		vtrust, ranks = clipTrustRanks(weights, consensus, activeStake, clipped, n, pr)
 	}
 	var rankSums []fx
@@ -140,7 +154,7 @@ func epoch(in *Input, maxWorkers int) (*Output, error) {
 		if penalty == fixed.One {
 			deltaSum = rankSums
 		}
-		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, pr)
+		bondsOut, dividends = originalBonds(&p, nrn, wb, ascending, deltaSum, incentive, activeStake, lastTempo, newPermit, clipCons, pr)
 	}
 
 	// == Emission and Pruning scores == (§8): the server/validator split.
@@ -310,16 +324,7 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		if i == owner {
 			self = -1
 		}
-		for _, c := range src {
-			j := int(c.UID)
-			if j >= n || j == self {
-				continue
-			}
-			asc = asc && j > prev
-			prev = j
-			total += uint64(c.Value)
-			m++
-		}
+		total, m, asc = rowSumAllReg(src, n, self)
 	} else {
 		for _, c := range src {
 			j := int(c.UID)
@@ -357,13 +362,8 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		if sum > 0 && d.wholeOK {
 			// The common case written out: quickInt for every value
 			// (its formula gives 0 for a 0 weight, as SafeDiv does).
-			pre, mul, shift := d.wpre, d.wm, d.ws
-			row = row[:len(src)]
-			for k, c := range src {
-				h, _ := bits.Mul64(uint64(c.Value)<<32>>pre, mul)
-				row[k] = entry{col: c.UID, val: fx(h >> shift)}
-			}
-			return row, asc
+			normWhole(src, row[:len(src)], d.wpre, d.wm, d.ws)
+			return row[:len(src)], asc
 		}
 		for k, c := range src {
 			row[k] = entry{col: c.UID, val: norm(c.Value)}
@@ -378,6 +378,37 @@ func readWeightsRow(in *Input, reg []uint64, regMax uint64, i, owner int, ar *ar
 		}
 	}
 	return row, asc
+}
+
+// rowSumAllReg is readWeightsRow's first pass when no registration needs
+// looking up: the integer sum, the count and the order of the stored
+// weights of columns below n other than self. A leaf function of its own,
+// so that its loop keeps its values in registers.
+func rowSumAllReg(src []Cell, n, self int) (total uint64, m int, asc bool) {
+	asc, prev := true, -1
+	for _, c := range src {
+		j := int(c.UID)
+		if j >= n || j == self {
+			continue
+		}
+		asc = asc && j > prev
+		prev = j
+		total += uint64(c.Value)
+		m++
+	}
+	return total, m, asc
+}
+
+// normWhole writes readWeightsRow's common case: every stored weight kept
+// and divided by the row's whole-number sum through its reciprocal
+// (divisor.quickInt, whose formula gives SafeDiv's 0 for a 0 weight), into
+// row (as long as src).
+func normWhole(src []Cell, row []entry, pre uint8, mul uint64, shift uint8) {
+	row = row[:len(src)]
+	for k, c := range src {
+		h, _ := bits.Mul64(uint64(c.Value)<<32>>(pre&63), mul)
+		row[k] = entry{col: c.UID, val: fx(h >> (shift & 63))}
+	}
 }
 
 // splitEmission is §8 ("Emission and Pruning scores"): combined_emission,
@@ -435,19 +466,28 @@ func yuma3Bonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, consensu
 // inplace_normalize; and the stored bond rows (the EMA as u16, for the rows
 // in permit).
 func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit []bool, n int, pr *par) ([][]Cell, []fx) {
-	div := columnDivisors(colSum, countEntries(ema))
-	// Per column: the normalisation's quick path and the incentive.
-	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	// Per column, on the workers: the divisor of the normalisation
+	// (columnDivisors) and, only for a matrix dense enough to have
+	// reciprocals (packedCols), its quick path with the incentive.
+	entries := countEntries(ema)
+	div := make([]divisor, len(colSum))
 	var last []lastCol
-	if packedCols(countEntries(ema), n) {
+	if packedCols(entries, n) {
 		last = make([]lastCol, n)
-		for j := range last {
-			last[j] = lastCol{norm: div[j].fast(), inc: getFx(incentive, j)}
-		}
 	}
+	prep := entries >= minReciprocalUse*len(colSum)
+	pr.cols(len(colSum), func(from, to int) {
+		for j := from; j < to; j++ {
+			div[j] = columnDivisor(colSum[j], prep)
+			if j < len(last) {
+				last[j] = newLastCol(&div[j], nil, getFx(incentive, j))
+			}
+		}
+	})
 	dividends := make([]fx, n)
-	out := permittedRows(ema, newPermit)
+	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
+		permittedRowsIn(ema, newPermit, out, from, to)
 		for i := from; i < to; i++ {
 			var s fx
 			cells := out[i]
@@ -465,12 +505,7 @@ func yuma3Dividends(ema sparse, colSum, incentive, activeStake []fx, newPermit [
 				if int(e.col) < n { // always: the EMA's columns are below n
 					var v, inc fx
 					if last != nil {
-						lc := &last[e.col]
-						var ok bool
-						if v, ok = lc.norm.quick(e.val); !ok {
-							v = divSlow(&div[e.col], e.val)
-						}
-						inc = lc.inc
+						v, inc = divSlow(&div[e.col], e.val), last[e.col].inc
 					} else {
 						v, inc = div[e.col].divOrKeep(e.val), incentive[e.col]
 					}
@@ -497,13 +532,19 @@ func columnDivisors(sums []fx, entries int) []divisor {
 	d := make([]divisor, len(sums))
 	prepare := entries >= minReciprocalUse*len(sums)
 	for j, s := range sums {
-		if prepare {
-			d[j] = newDivisor(s)
-		} else {
-			d[j] = divisor{y: s}
-		}
+		d[j] = columnDivisor(s, prepare)
 	}
 	return d
+}
+
+// columnDivisor is one divisor of columnDivisors: with its reciprocals when
+// prepare (the matrix has at least minReciprocalUse entries per column),
+// the sum alone otherwise.
+func columnDivisor(sum fx, prepare bool) divisor {
+	if prepare {
+		return newDivisor(sum)
+	}
+	return divisor{y: sum}
 }
 
 // minReciprocalUse is the average number of entries per column from which
@@ -537,8 +578,13 @@ func countEntries(m sparse) int {
 // per-entry operations and their order are the chain's.
 //
 // wbAscending[i] reports whether row i of wb is in strictly ascending
-// column order (nil: not known).
-func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, pr *par) ([][]Cell, []fx) {
+// column order (nil: not known). When clipCons is not nil, wb is the
+// unclipped W of a bonds penalty of 1 and W_b its clip (col_clip_sparse) to
+// the consensus clipCons (n long; deltaSum must then be given): each
+// weight is clipped where it is read (clipEntry), which drops what the clip
+// drops and leaves the others in order, so every step sees the clipped
+// matrix.
+func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, deltaSum, incentive, activeStake []fx, lastTempo uint64, newPermit []bool, clipCons []fx, pr *par) ([][]Cell, []fx) {
 	n := len(nrn)
 	if wbAscending == nil {
 		wbAscending = make([]bool, n)
@@ -562,6 +608,9 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	}
 	var deltaParts [][]fx
 	if deltaSum == nil {
+		if clipCons != nil {
+			panic("yuma: originalBonds clips W only with the ΔB column sums given")
+		}
 		deltaParts = pr.partials(n)
 	}
 	allKeep := !slices.Contains(keepCol, false)
@@ -601,44 +650,63 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 	for i := range nrn {
 		stored += len(nrn[i].Bonds)
 	}
-	bondSum := make([]fx, n)
-	for j := range bondSum {
-		var t uint64
-		for _, part := range bondParts {
-			t += part[j]
-		}
-		bondSum[j] = fixed.MaxI32F32
-		if t <= uint64(fixed.MaxI32F32)>>32 {
-			bondSum[j] = fx(t << 32)
-		}
+	// The column sums of the stored bonds and the divisors of both
+	// normalisations (columnDivisors), column by column on the workers; and
+	// what the merged rows read per column, in one 32-byte record (only
+	// when a divisor has reciprocals: see packedCols).
+	wbEntries := countEntries(wb)
+	bondDiv, deltaDiv := make([]divisor, n), make([]divisor, n)
+	prepBond, prepDelta := stored >= minReciprocalUse*n, wbEntries >= minReciprocalUse*n
+	var ec []emaCol
+	if packedCols(wbEntries, n) || packedCols(stored, n) {
+		ec = make([]emaCol, n)
 	}
-	bondDiv, deltaDiv := columnDivisors(bondSum, stored), columnDivisors(deltaSum, countEntries(wb))
+	pr.cols(n, func(from, to int) {
+		for j := from; j < to; j++ {
+			var t uint64
+			for _, part := range bondParts {
+				t += part[j]
+			}
+			bondSum := fixed.MaxI32F32
+			if t <= uint64(fixed.MaxI32F32)>>32 {
+				bondSum = fx(t << 32)
+			}
+			bondDiv[j], deltaDiv[j] = columnDivisor(bondSum, prepBond), columnDivisor(deltaSum[j], prepDelta)
+			if ec != nil {
+				b := &bondDiv[j]
+				ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
+				ec[j].fast = ec[j].keep && ec[j].delta.ok && ec[j].bok
+			}
+		}
+	})
 
 	// The EMA, alpha·ΔB_norm + (1-alpha)·B_norm (mat_ema_sparse), with the
 	// column sums and maxima of what it keeps.
 	alpha := fixedAlpha(p.BondsMovingAverage)
 	oneMinus := fixed.One.Sub(alpha)
 	ema := make(sparse, n)
-	// What the merged rows read per column, in one 32-byte record (only
-	// when a divisor has reciprocals: see packedCols).
-	var ec []emaCol
-	if packedCols(countEntries(wb), n) || packedCols(stored, n) {
-		ec = make([]emaCol, n)
-		for j := range ec {
-			b := &bondDiv[j]
-			ec[j] = emaCol{delta: deltaDiv[j].fast(), bm: b.wm, bs: b.ws, bpre: b.wpre, bok: b.wholeOK, keep: keepCol[j]}
-			ec[j].fast = ec[j].keep && ec[j].delta.ok && ec[j].bok
-		}
-	}
 	aggParts := make([][]colAgg, pr.workers)
 	for w := range aggParts {
 		aggParts[w] = make([]colAgg, n)
 	}
 	accs := make([]*denseAcc, pr.workers)
+	// Each worker's copy of ec, with the sums and maxima of what the
+	// aligned loop keeps (emaWork); the rest goes to aggParts.
+	works := make([][]emaWork, pr.workers)
 	pr.rows(n, func(w, from, to int) {
 		ar := pr.ars[w]
 		agg := aggParts[w]
 		da := perWorker(accs, w, func() *denseAcc { return newDenseAcc(n) })
+		if ec != nil && works[w] == nil {
+			works[w] = make([]emaWork, n)
+			for j := range works[w] {
+				works[w][j].emaCol = ec[j]
+				works[w][j].cons = fixed.MaxI32F32 // no clip: min(w, MAX) = w
+				if clipCons != nil {
+					works[w][j].cons = clipCons[j]
+				}
+			}
+		}
 		for i := from; i < to; i++ {
 			s := activeStake[i]
 			if bonds := nrn[i].Bonds; wbAscending[i] && bondsAscending[i] {
@@ -649,7 +717,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 				// + (1-alpha)·B in the chain's order, so the merge gives
 				// the same values in the same column order without the
 				// accumulator.
-				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, keepCol, deltaDiv, bondDiv, agg, ar)
+				ema[i] = emaRowMerged(wb[i], bonds, s, alpha, oneMinus, ec, works[w], keepCol, deltaDiv, bondDiv, agg, clipCons, ar)
 				continue
 			}
 			// A dense row scans the whole accumulator (an untouched column
@@ -659,6 +727,10 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			dense := len(wb[i])+len(nrn[i].Bonds) > n/8
 			for _, e := range wb[i] {
 				if int(e.col) < n {
+					var keep bool
+					if e, keep = clipEntry(e, clipCons); !keep {
+						continue
+					}
 					d := e.val.Mul(s)
 					if dv := &deltaDiv[e.col]; dv.y != 0 {
 						if q, ok := dv.quick(d); ok {
@@ -718,47 +790,53 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 			ema[i] = row
 		}
 	})
-	// Column sums and maxima of the EMA, from the per-worker partials.
-	emaSum, upDiv := make([]fx, n), make([]fx, n)
-	for j := range emaSum {
-		a := aggParts[0][j]
-		for _, part := range aggParts[1:] {
-			a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
-		}
-		emaSum[j], upDiv[j] = a.sum, a.max
-	}
+	// Per column, on the workers: the EMA's sum and maximum from the
+	// per-worker partials, the divisor of its normalisation, that of the
+	// max-upscale, and what the last pass reads, in one 32-byte record
+	// instead of three arrays (the two divisors and the incentive; only for
+	// a matrix dense enough to have reciprocals: see packedCols).
 	emaEntries := countEntries(ema)
-	emaDiv := columnDivisors(emaSum, emaEntries)
-	// The column maxima of the normalised EMA. Normalising divides by the
-	// column sum, which is at least every entry of its column (positive
-	// terms), so each quotient is the exact floor(x·2^32/sum) <= 1: a
-	// non-decreasing function of x. The maximum of the quotients is
-	// therefore the quotient of the maximum.
-	for j, m := range upDiv {
-		if emaSum[j] != 0 {
-			m = emaDiv[j].div(m)
-		}
-		upDiv[j] = m
-	}
-	up := columnDivisors(upDiv, emaEntries)
-	// What the last pass reads per column, in one 32-byte record instead of
-	// three arrays (the two divisors and the incentive).
-	// (Only for a matrix dense enough to have reciprocals: see packedCols.)
+	prep := emaEntries >= minReciprocalUse*n
+	emaDiv, up := make([]divisor, n), make([]divisor, n)
 	var last []lastCol
 	if packedCols(emaEntries, n) {
 		last = make([]lastCol, n)
-		for j := range last {
-			last[j] = lastCol{
-				norm: emaDiv[j].fast(), up: up[j].fast(), inc: getFx(incentive, j),
+	}
+	pr.cols(n, func(from, to int) {
+		for j := from; j < to; j++ {
+			a := aggParts[0][j]
+			for _, part := range aggParts[1:] {
+				a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+			}
+			for _, part := range works {
+				if part != nil {
+					a.sum, a.max = a.sum.Add(part[j].sum), a.max.Max(part[j].max)
+				}
+			}
+			emaDiv[j] = columnDivisor(a.sum, prep)
+			// The column maximum of the normalised EMA. Normalising
+			// divides by the column sum, which is at least every entry
+			// of its column (positive terms), so each quotient is the
+			// exact floor(x·2^32/sum) <= 1: a non-decreasing function of
+			// x. The maximum of the quotients is therefore the quotient
+			// of the maximum.
+			m := a.max
+			if a.sum != 0 {
+				m = emaDiv[j].div(m)
+			}
+			up[j] = columnDivisor(m, prep)
+			if last != nil {
+				last[j] = newLastCol(&emaDiv[j], &up[j], getFx(incentive, j))
 			}
 		}
-	}
+	})
 
 	// One pass: normalise the EMA, dividends d_i = Σ_j b_ij·I_j, and the
 	// stored u16 bonds. The EMA's columns are below n.
 	dividends := make([]fx, n)
-	out := permittedRows(ema, newPermit)
+	out := make([][]Cell, n)
 	pr.rows(n, func(_, from, to int) {
+		permittedRowsIn(ema, newPermit, out, from, to)
 		for i := from; i < to; i++ {
 			row := ema[i]
 			var acc fx
@@ -768,12 +846,7 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 						acc = acc.Add(incentive[e.col].Mul(emaDiv[e.col].divOrKeep(e.val)))
 						continue
 					}
-					lc := &last[e.col]
-					v, ok := lc.norm.quick(e.val)
-					if !ok {
-						v = divSlow(&emaDiv[e.col], e.val)
-					}
-					acc = acc.Add(lc.inc.Mul(v))
+					acc = acc.Add(last[e.col].inc.Mul(divSlow(&emaDiv[e.col], e.val)))
 				}
 				dividends[i] = acc
 				continue
@@ -799,56 +872,130 @@ func originalBonds(p *Params, nrn []Neuron, wb sparse, wbAscending []bool, delta
 // yuma3RowPacked is yuma3Dividends' pass for one row in permit with the
 // packed per-column records (the EMA's columns are below n): the stored
 // u16 bonds written to cells, and the row's Σ_j b_ij·I_j of the
-// column-normalised bonds returned (before the active stake). In a function
-// of its own, the loop keeps its values in registers.
+// column-normalised bonds returned (before the active stake). The common
+// entries go through yuma3RowQuick; the others are taken here, one at a time.
 func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx {
 	var s fx
 	cells = cells[:len(row)]
-	for k, e := range row {
+	for k := 0; k < len(row); k++ {
+		if k, s = yuma3RowQuick(row, last, cells, k, s); k == len(row) {
+			break
+		}
+		e := row[k]
 		cells[k] = Cell{UID: e.col, Value: propU16(e.val)}
 		if int(e.col) >= len(last) {
 			continue // never: the EMA's columns are below n
 		}
-		lc := &last[e.col]
-		v, ok := lc.norm.quick(e.val)
-		if !ok {
-			v = divSlow(&div[e.col], e.val)
-		}
-		if v := v.Mul(lc.inc); v != 0 {
+		if v := divSlow(&div[e.col], e.val).Mul(last[e.col].inc); v != 0 {
 			s = s.Add(v)
 		}
 	}
 	return s
 }
 
+// yuma3RowQuick is yuma3RowPacked's loop from entry k on, in a leaf function
+// so that it keeps its values in registers, for as long as each entry takes
+// the quick paths: its column's record is ok (see lastCol), its value is
+// below 1/2 (divisor.quick) and its normalised value below 1. Then
+// propU16 is its in-range case and v.Mul(inc) the plain product of two
+// values in [0, 1] (below 2^64); adding a zero product changes nothing. It
+// returns where it stopped and the sum s so far.
+func yuma3RowQuick(row []entry, last []lastCol, cells []Cell, k int, s fx) (int, fx) {
+	if len(row) > maxPlainTerms {
+		return k, s
+	}
+	// Each term is below 1, so with at most maxPlainTerms of them their
+	// plain sum q cannot overflow; adding it to s at the end is the chain's
+	// saturating sum of non-negative terms in another grouping, which has
+	// the same value.
+	var q uint64
+	for ; k < len(row) && k < len(cells); k++ {
+		e := row[k]
+		if int(e.col) >= len(last) {
+			break
+		}
+		lc := &last[e.col]
+		if !lc.ok || uint64(e.val) >= 1<<31 {
+			break
+		}
+		h, _ := bits.Mul64(uint64(e.val)<<32, lc.nm)
+		v := h >> (lc.ns & 63)
+		if v >= 1<<32 {
+			break
+		}
+		cells[k] = Cell{UID: e.col, Value: uint16(uint64(e.val) * 65535 >> 32)}
+		q += uint64(lc.inc) * v >> 32
+	}
+	return k, s.Add(fx(q))
+}
+
+// maxPlainTerms bounds the number of terms the leaf loops add with plain
+// adds (each below 2^33): their sum stays below 2^63.
+const maxPlainTerms = 1 << 29
+
 // lastRowPacked is originalBonds' last pass for one row in permit with the
 // packed per-column records: each EMA value normalised by its column sum,
 // the dividend Σ_j b_ij·I_j returned, and the row's stored u16 bonds (the
-// normalised value max-upscaled) written to cells. In a function of its
-// own, the loop keeps its values in registers.
+// normalised value max-upscaled) written to cells. The common entries go
+// through lastRowQuick; the others are taken here, one at a time.
 func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Cell) fx {
 	var acc fx
 	cells = cells[:len(row)]
-	for k, e := range row {
-		lc := &last[e.col]
-		v, ok := lc.norm.quick(e.val)
-		if !ok {
-			v = divSlow(&emaDiv[e.col], e.val)
+	for k := 0; k < len(row); k++ {
+		if k, acc = lastRowQuick(row, last, cells, k, acc); k == len(row) {
+			break
 		}
-		acc = acc.Add(lc.inc.Mul(v))
+		e := row[k]
+		v := emaDiv[e.col].divOrKeep(e.val)
+		acc = acc.Add(last[e.col].inc.Mul(v))
 		// inplace_col_max_upscale_sparse
-		u, ok := lc.up.quick(v)
-		if !ok {
-			u = divSlow(&up[e.col], v)
-		}
-		cells[k] = Cell{UID: e.col, Value: propU16(u)}
+		cells[k] = Cell{UID: e.col, Value: propU16(up[e.col].divOrKeep(v))}
 	}
 	return acc
+}
+
+// lastRowQuick is lastRowPacked's loop from entry k on, in a leaf function so
+// that it keeps its values in registers, for as long as each entry takes the
+// quick paths: its column's record is ok (see lastCol), its value is below
+// 1/2 and so is its normalised value v (divisor.quick, twice), and the
+// max-upscaled u is at most 1 (propU16's in-range case). inc.Mul(v) is
+// then the plain product (inc <= 1, v < 1/2: below 2^63). It returns where
+// it stopped and the dividend so far.
+func lastRowQuick(row []entry, last []lastCol, cells []Cell, k int, acc fx) (int, fx) {
+	if len(row) > maxPlainTerms {
+		return k, acc
+	}
+	// Plain adds of the loop's terms, as in yuma3RowQuick (each is below 1/2).
+	var q uint64
+	for ; k < len(row) && k < len(cells); k++ {
+		e := row[k]
+		lc := &last[e.col]
+		if !lc.ok || uint64(e.val) >= 1<<31 {
+			break
+		}
+		h, _ := bits.Mul64(uint64(e.val)<<32, lc.nm)
+		v := h >> (lc.ns & 63)
+		if v >= 1<<31 {
+			break
+		}
+		hu, _ := bits.Mul64(v<<32, lc.um)
+		u := hu >> (lc.us & 63)
+		if u > 1<<32 {
+			break
+		}
+		q += uint64(lc.inc) * v >> 32
+		cells[k] = Cell{UID: e.col, Value: uint16(u * 65535 >> 32)}
+	}
+	return k, acc.Add(fx(q))
 }
 
 // bondColumnSums adds the stored u16 bonds of a row to the integer column
 // sums sum (len n) when every column below n is read (no uid registered
 // recently), and reports whether the row is in strictly ascending order.
+// It is kept out of line: inlined into the pass's closure, its loop kept
+// its values on the stack.
+//
+//go:noinline
 func bondColumnSums(bonds []Cell, sum []uint64) bool {
 	asc, prev := true, -1
 	for _, c := range bonds {
@@ -932,6 +1079,34 @@ func readBondsRow(nrn []Neuron, keepCol []bool, i int, lastTempo uint64, ar *are
 // ascending[i], when ascending is not nil, reports whether row i of w is in
 // strictly ascending column order (otherwise the rows are checked).
 func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority fx, workers int) []fx {
+	return weightedMedianColsClip(stake, w, ascending, n, majority, workers, nil)
+}
+
+// clipFused asks weightedMedianColsClip to also take clipTrustRanks' sums
+// (validator trust and ranks) of the clipped matrix, column by column while
+// each column's scores are laid out for its median, when its dense blocked
+// path runs: the clip of a column needs only that column's consensus. It
+// does so only under clipTrustRanks' plain sums (plain: the stakes are
+// proportions and there are fewer than 2^30 entries), where every term is
+// in [0, 1] and no sum can saturate, so any order of the additions gives
+// the chain's bits. Rows without stake are not in the median's vectors:
+// their trust is left to the caller (clipTrustRows), and they add nothing
+// to the ranks (their products with a zero stake are 0). A voter without an
+// entry in a column has score 0 there, which clips to 0 and adds nothing.
+type clipFused struct {
+	// stake is the active stake the ranks multiply (not the median's
+	// renormalised stakes); plain reports clipTrustRanks' plain sums.
+	stake []fx
+	plain bool
+	// Set when done: trust of the rows in the median's vectors (0 for the
+	// others) and the ranks, n long.
+	done         bool
+	trust, ranks []fx
+}
+
+// weightedMedianColsClip is weightedMedianCols, which also takes the clip's
+// sums when cf is not nil (see clipFused).
+func weightedMedianColsClip(stake []fx, w sparse, ascending []bool, n int, majority fx, workers int, cf *clipFused) []fx {
 	useStake := make([]fx, 0, len(stake))
 	for _, s := range stake {
 		if s > 0 {
@@ -974,10 +1149,12 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 	// The rows of positive-stake validators, in uid order: row k of the
 	// median's score vectors.
 	voters := make([][]entry, 0, m)
+	rowOf := make([]int, 0, m) // voter k's row
 	sorted, nnz := true, 0
 	for i := 0; i < len(stake) && i < len(w); i++ {
 		if stake[i] > 0 {
 			voters = append(voters, w[i])
+			rowOf = append(rowOf, i)
 			nnz += len(w[i])
 			if ascending != nil {
 				sorted = sorted && ascending[i]
@@ -988,7 +1165,23 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 		}
 	}
 	if sorted && len(voters) == m {
-		return medianColsBlocked(voters, n, m, nnz, workers, medianFew, median1)
+		var cb *clipBlocks
+		if cf != nil && cf.plain && m > 0 && 2*nnz >= n*m {
+			cb = &clipBlocks{stake: make([]fx, m), ranks: make([]fx, n)}
+			for k, i := range rowOf {
+				cb.stake[k] = getFx(cf.stake, i)
+			}
+		}
+		median := medianColsBlocked(voters, n, m, nnz, workers, medianFew, median1, cb)
+		if cb != nil {
+			cf.done, cf.ranks, cf.trust = true, cb.ranks, make([]fx, len(w))
+			for _, part := range cb.trust {
+				for k, t := range part {
+					cf.trust[rowOf[k]] += t
+				}
+			}
+		}
+		return median
 	}
 
 	// Transpose the rows of positive-stake validators into per-column lists,
@@ -1081,7 +1274,7 @@ func weightedMedianCols(stake []fx, w sparse, ascending []bool, n int, majority 
 // each column's median is taken from its vector. It fills the same score
 // vectors as the transpose path (a repeated column keeps its last value,
 // columns >= n are ignored), so it returns the same medians.
-func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) []fx {
+func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx, cb *clipBlocks) []fx {
 	// 256 columns per block: the fastest of 32 to 256 on the dense 4096 × 256
 	// epoch (longer runs along each row).
 	const block = medianBlock
@@ -1092,7 +1285,20 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	blocks := (n + block - 1) / block
 	// sweep computes the medians of the blocks that take() hands out, in
 	// increasing order.
+	if !dense {
+		cb = nil // the clip's sums are taken on the dense path only
+	}
+	var mu sync.Mutex
 	sweep := func(take func() (int, bool)) {
+		var trust []fx // this worker's share of the voters' trust
+		if cb != nil {
+			trust = make([]fx, m)
+			defer func() {
+				mu.Lock()
+				cb.trust = append(cb.trust, trust)
+				mu.Unlock()
+			}()
+		}
 		stride := m
 		if dense {
 			stride = m + 8
@@ -1130,7 +1336,12 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 				// consecutive columns do not alias in the cache.
 				gatherDense(voters, cursor, buf, lo, hi, stride)
 				for j := 0; j < hi-lo; j++ {
-					median[lo+j] = denseColumn(buf[j*stride:j*stride+m], ks[:0], &scratch, medianFew, median1)
+					col := buf[j*stride : j*stride+m]
+					c := denseColumn(col, ks[:0], &scratch, medianFew, median1)
+					median[lo+j] = c
+					if cb != nil {
+						cb.ranks[lo+j] = clipColumn(col, c, cb.stake, trust)
+					}
 				}
 				continue
 			}
@@ -1187,6 +1398,66 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 	return median
 }
 
+// clipBlocks is what medianColsBlocked needs and gives for clipFused: the
+// voters' active stakes, each worker's trust of the voters (m long) and the
+// ranks (n long).
+type clipBlocks struct {
+	stake []fx
+	trust [][]fx
+	ranks []fx
+}
+
+// clipColumn is col_clip_sparse, row_sum_sparse and matmul_sparse for one
+// column laid out as the voters' scores (0 for a voter without an entry),
+// under clipTrustRanks' plain sums: each score above the consensus c is
+// clipped to it (dropped when c is not positive), added to its voter's
+// trust, and its product with the voter's stake added to the column's rank,
+// which it returns. Scores, stakes and c are in [0, 1] (see clipFused).
+func clipColumn(col []fx, c fx, stake, trust []fx) fx {
+	var r fx
+	stake, trust = stake[:len(col)], trust[:len(col)]
+	if c > 0 && c < fixed.One {
+		// The common case, branch-free: nothing is dropped, and each
+		// product has a factor below 1 (v <= c), so it is below 2^64.
+		var ur uint64
+		for k, e := range col {
+			v := min(e, c)
+			trust[k] += v
+			ur += uint64(stake[k]) * uint64(v) >> 32
+		}
+		return fx(ur)
+	}
+	for k, e := range col {
+		if c <= 0 && c < e {
+			continue
+		}
+		v := min(e, c)
+		trust[k] += v
+		r += stake[k].Mul(v)
+	}
+	return r
+}
+
+// clipTrustRows is validator trust (row_sum_sparse of the clipped rows)
+// for the rows of w that clipFused left out, those without stake, under
+// clipTrustRanks' plain sums.
+func clipTrustRows(w sparse, stake, c, trust []fx) {
+	for i, row := range w {
+		if getFx(stake, i) > 0 {
+			continue
+		}
+		var t fx
+		for _, e := range row {
+			th := getFx(c, int(e.col))
+			if th <= 0 && th < e.val {
+				continue
+			}
+			t += min(e.val, th)
+		}
+		trust[i] = t
+	}
+}
+
 // medianBlock is the number of columns medianColsBlocked takes per block.
 const medianBlock = 256
 
@@ -1209,6 +1480,15 @@ func gatherDense(voters [][]entry, cursor []int, buf []fx, lo, hi, stride int) {
 			k := k0 + r
 			row, c := voters[k], cursor[k]
 			dst := tmp[r][:w]
+			if c+w <= len(row) && int(row[c].col) == lo && int(row[c+w-1].col) == hi-1 {
+				// Every column of the block present (the row is
+				// strictly ascending): a straight copy.
+				for j, e := range row[c : c+w] {
+					dst[j] = e.val
+				}
+				cursor[k] = c + w
+				continue
+			}
 			clear(dst)
 			for c < len(row) && int(row[c].col) < hi {
 				dst[int(row[c].col)-lo] = row[c].val
@@ -1487,11 +1767,29 @@ func satSub(a, b uint64) uint64 {
 	return a - b
 }
 
-// lastCol is one column's constants for originalBonds' last pass: the
-// EMA's normalisation, the max-upscale and the column's incentive.
+// lastCol is one column's constants for the last pass of either bond
+// model, in one 32-byte record: the reciprocal (multiplier nm, shift ns) of
+// divisor.quick for the EMA's column normalisation, that (um, us) of the
+// original model's max-upscale, the column's incentive, and ok: the quick
+// paths apply (both of them for the original model) and the incentive is
+// in [0, 1], which is what lastRowQuick and yuma3RowQuick assume.
 type lastCol struct {
-	norm, up fastDiv
-	inc      fx
+	nm, um uint64
+	inc    fx
+	ns, us uint8
+	ok     bool
+}
+
+// newLastCol makes the record of a column from its normalisation divisor,
+// its max-upscale divisor (nil for Yuma3) and its incentive.
+func newLastCol(norm, up *divisor, inc fx) lastCol {
+	lc := lastCol{nm: norm.sm, ns: norm.ss, inc: inc}
+	lc.ok = norm.smallOK && inc >= 0 && inc <= fixed.One
+	if up != nil {
+		lc.um, lc.us = up.sm, up.ss
+		lc.ok = lc.ok && up.smallOK
+	}
+	return lc
 }
 
 // packedCols reports whether a matrix of entries entries over n columns
@@ -1537,39 +1835,93 @@ func newDenseAcc(n int) *denseAcc {
 // colAgg is a column's running sum and maximum of the EMA's values.
 type colAgg struct{ sum, max fx }
 
-// emaAligned is emaRowMerged's common case of a dense subnet, in a function
-// of its own so that its loop keeps its values in registers: from wr[wi]
-// and bonds[bi] on, while a weight and a read bond sit on the same column
-// and both are normalised by their quick paths, it appends
-// alpha·ΔB_norm + (1-alpha)·B_norm (when positive) to row and agg, and
-// returns where it stopped. Anything else is left to the general step.
-func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec []emaCol, agg []colAgg, row []entry) (int, int, []entry) {
+// emaAligned is emaRowMerged's common case of a dense subnet, in a leaf
+// function of its own so that its loop keeps its values in registers: from
+// wr[wi] and bonds[bi] on, while a weight (clipped to work's consensus, and
+// not dropped by the clip) and a read bond sit on the same column, both are
+// normalised by their quick paths and their EMA alpha·ΔB_norm +
+// (1-alpha)·B_norm is positive, it writes that value to row (by the loop's
+// index: every entry it takes is kept) and to the column's running sum and
+// maximum in work, and returns where it stopped. Anything else is left to
+// the general step.
+//
+// The caller guarantees 0 < alpha < 1 and 0 <= s < 1. Then every product
+// is of two non-negative values, one of them below 1 and the other at most
+// 1, so it is below 2^64 and its floor is the plain 64-bit product shifted
+// (what Mul gives); a weight above 1 or a quotient above 1 (neither occurs:
+// weights are normalised, and each ΔB and bond is a term of its column's
+// sum) leaves the loop instead. The two terms of the sum are at most 1, so
+// the chain's saturating add is a plain add. A stored bond of 0 gives 0 on
+// the quick path as SafeDiv does.
+func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, work []emaWork, row []entry) (int, int, []entry) {
 	m := len(row)
-	row = row[:cap(row)]
-	for wi < len(wr) && bi < len(bonds) && m < len(row) {
-		e, c := wr[wi], bonds[bi]
-		if e.col != c.UID {
+	wr, bonds = wr[wi:], bonds[bi:]
+	lim := min(len(wr), len(bonds), cap(row)-m)
+	wr, bonds = wr[:lim], bonds[:lim]
+	out := row[m : m+lim]
+	us, ua, uo := uint64(s), uint64(alpha), uint64(oneMinus)
+	k := 0
+	for ; k < len(wr); k++ {
+		e, c := wr[k], bonds[k]
+		if e.col != c.UID || uint64(e.val) > 1<<32 {
 			break
 		}
-		k := &ec[e.col]
-		d := e.val.Mul(s)
-		if !k.fast || uint64(d) >= 1<<31 || c.Value == 0 {
+		x := &work[e.col]
+		th := x.cons
+		if th <= 0 && th < e.val {
+			break // dropped by the clip: the general step skips it
+		}
+		d := uint64(min(e.val, th)) * us >> 32 // e.val clipped, .Mul(s)
+		if !x.fast || d >= 1<<31 {
 			break
 		}
-		hd, _ := bits.Mul64(uint64(d)<<32, k.delta.m)
-		hb, _ := bits.Mul64(uint64(c.Value)<<32>>k.bpre, k.bm)
-		v := alpha.Mul(fx(hd >> k.delta.shift)).Add(oneMinus.Mul(fx(hb >> k.bs)))
-		wi++
-		bi++
-		if v > 0 {
-			row[m] = entry{e.col, v}
-			m++
-			a := &agg[e.col]
-			a.sum = a.sum.Add(v)
-			a.max = a.max.Max(v)
+		hd, _ := bits.Mul64(d<<32, x.delta.m)
+		hb, _ := bits.Mul64(uint64(c.Value)<<32>>(x.bpre&63), x.bm)
+		qd, qb := hd>>(x.delta.shift&63), hb>>(x.bs&63)
+		if qd > 1<<32 || qb > 1<<32 {
+			break
 		}
+		v := fx(ua*qd>>32 + uo*qb>>32)
+		if v <= 0 {
+			break // not kept: the general step skips it
+		}
+		out[k] = entry{e.col, v}
+		// A plain add: the aligned values of a column are at most 2
+		// each, in at most 65535 rows, so their sum stays below 2^49
+		// (the chain's saturating add of non-negative terms is the
+		// same; the partials are combined with it).
+		x.sum += v
+		x.max = max(x.max, v)
 	}
-	return wi, bi, row[:m]
+	return wi + k, bi + k, row[:m+k]
+}
+
+// clipEntry is col_clip_sparse for one entry of W when cons is not nil:
+// the entry with its value clipped to its column's consensus, and false
+// when the clip drops it (a consensus that is not positive, below the
+// value); the entry unchanged when cons is nil. The column must be below
+// len(cons).
+func clipEntry(e entry, cons []fx) (entry, bool) {
+	if cons == nil {
+		return e, true
+	}
+	th := cons[e.col]
+	if th <= 0 && th < e.val {
+		return e, false
+	}
+	return entry{e.col, min(e.val, th)}, true
+}
+
+// emaWork is a worker's copy of a column's emaCol for emaAligned, with the
+// sum and the maximum of the EMA values it keeps in that column: what the
+// loop reads and writes per entry, in one 64-byte record.
+type emaWork struct {
+	emaCol
+	sum, max fx
+	// cons is the consensus the weights are clipped to (clipCons), or
+	// MaxI32F32 when they are not clipped.
+	cons fx
+	_    [8]byte
 }
 
 // emaRowMerged is one row of originalBonds' EMA for a weights row wr and a
@@ -1580,7 +1932,7 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, ec 
 // row's active stake; ec holds the columns' constants, with deltaDiv and
 // bondDiv behind them for the cases their quick paths decline; the kept
 // values are added to agg.
-func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, ar *arena) []entry {
+func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, work []emaWork, keepCol []bool, deltaDiv, bondDiv []divisor, agg []colAgg, clipCons []fx, ar *arena) []entry {
 	n := len(keepCol)
 	row := ar.row(min(n, len(wr)+len(bonds)))
 	// bond is B_norm: the stored u16 over its integer column sum.
@@ -1594,17 +1946,30 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		}
 		return divSlow(&bondDiv[c.UID], b)
 	}
+	// emaAligned's preconditions (the default alpha is 0.1; s < 1 unless
+	// one validator holds all the active stake).
+	aligned := work != nil && alpha > 0 && alpha < fixed.One && s >= 0 && s < fixed.One
 	wi, bi := 0, 0
 	for wi < len(wr) || bi < len(bonds) {
 		// The common case of a dense subnet first, in a loop of its own:
 		// a weight and a read bond on the same column, both normalised by
 		// their quick paths (the default case below, written out). Anything
 		// else leaves it for the general step.
-		if ec != nil {
-			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, ec, agg, row)
+		if aligned {
+			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, work, row)
 		}
 		if wi == len(wr) && bi == len(bonds) {
 			break
+		}
+		// we is W_b's entry at wi (clipped when clipCons is set; a
+		// weight the clip drops is skipped here).
+		var we entry
+		if wi < len(wr) {
+			var keep bool
+			if we, keep = clipEntry(wr[wi], clipCons); !keep {
+				wi++
+				continue
+			}
 		}
 		var j uint16
 		var v fx
@@ -1613,7 +1978,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			bi++ // a stored bond column that is not read
 			continue
 		case bi == len(bonds) || wi < len(wr) && wr[wi].col < bonds[bi].UID:
-			e := wr[wi] // a weight without a bond
+			e := we // a weight without a bond
 			d := e.val.Mul(s)
 			if q, ok := quickOf(ec, e.col, d); ok {
 				d = q
@@ -1627,7 +1992,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 			j, v = c.UID, fx(0).Add(oneMinus.Mul(bond(c)))
 			bi++
 		default:
-			e, c := wr[wi], bonds[bi] // both
+			e, c := we, bonds[bi] // both
 			d := e.val.Mul(s)
 			if q, ok := quickOf(ec, e.col, d); ok {
 				d = q
@@ -1682,24 +2047,26 @@ func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func
 	return medianFew(score, ks, lo, hi, scratch)
 }
 
-// permittedRows makes the stored bond rows: for a row in permit, room for
-// its EMA row's cells, carved from one allocation (each row's capacity
-// capped at its length); an empty row otherwise.
-func permittedRows(ema sparse, newPermit []bool) [][]Cell {
+// permittedRowsIn makes the stored bond rows [from, to) in out: for a row
+// in permit, room for its EMA row's cells, carved from one allocation for
+// the range (each row's capacity capped at its length); an empty row
+// otherwise. The last passes call it for each of their chunks, so that the
+// cells are allocated (and zeroed) on the workers rather than before the
+// pass on one goroutine.
+func permittedRowsIn(ema sparse, newPermit []bool, out [][]Cell, from, to int) {
 	total := 0
-	for i, row := range ema {
+	for i := from; i < to; i++ {
 		if newPermit[i] {
-			total += len(row)
+			total += len(ema[i])
 		}
 	}
 	all := make([]Cell, total)
-	out := make([][]Cell, len(ema))
-	for i, row := range ema {
+	for i := from; i < to; i++ {
 		if !newPermit[i] {
 			out[i] = []Cell{}
 			continue
 		}
+		row := ema[i]
 		out[i], all = all[:len(row):len(row)], all[len(row):]
 	}
-	return out
 }

@@ -1,6 +1,10 @@
 package yuma
 
-import "github.com/subnetd/subnetd/yuma/fixed"
+import (
+	"math/bits"
+
+	"github.com/subnetd/subnetd/yuma/fixed"
+)
 
 // liquidOn reports whether compute_bonds_sparse takes liquid alpha: it is
 // on and some consensus is non-zero.
@@ -77,7 +81,16 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 			out := ar.row(len(row))
 			var t fx
 			bi := 0
-			for _, e := range row {
+			quick := plain && s >= 0 && s <= fixed.One && alpha0 >= 0 && alpha0 <= fixed.One
+			for k := 0; k < len(row); k++ {
+				if quick {
+					// The common entries in a leaf loop; it stops at
+					// the first entry that needs more (k is that entry).
+					if k, bi, t, out = clipLiquidQuick(row, k, bonds, bi, consensus, ranks, colSum, keepCol, s, alpha0, oneMinus0, t, out); k == len(row) {
+						break
+					}
+				}
+				e := row[k]
 				th := consensus[e.col] // e.col < n: readWeightsRow drops the rest
 				// col_clip_sparse, as in clipTrustRanks.
 				if th <= 0 && th < e.val {
@@ -134,6 +147,70 @@ func clipBondsLiquid(p *Params, nrn []Neuron, w sparse, ascending []bool, consen
 		}
 	})
 	return trust, sumPartials(rankParts), ema, sumPartials(sumParts)
+}
+
+// clipLiquidQuick is clipBondsLiquid's row step for entries k, k+1, … of
+// a fused row, in a leaf function so that its loop keeps its values in
+// registers, while each entry is clipped or dropped and, when kept, has a
+// difference of 0 (so its alpha is alpha0, with no sigmoid) and values in
+// [0, 1]. It stops before the first other entry, having changed nothing
+// for it but skipped the stored bonds before its column (which the general
+// step skips too), and returns where it stopped, the bond cursor, the trust
+// so far and the row of new bonds. The caller guarantees the plain sums of
+// clipTrustRanks, 0 <= s <= 1 and 0 <= alpha0 <= 1; every product is then
+// of two values in [0, 1], whose floor mulProp gives exactly as Mul does,
+// and the steps are those of clipBondsLiquid's general loop, in its order.
+func clipLiquidQuick(row []entry, k int, bonds []Cell, bi int, consensus, ranks, colSum []fx, keepCol []bool, s, alpha0, oneMinus0, t fx, out []entry) (int, int, fx, []entry) {
+	o := len(out)
+	out = out[:cap(out)]
+	for ; k < len(row); k++ {
+		e := row[k]
+		th := consensus[e.col]
+		if th <= 0 && th < e.val {
+			continue // col_clip_sparse drops it
+		}
+		v := min(e.val, th)
+		for bi < len(bonds) && bonds[bi].UID < e.col {
+			bi++
+		}
+		var bv fx
+		match := bi < len(bonds) && bonds[bi].UID == e.col
+		if match && keepCol[e.col] {
+			bv = u16Prop(bonds[bi].Value)
+		}
+		if uint64(th|v|bv) > uint64(fixed.One) {
+			break
+		}
+		// The difference (alphaDiff's [0, 1] case) is 0 exactly when
+		// v >= bv: then it is max(v-th, 0), and v <= th (v is clipped to
+		// th); otherwise it is min(bv-v, 1) > 0, which needs the sigmoid.
+		if v < bv || o >= len(out) {
+			break
+		}
+		if match {
+			bi++
+		}
+		t += v
+		ranks[e.col] += mulProp(s, v)
+		x := (mulProp(oneMinus0, bv) + mulProp(alpha0, v)).Min(fixed.One)
+		if x > 0 {
+			out[o] = entry{e.col, x}
+			o++
+			// A plain add: every value added to a column sum in this
+			// pass is at most 1, one per weight, and plain (required
+			// by the caller) means fewer than 2^30 weights, so the
+			// chain's saturating add never saturates.
+			colSum[e.col] += x
+		}
+	}
+	return k, bi, t, out[:o]
+}
+
+// mulProp is x.Mul(y) for x and y in [0, 1]: the floor of the exact
+// product, which is at most 1.
+func mulProp(x, y fx) fx {
+	hi, lo := bits.Mul64(uint64(x), uint64(y))
+	return fx(hi<<32 | lo>>32)
 }
 
 // cellsAscendingBelow reports whether a stored row's uids are strictly

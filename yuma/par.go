@@ -86,14 +86,45 @@ func (p *par) rows(n int, fn func(w, from, to int)) {
 		fn(0, 0, n)
 		return
 	}
+	if chunks := p.workers * chunksPerWorker; len(p.bounds) == chunks+1 && p.bounds[chunks] == n {
+		p.run(p.bounds, fn)
+		return
+	}
+	p.run(p.even(n), fn)
+}
+
+// cols calls fn(from, to) for contiguous column ranges covering [0, n),
+// each once, of equal sizes (not the rows' balance), on the workers as rows
+// does, and waits for all of them: the per-column preparations between two
+// row passes (sums from the partials, divisors), which would otherwise run
+// on one goroutine while the others wait. Columns below minParallelCols run
+// on the caller's goroutine.
+func (p *par) cols(n int, fn func(from, to int)) {
+	if p.workers == 1 || n < minParallelCols {
+		fn(0, n)
+		return
+	}
+	p.run(p.even(n), func(_, from, to int) { fn(from, to) })
+}
+
+// minParallelCols is the number of columns from which par.cols uses the
+// workers: below it the hand-off costs more than the columns.
+const minParallelCols = 1024
+
+// even cuts [0, n) into chunksPerWorker chunks per worker of equal sizes.
+func (p *par) even(n int) []int {
 	chunks := p.workers * chunksPerWorker
 	bounds := make([]int, chunks+1)
 	for c := range bounds {
 		bounds[c] = n * c / chunks
 	}
-	if len(p.bounds) == chunks+1 && p.bounds[chunks] == n {
-		bounds = p.bounds
-	}
+	return bounds
+}
+
+// run hands the chunks [bounds[c], bounds[c+1]) out to the workers, each
+// taking the next chunk not yet taken, and waits for all of them (see rows).
+func (p *par) run(bounds []int, fn func(w, from, to int)) {
+	chunks := len(bounds) - 1
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < p.workers; w++ {
