@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/linmem"
 	"github.com/subnetd/subnetd/runtime/internal/meter"
 	"github.com/subnetd/subnetd/runtime/internal/snapshot"
 )
@@ -237,6 +238,26 @@ type memImage struct {
 // module the fastest to instantiate).
 type imageEngine interface {
 	restoresImages()
+}
+
+// imageKeeper is a module compiled by an imageEngine whose instances can be handed memory that
+// holds the image already (wazero: linmem's Regions released for an Image).
+type imageKeeper interface {
+	keepImage(img *memImage)
+}
+
+// linear returns img as a linmem.Image (its runs shared, not copied), or nil when its runs are
+// not in increasing, disjoint order (an Image's must be).
+func (img *memImage) linear() *linmem.Image {
+	li := &linmem.Image{Runs: make([]linmem.Run, len(img.runs))}
+	for k, r := range img.runs {
+		if uint64(r.Offset) < li.Size {
+			return nil
+		}
+		li.Runs[k] = linmem.Run{Offset: uint64(r.Offset), Bytes: r.Bytes}
+		li.Size = uint64(r.Offset) + uint64(len(r.Bytes))
+	}
+	return li
 }
 
 // imageRestorer is an instance of an imageEngine.

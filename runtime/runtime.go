@@ -160,6 +160,9 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 		e.err = r.compile(ctx, key, code, info, cmd, e)
 		if e.err == nil {
 			r.rememberKey(info.SHA256, key)
+			if k, ok := e.cm.(imageKeeper); ok && e.image != nil {
+				k.keepImage(e.image)
+			}
 		}
 		close(e.ready)
 	} else {

@@ -170,7 +170,12 @@ type wazeroCompiled struct {
 	rt  wazero.Runtime
 	cm  wazero.CompiledModule
 	mem *linmem.Pool
+	lin *linmem.Image // the image every instance starts from (keepImage), nil if none
 }
+
+// keepImage has the memories of this module's instances released holding img, and handed out
+// holding it when one is free, so that restore finds img's bytes written (linmem's doc).
+func (c *wazeroCompiled) keepImage(img *memImage) { c.lin = img.linear() }
 
 func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (instance, error) {
 	ctx = context.WithValue(ctx, envKey{}, env)
@@ -178,7 +183,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (ins
 	// instance is closed by its caller, after its last call returned (linmem's doc says why).
 	var region *linmem.Region
 	ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
-		region = c.mem.Get(max)
+		region = c.mem.Get(max, c.lin)
 		return region
 	}))
 	// Anonymous instances (empty name) may coexist; no start functions: _initialize is run by
@@ -191,7 +196,8 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, env *hostfns.Env) (ins
 		}
 		return nil, err
 	}
-	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}, region: region}
+	i := &wazeroInstance{mod: mod, env: env, fns: map[string]api.Function{}, region: region, lin: c.lin}
+	i.imaged = region != nil && c.lin != nil && region.Imaged() == c.lin
 	i.gasG, _ = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
 	i.markG, _ = mod.ExportedGlobal(meter.MarkExport).(api.MutableGlobal)
 	i.depthG = mod.ExportedGlobal(meter.DepthExport)
@@ -209,6 +215,8 @@ type wazeroInstance struct {
 	markG  api.MutableGlobal
 	depthG api.Global
 	region *linmem.Region // nil when the module has no memory
+	lin    *linmem.Image  // the module's image: region is released holding it
+	imaged bool           // region was handed out holding lin: restore need not write it
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, params ...uint64) ([]uint64, error) {
@@ -281,6 +289,9 @@ func (i *wazeroInstance) restore(img *memImage) error {
 		}
 	}
 	for _, r := range img.runs {
+		if i.imaged {
+			break // the memory holds the image already
+		}
 		if !m.Write(r.Offset, r.Bytes) {
 			return fmt.Errorf("image run [%d, +%d) is outside memory", r.Offset, len(r.Bytes))
 		}
@@ -298,7 +309,7 @@ func (i *wazeroInstance) restore(img *memImage) error {
 func (i *wazeroInstance) close(ctx context.Context) error {
 	err := i.mod.Close(ctx)
 	if i.region != nil {
-		i.region.Release()
+		i.region.ReleaseAs(i.lin)
 		i.region = nil
 	}
 	return err

@@ -8,6 +8,11 @@
 // growing never moves or copies it, and a released Region is zeroed and handed to the next
 // instance. Zero pages and the reservation are the kernel's, outside the Go heap.
 //
+// A Region released for an Image (ReleaseAs) is left holding that image instead of zeros, and a
+// Get for the same Image hands it out that way: an instance that would start by writing the
+// image (a pre-initialised scorer's memory) then finds it written, and the bytes the release
+// would have zeroed only to be overwritten are written once.
+//
 // A Region is released only by its owner (Release), never by the engine: an engine that frees
 // an instance's memory while a call still runs in it (a runtime closed mid-call) must not give
 // that memory to another instance. Region.Free, the engine's hook, does nothing for that reason.
@@ -39,18 +44,44 @@ func NewPool(reserve uint64, maxFree int) *Pool {
 	return &Pool{reserve: reserve, maxFree: maxFree}
 }
 
-// Get returns a Region able to grow to limit bytes (at most the pool's reservation), zero-filled.
-// When the system refuses a mapping it falls back to memory on the Go heap, which is correct and
-// only slower.
-func (p *Pool) Get(limit uint64) *Region {
+// An Image is what a released Region may hold instead of zeros: Runs of bytes at increasing,
+// non-overlapping offsets, all below Size; every other byte is zero.
+type Image struct {
+	Size uint64
+	Runs []Run
+}
+
+// Run is a stretch of an Image's bytes.
+type Run struct {
+	Offset uint64
+	Bytes  []byte
+}
+
+// Get returns a Region able to grow to limit bytes (at most the pool's reservation): holding
+// img (Imaged reports img) when a Region released for img is free, else zero-filled (img may be
+// nil). When the system refuses a mapping it falls back to memory on the Go heap, which is
+// correct and only slower.
+func (p *Pool) Get(limit uint64, img *Image) *Region {
 	if limit > p.reserve {
 		return &Region{limit: limit, heap: true}
 	}
 	p.mu.Lock()
 	if n := len(p.free); n > 0 {
-		r := p.free[n-1]
+		k := n - 1
+		for j := n - 1; j >= 0; j-- {
+			if p.free[j].img == img {
+				k = j
+				break
+			}
+		}
+		r := p.free[k]
+		p.free[k] = p.free[n-1]
 		p.free = p.free[:n-1]
 		p.mu.Unlock()
+		if r.img != nil && r.img != img {
+			clear(r.mem[:r.img.Size]) // holds another image: zero it
+			r.img = nil
+		}
 		r.limit = limit
 		return r
 	}
@@ -90,10 +121,14 @@ type Region struct {
 	pool  *Pool  // nil for a heap Region
 	mem   []byte // the whole reservation (a mapped Region)
 	limit uint64 // the instance's maximum, in bytes
-	used  uint64 // the largest length handed out since the Region was zeroed
+	used  uint64 // the largest length handed out since the Region was zeroed or imaged
+	img   *Image // what the Region holds beside zeros (nil: zeros only)
 	heap  bool   // backed by the Go heap: mapping failed or the limit exceeds the reservation
 	buf   []byte // a heap Region's memory
 }
+
+// Imaged returns the Image the Region held when it was handed out (nil: it was zero-filled).
+func (r *Region) Imaged() *Image { return r.img }
 
 // Reallocate returns the memory resized to size bytes, keeping its contents; new bytes are zero.
 // It returns nil past the instance's limit, which the engine reports as a failed memory.grow.
@@ -120,15 +155,36 @@ func (r *Region) Free() {}
 
 // Release zeroes what the instance used and returns the Region to its pool. The Region must not
 // be used afterwards.
-func (r *Region) Release() {
+func (r *Region) Release() { r.ReleaseAs(nil) }
+
+// ReleaseAs is Release for a Region that the next instance will likely start from img: it leaves
+// img's bytes in the Region and zeroes the rest of what the instance used (img nil, or larger
+// than what a Region keeps resident: it zeroes everything, as Release).
+func (r *Region) ReleaseAs(img *Image) {
 	if r.heap {
 		r.buf = nil
 		return
 	}
+	if img != nil && img.Size > keepResident {
+		img = nil
+	}
 	used := r.used
+	if r.img != nil {
+		used = max(used, r.img.Size) // it was handed out holding an image
+	}
 	r.used = 0
 	keep := min(used, keepResident)
-	clear(r.mem[:keep])
+	var at uint64
+	if img != nil {
+		for _, run := range img.Runs {
+			clear(r.mem[at:run.Offset])
+			at = run.Offset + uint64(copy(r.mem[run.Offset:], run.Bytes))
+		}
+	}
+	r.img = img
+	if keep > at {
+		clear(r.mem[at:keep])
+	}
 	if used > keep {
 		if err := discard(r.mem[keep:used]); err != nil {
 			// The kernel would not drop the pages: zero them here instead.
