@@ -37,7 +37,14 @@ func deserializeCached(eng *wasmtime.Engine, path string) (*wasmtime.Module, err
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
 		return nil, fmt.Errorf("seal the code's copy: %w", err)
 	}
-	return wasmtime.NewModuleDeserializeFile(eng, fmt.Sprintf("/proc/self/fd/%d", fd))
+	m, err := wasmtime.NewModuleDeserializeFile(eng, fmt.Sprintf("/proc/self/fd/%d", fd))
+	if err != nil { // no /proc, or a memory file that cannot be mapped executable: copy instead
+		if _, serr := src.Seek(0, io.SeekStart); serr != nil {
+			return nil, err
+		}
+		return deserializeRead(eng, src)
+	}
+	return m, nil
 }
 
 // copyInKernel copies all of src to dst with sendfile (one copy, no buffer in this process), or
