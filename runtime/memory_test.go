@@ -61,20 +61,7 @@ func TestScorer_Score_freshMemory(t *testing.T) {
 						t.Fatalf("call %d: %v", k, err)
 					}
 				}
-				var wg sync.WaitGroup
-				errs := make(chan error, 8)
-				for range 8 {
-					wg.Go(func() {
-						if _, err := s.Score(ctx, round, meta); err != nil {
-							errs <- err
-						}
-					})
-				}
-				wg.Wait()
-				close(errs)
-				for err := range errs {
-					t.Errorf("concurrent call: %v", err)
-				}
+				scoreConcurrently(t, round, meta, 8, s)
 			})
 		}
 	}
@@ -136,22 +123,28 @@ func TestScorer_Score_freshImage(t *testing.T) {
 						}
 					}
 				}
-				var wg sync.WaitGroup
-				errs := make(chan error, 12)
-				for k := range 12 {
-					s := []*runtime.Scorer{img, zero}[k%2]
-					wg.Go(func() {
-						if _, err := s.Score(ctx, round, meta); err != nil {
-							errs <- fmt.Errorf("%s: %w", s.Name(), err)
-						}
-					})
-				}
-				wg.Wait()
-				close(errs)
-				for err := range errs {
-					t.Errorf("concurrent call: %v", err)
-				}
+				scoreConcurrently(t, round, meta, 12, img, zero)
 			})
 		}
+	}
+}
+
+// scoreConcurrently makes n calls at once, taking the scorers in turn, and reports each error.
+func scoreConcurrently(t *testing.T, round []byte, meta runtime.RoundMeta, n int, scorers ...*runtime.Scorer) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for k := range n {
+		s := scorers[k%len(scorers)]
+		wg.Go(func() {
+			if _, err := s.Score(context.Background(), round, meta); err != nil {
+				errs <- fmt.Errorf("%s: %w", s.Name(), err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent call: %v", err)
 	}
 }

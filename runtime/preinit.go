@@ -357,16 +357,14 @@ func loadPreinit(path string) verdict {
 		return verdict{}
 	}
 	b, err := os.ReadFile(path)
-	head := len(preinitCacheMagic) + 1 + 16 + 4
-	if err != nil || len(b) < head || !bytes.Equal(b[:len(preinitCacheMagic)], preinitCacheMagic) {
+	if err != nil {
 		return verdict{}
 	}
-	p := b[len(preinitCacheMagic):]
-	status, body := p[0], b[head:]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(p[17:]) {
+	status, pre, sum, ok := preinitHead(b)
+	body := b[min(len(b), preinitHeadSize):]
+	if !ok || crc32.Checksum(body, castagnoli) != sum {
 		return verdict{}
 	}
-	pre := &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}
 	switch status {
 	case 0:
 		return verdict{found: true, why: string(body)}
@@ -396,15 +394,26 @@ func loadPreinitHead(path string) (*preinit, bool) {
 		return nil, false
 	}
 	defer f.Close()
-	b := make([]byte, len(preinitCacheMagic)+1+16+4)
-	if _, err := io.ReadFull(f, b); err != nil || !bytes.Equal(b[:len(preinitCacheMagic)], preinitCacheMagic) {
+	b := make([]byte, preinitHeadSize)
+	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, false
+	}
+	status, pre, _, ok := preinitHead(b)
+	return pre, ok && status == 1
+}
+
+// preinitHeadSize is the size of a verdict file's head: magic, status, gas, clock, checksum.
+var preinitHeadSize = len(preinitCacheMagic) + 1 + 16 + 4
+
+// preinitHead reads a verdict file's head from b: the status, the start-up's gas and clock, and
+// the body's checksum (ok false when b is too short or not a verdict file).
+func preinitHead(b []byte) (status byte, pre *preinit, sum uint32, ok bool) {
+	if len(b) < preinitHeadSize || !bytes.Equal(b[:len(preinitCacheMagic)], preinitCacheMagic) {
+		return 0, nil, 0, false
 	}
 	p := b[len(preinitCacheMagic):]
-	if p[0] != 1 {
-		return nil, false
-	}
-	return &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}, true
+	pre = &preinit{gas: binary.LittleEndian.Uint64(p[1:]), mono: binary.LittleEndian.Uint64(p[9:])}
+	return p[0], pre, binary.LittleEndian.Uint32(p[17:]), true
 }
 
 // storePreinit writes a verdict atomically: a snapshot module, an image and the module it goes

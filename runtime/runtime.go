@@ -138,7 +138,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	if err != nil {
 		return nil, fmt.Errorf("load scorer %s: %w", name, err)
 	}
-	key, code, err := r.moduleKey(info.SHA256, wasm)
+	key, code, computed, err := r.moduleKey(info.SHA256, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("load scorer %s: %w", name, err)
 	}
@@ -158,7 +158,7 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 	if !cached {
 		r.compiles.Add(1)
 		e.err = r.compile(ctx, key, code, info, cmd, e)
-		if e.err == nil {
+		if e.err == nil && computed {
 			r.rememberKey(info.SHA256, key)
 			if k, ok := e.cm.(imageKeeper); ok && e.image != nil {
 				k.keepImage(e.image)
@@ -184,8 +184,9 @@ func (r *Runtime) Load(ctx context.Context, name string, wasm []byte) (*Scorer, 
 // sections (sha is the sha256 of wasm, hex). Computing it strips and hashes the whole module
 // again (about 4 ms for a 3.5 MB Go scorer), so the key of every module loaded without error is
 // remembered, in memory and in the cache directory (keys/<sha>), and code is then only stripped
-// when compile needs it (a miss in the meter's cache).
-func (r *Runtime) moduleKey(sha string, wasm []byte) (string, func() ([]byte, error), error) {
+// when compile needs it (a miss in the meter's cache). computed reports that the key was not
+// remembered (rememberKey is then the caller's, once the module has loaded).
+func (r *Runtime) moduleKey(sha string, wasm []byte) (key string, code func() ([]byte, error), computed bool, err error) {
 	strip := func() ([]byte, error) {
 		code, err := StripCustomSections(wasm)
 		if err != nil {
@@ -199,38 +200,37 @@ func (r *Runtime) moduleKey(sha string, wasm []byte) (string, func() ([]byte, er
 	if !ok && r.cacheDir != "" {
 		if b, err := os.ReadFile(r.keyPath(sha)); err == nil && validKey(string(b)) {
 			key, ok = string(b), true
+			r.mu.Lock()
+			r.keys[sha] = key
+			r.mu.Unlock()
 		}
 	}
 	if ok {
-		var code []byte
+		var stripped []byte
 		return key, func() ([]byte, error) {
 			var err error
-			if code == nil {
-				code, err = strip()
+			if stripped == nil {
+				stripped, err = strip()
 			}
-			return code, err
-		}, nil
+			return stripped, err
+		}, false, nil
 	}
-	code, err := strip()
+	stripped, err := strip()
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
-	sum := sha256.Sum256(code)
-	return hex.EncodeToString(sum[:]), func() ([]byte, error) { return code, nil }, nil
+	sum := sha256.Sum256(stripped)
+	return hex.EncodeToString(sum[:]), func() ([]byte, error) { return stripped, nil }, true, nil
 }
 
-// rememberKey records that the module with sha256 sha has code key (moduleKey).
+// rememberKey records that the module with sha256 sha has code key (moduleKey), in memory and in
+// the cache directory.
 func (r *Runtime) rememberKey(sha, key string) {
 	r.mu.Lock()
-	_, known := r.keys[sha]
-	if r.keys != nil {
-		r.keys[sha] = key
-	}
+	r.keys[sha] = key
 	r.mu.Unlock()
-	if !known && r.cacheDir != "" {
-		if b, err := os.ReadFile(r.keyPath(sha)); err != nil || string(b) != key {
-			writeCacheFile(r.keyPath(sha), []byte(key))
-		}
+	if r.cacheDir != "" {
+		writeCacheFile(r.keyPath(sha), []byte(key))
 	}
 }
 

@@ -288,12 +288,11 @@ func (i *wazeroInstance) restore(img *memImage) error {
 			return fmt.Errorf("memory of %d pages: past the limit", img.pages)
 		}
 	}
-	for _, r := range img.runs {
-		if i.imaged {
-			break // the memory holds the image already
-		}
-		if !m.Write(r.Offset, r.Bytes) {
-			return fmt.Errorf("image run [%d, +%d) is outside memory", r.Offset, len(r.Bytes))
+	if !i.imaged { // else the memory holds the image already (linmem.Region.Imaged)
+		for _, r := range img.runs {
+			if !m.Write(r.Offset, r.Bytes) {
+				return fmt.Errorf("image run [%d, +%d) is outside memory", r.Offset, len(r.Bytes))
+			}
 		}
 	}
 	for k, name := range img.globals {
