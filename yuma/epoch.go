@@ -1322,7 +1322,7 @@ func medianColsBlocked(voters [][]entry, n, m, nnz, workers int, medianFew func(
 			if b != at {
 				start := uint16(min(b*block, n))
 				for k, row := range voters {
-					cursor[k], _ = slices.BinarySearchFunc(row, start, func(e entry, c uint16) int { return int(e.col) - int(c) })
+					cursor[k] = firstAtOrAbove(row, start, n)
 				}
 			}
 			at = b + 1
@@ -1910,6 +1910,28 @@ func clipEntry(e entry, cons []fx) (entry, bool) {
 		return e, false
 	}
 	return entry{e.col, min(e.val, th)}, true
+}
+
+// firstAtOrAbove returns the index of the first entry of row (strictly
+// ascending columns) whose column is at least c. Columns are distinct, so
+// the entry at index i has column at least i and the answer is at most c;
+// when every column is below n, at most n-len(row) columns below c are
+// missing, so it is at least c-(n-len(row)). A dense row (len(row) = n) is
+// answered without a search, a nearly dense one in a short window.
+func firstAtOrAbove(row []entry, c uint16, n int) int {
+	lo, hi := 0, min(int(c), len(row))
+	if len(row) > 0 && int(row[len(row)-1].col) < n {
+		lo = min(max(int(c)-(n-len(row)), 0), hi)
+	}
+	for lo < hi { // first index in [lo, hi) with column >= c, else hi
+		mid := int(uint(lo+hi) >> 1)
+		if row[mid].col < c {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // emaWork is a worker's copy of a column's emaCol for emaAligned, with the

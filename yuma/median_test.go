@@ -2,6 +2,7 @@ package yuma
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/subnetd/subnetd/yuma/fixed"
@@ -103,6 +104,33 @@ func TestQuantileFew_MatchesChain(t *testing.T) {
 		want := weightedMedianFast(stake, score, part, minority, 0, total, &s1)
 		if got := quantileFew(stake, score, ks, minority, total, &s2); got != want {
 			t.Fatalf("case %d (m=%d, %d entries): got %v, want %v", k, m, len(ks), got, want)
+		}
+	}
+}
+
+// TestFirstAtOrAbove checks the windowed search against a binary search
+// over the whole row, on rows of every density, with and without columns
+// at or above n.
+func TestFirstAtOrAbove(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	for trial := 0; trial < 3000; trial++ {
+		n := 1 + r.IntN(300)
+		width := n
+		if trial%3 == 0 {
+			width = n + 1 + r.IntN(20) // some columns at or above n
+		}
+		density := r.Float64()
+		var row []entry
+		for j := 0; j < width; j++ {
+			if r.Float64() < density {
+				row = append(row, entry{col: uint16(j), val: 1})
+			}
+		}
+		for c := 0; c <= width+1; c++ {
+			want, _ := slices.BinarySearchFunc(row, uint16(c), func(e entry, c uint16) int { return int(e.col) - int(c) })
+			if got := firstAtOrAbove(row, uint16(c), n); got != want {
+				t.Fatalf("n=%d row of %d, column %d: %d, want %d", n, len(row), c, got, want)
+			}
 		}
 	}
 }
