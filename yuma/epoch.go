@@ -1837,13 +1837,13 @@ type colAgg struct{ sum, max fx }
 
 // emaAligned is emaRowMerged's common case of a dense subnet, in a leaf
 // function of its own so that its loop keeps its values in registers: from
-// wr[wi] and bonds[bi] on, while a weight (clipped to work's consensus, and
-// not dropped by the clip) and a read bond sit on the same column, both are
-// normalised by their quick paths and their EMA alpha·ΔB_norm +
-// (1-alpha)·B_norm is positive, it writes that value to row (by the loop's
+// the start of wr and bonds, while a weight (clipped to work's consensus,
+// and not dropped by the clip) and a read bond sit on the same column, both
+// are normalised by their quick paths and their EMA alpha·ΔB_norm +
+// (1-alpha)·B_norm is positive, it writes that value to out (by the loop's
 // index: every entry it takes is kept) and to the column's running sum and
-// maximum in work, and returns where it stopped. Anything else is left to
-// the general step.
+// maximum in work, and returns how many entries it took. Anything else is
+// left to the general step.
 //
 // The caller guarantees 0 < alpha < 1 and 0 <= s < 1. Then every product
 // is of two non-negative values, one of them below 1 and the other at most
@@ -1853,37 +1853,36 @@ type colAgg struct{ sum, max fx }
 // sum) leaves the loop instead. The two terms of the sum are at most 1, so
 // the chain's saturating add is a plain add. A stored bond of 0 gives 0 on
 // the quick path as SafeDiv does.
-func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, work []emaWork, row []entry) (int, int, []entry) {
-	m := len(row)
-	wr, bonds = wr[wi:], bonds[bi:]
-	lim := min(len(wr), len(bonds), cap(row)-m)
-	wr, bonds = wr[:lim], bonds[:lim]
-	out := row[m : m+lim]
+func emaAligned(wr []entry, bonds []Cell, out []entry, s, alpha, oneMinus fx, work []emaWork) int {
+	// The loop keeps only k live besides its inputs: the caller advances
+	// its own indices by the count returned (state carried through the loop
+	// was spilled and reloaded on every iteration).
+	n := min(len(wr), len(bonds), len(out))
+	wr, bonds, out = wr[:n], bonds[:n], out[:n]
 	us, ua, uo := uint64(s), uint64(alpha), uint64(oneMinus)
-	k := 0
-	for ; k < len(wr); k++ {
-		e, c := wr[k], bonds[k]
+	for k, e := range wr {
+		c := bonds[k]
 		if e.col != c.UID || uint64(e.val) > 1<<32 {
-			break
+			return k
 		}
 		x := &work[e.col]
 		th := x.cons
 		if th <= 0 && th < e.val {
-			break // dropped by the clip: the general step skips it
+			return k // dropped by the clip: the general step skips it
 		}
 		d := uint64(min(e.val, th)) * us >> 32 // e.val clipped, .Mul(s)
 		if !x.fast || d >= 1<<31 {
-			break
+			return k
 		}
 		hd, _ := bits.Mul64(d<<32, x.delta.m)
 		hb, _ := bits.Mul64(uint64(c.Value)<<32>>(x.bpre&63), x.bm)
 		qd, qb := hd>>(x.delta.shift&63), hb>>(x.bs&63)
 		if qd > 1<<32 || qb > 1<<32 {
-			break
+			return k
 		}
 		v := fx(ua*qd>>32 + uo*qb>>32)
 		if v <= 0 {
-			break // not kept: the general step skips it
+			return k // not kept: the general step skips it
 		}
 		out[k] = entry{e.col, v}
 		// A plain add: the aligned values of a column are at most 2
@@ -1893,7 +1892,7 @@ func emaAligned(wr []entry, bonds []Cell, wi, bi int, s, alpha, oneMinus fx, wor
 		x.sum += v
 		x.max = max(x.max, v)
 	}
-	return wi + k, bi + k, row[:m+k]
+	return n
 }
 
 // clipEntry is col_clip_sparse for one entry of W when cons is not nil:
@@ -1978,7 +1977,9 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 		// their quick paths (the default case below, written out). Anything
 		// else leaves it for the general step.
 		if aligned {
-			wi, bi, row = emaAligned(wr, bonds, wi, bi, s, alpha, oneMinus, work, row)
+			m := len(row)
+			k := emaAligned(wr[wi:], bonds[bi:], row[m:cap(row)], s, alpha, oneMinus, work)
+			wi, bi, row = wi+k, bi+k, row[:m+k]
 		}
 		if wi == len(wr) && bi == len(bonds) {
 			break
