@@ -942,7 +942,8 @@ func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Ce
 	var acc fx
 	cells = cells[:len(row)]
 	for k := 0; k < len(row); k++ {
-		if k, acc = lastRowQuick(row, last, cells, k, acc); k == len(row) {
+		t, q := lastRowQuick(row[k:], last, cells[k:])
+		if k, acc = k+t, acc.Add(fx(q)); k == len(row) {
 			break
 		}
 		e := row[k]
@@ -954,39 +955,40 @@ func lastRowPacked(row []entry, last []lastCol, emaDiv, up []divisor, cells []Ce
 	return acc
 }
 
-// lastRowQuick is lastRowPacked's loop from entry k on, in a leaf function so
-// that it keeps its values in registers, for as long as each entry takes the
-// quick paths: its column's record is ok (see lastCol), its value is below
-// 1/2 and so is its normalised value v (divisor.quick, twice), and the
-// max-upscaled u is at most 1 (propU16's in-range case). inc.Mul(v) is
-// then the plain product (inc <= 1, v < 1/2: below 2^63). It returns where
-// it stopped and the dividend so far.
-func lastRowQuick(row []entry, last []lastCol, cells []Cell, k int, acc fx) (int, fx) {
+// lastRowQuick is lastRowPacked's loop from the start of row (and cells),
+// in a leaf function so that it keeps its values in registers, for as long
+// as each entry takes the quick paths: its column's record is ok (see
+// lastCol), its value is below 1/2 and so is its normalised value v
+// (divisor.quick, twice), and the max-upscaled u is at most 1 (propU16's
+// in-range case). inc.Mul(v) is then the plain product (inc <= 1, v < 1/2:
+// below 2^63). It returns how many entries it took and the plain sum of
+// their dividend terms (each below 1/2, at most maxPlainTerms of them).
+func lastRowQuick(row []entry, last []lastCol, cells []Cell) (int, uint64) {
 	if len(row) > maxPlainTerms {
-		return k, acc
+		return 0, 0
 	}
-	// Plain adds of the loop's terms, as in yuma3RowQuick (each is below 1/2).
+	n := min(len(row), len(cells))
+	row, cells = row[:n], cells[:n]
 	var q uint64
-	for ; k < len(row) && k < len(cells); k++ {
-		e := row[k]
+	for k, e := range row {
 		lc := &last[e.col]
 		if !lc.ok || uint64(e.val) >= 1<<31 {
-			break
+			return k, q
 		}
 		h, _ := bits.Mul64(uint64(e.val)<<32, lc.nm)
 		v := h >> (lc.ns & 63)
 		if v >= 1<<31 {
-			break
+			return k, q
 		}
 		hu, _ := bits.Mul64(v<<32, lc.um)
 		u := hu >> (lc.us & 63)
 		if u > 1<<32 {
-			break
+			return k, q
 		}
 		q += uint64(lc.inc) * v >> 32
 		cells[k] = Cell{UID: e.col, Value: uint16(u * 65535 >> 32)}
 	}
-	return k, acc.Add(fx(q))
+	return n, q
 }
 
 // bondColumnSums adds the stored u16 bonds of a row to the integer column
@@ -2050,12 +2052,7 @@ func emaRowMerged(wr []entry, bonds []Cell, s, alpha, oneMinus fx, ec []emaCol, 
 // counted with the voters without an entry (see quantileFew). A column of
 // zeros has median 0.
 func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func([]fx, []uint16, fx, fx, *medianScratch) fx, median1 func([]fx, fx, fx, *medianScratch) fx) fx {
-	lo, hi := score[0], score[0]
-	nz := 0
-	for _, v := range score {
-		lo, hi = min(lo, v), max(hi, v)
-		nz += int(uint64(v|-v) >> 63) // 1 when v != 0
-	}
+	lo, hi, nz := scanColumn(score)
 	if lo == 0 && hi == 0 {
 		return 0
 	}
@@ -2068,6 +2065,21 @@ func denseColumn(score []fx, ks []uint16, scratch *medianScratch, medianFew func
 		}
 	}
 	return medianFew(score, ks, lo, hi, scratch)
+}
+
+// scanColumn returns the smallest and the largest of a non-empty score
+// vector and how many of its scores are not 0: denseColumn's pass, in a
+// leaf function kept out of line so that its loop keeps its values in
+// registers.
+//
+//go:noinline
+func scanColumn(score []fx) (lo, hi fx, nz int) {
+	lo, hi = score[0], score[0]
+	for _, v := range score {
+		lo, hi = min(lo, v), max(hi, v)
+		nz += int(uint64(v|-v) >> 63) // 1 when v != 0
+	}
+	return lo, hi, nz
 }
 
 // permittedRowsIn makes the stored bond rows [from, to) in out: for a row

@@ -59,11 +59,9 @@ func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianSc
 	if total <= minority || lo == hi {
 		return hi
 	}
-	shift := max(bits.Len64(uint64(hi)-uint64(lo))-quantileBits, 0)
+	shift := uint(max(bits.Len64(uint64(hi)-uint64(lo))-quantileBits, 0))
 	var hist [1 << quantileBits]fx
-	for k, v := range score {
-		hist[(uint64(v)-uint64(lo))>>shift] += stake[k]
-	}
+	bucketStakes(&hist, stake, score, lo, shift)
 	var below fx // S(< the first score of bucket b)
 	b := 0
 	for ; b < len(hist)-1; b++ {
@@ -72,13 +70,10 @@ func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianSc
 		}
 		below += hist[b]
 	}
-	cand := s.pa[:0]
-	for k, v := range score {
-		if (uint64(v)-uint64(lo))>>shift == uint64(b) {
-			cand = append(cand, scoreStake{v, stake[k]})
-		}
+	if cap(s.pa) < m {
+		s.pa = make([]scoreStake, m)
 	}
-	s.pa = cand
+	cand := bucketMembers(s.pa[:m], stake, score, lo, shift, uint64(b))
 	if len(cand) <= 16 {
 		for i := 1; i < len(cand); i++ {
 			for j := i; j > 0 && cand[j].score < cand[j-1].score; j-- {
@@ -106,6 +101,37 @@ func weightedQuantile(stake, score []fx, minority, total, lo, hi fx, s *medianSc
 		}
 	}
 	return hi // not reached: the bucket's stakes take the sum past minority
+}
+
+// bucketStakes adds each score's stake to its bucket of hist: the
+// quantileBits significant bits of its offset from lo, shifted right by
+// shift. A leaf function kept out of line (inlined, its loop kept its values on
+// the stack), so that its loop keeps its values in registers.
+//
+//go:noinline
+func bucketStakes(hist *[1 << quantileBits]fx, stake, score []fx, lo fx, shift uint) {
+	stake = stake[:len(score)]
+	for k, v := range score {
+		hist[(uint64(v)-uint64(lo))>>(shift&63)] += stake[k]
+	}
+}
+
+// bucketMembers writes the scores in bucket b (see bucketStakes) with their
+// stakes to cand (as long as score) and returns them, in score order. A
+// leaf function without append, so that its loop keeps its values in
+// registers (kept out of line: inlined, it did not).
+//
+//go:noinline
+func bucketMembers(cand []scoreStake, stake, score []fx, lo fx, shift uint, b uint64) []scoreStake {
+	stake, cand = stake[:len(score)], cand[:len(score)]
+	n := 0
+	for k, v := range score {
+		if (uint64(v)-uint64(lo))>>(shift&63) == b {
+			cand[n] = scoreStake{v, stake[k]}
+			n++
+		}
+	}
+	return cand[:n]
 }
 
 // quantileFew is weightedQuantile(stake, score, minority, total, …) for a
