@@ -878,7 +878,8 @@ func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx
 	var s fx
 	cells = cells[:len(row)]
 	for k := 0; k < len(row); k++ {
-		if k, s = yuma3RowQuick(row, last, cells, k, s); k == len(row) {
+		t, q := yuma3RowQuick(row[k:], last, cells[k:])
+		if k, s = k+t, s.Add(fx(q)); k == len(row) {
 			break
 		}
 		e := row[k]
@@ -893,40 +894,41 @@ func yuma3RowPacked(row []entry, last []lastCol, div []divisor, cells []Cell) fx
 	return s
 }
 
-// yuma3RowQuick is yuma3RowPacked's loop from entry k on, in a leaf function
-// so that it keeps its values in registers, for as long as each entry takes
-// the quick paths: its column's record is ok (see lastCol), its value is
-// below 1/2 (divisor.quick) and its normalised value below 1. Then
-// propU16 is its in-range case and v.Mul(inc) the plain product of two
-// values in [0, 1] (below 2^64); adding a zero product changes nothing. It
-// returns where it stopped and the sum s so far.
-func yuma3RowQuick(row []entry, last []lastCol, cells []Cell, k int, s fx) (int, fx) {
+// yuma3RowQuick is yuma3RowPacked's loop from the start of row (and
+// cells), in a leaf function so that it keeps its values in registers, for
+// as long as each entry takes the quick paths: its column's record is ok
+// (see lastCol), its value is below 1/2 (divisor.quick) and its normalised
+// value below 1. Then propU16 is its in-range case and v.Mul(inc) the plain
+// product of two values in [0, 1] (below 2^64); adding a zero product
+// changes nothing. It returns how many entries it took and the plain sum q
+// of their terms: each term is below 1, so with at most maxPlainTerms of
+// them q cannot overflow, and adding it to the caller's sum is the chain's
+// saturating sum of non-negative terms in another grouping, which has the
+// same value.
+func yuma3RowQuick(row []entry, last []lastCol, cells []Cell) (int, uint64) {
 	if len(row) > maxPlainTerms {
-		return k, s
+		return 0, 0
 	}
-	// Each term is below 1, so with at most maxPlainTerms of them their
-	// plain sum q cannot overflow; adding it to s at the end is the chain's
-	// saturating sum of non-negative terms in another grouping, which has
-	// the same value.
+	n := min(len(row), len(cells))
+	row, cells = row[:n], cells[:n]
 	var q uint64
-	for ; k < len(row) && k < len(cells); k++ {
-		e := row[k]
+	for k, e := range row {
 		if int(e.col) >= len(last) {
-			break
+			return k, q
 		}
 		lc := &last[e.col]
 		if !lc.ok || uint64(e.val) >= 1<<31 {
-			break
+			return k, q
 		}
 		h, _ := bits.Mul64(uint64(e.val)<<32, lc.nm)
 		v := h >> (lc.ns & 63)
 		if v >= 1<<32 {
-			break
+			return k, q
 		}
 		cells[k] = Cell{UID: e.col, Value: uint16(uint64(e.val) * 65535 >> 32)}
 		q += uint64(lc.inc) * v >> 32
 	}
-	return k, s.Add(fx(q))
+	return n, q
 }
 
 // maxPlainTerms bounds the number of terms the leaf loops add with plain
