@@ -27,6 +27,9 @@ var (
 	ErrSIMD = errors.New("SIMD not allowed")
 	// ErrMemoryTooLarge: the module declares more memory than Limits.MemoryPages.
 	ErrMemoryTooLarge = errors.New("declared memory too large")
+	// ErrTableTooLarge: the module declares more tables than MaxTables, or a table whose initial
+	// size is above MaxTableEntries.
+	ErrTableTooLarge = errors.New("declared table too large")
 	// ErrMissingCommand: a WASI command scorer (exports _start, no subnetd_score) has no
 	// SectionCommand custom section.
 	ErrMissingCommand = errors.New("missing command spec")

@@ -243,3 +243,52 @@ func TestScorer_Score_stackOverflow(t *testing.T) {
 		t.Fatalf("error = %v, want a stack-overflow trap", err)
 	}
 }
+
+// TestScorer_Score_tableGrowth: tables live in the host's memory, outside the linear memory's
+// limit, so the meter caps every table's maximum at MaxTableEntries and table.grow past it
+// fails (returns -1) on every engine. Before the cap one table.grow of 2^27 entries took 1 GiB
+// of host memory and a second, and a table without a maximum could grow to 2^32 entries.
+// Each case's score traps unless table.grow returns want.
+func TestScorer_Score_tableGrowth(t *testing.T) {
+	ctx := context.Background()
+	round, meta := testRound(t, "")
+	const output = `{"scores":[]}`
+	tests := []struct {
+		name  string
+		table []byte // the table's type: funcref and its limits
+		delta int32
+		want  int32
+	}{
+		{"past the cap, no declared maximum", []byte{0x70, 0x00, 0x01}, runtime.MaxTableEntries, -1},
+		{"up to the cap, no declared maximum", []byte{0x70, 0x00, 0x01}, runtime.MaxTableEntries - 1, 1},
+		{"past the cap, a larger declared maximum", append([]byte{0x70, 0x01, 0x01}, uleb(1<<27)...), 1 << 26, -1},
+		{"a smaller declared maximum kept", []byte{0x70, 0x01, 0x01, 0x0a}, 10, -1},
+		{"within a smaller declared maximum", []byte{0x70, 0x01, 0x01, 0x0a}, 9, 1},
+	}
+	for _, eng := range benchEngines() {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%s", eng, tt.name), func(t *testing.T) {
+				wasm := rawScorer(output, func(m *wmod) {
+					m.table = tt.table
+					body := []byte{0, 0xd0, 0x70} // ref.null func
+					body = append(body, i32const(tt.delta)...)
+					body = append(body, 0xfc, 0x0f, 0x00) // table.grow 0
+					body = append(body, i32const(tt.want)...)
+					body = append(body, 0x47, 0x04, 0x40, 0x00, 0x0b) // i32.ne if unreachable end
+					body = append(body, i64const(2048<<32|int64(len(output)))...)
+					body = append(body, 0x0b)
+					m.codes[1] = append(uleb(uint64(len(body))), body...)
+				})
+				rt, err := runtime.New(ctx, runtime.Config{Engine: eng, CacheDir: t.TempDir()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rt.Close(ctx)
+				s := load(t, rt, "tables", wasm)
+				if _, err := s.Score(ctx, round, meta); err != nil {
+					t.Fatalf("Score: %v (table.grow did not return %d)", err, tt.want)
+				}
+			})
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/subnetd/subnetd/hostfns"
+	"github.com/subnetd/subnetd/runtime/internal/meter"
 	"github.com/subnetd/subnetd/runtime/internal/wasmbin"
 )
 
@@ -60,7 +61,8 @@ type ModuleInfo struct {
 // Screen checks a module against ABI v1 and limits without compiling it. It refuses, naming
 // each cause: a module larger than MaxModuleBytes, malformed bytes, imports the host does not
 // serve (or serves with another signature), missing or mistyped exports, shared memory
-// (threads), v128 types or locals (SIMD), and memory declared beyond MemoryPages.
+// (threads), v128 types or locals (SIMD), memory declared beyond MemoryPages, tables beyond
+// MaxTables and MaxTableEntries, and counts or lengths that go past the module's bytes.
 // Instruction-level checks (a SIMD or atomic opcode in a body) are the engine's, at compile time.
 //
 // A module that exports _start and no subnetd_score is a WASI command scorer: it needs the
@@ -166,12 +168,19 @@ func (s *screener) walk() error {
 			err = s.importSection(&sec)
 		case 3:
 			err = s.functionSection(&sec)
+		case 4:
+			err = s.tableSection(body)
 		case 5:
 			err = s.memorySection(&sec)
 		case 7:
 			err = s.exportSection(&sec)
 		case 10:
 			err = s.codeSection(&sec)
+		case 11:
+			// Every segment read, so that no count or length goes past the bytes: an engine
+			// may set memory aside for what a section declares before reading it (wazero
+			// does, for every declared segment and each segment's bytes).
+			err = wasmbin.DataSection(body, maxDataSegments)
 		}
 		if err != nil {
 			return fmt.Errorf("section %d: %w", id, err)
@@ -291,6 +300,37 @@ func (s *screener) memorySection(r *wasmbin.Reader) error {
 		}
 		if flags&0x01 != 0 && max > uint64(s.limits.MemoryPages) {
 			s.fail(fmt.Errorf("%w: memory %d declares a maximum of %d pages, limit %d (declare no maximum, or one within the limit)", ErrMemoryTooLarge, i, max, s.limits.MemoryPages))
+		}
+	}
+	return nil
+}
+
+// The host's limits on tables, which unlike linear memory live in the host's own memory: a
+// module defines at most MaxTables tables, none starting with more than MaxTableEntries
+// entries, and the gas meter caps each table's maximum at MaxTableEntries, so that table.grow
+// past it fails (returns -1) on every engine. At 8 bytes an entry that is at most 64 MiB of
+// host memory per instance, as much as the default linear memory.
+const (
+	MaxTables       = 8
+	MaxTableEntries = meter.MaxTableEntries
+)
+
+// maxDataSegments is the WebAssembly JS API's limit on data segments (every browser engine's):
+// an engine may set aside memory for every segment a module declares before reading them.
+const maxDataSegments = 100_000
+
+// tableSection checks every table's initial size against the host's limits.
+func (s *screener) tableSection(body []byte) error {
+	tables, err := wasmbin.TableSection(body)
+	if err != nil {
+		return err
+	}
+	if len(tables) > MaxTables {
+		s.fail(fmt.Errorf("%w: %d tables, limit %d", ErrTableTooLarge, len(tables), MaxTables))
+	}
+	for i, t := range tables {
+		if t.Min > MaxTableEntries {
+			s.fail(fmt.Errorf("%w: table %d declares %d initial entries, limit %d", ErrTableTooLarge, i, t.Min, MaxTableEntries))
 		}
 	}
 	return nil

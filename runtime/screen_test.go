@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +47,19 @@ func TestScreen(t *testing.T) {
 		{name: "v128 in a signature", wasm: rawScorer(`{}`, func(m *wmod) { m.typ([]byte{v128}, nil) }), want: runtime.ErrSIMD, msg: "v128"},
 		{name: "huge initial memory", wasm: rawScorer(`{}`, func(m *wmod) { m.memory = []byte{0x00, 0xd0, 0x0f} }), want: runtime.ErrMemoryTooLarge, msg: "2000 initial pages, limit 1024"},
 		{name: "huge maximum memory", wasm: rawScorer(`{}`, func(m *wmod) { m.memory = []byte{0x01, 0x01, 0x80, 0x80, 0x04} }), want: runtime.ErrMemoryTooLarge, msg: "maximum of 65536"},
+		{name: "data segments past the bytes", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.data, m.extra = nil, section(11, uleb(1<<32-1))
+		}), want: runtime.ErrMalformed, msg: "4294967295 data segments, limit 100000"},
+		{name: "data segment longer than its bytes", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.data = [][]byte{append([]byte{0x01}, uleb(1<<32-1)...)} // passive, 4 GiB
+		}), want: runtime.ErrMalformed, msg: "data segment 0"},
+		{name: "tables past the bytes", wasm: rawScorer(`{}`, func(m *wmod) { m.tables = uleb(1<<32 - 1) }), want: runtime.ErrMalformed, msg: "section 4: table 0"},
+		{name: "too many tables", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.tables = vec(slices.Repeat([][]byte{{0x70, 0x00, 0x00}}, runtime.MaxTables+1))
+		}), want: runtime.ErrTableTooLarge, msg: "9 tables, limit 8"},
+		{name: "huge initial table", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.table = append([]byte{0x70, 0x00}, uleb(runtime.MaxTableEntries+1)...)
+		}), want: runtime.ErrTableTooLarge, msg: "1048577 initial entries, limit 1048576"},
 		{name: "several causes at once", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.importFunc("env", "now", m.typ(nil, []byte{i64}))
 			m.exports = m.exports[:1]
@@ -69,6 +84,33 @@ func TestScreen(t *testing.T) {
 				t.Fatalf("error %q should name %q on one line", err, tc.msg)
 			}
 		})
+	}
+}
+
+// TestRuntime_Load_declaredCounts loads modules whose sections declare far more than they
+// hold. wazero sets memory aside for every declared data segment and table before reading
+// them: these few hundred bytes each made it ask for up to 256 GiB and killed the process
+// ("fatal error: runtime: out of memory") before screening read those sections.
+func TestRuntime_Load_declaredCounts(t *testing.T) {
+	ctx := context.Background()
+	bombs := map[string][]byte{
+		"data segments": rawScorer(`{}`, func(m *wmod) { m.data, m.extra = nil, section(11, uleb(1<<32-1)) }),
+		"data bytes":    rawScorer(`{}`, func(m *wmod) { m.data = [][]byte{append([]byte{0x01}, uleb(1<<32-1)...)} }),
+		"tables":        rawScorer(`{}`, func(m *wmod) { m.tables = uleb(1<<32 - 1) }),
+	}
+	for _, eng := range benchEngines() {
+		for name, wasm := range bombs {
+			t.Run(fmt.Sprintf("%s/%s", eng, name), func(t *testing.T) {
+				rt, err := runtime.New(ctx, runtime.Config{Engine: eng, CacheDir: t.TempDir()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rt.Close(ctx)
+				if _, err := rt.Load(ctx, name, wasm); !errors.Is(err, runtime.ErrInvalidModule) {
+					t.Fatalf("Load: %v, want ErrInvalidModule", err)
+				}
+			})
+		}
 	}
 }
 

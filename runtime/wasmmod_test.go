@@ -8,6 +8,7 @@ type wmod struct {
 	imports [][]byte
 	funcs   []uint32 // type index of each defined function
 	table   []byte   // encoded table type, nil for none
+	tables  []byte   // the table section's whole body, when not nil (instead of table)
 	memory  []byte   // encoded limits, nil for none
 	globals [][]byte // encoded globals (type, mutability, initialiser)
 	exports [][]byte
@@ -106,7 +107,10 @@ func (m *wmod) bytes() []byte {
 		}
 		out = append(out, section(3, vec(fs))...)
 	}
-	if m.table != nil {
+	switch {
+	case m.tables != nil:
+		out = append(out, section(4, m.tables)...)
+	case m.table != nil:
 		out = append(out, section(4, vec([][]byte{m.table}))...)
 	}
 	if m.memory != nil {

@@ -53,13 +53,20 @@ const Version = "meter-v1"
 // code that charges exactly the same gas (so records need no new Version), as on 2026-12-06 (the
 // check's slow path no longer reads the counter back). A cache of Instrument's output keyed by
 // Version alone stays correct across revisions but keeps the older code: key it by Revision too.
-const Revision = "2"
+// Revision 3 (2026-12-07) caps every table's maximum at MaxTableEntries (capTables).
+const Revision = "3"
 
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
 // memory.fill, memory.init, table.copy, table.fill, table.init, table.grow): one gas per
 // 1<<BulkShift bytes or elements, on top of the instruction's own gas. Host functions are
 // charged at the same rate for the guest memory they read or write (the runtime does that).
 const BulkShift = 6
+
+// MaxTableEntries is the most entries a table may hold: Instrument gives every table a
+// maximum of at most this many (capTables), so that table.grow past it fails (returns -1) on
+// every engine alike, as memory.grow past the memory limit does. Tables live in the host's
+// own memory, outside the guest's linear memory and its limit.
+const MaxTableEntries = 1 << 20
 
 // HostCallGas is what a call to a host function costs on top of the call instruction and
 // the bytes it moves (charged by the runtime, which runs the host functions).
@@ -170,6 +177,8 @@ func instrument(wasm []byte, bodyFn bodyFunc) ([]byte, Info, error) {
 			}
 		case secStart:
 			return nil // exported as StartExport instead
+		case secTable:
+			nb, err = capTables(body)
 		case secElement:
 			nb, err = rewriteElements(body, ids)
 		case secData:
@@ -532,6 +541,32 @@ func rewriteElements(body []byte, x ids) ([]byte, error) {
 	}
 	if !r.Done() {
 		return nil, fmt.Errorf("%w: trailing bytes in the element section", ErrMalformed)
+	}
+	return out, nil
+}
+
+// capTables rewrites a table section so that every table has a maximum of at most
+// MaxTableEntries (the declared one when smaller). A table that starts larger is refused.
+func capTables(body []byte) ([]byte, error) {
+	tables, err := wasmbin.TableSection(body)
+	if err != nil {
+		return nil, err
+	}
+	out := appendU32(nil, uint32(len(tables)))
+	for i, t := range tables {
+		if t.Flags&^0x01 != 0 {
+			return nil, fmt.Errorf("%w: table %d has limits flags 0x%02x", ErrUnsupported, i, t.Flags)
+		}
+		if t.Min > MaxTableEntries {
+			return nil, fmt.Errorf("%w: table %d starts with %d entries, limit %d", ErrUnsupported, i, t.Min, MaxTableEntries)
+		}
+		max := t.Max
+		if t.Flags&0x01 == 0 || max > MaxTableEntries {
+			max = MaxTableEntries
+		}
+		out = append(out, t.Ref, 0x01)
+		out = appendU32(out, uint32(t.Min))
+		out = appendU32(out, uint32(max))
 	}
 	return out, nil
 }

@@ -232,13 +232,15 @@ func TestInstrument_deterministic(t *testing.T) {
 
 // FuzzInstrument: any bytes give an error or, for a valid module, a module that is still
 // valid; never a panic. (The meter runs first: wazero itself can take minutes on some
-// invalid inputs, which screening and the meter refuse before any engine sees them.)
+// invalid inputs, which screening and the meter refuse before any engine sees them, and it
+// sets memory aside for every table and data segment a module declares, which screening reads
+// first: countsFit.)
 func FuzzInstrument(f *testing.F) {
 	f.Add(mod([][]byte{functype(nil, []byte{i32})}, [][]byte{body(0x41, 0x07)}))
 	f.Add(mod([][]byte{functype([]byte{i32}, nil)}, [][]byte{body(0x03, 0x40, 0x20, 0x00, 0x0d, 0x00, 0x0b)}))
 	f.Fuzz(func(t *testing.T, wasm []byte) {
 		out, _, err := Instrument(wasm)
-		if err != nil {
+		if err != nil || !countsFit(wasm) {
 			return
 		}
 		ctx := context.Background()
@@ -256,4 +258,72 @@ func FuzzInstrument(f *testing.F) {
 			t.Fatalf("a valid module became invalid: %v", err)
 		}
 	})
+}
+
+// TestCapTables: every table gets a maximum of at most MaxTableEntries; a smaller declared
+// maximum is kept; a table starting above the cap, or with other limits flags, is refused.
+func TestCapTables(t *testing.T) {
+	u := func(v uint64) []byte { return wasmbin.AppendULEB(nil, v) }
+	table := func(flags byte, min, max uint64) []byte {
+		b := append([]byte{0x70, flags}, u(min)...)
+		if flags&1 != 0 {
+			b = append(b, u(max)...)
+		}
+		return b
+	}
+	sec := func(tables ...[]byte) []byte { return append(u(uint64(len(tables))), bytes.Join(tables, nil)...) }
+	tests := []struct {
+		name string
+		in   []byte
+		want []byte // nil: refused
+	}{
+		{"no maximum", sec(table(0, 6341, 0)), sec(table(1, 6341, MaxTableEntries))},
+		{"larger maximum", sec(table(1, 1, 1<<27)), sec(table(1, 1, MaxTableEntries))},
+		{"smaller maximum kept", sec(table(1, 63, 63)), sec(table(1, 63, 63))},
+		{"two tables", sec(table(0, 0, 0), table(1, 2, 5)), sec(table(1, 0, MaxTableEntries), table(1, 2, 5))},
+		{"starts above the cap", sec(table(0, MaxTableEntries+1, 0)), nil},
+		{"64-bit table", sec(table(4, 1, 0)), nil},
+		{"cut short", u(2), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := capTables(tt.in)
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("capTables accepted %x", tt.in)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, tt.want) {
+				t.Fatalf("capTables = %x, %v; want %x", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// countsFit reports whether the module's table and data sections hold what they declare, as
+// runtime's screening checks before any engine sees a module (wazero sets memory aside for
+// every declared table and data segment: a few bytes can ask it for hundreds of GiB).
+func countsFit(wasm []byte) bool {
+	if len(wasm) < 8 {
+		return false
+	}
+	r := wasmbin.Reader{B: wasm, Off: 8}
+	for !r.Done() {
+		id, body, err := r.Section()
+		if err != nil {
+			return false
+		}
+		switch id {
+		case 4:
+			if tables, err := wasmbin.TableSection(body); err != nil || len(tables) > 8 {
+				return false
+			}
+		case 11:
+			if wasmbin.DataSection(body, 100_000) != nil {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -151,6 +151,116 @@ func (r *Reader) Limits() (flags byte, min, max uint64, err error) {
 	return
 }
 
+// ConstExpr reads a constant expression up to and including its end opcode and returns its
+// bytes. It knows the instructions a constant expression may hold in the features the host
+// accepts (i32/i64/f32/f64.const, global.get, ref.null, ref.func); any other opcode is an error.
+func (r *Reader) ConstExpr() ([]byte, error) {
+	start := r.Off
+	for {
+		op, err := r.Byte()
+		if err != nil {
+			return nil, err
+		}
+		switch op {
+		case 0x0b: // end
+			return r.B[start:r.Off], nil
+		case 0x41:
+			_, err = r.SLEB(32)
+		case 0x42:
+			_, err = r.SLEB(64)
+		case 0x43:
+			_, err = r.Bytes(4)
+		case 0x44:
+			_, err = r.Bytes(8)
+		case 0x23, 0xd2: // global.get, ref.func
+			_, err = r.U32()
+		case 0xd0: // ref.null
+			_, err = r.Byte()
+		default:
+			return nil, fmt.Errorf("%w: opcode 0x%02x in a constant expression", ErrMalformed, op)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Table is one entry of the table section: its reference type and limits.
+type Table struct {
+	Ref, Flags byte
+	Min, Max   uint64
+}
+
+// TableSection reads a table section's body to its end. It allocates nothing for a count
+// the body does not hold: it fails at the first table that is not there.
+func TableSection(body []byte) ([]Table, error) {
+	r := Reader{B: body}
+	n, err := r.U32()
+	if err != nil {
+		return nil, err
+	}
+	var tables []Table
+	for i := uint32(0); i < n; i++ {
+		var t Table
+		if t.Ref, err = r.Byte(); err == nil {
+			t.Flags, t.Min, t.Max, err = r.Limits()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("table %d: %w", i, err)
+		}
+		tables = append(tables, t)
+	}
+	if !r.Done() {
+		return nil, fmt.Errorf("%w: trailing bytes after the tables", ErrMalformed)
+	}
+	return tables, nil
+}
+
+// DataSection reads a data section's body to its end: every segment's flags, offset
+// expression and bytes, so that no count or length it declares goes past the body (an engine
+// may set memory aside for what a section declares before reading it). It fails on more than
+// maxSegments segments.
+func DataSection(body []byte, maxSegments uint32) error {
+	r := Reader{B: body}
+	n, err := r.U32()
+	if err != nil {
+		return err
+	}
+	if n > maxSegments {
+		return fmt.Errorf("%w: %d data segments, limit %d", ErrMalformed, n, maxSegments)
+	}
+	for i := uint32(0); i < n; i++ {
+		flags, err := r.U32()
+		if err != nil {
+			return fmt.Errorf("data segment %d: %w", i, err)
+		}
+		switch flags {
+		case 0: // active, memory 0
+			_, err = r.ConstExpr()
+		case 1: // passive
+		case 2: // active, explicit memory
+			if _, err = r.U32(); err == nil {
+				_, err = r.ConstExpr()
+			}
+		default:
+			err = fmt.Errorf("%w: unknown flags %d", ErrMalformed, flags)
+		}
+		if err == nil {
+			var size uint32
+			if size, err = r.U32(); err == nil {
+				_, err = r.Bytes(int(size))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("data segment %d: %w", i, err)
+		}
+	}
+	if !r.Done() {
+		return fmt.Errorf("%w: trailing bytes after the data segments", ErrMalformed)
+	}
+	return nil
+}
+
 // FuncType reads a function type: the 0x60 form, then the parameter and result value types.
 func (r *Reader) FuncType() (params, results []byte, err error) {
 	form, err := r.Byte()
