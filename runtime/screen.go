@@ -62,7 +62,8 @@ type ModuleInfo struct {
 // each cause: a module larger than MaxModuleBytes, malformed bytes, imports the host does not
 // serve (or serves with another signature), missing or mistyped exports, shared memory
 // (threads), v128 types or locals (SIMD), memory declared beyond MemoryPages, tables beyond
-// MaxTables and MaxTableEntries, and counts or lengths that go past the module's bytes.
+// MaxTables and MaxTableEntries, more than MaxFunctions functions, and counts or lengths that
+// go past the module's bytes.
 // Instruction-level checks (a SIMD or atomic opcode in a body) are the engine's, at compile time.
 //
 // A module that exports _start and no subnetd_score is a WASI command scorer: it needs the
@@ -260,10 +261,20 @@ func (s *screener) checkImport(mod, name string, t funcType) {
 	}
 }
 
+// MaxFunctions is the most functions a module may define. An engine's memory for a module
+// grows with its functions whatever their size (wazero: about 0.9 KiB each, so 16 MiB of empty
+// functions would take 3.6 GiB to load); CPython for WASI defines 11,448, a Go scorer about
+// 2,200.
+const MaxFunctions = 100_000
+
 func (s *screener) functionSection(r *wasmbin.Reader) error {
 	n, err := r.U32()
 	if err != nil {
 		return err
+	}
+	if n > MaxFunctions {
+		s.fail(fmt.Errorf("%w: %d functions, limit %d", ErrTooManyFunctions, n, MaxFunctions))
+		return nil
 	}
 	for i := uint32(0); i < n; i++ {
 		ti, err := r.U32()

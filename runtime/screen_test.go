@@ -60,6 +60,9 @@ func TestScreen(t *testing.T) {
 		{name: "huge initial table", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.table = append([]byte{0x70, 0x00}, uleb(runtime.MaxTableEntries+1)...)
 		}), want: runtime.ErrTableTooLarge, msg: "1048577 initial entries, limit 1048576"},
+		{name: "too many functions", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.funcs = append(m.funcs, make([]uint32, runtime.MaxFunctions)...) // types only: screening stops there
+		}), want: runtime.ErrTooManyFunctions, msg: "100002 functions, limit 100000"},
 		{name: "several causes at once", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.importFunc("env", "now", m.typ(nil, []byte{i64}))
 			m.exports = m.exports[:1]
