@@ -30,8 +30,9 @@ var (
 	// ErrTableTooLarge: the module declares more tables than MaxTables, or a table whose initial
 	// size is above MaxTableEntries.
 	ErrTableTooLarge = errors.New("declared table too large")
-	// ErrTooManyFunctions: the module defines more than MaxFunctions functions.
-	ErrTooManyFunctions = errors.New("too many functions")
+	// ErrTooMany: the module defines more functions than MaxFunctions or more globals than
+	// MaxGlobals.
+	ErrTooMany = errors.New("too many definitions")
 	// ErrMissingCommand: a WASI command scorer (exports _start, no subnetd_score) has no
 	// SectionCommand custom section.
 	ErrMissingCommand = errors.New("missing command spec")

@@ -62,8 +62,8 @@ type ModuleInfo struct {
 // each cause: a module larger than MaxModuleBytes, malformed bytes, imports the host does not
 // serve (or serves with another signature), missing or mistyped exports, shared memory
 // (threads), v128 types or locals (SIMD), memory declared beyond MemoryPages, tables beyond
-// MaxTables and MaxTableEntries, more than MaxFunctions functions, and counts or lengths that
-// go past the module's bytes.
+// MaxTables and MaxTableEntries, more than MaxFunctions functions or MaxGlobals globals, and
+// counts or lengths that go past the module's bytes.
 // Instruction-level checks (a SIMD or atomic opcode in a body) are the engine's, at compile time.
 //
 // A module that exports _start and no subnetd_score is a WASI command scorer: it needs the
@@ -173,6 +173,8 @@ func (s *screener) walk() error {
 			err = s.tableSection(body)
 		case 5:
 			err = s.memorySection(&sec)
+		case 6:
+			err = s.globalSection(&sec)
 		case 7:
 			err = s.exportSection(&sec)
 		case 10:
@@ -267,13 +269,31 @@ func (s *screener) checkImport(mod, name string, t funcType) {
 // 2,200.
 const MaxFunctions = 100_000
 
+// MaxGlobals is the most globals a module may define: an engine keeps every global of every
+// instance (wazero: about 190 bytes each to load, and a fresh set per call). Toolchains define
+// a handful.
+const MaxGlobals = 100_000
+
+// globalSection checks the number of globals (the meter reads each of them before any engine
+// sees the module).
+func (s *screener) globalSection(r *wasmbin.Reader) error {
+	n, err := r.U32()
+	if err != nil {
+		return err
+	}
+	if n > MaxGlobals {
+		s.fail(fmt.Errorf("%w: %d globals, limit %d", ErrTooMany, n, MaxGlobals))
+	}
+	return nil
+}
+
 func (s *screener) functionSection(r *wasmbin.Reader) error {
 	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	if n > MaxFunctions {
-		s.fail(fmt.Errorf("%w: %d functions, limit %d", ErrTooManyFunctions, n, MaxFunctions))
+		s.fail(fmt.Errorf("%w: %d functions, limit %d", ErrTooMany, n, MaxFunctions))
 		return nil
 	}
 	for i := uint32(0); i < n; i++ {

@@ -62,7 +62,10 @@ func TestScreen(t *testing.T) {
 		}), want: runtime.ErrTableTooLarge, msg: "1048577 initial entries, limit 1048576"},
 		{name: "too many functions", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.funcs = append(m.funcs, make([]uint32, runtime.MaxFunctions)...) // types only: screening stops there
-		}), want: runtime.ErrTooManyFunctions, msg: "100002 functions, limit 100000"},
+		}), want: runtime.ErrTooMany, msg: "100002 functions, limit 100000"},
+		{name: "too many globals", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.globals = slices.Repeat([][]byte{{i32, 0x00, 0x41, 0x00, 0x0b}}, runtime.MaxGlobals+1)
+		}), want: runtime.ErrTooMany, msg: "100001 globals, limit 100000"},
 		{name: "several causes at once", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.importFunc("env", "now", m.typ(nil, []byte{i64}))
 			m.exports = m.exports[:1]
