@@ -1,6 +1,7 @@
 package wasmbin
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -167,5 +168,98 @@ func TestAppend(t *testing.T) {
 	br := Reader{B: body}
 	if name, err := br.Name(); err != nil || name != "name" || !br.Done() {
 		t.Fatalf("name %q %v", name, err)
+	}
+}
+
+func TestReader_ConstExpr(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		n    int // bytes read; 0: an error
+	}{
+		{"i32.const", []byte{0x41, 0x80, 0x10, 0x0b, 0xff}, 4},
+		{"i64.const", []byte{0x42, 0x7f, 0x0b}, 3},
+		{"f32.const", []byte{0x43, 1, 2, 3, 4, 0x0b}, 6},
+		{"f64.const", []byte{0x44, 1, 2, 3, 4, 5, 6, 7, 8, 0x0b}, 10},
+		{"global.get", []byte{0x23, 0x05, 0x0b}, 3},
+		{"ref.null", []byte{0xd0, 0x70, 0x0b}, 3},
+		{"ref.func", []byte{0xd2, 0x81, 0x01, 0x0b}, 4},
+		{"no end", []byte{0x41, 0x00}, 0},
+		{"f64 cut short", []byte{0x44, 1, 2}, 0},
+		{"not constant", []byte{0x6a, 0x0b}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Reader{B: tt.in}
+			b, err := r.ConstExpr()
+			if tt.n == 0 {
+				if err == nil || !errors.Is(err, ErrMalformed) {
+					t.Fatalf("ConstExpr = %x, %v; want ErrMalformed", b, err)
+				}
+				return
+			}
+			if err != nil || len(b) != tt.n || r.Off != tt.n {
+				t.Fatalf("ConstExpr = %x (at %d), %v; want %d bytes", b, r.Off, err, tt.n)
+			}
+		})
+	}
+}
+
+func TestDataSection(t *testing.T) {
+	seg0 := []byte{0x00, 0x41, 0x00, 0x0b, 0x02, 'h', 'i'} // active at 0, "hi"
+	seg1 := []byte{0x01, 0x01, 'x'}                        // passive, "x"
+	seg2 := []byte{0x02, 0x00, 0x41, 0x08, 0x0b, 0x00}     // memory 0 at 8, empty
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	tests := []struct {
+		name string
+		body []byte
+		ok   bool
+	}{
+		{"three kinds", cat([]byte{3}, seg0, seg1, seg2), true},
+		{"none", []byte{0}, true},
+		{"count past the bytes", []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, false},
+		{"over the limit", cat([]byte{5}, seg1, seg1, seg1, seg1, seg1), false},
+		{"bytes past the body", []byte{1, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f}, false},
+		{"unknown flags", []byte{1, 0x03, 0x00}, false},
+		{"trailing bytes", cat([]byte{1}, seg1, []byte{0}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := DataSection(tt.body, 4); (err == nil) != tt.ok {
+				t.Fatalf("DataSection = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestTableSection(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		want []Table // nil: an error
+	}{
+		{"two", []byte{2, 0x70, 0x00, 0x05, 0x6f, 0x01, 0x01, 0x02}, []Table{{0x70, 0, 5, 0}, {0x6f, 1, 1, 2}}},
+		{"none", []byte{0}, []Table{}},
+		{"count past the bytes", []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, nil},
+		{"trailing bytes", []byte{1, 0x70, 0x00, 0x05, 0x00}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := TableSection(tt.body)
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("TableSection = %v, want an error", got)
+				}
+				return
+			}
+			if err != nil || len(got) != len(tt.want) {
+				t.Fatalf("TableSection = %v, %v; want %v", got, err, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("table %d = %+v, want %+v", i, got[i], tt.want[i])
+				}
+			}
+		})
 	}
 }
