@@ -80,6 +80,9 @@ func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, e
 		if err != nil {
 			return nil, 0, err
 		}
+		if size > MaxFunctionBytes {
+			return nil, 0, fmt.Errorf("%w: function %d is %d bytes, limit %d", ErrUnsupported, int(m.importedFuncs)+int(i), size, MaxFunctionBytes)
+		}
 		body, err := r.Bytes(int(size))
 		if err != nil {
 			return nil, 0, err
@@ -98,6 +101,18 @@ func instrumentCode(m *module, sec []byte, x ids, emit bodyFunc) ([]byte, int, e
 	}
 	return out, points, nil
 }
+
+// Limits on one function, for the engines' sake: a compiler's time and memory can grow faster
+// than a function's size (wazero's optimising compiler took 3.4 s and 150 MB for a 100 KB
+// function of 14,000 blocks, and more than five minutes for 1 MB of them; three million nested
+// blocks overflowed its stack and killed the process). The largest functions of real scorers:
+// CPython for WASI 106 KB with 1,622 blocks, a Go scorer 29 KB with 799.
+const (
+	// MaxFunctionBytes is the largest function body the meter accepts.
+	MaxFunctionBytes = 1 << 20
+	// MaxBlocks is the most structured instructions (block, loop, if) one function may hold.
+	MaxBlocks = 10_000
+)
 
 // instrumentBody meters one function body.
 //
@@ -144,11 +159,12 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 	codeStart := r.Off
 
 	var (
-		ins   = []insertion{{pos: codeStart, kind: insLoad}}
-		cur   = insertion{pos: codeStart, kind: insCharge, check: true}
-		depth = uint32(0)
-		ended = false
-		bulk  = false
+		ins    = []insertion{{pos: codeStart, kind: insLoad}}
+		cur    = insertion{pos: codeStart, kind: insCharge, check: true}
+		depth  = uint32(0)
+		blocks = 0
+		ended  = false
+		bulk   = false
 	)
 	next := func(check bool) {
 		ins = append(ins, cur)
@@ -164,6 +180,11 @@ func instrumentBody(body []byte, params uint32, x ids) ([]byte, int, error) {
 			return nil, 0, fmt.Errorf("at offset %d: %w", at, err)
 		}
 		cur.cost += cost(in.op)
+		if in.op == opBlock || in.op == opLoop || in.op == opIf {
+			if blocks++; blocks > MaxBlocks {
+				return nil, 0, fmt.Errorf("%w: more than %d blocks, loops and ifs", ErrUnsupported, MaxBlocks)
+			}
+		}
 		switch in.op {
 		case opBlock:
 			depth++

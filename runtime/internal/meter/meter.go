@@ -53,8 +53,10 @@ const Version = "meter-v1"
 // code that charges exactly the same gas (so records need no new Version), as on 2026-12-06 (the
 // check's slow path no longer reads the counter back). A cache of Instrument's output keyed by
 // Version alone stays correct across revisions but keeps the older code: key it by Revision too.
-// Revision 3 (2026-12-07) caps every table's maximum at MaxTableEntries (capTables).
-const Revision = "3"
+// Revision 3 (2026-12-07) caps every table's maximum at MaxTableEntries (capTables); revision 4
+// refuses functions beyond MaxFunctionBytes or MaxBlocks, which a cache of revision 3's output
+// would let through.
+const Revision = "4"
 
 // BulkShift sets the dynamic charge of the bulk memory and table instructions (memory.copy,
 // memory.fill, memory.init, table.copy, table.fill, table.init, table.grow): one gas per

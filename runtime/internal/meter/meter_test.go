@@ -198,6 +198,10 @@ func TestInstrument_refuses(t *testing.T) {
 		{"reserved export", cat([]byte("\x00asm\x01\x00\x00\x00"), sec(1, vec(v2v)), sec(3, vec(uleb(0))),
 			sec(7, vec(cat(name(GasExport), []byte{0}, uleb(0)))), sec(10, vec(body()))), ErrUnsupported},
 		{"custom sections kept", mod([][]byte{v2v}, [][]byte{body()}, sec(0, cat(name("x"), []byte{1, 2}))), nil},
+		{"blocks at the limit", mod([][]byte{v2v}, [][]byte{body(bytes.Repeat([]byte{0x02, 0x40, 0x0b}, MaxBlocks)...)}), nil},
+		{"blocks past the limit", mod([][]byte{v2v}, [][]byte{body(bytes.Repeat([]byte{0x02, 0x40, 0x0b}, MaxBlocks+1)...)}), ErrUnsupported},
+		{"nested past the limit", mod([][]byte{v2v}, [][]byte{body(append(bytes.Repeat([]byte{0x03, 0x40}, MaxBlocks+1), bytes.Repeat([]byte{0x0b}, MaxBlocks+1)...)...)}), ErrUnsupported},
+		{"body past the limit", mod([][]byte{v2v}, [][]byte{body(bytes.Repeat([]byte{0x01}, MaxFunctionBytes)...)}), ErrUnsupported},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
