@@ -134,7 +134,7 @@ func Prepare(wasm []byte) ([]byte, []Global, error) {
 				if err != nil {
 					return nil, nil, err
 				}
-				if err := skipConst(&r); err != nil {
+				if _, err := r.ConstExpr(); err != nil {
 					return nil, nil, fmt.Errorf("global %d: %w", i, err)
 				}
 				if t[1] != 1 {
@@ -274,7 +274,7 @@ func rewriteGlobals(body []byte, vals map[uint32]int, values []uint64) ([]byte, 
 			return nil, err
 		}
 		start := r.Off
-		if err := skipConst(&r); err != nil {
+		if _, err := r.ConstExpr(); err != nil {
 			return nil, err
 		}
 		out = append(out, t...)
@@ -427,35 +427,4 @@ func StripData(prepared []byte) (code []byte, runs []Run, pages uint32, err erro
 		}
 	}
 	return out, runs, uint32(minPages), nil
-}
-
-// skipConst skips a constant expression up to and including its end.
-func skipConst(r *wasmbin.Reader) error {
-	for {
-		op, err := r.Byte()
-		if err != nil {
-			return err
-		}
-		switch op {
-		case 0x0b:
-			return nil
-		case 0x41:
-			_, err = r.SLEB(32)
-		case 0x42:
-			_, err = r.SLEB(64)
-		case 0x43:
-			_, err = r.Bytes(4)
-		case 0x44:
-			_, err = r.Bytes(8)
-		case 0x23, 0xd2: // global.get, ref.func
-			_, err = r.U32()
-		case 0xd0: // ref.null
-			_, err = r.Byte()
-		default:
-			return fmt.Errorf("%w: opcode 0x%02x in a constant expression", wasmbin.ErrMalformed, op)
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
