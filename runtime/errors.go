@@ -30,8 +30,8 @@ var (
 	// ErrTableTooLarge: the module declares more tables than MaxTables, or a table whose initial
 	// size is above MaxTableEntries.
 	ErrTableTooLarge = errors.New("declared table too large")
-	// ErrTooMany: the module defines more functions than MaxFunctions or more globals than
-	// MaxGlobals.
+	// ErrTooMany: the module defines more functions than MaxFunctions, more globals than
+	// MaxGlobals, or more locals in all than MaxLocals.
 	ErrTooMany = errors.New("too many definitions")
 	// ErrMissingCommand: a WASI command scorer (exports _start, no subnetd_score) has no
 	// SectionCommand custom section.

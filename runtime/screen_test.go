@@ -66,6 +66,14 @@ func TestScreen(t *testing.T) {
 		{name: "too many globals", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.globals = slices.Repeat([][]byte{{i32, 0x00, 0x41, 0x00, 0x0b}}, runtime.MaxGlobals+1)
 		}), want: runtime.ErrTooMany, msg: "100001 globals, limit 100000"},
+		{name: "too many locals", wasm: rawScorer(`{}`, func(m *wmod) {
+			// 21 functions of 49,000 i64 locals each: 1,029,000 in all (each within the meter's 50,000).
+			for range 21 {
+				m.funcs = append(m.funcs, 0)
+				body := append(append([]byte{0x01}, uleb(49_000)...), i64, 0x0b)
+				m.codes = append(m.codes, append(uleb(uint64(len(body))), body...))
+			}
+		}), want: runtime.ErrTooMany, msg: "1029000 locals in all, limit 1000000"},
 		{name: "several causes at once", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.importFunc("env", "now", m.typ(nil, []byte{i64}))
 			m.exports = m.exports[:1]
