@@ -31,7 +31,8 @@ var (
 	// size is above MaxTableEntries.
 	ErrTableTooLarge = errors.New("declared table too large")
 	// ErrTooMany: the module defines more functions than MaxFunctions, more globals than
-	// MaxGlobals, or more locals in all than MaxLocals.
+	// MaxGlobals, more locals in all than MaxLocals, or more types, imports or exports than
+	// MaxTypes, MaxImports or MaxExports.
 	ErrTooMany = errors.New("too many definitions")
 	// ErrMissingCommand: a WASI command scorer (exports _start, no subnetd_score) has no
 	// SectionCommand custom section.

@@ -62,8 +62,8 @@ type ModuleInfo struct {
 // each cause: a module larger than MaxModuleBytes, malformed bytes, imports the host does not
 // serve (or serves with another signature), missing or mistyped exports, shared memory
 // (threads), v128 types or locals (SIMD), memory declared beyond MemoryPages, tables beyond
-// MaxTables and MaxTableEntries, more than MaxFunctions functions, MaxGlobals globals or
-// MaxLocals locals, and counts or lengths that go past the module's bytes.
+// MaxTables and MaxTableEntries, more than MaxFunctions functions, MaxGlobals globals,
+// MaxLocals locals, or MaxTypes, MaxImports or MaxExports entries, and counts or lengths that go past the module's bytes.
 // Instruction-level checks (a SIMD or atomic opcode in a body) are the engine's, at compile time.
 //
 // A module that exports _start and no subnetd_score is a WASI command scorer: it needs the
@@ -84,7 +84,10 @@ func screen(wasm []byte, limits Limits) (ModuleInfo, *command, error) {
 	}
 	s := screener{limits: limits, r: wasmbin.Reader{B: wasm}}
 	if err := s.walk(); err != nil {
-		return info, nil, &ScreenError{Problems: []error{fmt.Errorf("%w: %v", ErrMalformed, err)}}
+		if !errors.Is(err, ErrTooMany) { // a limit stops the walk too, and is named as such
+			err = fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		return info, nil, &ScreenError{Problems: []error{err}}
 	}
 	var cmd *command
 	if _, score := s.exports[exportScore]; !score && s.exports[exportStart].Name != "" {
@@ -197,6 +200,9 @@ func (s *screener) typeSection(r *wasmbin.Reader) error {
 	if err != nil {
 		return err
 	}
+	if n > MaxTypes {
+		return fmt.Errorf("%w: %d types, limit %d", ErrTooMany, n, MaxTypes)
+	}
 	for i := uint32(0); i < n; i++ {
 		params, results, err := r.FuncType()
 		if err != nil {
@@ -224,6 +230,9 @@ func (s *screener) importSection(r *wasmbin.Reader) error {
 	n, err := r.U32()
 	if err != nil {
 		return err
+	}
+	if n > MaxImports {
+		return fmt.Errorf("%w: %d imports, limit %d", ErrTooMany, n, MaxImports)
 	}
 	for i := uint32(0); i < n; i++ {
 		im, err := r.Import()
@@ -269,6 +278,16 @@ func (s *screener) checkImport(mod, name string, t funcType) {
 // 2,200.
 const MaxFunctions = 100_000
 
+// The most types, imports and exports a module may declare: an engine keeps a record of each
+// (wazero took 1.3 GB and 11 s to load 3 million types). Toolchains declare a few hundred
+// types and exports and a few dozen imports; the WebAssembly JS API allows 100,000 imports
+// and exports.
+const (
+	MaxTypes   = 100_000
+	MaxImports = 100_000
+	MaxExports = 100_000
+)
+
 // MaxGlobals is the most globals a module may define: an engine keeps every global of every
 // instance (wazero: about 190 bytes each to load, and a fresh set per call). Toolchains define
 // a handful.
@@ -282,7 +301,7 @@ func (s *screener) globalSection(r *wasmbin.Reader) error {
 		return err
 	}
 	if n > MaxGlobals {
-		s.fail(fmt.Errorf("%w: %d globals, limit %d", ErrTooMany, n, MaxGlobals))
+		return fmt.Errorf("%w: %d globals, limit %d", ErrTooMany, n, MaxGlobals)
 	}
 	return nil
 }
@@ -293,8 +312,7 @@ func (s *screener) functionSection(r *wasmbin.Reader) error {
 		return err
 	}
 	if n > MaxFunctions {
-		s.fail(fmt.Errorf("%w: %d functions, limit %d", ErrTooMany, n, MaxFunctions))
-		return nil
+		return fmt.Errorf("%w: %d functions, limit %d", ErrTooMany, n, MaxFunctions)
 	}
 	for i := uint32(0); i < n; i++ {
 		ti, err := r.U32()
@@ -371,6 +389,9 @@ func (s *screener) exportSection(r *wasmbin.Reader) error {
 	n, err := r.U32()
 	if err != nil {
 		return err
+	}
+	if n > MaxExports {
+		return fmt.Errorf("%w: %d exports, limit %d", ErrTooMany, n, MaxExports)
 	}
 	for i := uint32(0); i < n; i++ {
 		e, err := r.Export()

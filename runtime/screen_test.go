@@ -74,6 +74,14 @@ func TestScreen(t *testing.T) {
 				m.codes = append(m.codes, append(uleb(uint64(len(body))), body...))
 			}
 		}), want: runtime.ErrTooMany, msg: "1029000 locals in all, limit 1000000"},
+		{name: "too many types", wasm: rawScorer(`{}`, func(m *wmod) {
+			m.types = append(m.types, slices.Repeat([][]byte{functype(nil, nil)}, runtime.MaxTypes)...)
+		}), want: runtime.ErrTooMany, msg: "100002 types, limit 100000"},
+		{name: "too many exports", wasm: rawScorer(`{}`, func(m *wmod) {
+			for i := range runtime.MaxExports {
+				m.export(fmt.Sprintf("e%d", i), 0, 0)
+			}
+		}), want: runtime.ErrTooMany, msg: "100003 exports, limit 100000"},
 		{name: "several causes at once", wasm: rawScorer(`{}`, func(m *wmod) {
 			m.importFunc("env", "now", m.typ(nil, []byte{i64}))
 			m.exports = m.exports[:1]
