@@ -283,8 +283,11 @@ const MaxFunctions = 100_000
 // types and exports and a few dozen imports; the WebAssembly JS API allows 100,000 imports
 // and exports.
 const (
-	MaxTypes   = 100_000
+	// MaxTypes is the most function types a module may declare.
+	MaxTypes = 100_000
+	// MaxImports is the most imports a module may declare.
 	MaxImports = 100_000
+	// MaxExports is the most exports a module may declare.
 	MaxExports = 100_000
 )
 
@@ -360,7 +363,9 @@ func (s *screener) memorySection(r *wasmbin.Reader) error {
 // past it fails (returns -1) on every engine. At 8 bytes an entry that is at most 64 MiB of
 // host memory per instance, as much as the default linear memory.
 const (
-	MaxTables       = 8
+	// MaxTables is the most tables a module may define.
+	MaxTables = 8
+	// MaxTableEntries is the most entries a table may start with or grow to.
 	MaxTableEntries = meter.MaxTableEntries
 )
 
