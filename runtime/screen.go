@@ -63,7 +63,8 @@ type ModuleInfo struct {
 // serve (or serves with another signature), missing or mistyped exports, shared memory
 // (threads), v128 types or locals (SIMD), memory declared beyond MemoryPages, tables beyond
 // MaxTables and MaxTableEntries, more than MaxFunctions functions, MaxGlobals globals,
-// MaxLocals locals, or MaxTypes, MaxImports or MaxExports entries, and counts or lengths that go past the module's bytes.
+// MaxLocals locals or MaxTypes, MaxImports or MaxExports entries, and counts or lengths that
+// go past the module's bytes.
 // Instruction-level checks (a SIMD or atomic opcode in a body) are the engine's, at compile time.
 //
 // A module that exports _start and no subnetd_score is a WASI command scorer: it needs the
@@ -186,7 +187,7 @@ func (s *screener) walk() error {
 			// Every segment read, so that no count or length goes past the bytes: an engine
 			// may set memory aside for what a section declares before reading it (wazero
 			// does, for every declared segment and each segment's bytes).
-			err = wasmbin.DataSection(body, maxDataSegments)
+			err = wasmbin.DataSection(body)
 		}
 		if err != nil {
 			return fmt.Errorf("section %d: %w", id, err)
@@ -196,12 +197,9 @@ func (s *screener) walk() error {
 }
 
 func (s *screener) typeSection(r *wasmbin.Reader) error {
-	n, err := r.U32()
+	n, err := count(r, "types", MaxTypes)
 	if err != nil {
 		return err
-	}
-	if n > MaxTypes {
-		return fmt.Errorf("%w: %d types, limit %d", ErrTooMany, n, MaxTypes)
 	}
 	for i := uint32(0); i < n; i++ {
 		params, results, err := r.FuncType()
@@ -227,12 +225,9 @@ func (s *screener) valTypes(b []byte, where string) []hostfns.ValType {
 }
 
 func (s *screener) importSection(r *wasmbin.Reader) error {
-	n, err := r.U32()
+	n, err := count(r, "imports", MaxImports)
 	if err != nil {
 		return err
-	}
-	if n > MaxImports {
-		return fmt.Errorf("%w: %d imports, limit %d", ErrTooMany, n, MaxImports)
 	}
 	for i := uint32(0); i < n; i++ {
 		im, err := r.Import()
@@ -299,23 +294,24 @@ const MaxGlobals = 100_000
 // globalSection checks the number of globals (the meter reads each of them before any engine
 // sees the module).
 func (s *screener) globalSection(r *wasmbin.Reader) error {
+	_, err := count(r, "globals", MaxGlobals)
+	return err
+}
+
+// count reads a section's entry count and refuses one above limit (ErrTooMany, which stops
+// the walk: an engine keeps a record of every entry).
+func count(r *wasmbin.Reader, what string, limit uint32) (uint32, error) {
 	n, err := r.U32()
-	if err != nil {
-		return err
+	if err == nil && n > limit {
+		err = fmt.Errorf("%w: %d %s, limit %d", ErrTooMany, n, what, limit)
 	}
-	if n > MaxGlobals {
-		return fmt.Errorf("%w: %d globals, limit %d", ErrTooMany, n, MaxGlobals)
-	}
-	return nil
+	return n, err
 }
 
 func (s *screener) functionSection(r *wasmbin.Reader) error {
-	n, err := r.U32()
+	n, err := count(r, "functions", MaxFunctions)
 	if err != nil {
 		return err
-	}
-	if n > MaxFunctions {
-		return fmt.Errorf("%w: %d functions, limit %d", ErrTooMany, n, MaxFunctions)
 	}
 	for i := uint32(0); i < n; i++ {
 		ti, err := r.U32()
@@ -369,10 +365,6 @@ const (
 	MaxTableEntries = meter.MaxTableEntries
 )
 
-// maxDataSegments is the WebAssembly JS API's limit on data segments (every browser engine's):
-// an engine may set aside memory for every segment a module declares before reading them.
-const maxDataSegments = 100_000
-
 // tableSection checks every table's initial size against the host's limits.
 func (s *screener) tableSection(body []byte) error {
 	tables, err := wasmbin.TableSection(body)
@@ -391,12 +383,9 @@ func (s *screener) tableSection(body []byte) error {
 }
 
 func (s *screener) exportSection(r *wasmbin.Reader) error {
-	n, err := r.U32()
+	n, err := count(r, "exports", MaxExports)
 	if err != nil {
 		return err
-	}
-	if n > MaxExports {
-		return fmt.Errorf("%w: %d exports, limit %d", ErrTooMany, n, MaxExports)
 	}
 	for i := uint32(0); i < n; i++ {
 		e, err := r.Export()
@@ -420,11 +409,6 @@ func (s *screener) codeSection(r *wasmbin.Reader) error {
 		return err
 	}
 	var locals uint64
-	defer func() {
-		if locals > MaxLocals {
-			s.fail(fmt.Errorf("%w: %d locals in all, limit %d", ErrTooMany, locals, MaxLocals))
-		}
-	}()
 	for i := uint32(0); i < n; i++ {
 		size, err := r.U32()
 		if err != nil {
@@ -454,6 +438,9 @@ func (s *screener) codeSection(r *wasmbin.Reader) error {
 				return nil
 			}
 		}
+	}
+	if locals > MaxLocals {
+		return fmt.Errorf("%w: %d locals in all, limit %d", ErrTooMany, locals, MaxLocals)
 	}
 	return nil
 }

@@ -216,18 +216,21 @@ func TableSection(body []byte) ([]Table, error) {
 	return tables, nil
 }
 
+// MaxDataSegments is the WebAssembly JS API's limit on data segments (every browser engine's).
+const MaxDataSegments = 100_000
+
 // DataSection reads a data section's body to its end: every segment's flags, offset
 // expression and bytes, so that no count or length it declares goes past the body (an engine
 // may set memory aside for what a section declares before reading it). It fails on more than
-// maxSegments segments.
-func DataSection(body []byte, maxSegments uint32) error {
+// MaxDataSegments segments.
+func DataSection(body []byte) error {
 	r := Reader{B: body}
 	n, err := r.U32()
 	if err != nil {
 		return err
 	}
-	if n > maxSegments {
-		return fmt.Errorf("%w: %d data segments, limit %d", ErrMalformed, n, maxSegments)
+	if n > MaxDataSegments {
+		return fmt.Errorf("%w: %d data segments, limit %d", ErrMalformed, n, MaxDataSegments)
 	}
 	for i := uint32(0); i < n; i++ {
 		flags, err := r.U32()

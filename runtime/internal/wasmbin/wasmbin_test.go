@@ -218,14 +218,15 @@ func TestDataSection(t *testing.T) {
 		{"three kinds", cat([]byte{3}, seg0, seg1, seg2), true},
 		{"none", []byte{0}, true},
 		{"count past the bytes", []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, false},
-		{"over the limit", cat([]byte{5}, seg1, seg1, seg1, seg1, seg1), false},
+		{"at the limit", cat(AppendULEB(nil, MaxDataSegments), bytes.Repeat(seg1, MaxDataSegments)), true},
+		{"over the limit", cat(AppendULEB(nil, MaxDataSegments+1), bytes.Repeat(seg1, MaxDataSegments+1)), false},
 		{"bytes past the body", []byte{1, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f}, false},
 		{"unknown flags", []byte{1, 0x03, 0x00}, false},
 		{"trailing bytes", cat([]byte{1}, seg1, []byte{0}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := DataSection(tt.body, 4); (err == nil) != tt.ok {
+			if err := DataSection(tt.body); (err == nil) != tt.ok {
 				t.Fatalf("DataSection = %v, want ok=%v", err, tt.ok)
 			}
 		})
